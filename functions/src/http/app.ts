@@ -1,0 +1,24 @@
+// The Express app behind the `api` function: body parsing, routers, then the JSON error handler.
+import express, { type Router } from 'express';
+import { maxJsonBodyBytes } from '../config';
+import { errorHandler, notFoundHandler } from './errors';
+import { healthRouter } from './health';
+import { requestLog } from './requestLog';
+
+/** The resource routers, in the order they are tried. */
+export const routers: Router[] = [healthRouter];
+
+export function createApp(routes: Router[] = routers): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Cloud Functions sits behind Google's front end; trust it for req.ip.
+  app.set('trust proxy', true);
+  app.use(requestLog);
+  // In production the Functions framework may already have parsed the body; express.json()
+  // then leaves it alone. Locally and in tests, this is where bad JSON becomes a 400.
+  app.use(express.json({ limit: maxJsonBodyBytes() }));
+  for (const router of routes) app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

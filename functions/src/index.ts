@@ -1,0 +1,7 @@
+// Every deployed function, one line each. Options shared by all of them are set here.
+import { setGlobalOptions } from 'firebase-functions/v2';
+import { REGION } from './config';
+
+setGlobalOptions({ region: REGION });
+
+export { api } from './http/api';
