@@ -1,6 +1,7 @@
 // Lint config for every workspace: typescript-eslint's type-aware recommended rules.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/lib/**'] },
@@ -16,7 +17,7 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly' },
+      globals: { ...globals.node },
     },
   },
 );

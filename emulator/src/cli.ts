@@ -1,0 +1,83 @@
+// `node emulator/lib/src/cli.js start|test`: the commands behind `npm start`, `npm run emulators`
+// and `npm test`.
+import { spawn } from 'node:child_process';
+import { findProjectRoot, loadStackConfig } from './config';
+import { startStack, type RunningStack } from './stack';
+
+const USAGE = `usage: cli.js start          start the local stack and wait for Ctrl-C
+       cli.js test [mocha args]  start the stack on free ports, run every test suite, stop`;
+
+function printEndpoints(stack: RunningStack): void {
+  const { endpoints, projectId } = stack;
+  console.log(`Local Firebase stack for project ${projectId}`);
+  console.log(`  Firestore  ${endpoints.firestore}  (FIRESTORE_EMULATOR_HOST)`);
+  console.log(`  Storage    http://${endpoints.storage}  (FIREBASE_STORAGE_EMULATOR_HOST)`);
+  console.log(`  Auth       http://${endpoints.auth}  (FIREBASE_AUTH_EMULATOR_HOST)`);
+  console.log(`  Functions  http://${endpoints.functions}`);
+  for (const fn of stack.functions.functions()) {
+    console.log(`    ${fn.kind.padEnd(9)} ${fn.name}${fn.url ? `  ${fn.url}` : ''}`);
+  }
+}
+
+async function start(): Promise<number> {
+  const stack = await startStack({ ...loadStackConfig(), runSchedules: true });
+  printEndpoints(stack);
+  console.log('Ready: all emulators are running. Press Ctrl-C to stop.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  console.log('Stopping…');
+  await stack.stop();
+  console.log('Stopped.');
+  return 0;
+}
+
+/** Runs mocha in a child process, so a test that hangs or crashes cannot take the stack down with it. */
+function runMocha(root: string, env: Record<string, string>, args: string[]): Promise<number> {
+  const mocha = require.resolve('mocha/bin/mocha.js', { paths: [root] });
+  const specs = args.length
+    ? args
+    : ['functions/lib/test/**/*.test.js', 'emulator/lib/test/**/*.test.js'];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [mocha, '--timeout', '30000', ...specs], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function test(args: string[]): Promise<number> {
+  const root = findProjectRoot();
+  const stack = await startStack({ ...loadStackConfig(root), anyFreePort: true, runSchedules: false });
+  printEndpoints(stack);
+  try {
+    return await runMocha(root, stack.env, args);
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start();
+    case 'test':
+      return test(rest);
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);
+

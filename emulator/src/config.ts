@@ -1,0 +1,74 @@
+// Where the local stack listens and which project it pretends to be: read from the same
+// firebase.json `emulators` section and .firebaserc that the Firebase CLI reads.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type ServiceName = 'firestore' | 'storage' | 'auth' | 'functions';
+export const SERVICES: readonly ServiceName[] = ['firestore', 'storage', 'auth', 'functions'];
+
+/** The Firebase emulator suite's default ports, used when firebase.json names none. */
+const DEFAULT_PORTS: Record<ServiceName, number> = {
+  firestore: 8080,
+  storage: 9199,
+  auth: 9099,
+  functions: 5001,
+};
+
+export interface StackConfig {
+  projectId: string;
+  host: string;
+  ports: Record<ServiceName, number>;
+  /** The functions package (its package.json names the built entry point). */
+  functionsSource: string;
+}
+
+interface FirebaseJson {
+  emulators?: Partial<Record<ServiceName, { host?: string; port?: number }>>;
+  functions?: { source?: string } | Array<{ source?: string }>;
+}
+
+function readJson<T>(file: string): T | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+}
+
+/** The repository root: the folder holding firebase.json, searched upwards from `start`. */
+export function findProjectRoot(start: string = process.cwd()): string {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'firebase.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`No firebase.json found above ${start}`);
+    dir = parent;
+  }
+}
+
+/**
+ * The project id: GCLOUD_PROJECT if set, else .firebaserc's default, else a `demo-` id. A
+ * `demo-` project id tells every Firebase SDK that no real project or credentials exist.
+ */
+export function resolveProjectId(root: string): string {
+  const fromEnv = process.env.GCLOUD_PROJECT;
+  if (fromEnv) return fromEnv;
+  const rc = readJson<{ projects?: { default?: string } }>(path.join(root, '.firebaserc'));
+  return rc?.projects?.default ?? 'demo-qr-assets';
+}
+
+export function loadStackConfig(root: string = findProjectRoot()): StackConfig {
+  const firebaseJson = readJson<FirebaseJson>(path.join(root, 'firebase.json')) ?? {};
+  const emulators = firebaseJson.emulators ?? {};
+  const ports = { ...DEFAULT_PORTS };
+  for (const service of SERVICES) {
+    const port = emulators[service]?.port;
+    if (port !== undefined) ports[service] = port;
+  }
+  const functions = Array.isArray(firebaseJson.functions)
+    ? firebaseJson.functions[0]
+    : firebaseJson.functions;
+  return {
+    projectId: resolveProjectId(root),
+    host: '127.0.0.1',
+    ports,
+    functionsSource: path.join(root, functions?.source ?? 'functions'),
+  };
+}

@@ -1,0 +1,88 @@
+// The whole local Firebase in one process: Firestore, Storage, Auth and the functions host,
+// wired so that every committed Firestore write reaches the host's document triggers.
+import { AuthEmulatorServer } from './auth/server';
+import type { ServiceName, StackConfig } from './config';
+import { FirestoreEmulator } from './firestore/server';
+import { FunctionsHost } from './functions/host';
+import { StorageEmulatorServer } from './storage/server';
+
+export interface StackOptions extends StackConfig {
+  /** Bind every service to a free port instead of the configured one (used by `npm test`). */
+  anyFreePort?: boolean;
+  /** Run onSchedule functions on their schedules (`npm start`), or only on demand (`npm test`). */
+  runSchedules?: boolean;
+}
+
+export interface RunningStack {
+  projectId: string;
+  /** host:port of each service, as the *_EMULATOR_HOST variables want it. */
+  endpoints: Record<ServiceName, string>;
+  /** The variables that point Firebase SDKs and the Firebase CLI at this stack. */
+  env: Record<string, string>;
+  functions: FunctionsHost;
+  stop(): Promise<void>;
+}
+
+/** The variables that make firebase-admin, the Firebase CLI and our tests use the local stack. */
+export function emulatorEnv(projectId: string, endpoints: Record<ServiceName, string>) {
+  return {
+    GCLOUD_PROJECT: projectId,
+    FIREBASE_CONFIG: JSON.stringify({ projectId, storageBucket: `${projectId}.appspot.com` }),
+    FIRESTORE_EMULATOR_HOST: endpoints.firestore,
+    FIREBASE_STORAGE_EMULATOR_HOST: endpoints.storage,
+    STORAGE_EMULATOR_HOST: `http://${endpoints.storage}`,
+    FIREBASE_AUTH_EMULATOR_HOST: endpoints.auth,
+    FUNCTIONS_EMULATOR_ORIGIN: `http://${endpoints.functions}`,
+  };
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const { projectId, host } = options;
+  const portOf = (service: ServiceName) => (options.anyFreePort ? 0 : options.ports[service]);
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    // Stop in reverse order: functions first, so no trigger runs against a closed Firestore.
+    for (const stop of stoppers.reverse()) await stop();
+  };
+
+  try {
+    const firestore = new FirestoreEmulator({ projectId });
+    const firestorePort = await firestore.listen(host, portOf('firestore'));
+    stoppers.push(() => firestore.close());
+
+    const storage = new StorageEmulatorServer({ projectId });
+    const storagePort = await storage.listen(host, portOf('storage'));
+    stoppers.push(() => storage.close());
+
+    const auth = new AuthEmulatorServer({ projectId });
+    const authPort = await auth.listen(host, portOf('auth'));
+    stoppers.push(() => auth.close());
+
+    // The functions run in this process and reach the emulators through these variables, so
+    // they must be set before the functions module (and firebase-admin inside it) loads.
+    const endpoints: Record<ServiceName, string> = {
+      firestore: `${host}:${firestorePort}`,
+      storage: `${host}:${storagePort}`,
+      auth: `${host}:${authPort}`,
+      functions: `${host}:${portOf('functions')}`,
+    };
+    const functions = new FunctionsHost({
+      projectId,
+      source: options.functionsSource,
+      runSchedules: options.runSchedules ?? true,
+    });
+    const functionsPort = await functions.listen(host, portOf('functions'));
+    endpoints.functions = `${host}:${functionsPort}`;
+    const env = emulatorEnv(projectId, endpoints);
+    Object.assign(process.env, env);
+    stoppers.push(() => functions.close());
+    await functions.load();
+    const unsubscribe = firestore.onCommit((event) => functions.handleCommit(event));
+    stoppers.push(async () => unsubscribe());
+
+    return { projectId, endpoints, env, functions, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
