@@ -1,0 +1,532 @@
+// Evaluates a google.firestore.v1.StructuredQuery over documents in memory with Firestore's
+// semantics: collection / collection-group scoping, every filter operator, the implicit orderings
+// the backend adds, cursors, offset, limit and projections. Pure: the caller supplies candidates.
+import * as grpc from '@grpc/grpc-js';
+import type {
+  Cursor,
+  Document,
+  FieldFilter,
+  Filter,
+  StructuredQuery,
+  UnaryFilter,
+  Value,
+} from './types';
+import {
+  DOCUMENT_ID_FIELD,
+  FieldPathError,
+  canonicalFieldPath,
+  compareFieldPaths,
+  compareValues,
+  getField,
+  getFieldFromFields,
+  isDocumentIdPath,
+  isNaNValue,
+  isNullValue,
+  parseFieldPath,
+  typeOrder,
+  valueKind,
+  valuesEqual,
+} from './values';
+
+/** A query the backend would refuse; `code` is the gRPC status to answer with. */
+export class QueryError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'QueryError';
+  }
+}
+
+function invalid(message: string): QueryError {
+  return new QueryError(grpc.status.INVALID_ARGUMENT, message);
+}
+
+/** Firestore's documented limits on filters. */
+export const MAX_DISJUNCTIONS = 30;
+export const MAX_IN_VALUES = 30;
+export const MAX_NOT_IN_VALUES = 10;
+
+type Predicate = (doc: Document) => boolean;
+
+interface CompiledOrder {
+  segments: string[];
+  descending: boolean;
+}
+
+interface CompiledCursor {
+  values: Value[];
+  before: boolean;
+}
+
+function parsePath(path: string | undefined, what: string): string[] {
+  if (path === undefined || path === '') throw invalid(`${what}: a field path is required`);
+  try {
+    return parseFieldPath(path);
+  } catch (e) {
+    if (e instanceof FieldPathError) throw invalid(`${what}: invalid field path: ${e.message}`);
+    throw e;
+  }
+}
+
+const INEQUALITY_OPS = new Set([
+  'LESS_THAN',
+  'LESS_THAN_OR_EQUAL',
+  'GREATER_THAN',
+  'GREATER_THAN_OR_EQUAL',
+  'NOT_EQUAL',
+  'NOT_IN',
+  'IS_NOT_NULL',
+  'IS_NOT_NAN',
+]);
+
+/** Builds predicates from filters and collects what the rest of the query needs to know. */
+class FilterCompiler {
+  /** Fields with an inequality (<, <=, >, >=, !=, not-in, is-not-null, is-not-nan) anywhere. */
+  readonly inequalityFields = new Map<string, string[]>();
+  notInCount = 0;
+
+  compile(filter: Filter): { predicate: Predicate; disjunctions: number } {
+    if (filter.compositeFilter !== undefined) {
+      const { op, filters = [] } = filter.compositeFilter;
+      if (op !== 'AND' && op !== 'OR') {
+        throw invalid(`composite filter has an invalid operator: ${String(op)}`);
+      }
+      if (filters.length === 0) {
+        throw invalid('a composite filter must contain at least one filter');
+      }
+      const parts = filters.map((f) => this.compile(f));
+      const predicates = parts.map((p) => p.predicate);
+      if (op === 'AND') {
+        return {
+          predicate: (doc) => predicates.every((p) => p(doc)),
+          disjunctions: parts.reduce((n, p) => n * p.disjunctions, 1),
+        };
+      }
+      return {
+        predicate: (doc) => predicates.some((p) => p(doc)),
+        disjunctions: parts.reduce((n, p) => n + p.disjunctions, 0),
+      };
+    }
+    if (filter.fieldFilter !== undefined) return this.compileField(filter.fieldFilter);
+    if (filter.unaryFilter !== undefined) return this.compileUnary(filter.unaryFilter);
+    throw invalid('a filter must set one of composite_filter, field_filter or unary_filter');
+  }
+
+  private noteInequality(segments: string[]): void {
+    this.inequalityFields.set(canonicalFieldPath(segments), segments);
+  }
+
+  private compileUnary(f: UnaryFilter): { predicate: Predicate; disjunctions: number } {
+    const segments = parsePath(f.field?.fieldPath, 'unary filter');
+    const get = (doc: Document): Value | undefined => getField(doc, segments);
+    if (f.op !== undefined && INEQUALITY_OPS.has(f.op)) this.noteInequality(segments);
+    let predicate: Predicate;
+    switch (f.op) {
+      case 'IS_NULL':
+        predicate = (doc) => {
+          const v = get(doc);
+          return v !== undefined && isNullValue(v);
+        };
+        break;
+      case 'IS_NAN':
+        predicate = (doc) => {
+          const v = get(doc);
+          return v !== undefined && isNaNValue(v);
+        };
+        break;
+      case 'IS_NOT_NULL':
+        predicate = (doc) => {
+          const v = get(doc);
+          return v !== undefined && !isNullValue(v);
+        };
+        break;
+      case 'IS_NOT_NAN':
+        // Like `!= NaN`: a missing or null field does not match.
+        predicate = (doc) => {
+          const v = get(doc);
+          return v !== undefined && !isNullValue(v) && !isNaNValue(v);
+        };
+        break;
+      default:
+        throw invalid(`unary filter has an invalid operator: ${String(f.op)}`);
+    }
+    return { predicate, disjunctions: 1 };
+  }
+
+  private compileField(f: FieldFilter): { predicate: Predicate; disjunctions: number } {
+    const segments = parsePath(f.field?.fieldPath, 'field filter');
+    const op = f.op;
+    const target = f.value;
+    if (target === undefined) throw invalid(`field filter on "${f.field?.fieldPath}" has no value`);
+    if (op === undefined || op === 'OPERATOR_UNSPECIFIED') {
+      throw invalid(`field filter on "${f.field?.fieldPath}" has no operator`);
+    }
+    if (INEQUALITY_OPS.has(op)) this.noteInequality(segments);
+    const isName = isDocumentIdPath(segments);
+    const get = (doc: Document): Value | undefined => getField(doc, segments);
+
+    const list = (max: number): Value[] => {
+      if (valueKind(target) !== 'arrayValue') {
+        throw invalid(`'${op}' requires an array value`);
+      }
+      const values = target.arrayValue?.values ?? [];
+      if (values.length === 0) throw invalid(`'${op}' requires a non-empty array`);
+      if (values.length > max) {
+        throw invalid(`'${op}' supports up to ${max} comparison values, got ${values.length}`);
+      }
+      return values;
+    };
+    const requireReference = (v: Value): void => {
+      if (isName && valueKind(v) !== 'referenceValue') {
+        throw invalid(`a filter on ${DOCUMENT_ID_FIELD} must compare with a document reference`);
+      }
+    };
+
+    switch (op) {
+      case 'EQUAL':
+        requireReference(target);
+        return {
+          predicate: (doc) => {
+            const v = get(doc);
+            return v !== undefined && valuesEqual(v, target);
+          },
+          disjunctions: 1,
+        };
+      case 'NOT_EQUAL':
+        requireReference(target);
+        return {
+          predicate: (doc) => {
+            const v = get(doc);
+            return v !== undefined && !isNullValue(v) && !valuesEqual(v, target);
+          },
+          disjunctions: 1,
+        };
+      case 'LESS_THAN':
+      case 'LESS_THAN_OR_EQUAL':
+      case 'GREATER_THAN':
+      case 'GREATER_THAN_OR_EQUAL': {
+        requireReference(target);
+        const accept = RANGE_ACCEPT[op];
+        const targetType = typeOrder(target);
+        // Range filters only match values of the same type as the bound (ints and doubles are
+        // both numbers): `x > 1` never matches a string.
+        return {
+          predicate: (doc) => {
+            const v = get(doc);
+            return (
+              v !== undefined && typeOrder(v) === targetType && accept(compareValues(v, target))
+            );
+          },
+          disjunctions: 1,
+        };
+      }
+      case 'IN': {
+        const values = list(MAX_IN_VALUES);
+        values.forEach(requireReference);
+        return {
+          predicate: (doc) => {
+            const v = get(doc);
+            return v !== undefined && values.some((t) => valuesEqual(v, t));
+          },
+          disjunctions: values.length,
+        };
+      }
+      case 'NOT_IN': {
+        const values = list(MAX_NOT_IN_VALUES);
+        values.forEach(requireReference);
+        this.notInCount++;
+        return {
+          predicate: (doc) => {
+            const v = get(doc);
+            return v !== undefined && !isNullValue(v) && !values.some((t) => valuesEqual(v, t));
+          },
+          disjunctions: 1,
+        };
+      }
+      case 'ARRAY_CONTAINS': {
+        if (isName) throw invalid(`'ARRAY_CONTAINS' cannot be used on ${DOCUMENT_ID_FIELD}`);
+        return {
+          predicate: (doc) => {
+            const v = get(doc);
+            return (
+              v !== undefined &&
+              valueKind(v) === 'arrayValue' &&
+              (v.arrayValue?.values ?? []).some((e) => valuesEqual(e, target))
+            );
+          },
+          disjunctions: 1,
+        };
+      }
+      case 'ARRAY_CONTAINS_ANY': {
+        if (isName) throw invalid(`'ARRAY_CONTAINS_ANY' cannot be used on ${DOCUMENT_ID_FIELD}`);
+        const values = list(MAX_IN_VALUES);
+        return {
+          predicate: (doc) => {
+            const v = get(doc);
+            if (v === undefined || valueKind(v) !== 'arrayValue') return false;
+            const elements = v.arrayValue?.values ?? [];
+            return elements.some((e) => values.some((t) => valuesEqual(e, t)));
+          },
+          disjunctions: values.length,
+        };
+      }
+      default:
+        throw invalid(`field filter has an invalid operator: ${String(op)}`);
+    }
+  }
+}
+
+const RANGE_ACCEPT: Record<string, (c: number) => boolean> = {
+  LESS_THAN: (c) => c < 0,
+  LESS_THAN_OR_EQUAL: (c) => c <= 0,
+  GREATER_THAN: (c) => c > 0,
+  GREATER_THAN_OR_EQUAL: (c) => c >= 0,
+};
+
+/** A document with the values of its ordering fields extracted once, for sorting. */
+interface Keyed {
+  doc: Document;
+  keys: Value[];
+}
+
+/** A validated query, reusable over many candidate sets (Listen re-runs it on every change). */
+export class CompiledQuery {
+  readonly parent: string;
+  readonly collectionId: string;
+  readonly allDescendants: boolean;
+  /** The full ordering the backend applies: explicit, then inequality fields, then __name__. */
+  readonly orderBy: readonly CompiledOrder[];
+  private readonly predicate: Predicate;
+  private readonly startAt: CompiledCursor | undefined;
+  private readonly endAt: CompiledCursor | undefined;
+  private readonly offset: number;
+  private readonly limit: number | undefined;
+  /** Field paths of the projection, or undefined for whole documents. */
+  private readonly projection: string[][] | undefined;
+
+  constructor(parent: string, query: StructuredQuery) {
+    this.parent = parent.replace(/\/+$/, '');
+    if (query.findNearest !== undefined) {
+      throw new QueryError(
+        grpc.status.UNIMPLEMENTED,
+        'find_nearest (vector search) is not supported',
+      );
+    }
+    const from = query.from ?? [];
+    if (from.length !== 1) {
+      throw invalid(`a query must select exactly one collection, got ${from.length}`);
+    }
+    this.collectionId = from[0].collectionId ?? '';
+    this.allDescendants = from[0].allDescendants === true;
+    if (this.collectionId.includes('/')) {
+      throw invalid(`invalid collection id "${this.collectionId}"`);
+    }
+    if (this.collectionId === '' && !this.allDescendants) {
+      throw invalid('a collection id is required unless all_descendants is set');
+    }
+
+    const filters = new FilterCompiler();
+    if (query.where !== undefined) {
+      const { predicate, disjunctions } = filters.compile(query.where);
+      if (disjunctions > MAX_DISJUNCTIONS) {
+        throw invalid(
+          `the query has ${disjunctions} disjunctions in disjunctive normal form; ` +
+            `at most ${MAX_DISJUNCTIONS} are allowed`,
+        );
+      }
+      if (filters.notInCount > 1) throw invalid("a query may contain at most one 'NOT_IN' filter");
+      this.predicate = predicate;
+    } else {
+      this.predicate = () => true;
+    }
+
+    this.orderBy = normalizeOrderBy(query, filters.inequalityFields);
+    this.startAt = compileCursor(query.startAt, this.orderBy, 'start_at');
+    this.endAt = compileCursor(query.endAt, this.orderBy, 'end_at');
+
+    const offset = query.offset ?? 0;
+    if (!Number.isInteger(offset) || offset < 0)
+      throw invalid(`offset must be >= 0, got ${offset}`);
+    this.offset = offset;
+    if (query.limit !== undefined) {
+      // A decoded Int32Value omits a zero value.
+      const limit = query.limit.value ?? 0;
+      if (!Number.isInteger(limit) || limit < 0) throw invalid(`limit must be >= 0, got ${limit}`);
+      this.limit = limit;
+    }
+
+    if (query.select !== undefined) {
+      this.projection = (query.select.fields ?? [])
+        .map((f) => parsePath(f.fieldPath, 'select'))
+        .filter((segments) => !isDocumentIdPath(segments));
+    }
+  }
+
+  /** Whether a document name is in the queried collection (or group) under the parent. */
+  inScope(name: string): boolean {
+    if (name.length <= this.parent.length + 1 || !name.startsWith(this.parent + '/')) return false;
+    const rel = name.slice(this.parent.length + 1).split('/');
+    if (rel.length % 2 !== 0) return false;
+    if (!this.allDescendants) return rel.length === 2 && rel[0] === this.collectionId;
+    return this.collectionId === '' || rel[rel.length - 2] === this.collectionId;
+  }
+
+  private keyed(doc: Document): Keyed | undefined {
+    const keys: Value[] = [];
+    for (const order of this.orderBy) {
+      const v = getField(doc, order.segments);
+      // The backend answers from indexes: a document without an ordering field is not in them.
+      if (v === undefined) return undefined;
+      keys.push(v);
+    }
+    return { doc, keys };
+  }
+
+  private compareKeys(a: Value[], b: Value[]): number {
+    for (let i = 0; i < a.length && i < b.length; i++) {
+      const c = compareValues(a[i], b[i]);
+      if (c !== 0) return this.orderBy[i].descending ? -c : c;
+    }
+    return 0;
+  }
+
+  private withinCursors(keys: Value[]): boolean {
+    if (this.startAt !== undefined) {
+      const c = this.compareKeys(keys, this.startAt.values);
+      if (this.startAt.before ? c < 0 : c <= 0) return false;
+    }
+    if (this.endAt !== undefined) {
+      const c = this.compareKeys(keys, this.endAt.values);
+      if (this.endAt.before ? c >= 0 : c > 0) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Whether a document belongs to the result before offset and limit are applied: it is in
+   * scope, passes the filters, has every ordering field and lies between the cursors.
+   */
+  matches(doc: Document): boolean {
+    if (!this.inScope(doc.name) || !this.predicate(doc)) return false;
+    const keyed = this.keyed(doc);
+    return keyed !== undefined && this.withinCursors(keyed.keys);
+  }
+
+  /** The query's result over `candidates` (any documents, any order; others are ignored). */
+  run(candidates: Iterable<Document>): Document[] {
+    const rows: Keyed[] = [];
+    for (const doc of candidates) {
+      if (!this.inScope(doc.name) || !this.predicate(doc)) continue;
+      const keyed = this.keyed(doc);
+      if (keyed !== undefined && this.withinCursors(keyed.keys)) rows.push(keyed);
+    }
+    rows.sort((a, b) => this.compareKeys(a.keys, b.keys));
+    const end = this.limit === undefined ? rows.length : this.offset + this.limit;
+    return rows.slice(this.offset, end).map((r) => this.project(r.doc));
+  }
+
+  /** Applies the projection: only the selected (possibly nested) fields are kept. */
+  project(doc: Document): Document {
+    if (this.projection === undefined) return doc;
+    const fields: Record<string, Value> = {};
+    for (const segments of this.projection) {
+      const v = getFieldFromFields(doc.fields, segments);
+      if (v !== undefined) setNested(fields, segments, v);
+    }
+    const out: Document = { name: doc.name, fields };
+    if (doc.createTime !== undefined) out.createTime = doc.createTime;
+    if (doc.updateTime !== undefined) out.updateTime = doc.updateTime;
+    return out;
+  }
+}
+
+function setNested(fields: Record<string, Value>, segments: readonly string[], v: Value): void {
+  let current = fields;
+  for (let i = 0; i < segments.length - 1; i++) {
+    const existing = current[segments[i]];
+    // Copy on the way down: `existing` may be a map taken whole from the stored document (when
+    // both `a` and `a.b` are selected), which must never be mutated.
+    const next: Record<string, Value> =
+      existing !== undefined && valueKind(existing) === 'mapValue'
+        ? { ...(existing.mapValue?.fields ?? {}) }
+        : {};
+    current[segments[i]] = { mapValue: { fields: next }, valueType: 'mapValue' };
+    current = next;
+  }
+  current[segments[segments.length - 1]] = v;
+}
+
+/**
+ * The ordering Firestore really applies: the explicit orderBy, then every inequality field not
+ * already ordered (in field-path order), then __name__ unless ordered; implicit entries take the
+ * direction of the last explicit one.
+ */
+function normalizeOrderBy(
+  query: StructuredQuery,
+  inequalityFields: Map<string, string[]>,
+): CompiledOrder[] {
+  const result: CompiledOrder[] = [];
+  const seen = new Set<string>();
+  for (const order of query.orderBy ?? []) {
+    const segments = parsePath(order.field?.fieldPath, 'order_by');
+    const key = canonicalFieldPath(segments);
+    if (seen.has(key)) throw invalid(`order_by contains the field "${key}" more than once`);
+    seen.add(key);
+    result.push({ segments, descending: order.direction === 'DESCENDING' });
+  }
+  const descending = result.length > 0 && result[result.length - 1].descending;
+  const implicit = [...inequalityFields.entries()]
+    .filter(([key, segments]) => !seen.has(key) && !isDocumentIdPath(segments))
+    .sort((a, b) => compareFieldPaths(a[1], b[1]));
+  for (const [key, segments] of implicit) {
+    seen.add(key);
+    result.push({ segments, descending });
+  }
+  if (!seen.has(DOCUMENT_ID_FIELD)) result.push({ segments: [DOCUMENT_ID_FIELD], descending });
+  return result;
+}
+
+function compileCursor(
+  cursor: Cursor | undefined,
+  orderBy: readonly CompiledOrder[],
+  what: string,
+): CompiledCursor | undefined {
+  if (cursor === undefined) return undefined;
+  const values = cursor.values ?? [];
+  if (values.length > orderBy.length) {
+    throw invalid(
+      `${what} has ${values.length} values but the query orders by only ${orderBy.length} ` +
+        `fields (${orderBy.map((o) => canonicalFieldPath(o.segments)).join(', ')})`,
+    );
+  }
+  values.forEach((v, i) => {
+    if (isDocumentIdPath(orderBy[i].segments) && valueKind(v) !== 'referenceValue') {
+      throw invalid(`${what} value for ${DOCUMENT_ID_FIELD} must be a document reference`);
+    }
+  });
+  return { values, before: cursor.before === true };
+}
+
+/** Validates a query without running it; throws QueryError if the backend would reject it. */
+export function compileQuery(parent: string, query: StructuredQuery): CompiledQuery {
+  return new CompiledQuery(parent, query);
+}
+
+/**
+ * Runs a structured query. `parent` is `projects/p/databases/d/documents` or a document name;
+ * `candidates` are existing documents (any under parent at any depth, in any order).
+ */
+export function runStructuredQuery(
+  parent: string,
+  query: StructuredQuery,
+  candidates: Iterable<Document>,
+): Document[] {
+  return new CompiledQuery(parent, query).run(candidates);
+}
+
+/** Whether one document would be in the query's result if offset and limit were ignored. */
+export function queryMatches(parent: string, query: StructuredQuery, doc: Document): boolean {
+  return new CompiledQuery(parent, query).matches(doc);
+}
