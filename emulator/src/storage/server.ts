@@ -1,0 +1,169 @@
+// Storage emulator: firebase-tools' own JavaScript Storage emulator (the express app that serves
+// the Cloud Storage JSON API and the Firebase /v0 API, its in-memory StorageLayer, upload
+// service and on-disk blob store), assembled here without its Java rules runtime.
+//
+// firebase-tools' StorageEmulator class always starts the rules runtime (a Java process that it
+// downloads on first use), so we do not use that class. Its createApp() only needs an object
+// with two StorageLayers, the upload service and a rules manager; we build those from the
+// same firebase-tools classes and replace rules evaluation by the fixed policy in ./access.ts.
+// Nothing here spawns a process or opens a network connection other than the listening socket.
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StorageCloudFunctions } from 'firebase-tools/lib/emulator/storage/cloudFunctions';
+import { StorageLayer } from 'firebase-tools/lib/emulator/storage/files';
+import { EmulatorRegistry, type RegisteredEmulator } from 'firebase-tools/lib/emulator/registry';
+import { Persistence } from 'firebase-tools/lib/emulator/storage/persistence';
+import {
+  getAdminCredentialValidator,
+  getAdminOnlyFirebaseRulesValidator,
+} from 'firebase-tools/lib/emulator/storage/rules/utils';
+import { createApp, type StorageEmulatorLike } from 'firebase-tools/lib/emulator/storage/server';
+import { UploadService } from 'firebase-tools/lib/emulator/storage/upload';
+import { authorizeAdminSdkRequest, denyAllClientsValidator } from './access';
+import { HttpLifecycle } from './httpLifecycle';
+
+/** firebase-tools' name for the Storage emulator (its Emulators.STORAGE). */
+const STORAGE = 'storage';
+
+export interface StorageEmulatorOptions {
+  projectId: string;
+  /** Defaults to `{projectId}.appspot.com`, the bucket firebase-tools creates by default. */
+  defaultBucket?: string;
+}
+
+export class StorageEmulatorServer {
+  readonly projectId: string;
+  readonly defaultBucket: string;
+  private readonly http = new HttpLifecycle();
+  // Shared by both storage layers, exactly as in firebase-tools' StorageEmulator.
+  private readonly files = new Map<string, unknown>();
+  private readonly buckets = new Map<string, unknown>();
+  private blobDir: string | undefined;
+  private persistence: Persistence | undefined;
+  private uploads: UploadService | undefined;
+  private adminLayer: StorageLayer | undefined;
+  private registration: RegisteredEmulator | undefined;
+
+  constructor(opts: StorageEmulatorOptions) {
+    this.projectId = opts.projectId;
+    this.defaultBucket = opts.defaultBucket ?? `${opts.projectId}.appspot.com`;
+  }
+
+  /** Starts serving on host:port (0 = a free port); resolves with the port. */
+  async listen(host: string, port: number): Promise<number> {
+    if (this.http.listening) {
+      throw new Error('storage emulator is already listening');
+    }
+    // A private blob directory per server: firebase-tools' default (os.tmpdir()/firebase/
+    // storage/blobs) is shared by every emulator on the machine.
+    const blobDir = mkdtempSync(join(tmpdir(), 'storage-emulator-'));
+    const persistence = new Persistence(blobDir);
+    const uploads = new UploadService(persistence);
+    const cloudFunctions = new StorageCloudFunctions(this.projectId);
+    const layer = (validator: typeof denyAllClientsValidator): StorageLayer =>
+      new StorageLayer(
+        this.projectId,
+        this.files,
+        this.buckets,
+        validator,
+        getAdminCredentialValidator(),
+        persistence,
+        cloudFunctions,
+      );
+    const clientLayer = layer(denyAllClientsValidator);
+    const adminLayer = layer(getAdminOnlyFirebaseRulesValidator());
+    const emulator: StorageEmulatorLike = {
+      storageLayer: clientLayer,
+      adminStorageLayer: adminLayer,
+      uploadService: uploads,
+      // The /v0 API refuses every request when no ruleset is loaded; ours is the fixed policy.
+      rulesManager: { getRuleset: () => denyAllClientsValidator },
+      reset: () => this.clear(),
+      replaceRules: () =>
+        Promise.reject(new Error('this Storage emulator does not evaluate security rules')),
+    };
+    this.blobDir = blobDir;
+    this.persistence = persistence;
+    this.uploads = uploads;
+    this.adminLayer = adminLayer;
+    const app = await createApp(this.projectId, emulator);
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      authorizeAdminSdkRequest(req);
+      app(req, res);
+    };
+    let bound: number;
+    try {
+      bound = await this.http.listen(handler, host, port);
+    } catch (err) {
+      this.removeBlobDir();
+      throw err;
+    }
+    this.register(host, bound);
+    this.createDefaultBucket();
+    return bound;
+  }
+
+  /** Deletes every object and upload, keeping the server running. */
+  clear(): Promise<void> {
+    this.files.clear();
+    this.buckets.clear();
+    this.uploads?.reset();
+    if (this.persistence && this.blobDir) {
+      rmSync(this.blobDir, { recursive: true, force: true });
+      this.persistence.reset(this.blobDir);
+    }
+    this.createDefaultBucket();
+    return Promise.resolve();
+  }
+
+  /** Stops the server, drops its connections and deletes its blob directory. */
+  async close(): Promise<void> {
+    await this.http.close();
+    if (EmulatorRegistry.get(STORAGE) === this.registration) {
+      EmulatorRegistry.clear(STORAGE);
+    }
+    this.registration = undefined;
+    this.files.clear();
+    this.buckets.clear();
+    this.removeBlobDir();
+    this.persistence = undefined;
+    this.uploads = undefined;
+    this.adminLayer = undefined;
+  }
+
+  /**
+   * The bucket map is shared by both layers. Registering the default bucket up front also keeps StorageLayer.listBuckets() from asking
+   * the Firebase management API for the project's bucket (it does so for non-demo projects).
+   */
+  private createDefaultBucket(): void {
+    this.adminLayer?.createBucket(this.defaultBucket);
+  }
+
+  /**
+   * firebase-tools' metadata classes build each object's selfLink and mediaLink (and each
+   * bucket's selfLink) from the Storage entry of its process-wide EmulatorRegistry, and throw
+   * when there is none. So a listening server registers itself there. The registry holds one
+   * Storage emulator per process: the one that listened last wins.
+   */
+  private register(host: string, port: number): void {
+    const info = { name: STORAGE, host, port };
+    const registration: RegisteredEmulator = {
+      start: () => Promise.resolve(),
+      connect: () => Promise.resolve(),
+      stop: () => this.close(),
+      getInfo: () => info,
+      getName: () => STORAGE,
+    };
+    EmulatorRegistry.set(STORAGE, registration);
+    this.registration = registration;
+  }
+
+  private removeBlobDir(): void {
+    if (this.blobDir) {
+      rmSync(this.blobDir, { recursive: true, force: true });
+      this.blobDir = undefined;
+    }
+  }
+}

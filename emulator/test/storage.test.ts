@@ -1,0 +1,311 @@
+// Storage through the unmodified firebase-admin SDK (and plain HTTP where a browser would be
+// the client). Runs against FIREBASE_STORAGE_EMULATOR_HOST when set (the whole stack, or the
+// official emulator); otherwise starts our StorageEmulatorServer in-process on a free port.
+import { strict as assert } from 'node:assert';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
+import { getDownloadURL, getStorage } from 'firebase-admin/storage';
+import { StorageEmulatorServer } from '../src/storage/server';
+
+const projectId = process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
+const bucketName = `${projectId}.appspot.com`;
+
+/** An image-sized payload: PNG signature followed by random bytes (no byte value is special). */
+function pngSizedBuffer(size: number): Buffer {
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, randomBytes(size - signature.length)]);
+}
+
+function md5Base64(bytes: Buffer): string {
+  return createHash('md5').update(bytes).digest('base64');
+}
+
+/** The HTTP status carried by an error from @google-cloud/storage. */
+function statusOf(err: unknown): unknown {
+  return typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+}
+
+describe('Storage emulator through firebase-admin', function () {
+  let server: StorageEmulatorServer | undefined;
+  let app: App;
+  let emulatorOrigin: string;
+  // Every object of this run lives under its own prefix, so suites sharing a stack never collide.
+  const root = `storage-test-${randomUUID()}`;
+  const bucket = () => getStorage(app).bucket();
+
+  before(async function () {
+    if (!process.env.FIREBASE_STORAGE_EMULATOR_HOST) {
+      server = new StorageEmulatorServer({ projectId });
+      const port = await server.listen('127.0.0.1', 0);
+      process.env.FIREBASE_STORAGE_EMULATOR_HOST = `127.0.0.1:${port}`;
+      // firebase-admin derives STORAGE_EMULATOR_HOST from the variable above, but only when it
+      // is unset; a value left over from another suite would point at a closed server.
+      delete process.env.STORAGE_EMULATOR_HOST;
+    }
+    emulatorOrigin = `http://${process.env.FIREBASE_STORAGE_EMULATOR_HOST}`;
+    app = initializeApp({ projectId, storageBucket: bucketName }, `storage-test-${randomUUID()}`);
+  });
+
+  after(async function () {
+    await deleteApp(app);
+    if (server) {
+      await server.close();
+      delete process.env.FIREBASE_STORAGE_EMULATOR_HOST;
+      delete process.env.STORAGE_EMULATOR_HOST;
+    }
+  });
+
+  it('uses the default bucket from the app options', function () {
+    assert.equal(bucket().name, bucketName);
+  });
+
+  it('round-trips an image-sized object through a multipart upload', async function () {
+    const bytes = pngSizedBuffer(300 * 1024);
+    const file = bucket().file(`${root}/multipart/logo.png`);
+    await file.save(bytes, { resumable: false, contentType: 'image/png' });
+
+    const [downloaded] = await file.download();
+    assert.equal(downloaded.length, bytes.length);
+    assert.ok(downloaded.equals(bytes), 'downloaded bytes differ from uploaded bytes');
+
+    const [metadata] = await file.getMetadata();
+    assert.equal(metadata.name, `${root}/multipart/logo.png`);
+    assert.equal(metadata.bucket, bucketName);
+    assert.equal(metadata.contentType, 'image/png');
+    assert.equal(Number(metadata.size), bytes.length);
+    assert.equal(metadata.md5Hash, md5Base64(bytes));
+  });
+
+  it('round-trips an object through a resumable upload', async function () {
+    const bytes = pngSizedBuffer(700 * 1024);
+    const file = bucket().file(`${root}/resumable/photo.png`);
+    await file.save(bytes, {
+      resumable: true,
+      contentType: 'image/png',
+      metadata: { metadata: { assetId: 'A-1' } },
+    });
+
+    const [downloaded] = await file.download();
+    assert.ok(downloaded.equals(bytes), 'downloaded bytes differ from uploaded bytes');
+    const [metadata] = await file.getMetadata();
+    assert.equal(metadata.contentType, 'image/png');
+    assert.equal(metadata.metadata?.assetId, 'A-1');
+  });
+
+  it('accepts a simple (uploadType=media) upload of the JSON API', async function () {
+    const bytes = pngSizedBuffer(4096);
+    const name = `${root}/media/raw.png`;
+    const url = `${emulatorOrigin}/upload/storage/v1/b/${bucketName}/o?uploadType=media&name=${encodeURIComponent(name)}`;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'image/png', Authorization: 'Bearer owner' },
+      body: bytes,
+    });
+    assert.equal(res.status, 200);
+    const body: unknown = await res.json();
+    assert.ok(typeof body === 'object' && body !== null && 'name' in body);
+    assert.equal(body.name, name);
+
+    const [downloaded] = await bucket().file(name).download();
+    assert.ok(downloaded.equals(bytes));
+  });
+
+  it('downloads byte ranges', async function () {
+    const bytes = pngSizedBuffer(64 * 1024);
+    const file = bucket().file(`${root}/range/blob.bin`);
+    await file.save(bytes, { resumable: false });
+
+    const [middle] = await file.download({ start: 1000, end: 1999 });
+    assert.ok(middle.equals(bytes.subarray(1000, 2000)), 'range [1000, 1999] differs');
+
+    const [head] = await file.download({ start: 0, end: 7 });
+    assert.ok(head.equals(bytes.subarray(0, 8)));
+
+    // The same through a plain HTTP Range request on the object's media link.
+    const [metadata] = await file.getMetadata();
+    assert.ok(metadata.mediaLink, 'object metadata has a mediaLink');
+    const res = await fetch(metadata.mediaLink, { headers: { Range: 'bytes=100-199' } });
+    assert.equal(res.status, 206);
+    assert.equal(res.headers.get('content-range'), `bytes 100-199/${bytes.length}`);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(bytes.subarray(100, 200)));
+  });
+
+  it('patches metadata and custom metadata', async function () {
+    const file = bucket().file(`${root}/meta/doc.txt`);
+    await file.save('hello', {
+      resumable: false,
+      contentType: 'text/plain',
+      metadata: { metadata: { keep: 'yes', drop: 'soon' } },
+    });
+
+    await file.setMetadata({
+      contentType: 'text/markdown',
+      cacheControl: 'public, max-age=60',
+      metadata: { added: 'new', drop: null },
+    });
+
+    const [metadata] = await file.getMetadata();
+    assert.equal(metadata.contentType, 'text/markdown');
+    assert.equal(metadata.cacheControl, 'public, max-age=60');
+    assert.equal(metadata.metadata?.keep, 'yes', 'patch keeps custom keys it does not name');
+    assert.equal(metadata.metadata?.added, 'new');
+    assert.equal(metadata.metadata?.drop, undefined, 'a null value removes the key');
+    assert.equal(Number(metadata.metageneration), 2);
+
+    const [content] = await file.download();
+    assert.equal(content.toString(), 'hello', 'patching metadata leaves the bytes alone');
+  });
+
+  it('lists with prefix and delimiter', async function () {
+    const names = ['a.txt', 'b.txt', 'sub/c.txt', 'sub/deeper/d.txt', 'other/e.txt'];
+    for (const name of names) {
+      await bucket().file(`${root}/list/${name}`).save(name, { resumable: false });
+    }
+
+    const [all] = await bucket().getFiles({ prefix: `${root}/list/` });
+    assert.deepEqual(
+      all.map((f) => f.name),
+      [...names].sort().map((n) => `${root}/list/${n}`),
+    );
+
+    const [top, , response] = await bucket().getFiles({
+      prefix: `${root}/list/`,
+      delimiter: '/',
+      autoPaginate: false,
+    });
+    assert.deepEqual(
+      top.map((f) => f.name),
+      [`${root}/list/a.txt`, `${root}/list/b.txt`],
+    );
+    const prefixes =
+      typeof response === 'object' && response !== null && 'prefixes' in response
+        ? response.prefixes
+        : undefined;
+    assert.deepEqual(prefixes, [`${root}/list/other/`, `${root}/list/sub/`]);
+  });
+
+  it('pages through a listing with maxResults and page tokens', async function () {
+    const names = Array.from({ length: 7 }, (_, i) => `${root}/pages/item-${i}.txt`);
+    for (const name of names) {
+      await bucket().file(name).save('x', { resumable: false });
+    }
+
+    const seen: string[] = [];
+    let pages = 0;
+    let query: { prefix: string; maxResults: number; autoPaginate: false; pageToken?: string } = {
+      prefix: `${root}/pages/`,
+      maxResults: 3,
+      autoPaginate: false,
+    };
+    for (;;) {
+      const [files, next] = await bucket().getFiles(query);
+      pages += 1;
+      assert.ok(files.length <= 3, `page ${pages} has ${files.length} items`);
+      seen.push(...files.map((f) => f.name));
+      if (!next || typeof next !== 'object' || !('pageToken' in next)) break;
+      assert.equal(typeof next.pageToken, 'string');
+      query = { ...query, pageToken: String(next.pageToken) };
+      assert.ok(pages < 10, 'paging does not end');
+    }
+    assert.equal(pages, 3);
+    assert.deepEqual(seen, names);
+  });
+
+  it('copies objects with their bytes and metadata', async function () {
+    const bytes = pngSizedBuffer(20 * 1024);
+    const source = bucket().file(`${root}/copy/source.png`);
+    await source.save(bytes, {
+      resumable: false,
+      contentType: 'image/png',
+      metadata: { metadata: { origin: 'camera' } },
+    });
+
+    const [copy] = await source.copy(`${root}/copy/target.png`);
+    assert.equal(copy.name, `${root}/copy/target.png`);
+    const [copied] = await copy.download();
+    assert.ok(copied.equals(bytes));
+    const [metadata] = await copy.getMetadata();
+    assert.equal(metadata.contentType, 'image/png');
+    assert.equal(metadata.metadata?.origin, 'camera');
+
+    // The source is untouched.
+    const [original] = await source.download();
+    assert.ok(original.equals(bytes));
+  });
+
+  it('deletes objects and reports missing ones as 404', async function () {
+    const file = bucket().file(`${root}/delete/gone.txt`);
+    await file.save('bye', { resumable: false });
+    assert.deepEqual(await file.exists(), [true]);
+
+    await file.delete();
+    assert.deepEqual(await file.exists(), [false]);
+    await assert.rejects(file.download(), (err: unknown) => statusOf(err) === 404);
+    await assert.rejects(file.delete(), (err: unknown) => statusOf(err) === 404);
+    await assert.rejects(file.getMetadata(), (err: unknown) => statusOf(err) === 404);
+    await file.delete({ ignoreNotFound: true });
+  });
+
+  it('serves getDownloadURL() over plain HTTP and checks its token', async function () {
+    const bytes = pngSizedBuffer(128 * 1024);
+    const file = bucket().file(`${root}/public/qr code #1.png`);
+    await file.save(bytes, { resumable: false, contentType: 'image/png' });
+
+    const url = await getDownloadURL(file);
+    const parsed = new URL(url);
+    assert.equal(parsed.origin, emulatorOrigin);
+    const token = parsed.searchParams.get('token');
+    assert.ok(token, 'the URL carries a download token');
+
+    // A browser GET: no credentials, just the URL.
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/png');
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(bytes));
+
+    // The same token is returned again rather than a new one each time.
+    assert.equal(await getDownloadURL(file), url);
+
+    const wrong = new URL(url);
+    wrong.searchParams.set('token', randomUUID());
+    const denied = await fetch(wrong);
+    await denied.arrayBuffer();
+    assert.equal(denied.status, 403, 'a wrong token is rejected');
+
+    const missing = new URL(url);
+    missing.searchParams.delete('token');
+    const anonymous = await fetch(missing);
+    await anonymous.arrayBuffer();
+    assert.equal(anonymous.status, 403, 'a missing token is rejected');
+  });
+
+  it('keeps a download token stored through custom metadata', async function () {
+    const token = randomUUID();
+    const file = bucket().file(`${root}/public/with-token.txt`);
+    await file.save('tokened', {
+      resumable: false,
+      metadata: { metadata: { firebaseStorageDownloadTokens: token } },
+    });
+    const url = await getDownloadURL(file);
+    assert.equal(new URL(url).searchParams.get('token'), token);
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'tokened');
+  });
+
+  it('clear() deletes every object (in-process server only)', async function () {
+    if (!server) {
+      this.skip();
+    }
+    const file = bucket().file(`${root}/clear/x.txt`);
+    await file.save('x', { resumable: false });
+    await server.clear();
+    assert.deepEqual(await file.exists(), [false]);
+    const [left] = await bucket().getFiles({ prefix: root });
+    assert.equal(left.length, 0);
+    // The server still works after clearing.
+    await file.save('again', { resumable: false });
+    const [content] = await file.download();
+    assert.equal(content.toString(), 'again');
+  });
+});
