@@ -1,0 +1,160 @@
+// Applies a list of writes to a working view of the database. Pure: it never touches the store,
+// so a commit can validate everything before anything is applied.
+import type { Document, Precondition, Timestamp, Value, Write, WriteResult } from './types';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors';
+import {
+  applyTransform,
+  deleteField,
+  documentSize,
+  fieldsKey,
+  getField,
+  normalizeFields,
+  setField,
+} from './fields';
+import { parseDocumentName, parseFieldPath } from './paths';
+
+export const MAX_WRITES_PER_REQUEST = 500;
+export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+/** The outcome of one write: the document's new state and the WriteResult to return. */
+export interface AppliedWrite {
+  name: string;
+  /** The state after the write (undefined = does not exist). */
+  after: Document | undefined;
+  /** Whether the stored document actually changed. */
+  changed: boolean;
+  result: WriteResult;
+}
+
+function sameTime(a: Timestamp | undefined, b: Timestamp | undefined): boolean {
+  return !!a && !!b && String(a.seconds) === String(b.seconds) && (a.nanos ?? 0) === (b.nanos ?? 0);
+}
+
+function checkPrecondition(
+  name: string,
+  current: Document | undefined,
+  pre: Precondition | undefined,
+): void {
+  if (!pre) return;
+  const kind =
+    pre.conditionType ??
+    (pre.exists !== undefined ? 'exists' : pre.updateTime ? 'updateTime' : undefined);
+  if (kind === 'exists') {
+    if (pre.exists && !current) throw notFound(`No document to update: ${name}`);
+    if (!pre.exists && current) throw alreadyExists(`Document already exists: ${name}`);
+  } else if (kind === 'updateTime') {
+    if (!current) throw notFound(`No document to update: ${name}`);
+    if (!sameTime(current.updateTime, pre.updateTime)) {
+      throw failedPrecondition(
+        `The document ${name} was updated at a different time than the precondition requires`,
+      );
+    }
+  }
+}
+
+function writeKind(w: Write): 'update' | 'delete' | 'transform' {
+  const kind =
+    w.operation ??
+    (w.update
+      ? 'update'
+      : w.delete !== undefined
+        ? 'delete'
+        : w.transform
+          ? 'transform'
+          : undefined);
+  if (!kind) throw invalidArgument('A write must set one of update, delete or transform');
+  return kind;
+}
+
+/** The document a write targets (validated). */
+export function writeTarget(w: Write): string {
+  const kind = writeKind(w);
+  const name =
+    kind === 'update' ? w.update?.name : kind === 'delete' ? w.delete : w.transform?.document;
+  return parseDocumentName(name).name;
+}
+
+/**
+ * Applies one write to `current` at `time`. Throws an RpcError (INVALID_ARGUMENT, NOT_FOUND,
+ * ALREADY_EXISTS, FAILED_PRECONDITION) if the write is malformed or its precondition fails.
+ */
+export function applyWrite(w: Write, current: Document | undefined, time: Timestamp): AppliedWrite {
+  const kind = writeKind(w);
+  const name = writeTarget(w);
+  checkPrecondition(name, current, w.currentDocument);
+  if (kind === 'delete') {
+    if (w.updateMask || (w.updateTransforms ?? []).length > 0) {
+      throw invalidArgument('A delete cannot have an update mask or transforms');
+    }
+    return { name, after: undefined, changed: current !== undefined, result: {} };
+  }
+
+  let fields: Record<string, Value>;
+  let transforms = w.updateTransforms ?? [];
+  if (kind === 'update') {
+    const incoming = normalizeFields(w.update?.fields);
+    if (w.updateMask) {
+      fields = current?.fields ?? {};
+      for (const path of w.updateMask.fieldPaths ?? []) {
+        const segs = parseFieldPath(path);
+        const v = getField(incoming, segs);
+        fields = v !== undefined ? setField(fields, segs, v) : deleteField(fields, segs);
+      }
+    } else {
+      fields = incoming;
+    }
+  } else {
+    if (w.updateMask || transforms.length > 0) {
+      throw invalidArgument('A transform write cannot have an update mask or update transforms');
+    }
+    fields = current?.fields ?? {};
+    transforms = w.transform?.fieldTransforms ?? [];
+  }
+
+  const transformResults: Value[] = [];
+  const seen = new Set<string>();
+  for (const t of transforms) {
+    const key = parseFieldPath(t.fieldPath).join('\u0000');
+    if (seen.has(key)) {
+      throw invalidArgument(`Field "${t.fieldPath}" has more than one transform in one write`);
+    }
+    seen.add(key);
+    const r = applyTransform(fields, t, time);
+    fields = r.fields;
+    transformResults.push(r.result);
+  }
+
+  const size = documentSize(name, fields);
+  if (size > MAX_DOCUMENT_BYTES) {
+    throw invalidArgument(
+      `Document "${name}" is too big: ${size} bytes exceeds the maximum of ${MAX_DOCUMENT_BYTES} bytes`,
+    );
+  }
+
+  const result: WriteResult = {};
+  if (transformResults.length > 0) result.transformResults = transformResults;
+  if (current && fieldsKey(current.fields) === fieldsKey(fields)) {
+    // A write that changes nothing keeps the previous update time (per WriteResult docs).
+    result.updateTime = current.updateTime;
+    return { name, after: current, changed: false, result };
+  }
+  result.updateTime = time;
+  const after: Document = {
+    name,
+    fields,
+    createTime: current?.createTime ?? time,
+    updateTime: time,
+  };
+  return { name, after, changed: true, result };
+}
+
+/** Throws INVALID_ARGUMENT if a request carries too many writes. */
+export function checkWriteCount(writes: Write[] | undefined): Write[] {
+  const list = writes ?? [];
+  if (list.length > MAX_WRITES_PER_REQUEST) {
+    throw invalidArgument(
+      `Too many writes in one request: ${list.length} (maximum is ${MAX_WRITES_PER_REQUEST})`,
+    );
+  }
+  return list;
+}

@@ -1,0 +1,478 @@
+// Value validation, field-path access, value equality, storage-size estimation and field
+// transforms for the write path. (Query-side ordering lives in values.ts, owned by the query code.)
+import type { ArrayValue, FieldTransform, Timestamp, Value, ValueType } from './types';
+import { invalidArgument } from './errors';
+import { parseDocumentName, parseFieldPath } from './paths';
+
+const VALUE_TYPES: ValueType[] = [
+  'nullValue',
+  'booleanValue',
+  'integerValue',
+  'doubleValue',
+  'timestampValue',
+  'stringValue',
+  'bytesValue',
+  'referenceValue',
+  'geoPointValue',
+  'arrayValue',
+  'mapValue',
+];
+
+/** Max depth of nested maps and arrays (Firestore allows 20 levels). */
+const MAX_DEPTH = 20;
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+/** Which member of a Value is set, trusting `valueType` when the decoder filled it in. */
+export function typeOf(v: Value): ValueType | undefined {
+  if (v.valueType) return v.valueType;
+  for (const t of VALUE_TYPES) if (v[t] !== undefined) return t;
+  return undefined;
+}
+
+export const NULL_VALUE: Value = { valueType: 'nullValue', nullValue: 'NULL_VALUE' };
+
+export function integerValue(n: bigint): Value {
+  return { valueType: 'integerValue', integerValue: n.toString() };
+}
+
+export function doubleValue(n: number): Value {
+  return { valueType: 'doubleValue', doubleValue: n };
+}
+
+export function timestampValue(ts: Timestamp): Value {
+  return { valueType: 'timestampValue', timestampValue: ts };
+}
+
+/**
+ * Checks a value that came in a write and returns it in canonical decoded form (only the set
+ * member plus `valueType`). Throws INVALID_ARGUMENT with the field path on bad input.
+ */
+export function normalizeValue(v: unknown, path: string, depth = 0, inArray = false): Value {
+  if (typeof v !== 'object' || v === null) throw invalidArgument(`Value at "${path}" is missing`);
+  const value = v as Value;
+  const t = typeOf(value);
+  if (!t) throw invalidArgument(`Value at "${path}" has no value type set`);
+  switch (t) {
+    case 'nullValue':
+      return NULL_VALUE;
+    case 'booleanValue':
+      return { valueType: t, booleanValue: Boolean(value.booleanValue) };
+    case 'integerValue': {
+      const s = String(value.integerValue);
+      if (!/^-?\d+$/.test(s)) throw invalidArgument(`Invalid integer at "${path}"`);
+      return { valueType: t, integerValue: BigInt(s).toString() };
+    }
+    case 'doubleValue': {
+      // Firestore stores -0.0 as 0.0 (they are equal in every comparison anyway).
+      const d = Number(value.doubleValue);
+      return { valueType: t, doubleValue: d === 0 ? 0 : d };
+    }
+    case 'timestampValue': {
+      const ts = value.timestampValue as Timestamp;
+      const seconds = Number(ts.seconds ?? 0);
+      const nanos = ts.nanos ?? 0;
+      // 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999999Z
+      if (seconds < -62135596800 || seconds > 253402300799 || nanos < 0 || nanos > 999999999) {
+        throw invalidArgument(`Timestamp at "${path}" is out of range`);
+      }
+      // Firestore stores microseconds.
+      return {
+        valueType: t,
+        timestampValue: { seconds: String(seconds), nanos: Math.floor(nanos / 1000) * 1000 },
+      };
+    }
+    case 'stringValue':
+      return { valueType: t, stringValue: String(value.stringValue) };
+    case 'bytesValue':
+      return { valueType: t, bytesValue: Buffer.from(value.bytesValue ?? []) };
+    case 'referenceValue':
+      try {
+        parseDocumentName(value.referenceValue);
+      } catch {
+        throw invalidArgument(
+          `Reference at "${path}" is not a valid document name: "${String(value.referenceValue)}"`,
+        );
+      }
+      return { valueType: t, referenceValue: value.referenceValue };
+    case 'geoPointValue': {
+      const latitude = value.geoPointValue?.latitude ?? 0;
+      const longitude = value.geoPointValue?.longitude ?? 0;
+      if (!(latitude >= -90 && latitude <= 90) || !(longitude >= -180 && longitude <= 180)) {
+        throw invalidArgument(`GeoPoint at "${path}" is out of range`);
+      }
+      return { valueType: t, geoPointValue: { latitude, longitude } };
+    }
+    case 'arrayValue': {
+      if (inArray) throw invalidArgument(`Arrays cannot directly contain arrays (at "${path}")`);
+      if (depth >= MAX_DEPTH) throw invalidArgument(`Value at "${path}" is nested too deeply`);
+      const values = (value.arrayValue?.values ?? []).map((e, i) =>
+        normalizeValue(e, `${path}[${i}]`, depth + 1, true),
+      );
+      return { valueType: t, arrayValue: { values } };
+    }
+    case 'mapValue': {
+      if (depth >= MAX_DEPTH) throw invalidArgument(`Value at "${path}" is nested too deeply`);
+      return {
+        valueType: t,
+        mapValue: { fields: normalizeFields(value.mapValue?.fields, path, depth + 1) },
+      };
+    }
+  }
+}
+
+/** Validates and normalizes a document's (or map's) fields. */
+export function normalizeFields(
+  fields: Record<string, Value> | undefined,
+  path = '',
+  depth = 0,
+): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const [key, v] of Object.entries(fields ?? {})) {
+    const where = path === '' ? key : `${path}.${key}`;
+    if (key === '') throw invalidArgument(`Empty field name in "${path || 'document'}"`);
+    if (/^__.*__$/.test(key)) {
+      throw invalidArgument(`Field name "${where}" is reserved (names must not match __.*__)`);
+    }
+    out[key] = normalizeValue(v, where, depth);
+  }
+  return out;
+}
+
+// ---- field access (copy on write: stored documents are never mutated) ----
+
+export function getField(
+  fields: Record<string, Value> | undefined,
+  segs: string[],
+): Value | undefined {
+  let cur: Record<string, Value> | undefined = fields;
+  for (let i = 0; i < segs.length; i++) {
+    const v: Value | undefined = cur?.[segs[i]];
+    if (v === undefined) return undefined;
+    if (i === segs.length - 1) return v;
+    if (typeOf(v) !== 'mapValue') return undefined;
+    cur = v.mapValue?.fields;
+  }
+  return undefined;
+}
+
+/** Returns a copy of `fields` with `value` at `segs`, turning non-map intermediates into maps. */
+export function setField(
+  fields: Record<string, Value>,
+  segs: string[],
+  value: Value,
+): Record<string, Value> {
+  const out = { ...fields };
+  if (segs.length === 1) {
+    out[segs[0]] = value;
+    return out;
+  }
+  const child = fields[segs[0]];
+  const childFields = child && typeOf(child) === 'mapValue' ? (child.mapValue?.fields ?? {}) : {};
+  out[segs[0]] = {
+    valueType: 'mapValue',
+    mapValue: { fields: setField(childFields, segs.slice(1), value) },
+  };
+  return out;
+}
+
+/** Returns a copy of `fields` without the field at `segs` (unchanged if absent). */
+export function deleteField(fields: Record<string, Value>, segs: string[]): Record<string, Value> {
+  if (!(segs[0] in fields)) return fields;
+  if (segs.length === 1) {
+    const out = { ...fields };
+    delete out[segs[0]];
+    return out;
+  }
+  const child = fields[segs[0]];
+  if (typeOf(child) !== 'mapValue') return fields;
+  const inner = child.mapValue?.fields ?? {};
+  const next = deleteField(inner, segs.slice(1));
+  if (next === inner) return fields;
+  return { ...fields, [segs[0]]: { valueType: 'mapValue', mapValue: { fields: next } } };
+}
+
+/** Keeps only the given field paths (a DocumentMask on reads). */
+export function projectFields(
+  fields: Record<string, Value> | undefined,
+  paths: string[][],
+): Record<string, Value> {
+  let out: Record<string, Value> = {};
+  for (const segs of paths) {
+    const v = getField(fields, segs);
+    if (v !== undefined) out = setField(out, segs, v);
+  }
+  return out;
+}
+
+// ---- equality ----
+
+function isNumber(t: ValueType | undefined): boolean {
+  return t === 'integerValue' || t === 'doubleValue';
+}
+
+function numericOf(v: Value): number {
+  return typeOf(v) === 'integerValue' ? Number(v.integerValue) : Number(v.doubleValue);
+}
+
+function bytesOf(v: Value): Buffer {
+  return Buffer.from(v.bytesValue ?? []);
+}
+
+/**
+ * Firestore's value equivalence used by arrayUnion/arrayRemove: numbers compare by numeric
+ * value across integer and double (exactly for two integers), NaN equals NaN, -0 equals 0.
+ */
+export function valuesEquivalent(a: Value, b: Value): boolean {
+  const ta = typeOf(a);
+  const tb = typeOf(b);
+  if (isNumber(ta) && isNumber(tb)) {
+    if (ta === 'integerValue' && tb === 'integerValue') {
+      return BigInt(a.integerValue ?? '0') === BigInt(b.integerValue ?? '0');
+    }
+    const x = numericOf(a);
+    const y = numericOf(b);
+    return (Number.isNaN(x) && Number.isNaN(y)) || x === y;
+  }
+  if (ta !== tb) return false;
+  switch (ta) {
+    case 'nullValue':
+      return true;
+    case 'booleanValue':
+      return a.booleanValue === b.booleanValue;
+    case 'timestampValue':
+      return (
+        String(a.timestampValue?.seconds) === String(b.timestampValue?.seconds) &&
+        (a.timestampValue?.nanos ?? 0) === (b.timestampValue?.nanos ?? 0)
+      );
+    case 'stringValue':
+      return a.stringValue === b.stringValue;
+    case 'bytesValue':
+      return bytesOf(a).equals(bytesOf(b));
+    case 'referenceValue':
+      return a.referenceValue === b.referenceValue;
+    case 'geoPointValue':
+      return (
+        a.geoPointValue?.latitude === b.geoPointValue?.latitude &&
+        a.geoPointValue?.longitude === b.geoPointValue?.longitude
+      );
+    case 'arrayValue': {
+      const x = a.arrayValue?.values ?? [];
+      const y = b.arrayValue?.values ?? [];
+      return x.length === y.length && x.every((e, i) => valuesEquivalent(e, y[i]));
+    }
+    case 'mapValue': {
+      const x = a.mapValue?.fields ?? {};
+      const y = b.mapValue?.fields ?? {};
+      const keys = Object.keys(x);
+      return (
+        keys.length === Object.keys(y).length &&
+        keys.every((k) => y[k] !== undefined && valuesEquivalent(x[k], y[k]))
+      );
+    }
+    default:
+      return false;
+  }
+}
+
+/** An exact, type-sensitive fingerprint of a value (used to detect writes that change nothing). */
+export function exactKey(v: Value): string {
+  const t = typeOf(v);
+  switch (t) {
+    case 'arrayValue':
+      return `a[${(v.arrayValue?.values ?? []).map(exactKey).join(',')}]`;
+    case 'mapValue':
+      return `m{${fieldsKey(v.mapValue?.fields)}}`;
+    case 'bytesValue':
+      return `y${bytesOf(v).toString('base64')}`;
+    case 'doubleValue':
+      return `d${Object.is(v.doubleValue, -0) ? '-0' : String(v.doubleValue)}`;
+    case 'timestampValue':
+      return `t${String(v.timestampValue?.seconds)}.${v.timestampValue?.nanos ?? 0}`;
+    case 'geoPointValue':
+      return `g${v.geoPointValue?.latitude},${v.geoPointValue?.longitude}`;
+    case undefined:
+      return '?';
+    default:
+      return `${t[0]}${JSON.stringify(v[t])}`;
+  }
+}
+
+export function fieldsKey(fields: Record<string, Value> | undefined): string {
+  return Object.keys(fields ?? {})
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${exactKey((fields ?? {})[k])}`)
+    .join(',');
+}
+
+// ---- storage size (https://firebase.google.com/docs/firestore/storage-size) ----
+
+function stringSize(s: string): number {
+  return Buffer.byteLength(s) + 1;
+}
+
+/** Size of a document name: each path segment as a string, plus 16. */
+export function documentNameSize(name: string): number {
+  const rest = name.replace(/^projects\/[^/]+\/databases\/[^/]+\/documents\//, '');
+  return rest.split('/').reduce((n, seg) => n + stringSize(seg), 0) + 16;
+}
+
+export function valueSize(v: Value): number {
+  switch (typeOf(v)) {
+    case 'nullValue':
+    case 'booleanValue':
+      return 1;
+    case 'integerValue':
+    case 'doubleValue':
+    case 'timestampValue':
+      return 8;
+    case 'stringValue':
+      return stringSize(v.stringValue ?? '');
+    case 'bytesValue':
+      return bytesOf(v).length;
+    case 'referenceValue':
+      return documentNameSize(v.referenceValue ?? '');
+    case 'geoPointValue':
+      return 16;
+    case 'arrayValue':
+      return (v.arrayValue?.values ?? []).reduce((n, e) => n + valueSize(e), 0);
+    case 'mapValue':
+      return fieldsSize(v.mapValue?.fields);
+    default:
+      return 0;
+  }
+}
+
+export function fieldsSize(fields: Record<string, Value> | undefined): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(fields ?? {})) n += stringSize(k) + valueSize(v);
+  return n;
+}
+
+/** Document size per Firestore's rules: name + fields + 32 additional bytes. */
+export function documentSize(name: string, fields: Record<string, Value> | undefined): number {
+  return documentNameSize(name) + fieldsSize(fields) + 32;
+}
+
+// ---- transforms ----
+
+function saturate(n: bigint): bigint {
+  if (n > INT64_MAX) return INT64_MAX;
+  if (n < INT64_MIN) return INT64_MIN;
+  return n;
+}
+
+function requireNumber(v: Value | undefined, kind: string, path: string): Value {
+  if (!v || !isNumber(typeOf(v))) {
+    throw invalidArgument(`${kind} transform on "${path}" needs an integer or double operand`);
+  }
+  return normalizeValue(v, path);
+}
+
+function increment(current: Value | undefined, operand: Value): Value {
+  if (!current || !isNumber(typeOf(current))) return operand;
+  if (typeOf(current) === 'integerValue' && typeOf(operand) === 'integerValue') {
+    return integerValue(
+      saturate(BigInt(current.integerValue ?? '0') + BigInt(operand.integerValue ?? '0')),
+    );
+  }
+  return doubleValue(numericOf(current) + numericOf(operand));
+}
+
+/** maximum (sign 1) / minimum (sign -1) with Firestore's mixed-type and NaN rules. */
+function extremum(current: Value | undefined, operand: Value, sign: 1 | -1): Value {
+  if (!current || !isNumber(typeOf(current))) return operand;
+  const x = numericOf(current);
+  const y = numericOf(operand);
+  if (Number.isNaN(x)) return current;
+  if (Number.isNaN(y)) return operand;
+  let cmp: number;
+  if (typeOf(current) === 'integerValue' && typeOf(operand) === 'integerValue') {
+    const a = BigInt(current.integerValue ?? '0');
+    const b = BigInt(operand.integerValue ?? '0');
+    cmp = a === b ? 0 : a > b ? 1 : -1;
+  } else {
+    cmp = x === y ? 0 : x > y ? 1 : -1;
+  }
+  // Equivalent operands (3 and 3.0, 0 and -0.0) leave the stored value unchanged.
+  if (cmp === 0) return current;
+  return cmp * sign > 0 ? current : operand;
+}
+
+function arrayElements(v: Value | undefined): Value[] {
+  return v && typeOf(v) === 'arrayValue' ? (v.arrayValue?.values ?? []) : [];
+}
+
+function arrayOperand(a: ArrayValue | undefined, path: string): Value[] {
+  return (a?.values ?? []).map((e, i) => normalizeValue(e, `${path}[${i}]`, 1, true));
+}
+
+/**
+ * Applies one field transform to `fields`, returning the new fields and the transform result
+ * that goes into WriteResult.transform_results.
+ */
+export function applyTransform(
+  fields: Record<string, Value>,
+  t: FieldTransform,
+  requestTime: Timestamp,
+): { fields: Record<string, Value>; result: Value } {
+  const path = t.fieldPath;
+  const segs = parseFieldPath(path);
+  const current = getField(fields, segs);
+  let next: Value;
+  let result: Value;
+  const kind =
+    t.transformType ??
+    (
+      [
+        'setToServerValue',
+        'increment',
+        'maximum',
+        'minimum',
+        'appendMissingElements',
+        'removeAllFromArray',
+      ] as const
+    ).find((k) => t[k] !== undefined);
+  switch (kind) {
+    case 'setToServerValue':
+      if (t.setToServerValue !== 'REQUEST_TIME') {
+        throw invalidArgument(`Unsupported server value on "${path}"`);
+      }
+      next = timestampValue(requestTime);
+      result = next;
+      break;
+    case 'increment':
+      next = increment(current, requireNumber(t.increment, 'increment', path));
+      result = next;
+      break;
+    case 'maximum':
+      next = extremum(current, requireNumber(t.maximum, 'maximum', path), 1);
+      result = next;
+      break;
+    case 'minimum':
+      next = extremum(current, requireNumber(t.minimum, 'minimum', path), -1);
+      result = next;
+      break;
+    case 'appendMissingElements': {
+      const values = [...arrayElements(current)];
+      for (const e of arrayOperand(t.appendMissingElements, path)) {
+        if (!values.some((x) => valuesEquivalent(x, e))) values.push(e);
+      }
+      next = { valueType: 'arrayValue', arrayValue: { values } };
+      result = NULL_VALUE;
+      break;
+    }
+    case 'removeAllFromArray': {
+      const remove = arrayOperand(t.removeAllFromArray, path);
+      const values = arrayElements(current).filter(
+        (x) => !remove.some((r) => valuesEquivalent(x, r)),
+      );
+      next = { valueType: 'arrayValue', arrayValue: { values } };
+      result = NULL_VALUE;
+      break;
+    }
+    default:
+      throw invalidArgument(`Field transform on "${path}" has no transform type`);
+  }
+  return { fields: setField(fields, segs, next), result };
+}

@@ -1,0 +1,226 @@
+// The Firestore emulator server: one TCP port that speaks gRPC (HTTP/2, what the SDKs use) and
+// plain HTTP/1.1 (the official emulator's REST helpers such as the DELETE that clears all data).
+// Each new connection is sniffed: an HTTP/2 client preface goes to grpc-js through its connection
+// injector, anything else to a node:http server.
+import * as net from 'node:net';
+import * as http from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import { firestoreServiceDefinition } from './proto';
+import type { CommitListener } from './events';
+import { FirestoreCore } from './core';
+import { hasStatusCode } from './errors';
+import { handleListen } from './listen';
+import { databaseRef } from './paths';
+import type { ListenRequest, ListenResponse } from './types';
+
+export interface FirestoreEmulatorOptions {
+  /** Default project (used by nothing but logs and helpers; every project's data is served). */
+  projectId?: string;
+}
+
+const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+const MAINTENANCE_MS = 5_000;
+
+/** Turns anything thrown by a handler into a gRPC status. */
+function toServiceError(err: unknown): Partial<grpc.StatusObject> {
+  if (hasStatusCode(err)) return { code: err.code, details: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  console.error('firestore emulator: internal error:', err);
+  return { code: grpc.status.INTERNAL, details: `Internal emulator error: ${message}` };
+}
+
+type UnaryFn<Req, Res> = (req: Req) => Res | Promise<Res>;
+type StreamFn<Req, Res> = (req: Req) => Res[] | Promise<Res[]>;
+
+function unary<Req, Res>(fn: UnaryFn<Req, Res>): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => fn(call.request))
+      .then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(toServiceError(err)),
+      );
+  };
+}
+
+function serverStream<Req, Res>(fn: StreamFn<Req, Res>): grpc.handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    Promise.resolve()
+      .then(() => fn(call.request))
+      .then(
+        (items) => {
+          if (call.cancelled) return;
+          for (const item of items) call.write(item);
+          call.end();
+        },
+        (err: unknown) => {
+          if (!call.cancelled) call.emit('error', toServiceError(err));
+        },
+      );
+  };
+}
+
+export class FirestoreEmulator {
+  readonly projectId: string;
+  private readonly core = new FirestoreCore();
+  private readonly grpcServer = new grpc.Server({
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+  });
+  private readonly injector: grpc.ConnectionInjector;
+  private readonly httpServer: http.Server;
+  private readonly tcpServer: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly listenCalls = new Set<grpc.ServerDuplexStream<ListenRequest, ListenResponse>>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(options: FirestoreEmulatorOptions = {}) {
+    this.projectId = options.projectId ?? process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
+    this.grpcServer.addService(firestoreServiceDefinition(), this.handlers());
+    this.injector = this.grpcServer.createConnectionInjector(
+      grpc.ServerCredentials.createInsecure(),
+    );
+    this.httpServer = http.createServer((req, res) => this.handleHttp(req, res));
+    this.tcpServer = net.createServer((socket) => this.route(socket));
+  }
+
+  /** Starts listening; port 0 picks a free port. Resolves with the bound port. */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.tcpServer.once('error', onError);
+      this.tcpServer.listen(port, host, () => {
+        this.tcpServer.off('error', onError);
+        this.timer = setInterval(() => this.core.maintain(), MAINTENANCE_MS);
+        this.timer.unref();
+        resolve((this.tcpServer.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  /** Stops listening and drops every connection, Listen streams included. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const closed = new Promise<void>((resolve) => {
+      if (!this.tcpServer.listening) resolve();
+      else this.tcpServer.close(() => resolve());
+    });
+    for (const call of this.listenCalls) call.end();
+    this.grpcServer.forceShutdown();
+    this.httpServer.closeAllConnections();
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    await closed;
+  }
+
+  /** Called once per successful Commit/BatchWrite with every changed document. */
+  onCommit(listener: CommitListener): () => void {
+    return this.core.onCommit(listener);
+  }
+
+  /** Deletes all data. */
+  clear(): void {
+    this.core.clear();
+  }
+
+  private route(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, HTTP2_PREFACE.length);
+      const isHttp2 = head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
+      // Undecided while what arrived so far is a prefix of the preface.
+      if (isHttp2 && n < HTTP2_PREFACE.length) return;
+      socket.off('data', onData);
+      socket.pause();
+      socket.unshift(head);
+      if (isHttp2) {
+        this.injector.injectConnection(socket);
+      } else {
+        this.httpServer.emit('connection', socket);
+        socket.resume();
+      }
+    };
+    socket.on('data', onData);
+  }
+
+  private handleHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const send = (code: number, body: string, type = 'application/json'): void => {
+      res.writeHead(code, { 'content-type': type });
+      res.end(body);
+    };
+    const clearMatch = /^\/emulator\/v1\/projects\/([^/]+)\/databases\/([^/]+)\/documents\/?$/.exec(
+      url.pathname,
+    );
+    if (req.method === 'DELETE' && clearMatch) {
+      this.core.clear(databaseRef(clearMatch[1], clearMatch[2]).root);
+      send(200, '{}');
+    } else if (req.method === 'GET' && url.pathname === '/') {
+      send(200, 'Ok', 'text/plain');
+    } else if (
+      req.method === 'PUT' &&
+      /^\/emulator\/v1\/projects\/[^/]+:securityRules$/.test(url.pathname)
+    ) {
+      // Rules are not evaluated by this emulator; accept them so tooling that pushes rules works.
+      req.resume();
+      send(200, '{}');
+    } else {
+      send(
+        404,
+        JSON.stringify({
+          error: { code: 404, message: `Not found: ${req.method} ${url.pathname}` },
+        }),
+      );
+    }
+  }
+
+  private handlers(): grpc.UntypedServiceImplementation {
+    const c = this.core;
+    return {
+      GetDocument: unary((r) => c.getDocument(r)),
+      ListDocuments: unary((r) => c.listDocuments(r)),
+      CreateDocument: unary((r) => c.createDocument(r)),
+      UpdateDocument: unary((r) => c.updateDocument(r)),
+      DeleteDocument: unary((r) => c.deleteDocument(r)),
+      BatchGetDocuments: serverStream((r) => c.batchGetDocuments(r)),
+      BeginTransaction: unary((r) => c.beginTransaction(r)),
+      Commit: unary((r) => c.commit(r)),
+      Rollback: unary((r) => c.rollback(r)),
+      RunQuery: serverStream((r) => c.runQuery(r)),
+      RunAggregationQuery: serverStream(async (r) => [await c.runAggregationQuery(r)]),
+      ListCollectionIds: unary((r) => c.listCollectionIds(r)),
+      BatchWrite: unary((r) => c.batchWrite(r)),
+      PartitionQuery: unary(() => {
+        throw Object.assign(new Error('PartitionQuery is not supported by this emulator'), {
+          code: grpc.status.UNIMPLEMENTED,
+        });
+      }),
+      Write: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        call.emit('error', {
+          code: grpc.status.UNIMPLEMENTED,
+          details: 'The Write stream is not supported by this emulator; use Commit',
+        });
+      },
+      Listen: (call: grpc.ServerDuplexStream<ListenRequest, ListenResponse>) => {
+        this.listenCalls.add(call);
+        const done = (): void => {
+          this.listenCalls.delete(call);
+        };
+        call.on('close', done);
+        call.on('cancelled', done);
+        call.on('error', done);
+        try {
+          handleListen(call, c.listenSource);
+        } catch (err) {
+          done();
+          call.emit('error', toServiceError(err));
+        }
+      },
+    };
+  }
+}

@@ -1,0 +1,215 @@
+// Transactions. Read-write transactions get SERIALIZABLE isolation from two mechanisms:
+//  1. Pessimistic: every document a read-write transaction reads (or a query of it returns) is
+//     locked exclusively until it commits or rolls back; another transaction that wants to read a
+//     locked document waits. This makes contending read-modify-write transactions queue up
+//     instead of aborting each other (the SDK only retries 5 times).
+//  2. Optimistic: each read is recorded with a fingerprint (document update time, or the names
+//     and update times of a query's results). Commit recomputes them and fails with ABORTED if
+//     any differ: this catches writes outside transactions (which do not take locks) and phantoms.
+// Deadlocks (a waits for b waits for a) abort the transaction that would close the cycle, and a
+// wait longer than LOCK_WAIT_MS aborts the waiter; the SDK retries ABORTED transactions.
+import { randomBytes } from 'node:crypto';
+import { aborted, invalidArgument } from './errors';
+import type { Micros } from './clock';
+
+export const LOCK_WAIT_MS = 20_000;
+/** A transaction unused for this long expires and loses its locks. */
+export const TRANSACTION_IDLE_MS = 60_000;
+
+interface ReadCheck {
+  fingerprint: string;
+  recompute: () => string;
+}
+
+export interface Transaction {
+  id: string;
+  database: string;
+  readOnly: boolean;
+  /** Snapshot time of a read-only transaction. */
+  readTime?: Micros;
+  checks: ReadCheck[];
+  locks: Set<string>;
+  /** Transaction this one waits for, for deadlock detection. */
+  waitingFor?: string;
+  lastUsed: number;
+  done: boolean;
+}
+
+export class TransactionManager {
+  private readonly txns = new Map<string, Transaction>();
+  /** Document name -> id of the transaction holding its lock. */
+  private readonly locks = new Map<string, string>();
+  /** Document name -> callbacks to run when its lock is released. */
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  begin(database: string, readOnly: boolean, readTime?: Micros, retryOf?: Buffer): Transaction {
+    if (retryOf && retryOf.length > 0) this.finish(retryOf.toString('hex'));
+    const id = randomBytes(16).toString('hex');
+    const txn: Transaction = {
+      id,
+      database,
+      readOnly,
+      readTime,
+      checks: [],
+      locks: new Set(),
+      lastUsed: Date.now(),
+      done: false,
+    };
+    this.txns.set(id, txn);
+    return txn;
+  }
+
+  /** Looks up an active transaction by its wire id. */
+  get(idBytes: Buffer | Uint8Array | undefined, database: string): Transaction {
+    const id = Buffer.from(idBytes ?? []).toString('hex');
+    const txn = this.txns.get(id);
+    if (!txn || txn.done) {
+      throw invalidArgument(
+        'The referenced transaction has expired or is no longer valid (transaction has expired)',
+      );
+    }
+    if (txn.database !== database) {
+      throw invalidArgument('The transaction belongs to a different database');
+    }
+    txn.lastUsed = Date.now();
+    return txn;
+  }
+
+  /** Records a read to re-validate at commit. */
+  recordRead(txn: Transaction, fingerprint: string, recompute: () => string): void {
+    txn.checks.push({ fingerprint, recompute });
+  }
+
+  /** ABORTED if anything the transaction read has changed since. Synchronous. */
+  validate(txn: Transaction): void {
+    for (const c of txn.checks) {
+      if (c.recompute() !== c.fingerprint) {
+        throw aborted('Transaction aborted: data it read was changed by another write; retry');
+      }
+    }
+  }
+
+  /** Ends a transaction (commit, rollback, expiry): releases its locks and wakes waiters. */
+  finish(id: string): void {
+    const txn = this.txns.get(id);
+    if (!txn) return;
+    txn.done = true;
+    this.txns.delete(id);
+    for (const name of txn.locks) {
+      if (this.locks.get(name) === id) this.locks.delete(name);
+      const ws = this.waiters.get(name);
+      if (ws) {
+        this.waiters.delete(name);
+        for (const w of ws) w();
+      }
+    }
+    txn.locks.clear();
+  }
+
+  /** The transaction other than `txn` holding a lock on one of `names`, if any. */
+  private blocker(
+    txn: Transaction,
+    names: Iterable<string>,
+  ): { name: string; holder: string } | undefined {
+    for (const name of names) {
+      const holder = this.locks.get(name);
+      if (holder !== undefined && holder !== txn.id) return { name, holder };
+    }
+    return undefined;
+  }
+
+  /**
+   * Tries to lock all `names` for `txn` at once. Returns undefined on success, or a promise
+   * that resolves when a blocking lock was released (then the caller re-reads and retries).
+   * Throws ABORTED on deadlock.
+   */
+  tryLock(txn: Transaction, names: Iterable<string>): Promise<void> | undefined {
+    const list = [...names];
+    const b = this.blocker(txn, list);
+    if (!b) {
+      for (const name of list) {
+        this.locks.set(name, txn.id);
+        txn.locks.add(name);
+      }
+      return undefined;
+    }
+    // Deadlock check: follow the wait-for chain from the holder.
+    let cur: string | undefined = b.holder;
+    const seen = new Set<string>();
+    while (cur !== undefined && !seen.has(cur)) {
+      if (cur === txn.id) {
+        throw aborted('Transaction aborted: deadlock with a concurrent transaction; retry');
+      }
+      seen.add(cur);
+      cur = this.txns.get(cur)?.waitingFor;
+    }
+    txn.waitingFor = b.holder;
+    return new Promise<void>((resolve) => {
+      let set = this.waiters.get(b.name);
+      if (!set) {
+        set = new Set();
+        this.waiters.set(b.name, set);
+      }
+      set.add(resolve);
+    }).finally(() => {
+      txn.waitingFor = undefined;
+    });
+  }
+
+  /**
+   * Runs `read` (synchronous, returns the result and the document names it covers) until the
+   * covered documents can all be locked for `txn`, waiting for other transactions as needed.
+   */
+  async readLocked<T>(
+    txn: Transaction,
+    read: () => { value: T; names: string[] },
+  ): Promise<{ value: T; names: string[] }> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      if (txn.done) throw aborted('Transaction aborted: it expired while waiting for a lock');
+      const r = read();
+      const wait = this.tryLock(txn, r.names);
+      if (!wait) return r;
+      const remaining = deadline - Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        wait.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), Math.max(remaining, 0));
+        }),
+      ]);
+      clearTimeout(timer);
+      txn.waitingFor = undefined;
+      if (timedOut) {
+        throw aborted(
+          'Transaction aborted: timed out waiting for a lock held by another transaction',
+        );
+      }
+      txn.lastUsed = Date.now();
+    }
+  }
+
+  /** Expires idle transactions. */
+  sweep(now = Date.now()): void {
+    for (const txn of [...this.txns.values()]) {
+      if (now - txn.lastUsed > TRANSACTION_IDLE_MS && txn.waitingFor === undefined) {
+        this.finish(txn.id);
+      }
+    }
+  }
+
+  /** The snapshot time of the oldest active read-only transaction (pruning must keep it). */
+  oldestReadTime(): Micros | undefined {
+    let oldest: Micros | undefined;
+    for (const t of this.txns.values()) {
+      if (t.readOnly && t.readTime !== undefined && (oldest === undefined || t.readTime < oldest)) {
+        oldest = t.readTime;
+      }
+    }
+    return oldest;
+  }
+
+  clear(): void {
+    for (const id of [...this.txns.keys()]) this.finish(id);
+  }
+}
