@@ -86,6 +86,7 @@ describe('functions host', () => {
       assetUpdated: 'firestore',
       broken: 'https',
       deepWritten: 'firestore',
+      echoCall: 'callable',
       euHello: 'https',
       every5: 'schedule',
       failingJob: 'schedule',
@@ -141,6 +142,16 @@ describe('functions host', () => {
     assert.equal(await eu.text(), 'bonjour');
     const ping = await fetch(`${base}/${PROJECT}/us-central1/admin-ping`);
     assert.equal(await ping.text(), 'pong');
+  });
+
+  it('serves onCall functions with the callable protocol', async () => {
+    const res = await fetch(host.url('echoCall'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ data: { n: 1, s: 'x' } }),
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { result: { echo: { n: 1, s: 'x' } } });
   });
 
   it('answers 404 JSON for unknown functions, other projects, wrong regions and non-HTTP functions', async () => {

@@ -174,6 +174,15 @@ export class FunctionsHost {
    */
   handleCommit(event: CommitEvent): void {
     if (this.closed || event.projectId !== this.projectId) return;
+    try {
+      this.fire(event);
+    } catch (err) {
+      // Never let a trigger problem surface in the writer's commit.
+      process.stderr.write(`functions: could not dispatch a commit: ${errorMessage(err)}\n`);
+    }
+  }
+
+  private fire(event: CommitEvent): void {
     for (const change of event.changes) {
       const doc = parseDocumentName(change.name);
       if (!doc || doc.projectId !== this.projectId) continue;
