@@ -293,6 +293,58 @@ describe('Storage emulator through firebase-admin', function () {
     assert.equal(await res.text(), 'tokened');
   });
 
+  it('denies client (Firebase API) requests without a token, as deny-all rules do', async function () {
+    const name = `${root}/private/secret.txt`;
+    await bucket().file(name).save('secret', { resumable: false });
+    const objectUrl = `${emulatorOrigin}/v0/b/${bucketName}/o/${encodeURIComponent(name)}`;
+
+    const requests: Array<[string, RequestInit]> = [
+      [objectUrl, {}],
+      [`${objectUrl}?alt=media`, {}],
+      [`${emulatorOrigin}/v0/b/${bucketName}/o?prefix=${encodeURIComponent(`${root}/`)}`, {}],
+      [objectUrl, { method: 'DELETE' }],
+      [
+        `${emulatorOrigin}/v0/b/${bucketName}/o?name=${encodeURIComponent(`${root}/private/new.txt`)}`,
+        {
+          method: 'POST',
+          body: 'uploaded by a browser',
+          headers: { 'Content-Type': 'text/plain' },
+        },
+      ],
+    ];
+    for (const [url, init] of requests) {
+      const res = await fetch(url, init);
+      await res.arrayBuffer();
+      assert.equal(res.status, 403, `${init.method ?? 'GET'} ${url}`);
+    }
+    assert.deepEqual(await bucket().file(name).exists(), [true]);
+    assert.deepEqual(await bucket().file(`${root}/private/new.txt`).exists(), [false]);
+  });
+
+  it('answers malformed requests with an error and keeps serving (in-process server only)', async function () {
+    if (!server) {
+      this.skip();
+    }
+    // A media upload without a name: firebase-tools replies 400 and then throws.
+    const res = await fetch(
+      `${emulatorOrigin}/upload/storage/v1/b/${bucketName}/o?uploadType=media`,
+      {
+        method: 'POST',
+        body: 'x',
+      },
+    );
+    await res.arrayBuffer();
+    assert.equal(res.status, 400);
+    const bad = await fetch(`${emulatorOrigin}/b/${bucketName}/o/%E0%A4%A`);
+    await bad.arrayBuffer();
+    assert.equal(bad.status, 400);
+
+    const file = bucket().file(`${root}/after-errors.txt`);
+    await file.save('still alive', { resumable: false });
+    const [content] = await file.download();
+    assert.equal(content.toString(), 'still alive');
+  });
+
   it('clear() deletes every object (in-process server only)', async function () {
     if (!server) {
       this.skip();

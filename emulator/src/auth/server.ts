@@ -4,6 +4,7 @@
 // in-process registry (for auth triggers and blocking functions), which this stack does not do.
 import { SingleProjectMode } from 'firebase-tools/lib/emulator/auth/index';
 import { createApp } from 'firebase-tools/lib/emulator/auth/server';
+import { forwardAsyncErrors } from '../storage/asyncErrors';
 import { HttpLifecycle } from '../storage/httpLifecycle';
 import { withLazySchemaCompilation } from './lazySchemas';
 
@@ -31,6 +32,7 @@ export class AuthEmulatorServer {
     const app = await withLazySchemaCompilation(() =>
       createApp(this.projectId, SingleProjectMode.WARNING, new Map()),
     );
+    forwardAsyncErrors(app);
     const bound = await this.http.listen(app, host, port);
     this.origin = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
     return bound;

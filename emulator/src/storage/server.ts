@@ -22,6 +22,7 @@ import {
 import { createApp, type StorageEmulatorLike } from 'firebase-tools/lib/emulator/storage/server';
 import { UploadService } from 'firebase-tools/lib/emulator/storage/upload';
 import { authorizeAdminSdkRequest, denyAllClientsValidator } from './access';
+import { forwardAsyncErrors } from './asyncErrors';
 import { HttpLifecycle } from './httpLifecycle';
 
 /** firebase-tools' name for the Storage emulator (its Emulators.STORAGE). */
@@ -89,6 +90,7 @@ export class StorageEmulatorServer {
     this.uploads = uploads;
     this.adminLayer = adminLayer;
     const app = await createApp(this.projectId, emulator);
+    forwardAsyncErrors(app);
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       authorizeAdminSdkRequest(req);
       app(req, res);
