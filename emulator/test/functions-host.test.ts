@@ -91,6 +91,7 @@ describe('functions host', () => {
       every5: 'schedule',
       failingJob: 'schedule',
       flaky: 'firestore',
+      hangs: 'firestore',
       hello: 'https',
       mirror: 'firestore',
       noRetry: 'firestore',
@@ -329,6 +330,18 @@ describe('functions host', () => {
     assert.equal(log?.error, 'fails on purpose');
   });
 
+  it('gives up on an event function after its timeoutSeconds', async () => {
+    const d = doc('hostHangs/h1', {}, new Date().toISOString());
+    const started = Date.now();
+    host.handleCommit(commit([{ name: d.name, after: d }]));
+    await host.idle();
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 950 && elapsed < 3000, `${elapsed} ms`);
+    const log = logs.find((l) => l.function === 'hangs');
+    assert.equal(log?.outcome, 'timeout');
+    assert.match(log?.error ?? '', /timed out after 1000 ms/);
+  });
+
   it('runs a schedule on demand with POST /_schedules/{name}/run and reports the outcome', async () => {
     const res = await fetch(`${base}/_schedules/every5/run`, { method: 'POST' });
     assert.equal(res.status, 200);
@@ -352,6 +365,26 @@ describe('functions host', () => {
     const log = logs.find((l) => l.function === 'every5');
     assert.equal(log?.trigger, 'schedule');
     assert.equal(log?.outcome, 'ok');
+  });
+});
+
+describe('functions host schedule timers', () => {
+  it('runs onSchedule functions on their schedule', async () => {
+    const source = join(__dirname, 'fixtures', 'functions-host', 'ticking.js');
+    const logs: InvocationLog[] = [];
+    const host = new FunctionsHost({ projectId: PROJECT, source, logger: (e) => logs.push(e) });
+    const load = module.require.bind(module) as (id: string) => { ticks: string[] };
+    const { ticks } = load(source);
+    await host.load();
+    await until('two scheduled runs', () => ticks.length >= 2, 5000);
+    await host.close();
+    // Each run got its own whole-second schedule time.
+    assert.equal(new Set(ticks).size, ticks.length);
+    assert.ok(
+      ticks.every((t) => /\.000Z$/.test(t)),
+      ticks.join(),
+    );
+    assert.ok(logs.every((l) => l.trigger === 'schedule' && l.outcome === 'ok'));
   });
 });
 
