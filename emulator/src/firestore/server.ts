@@ -29,11 +29,60 @@ function toServiceError(err: unknown): Partial<grpc.StatusObject> {
   return { code: grpc.status.INTERNAL, details: `Internal emulator error: ${message}` };
 }
 
+/** Marks a request whose bytes did not parse, so the handler can answer INVALID_ARGUMENT. */
+const MALFORMED = Symbol('malformed request');
+
+interface MalformedRequest {
+  [MALFORMED]: string;
+}
+
+function isMalformed(req: unknown): req is MalformedRequest {
+  return typeof req === 'object' && req !== null && MALFORMED in req;
+}
+
+function malformedError(req: MalformedRequest): Partial<grpc.StatusObject> {
+  return { code: grpc.status.INVALID_ARGUMENT, details: `Malformed request: ${req[MALFORMED]}` };
+}
+
+/**
+ * grpc-js answers INTERNAL when a request does not deserialize; Firestore answers
+ * INVALID_ARGUMENT. Wrap the deserializers of the unary and server-streaming methods so the
+ * handler sees a marker instead and can answer properly.
+ */
+function withLenientDeserializers(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(def)) {
+    if (method.requestStream) {
+      out[name] = method;
+      continue;
+    }
+    const strict = method.requestDeserialize;
+    out[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer): unknown => {
+        try {
+          return strict(bytes);
+        } catch (err) {
+          const marker: MalformedRequest = {
+            [MALFORMED]: err instanceof Error ? err.message : String(err),
+          };
+          return marker;
+        }
+      },
+    };
+  }
+  return out;
+}
+
 type UnaryFn<Req, Res> = (req: Req) => Res | Promise<Res>;
 type StreamFn<Req, Res> = (req: Req) => Res[] | Promise<Res[]>;
 
 function unary<Req, Res>(fn: UnaryFn<Req, Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    if (isMalformed(call.request)) {
+      callback(malformedError(call.request));
+      return;
+    }
     Promise.resolve()
       .then(() => fn(call.request))
       .then(
@@ -45,6 +94,10 @@ function unary<Req, Res>(fn: UnaryFn<Req, Res>): grpc.handleUnaryCall<Req, Res> 
 
 function serverStream<Req, Res>(fn: StreamFn<Req, Res>): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
+    if (isMalformed(call.request)) {
+      call.emit('error', malformedError(call.request));
+      return;
+    }
     Promise.resolve()
       .then(() => fn(call.request))
       .then(
@@ -76,7 +129,10 @@ export class FirestoreEmulator {
 
   constructor(options: FirestoreEmulatorOptions = {}) {
     this.projectId = options.projectId ?? process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
-    this.grpcServer.addService(firestoreServiceDefinition(), this.handlers());
+    this.grpcServer.addService(
+      withLenientDeserializers(firestoreServiceDefinition()),
+      this.handlers(),
+    );
     this.injector = this.grpcServer.createConnectionInjector(
       grpc.ServerCredentials.createInsecure(),
     );
