@@ -12,9 +12,34 @@ declare module 'firebase-tools/lib/emulator/storage/persistence' {
 
 declare module 'firebase-tools/lib/emulator/storage/upload' {
   import type { Persistence } from 'firebase-tools/lib/emulator/storage/persistence';
+  /** An upload in progress or done; `size` counts the bytes received so far. */
+  export interface Upload {
+    id: string;
+    bucketId: string;
+    objectId: string;
+    status: 'active' | 'cancelled' | 'final';
+    size: number;
+  }
   export class UploadService {
     constructor(persistence: Persistence);
     reset(): void;
+    /** Throws NotFoundError unless `uploadId` names a resumable upload. */
+    getResumableUpload(uploadId: string): Upload;
+    continueResumableUpload(uploadId: string, dataRaw: Buffer): Upload;
+    finalizeResumableUpload(uploadId: string): Upload;
+  }
+}
+
+declare module 'firebase-tools/lib/emulator/storage/metadata' {
+  /** The emulator's stored form of an object's metadata (opaque to us). */
+  export class StoredFileMetadata {
+    private constructor();
+    readonly name: string;
+    readonly bucket: string;
+  }
+  /** The JSON API's object resource, built from stored metadata. */
+  export class CloudStorageObjectMetadata {
+    constructor(metadata: StoredFileMetadata);
   }
 }
 
@@ -46,6 +71,8 @@ declare module 'firebase-tools/lib/emulator/storage/rules/utils' {
 
 declare module 'firebase-tools/lib/emulator/storage/files' {
   import type { Persistence } from 'firebase-tools/lib/emulator/storage/persistence';
+  import type { StoredFileMetadata } from 'firebase-tools/lib/emulator/storage/metadata';
+  import type { Upload } from 'firebase-tools/lib/emulator/storage/upload';
   import type { StorageCloudFunctions } from 'firebase-tools/lib/emulator/storage/cloudFunctions';
   import type {
     AdminCredentialValidator,
@@ -62,6 +89,9 @@ declare module 'firebase-tools/lib/emulator/storage/files' {
       cloudFunctions: StorageCloudFunctions,
     );
     createBucket(id: string): void;
+    getMetadata(bucketId: string, objectId: string): StoredFileMetadata | undefined;
+    /** Moves a finished upload's bytes into place and records the object. */
+    uploadObject(upload: Upload): Promise<StoredFileMetadata>;
     readonly dirPath: string;
   }
 }

@@ -23,6 +23,7 @@ import { createApp, type StorageEmulatorLike } from 'firebase-tools/lib/emulator
 import { UploadService } from 'firebase-tools/lib/emulator/storage/upload';
 import { authorizeAdminSdkRequest, denyAllClientsValidator } from './access';
 import { forwardAsyncErrors } from './asyncErrors';
+import { ResumableChunks } from './resumableChunks';
 import { HttpLifecycle } from './httpLifecycle';
 
 /** firebase-tools' name for the Storage emulator (its Emulators.STORAGE). */
@@ -91,8 +92,18 @@ export class StorageEmulatorServer {
     this.adminLayer = adminLayer;
     const app = await createApp(this.projectId, emulator);
     forwardAsyncErrors(app);
+    const chunks = new ResumableChunks(uploads, adminLayer);
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       authorizeAdminSdkRequest(req);
+      if (chunks.matches(req)) {
+        chunks.handle(req, res).catch((err: unknown) => {
+          if (!res.headersSent) {
+            res.statusCode = 500;
+            res.end(err instanceof Error ? err.message : 'Internal error');
+          }
+        });
+        return;
+      }
       app(req, res);
     };
     let bound: number;
