@@ -15,7 +15,8 @@ function printEndpoints(stack: RunningStack): void {
   console.log(`  Auth       http://${endpoints.auth}  (FIREBASE_AUTH_EMULATOR_HOST)`);
   console.log(`  Functions  http://${endpoints.functions}`);
   for (const fn of stack.functions.functions()) {
-    console.log(`    ${fn.kind.padEnd(9)} ${fn.name}${fn.url ? `  ${fn.url}` : ''}`);
+    const url = fn.kind === 'https' || fn.kind === 'callable' ? `  ${stack.functions.url(fn.name)}` : '';
+    console.log(`    ${fn.kind.padEnd(9)} ${fn.name}${url}`);
   }
 }
 

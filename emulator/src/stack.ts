@@ -69,7 +69,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const functions = new FunctionsHost({
       projectId,
       source: options.functionsSource,
-      runSchedules: options.runSchedules ?? true,
+      schedules: options.runSchedules ?? true,
     });
     const functionsPort = await functions.listen(host, portOf('functions'));
     endpoints.functions = `${host}:${functionsPort}`;
