@@ -133,6 +133,15 @@ describe('conformance: batches and limits', function () {
       assert.equal((snap.get('a') as string).length, 600_000);
     });
 
+    it('an array directly inside an array is rejected with INVALID_ARGUMENT', async () => {
+      // Data types: "an array cannot contain another array value directly".
+      const ref = col.doc('nested-array');
+      await expectCode(ref.set({ a: [1, [2, 3]] }), Code.INVALID_ARGUMENT);
+      assert.equal((await ref.get()).exists, false);
+      await ref.set({ a: [1, { inner: [2, 3] }] });
+      assert.deepEqual((await ref.get()).get('a'), [1, { inner: [2, 3] }]);
+    });
+
     it('map nesting deeper than 20 levels is rejected with INVALID_ARGUMENT', async () => {
       // Quotas: "Maximum depth of fields in a map or array: 20".
       let deep: Record<string, unknown> = { leaf: 1 };

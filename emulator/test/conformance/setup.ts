@@ -75,7 +75,11 @@ export async function newFirestore(
     `conformance-${RUN_ID}-${appCounter}`,
   );
   apps.push(app);
-  return initializeFirestore(app, options.settings ?? {});
+  const db = initializeFirestore(app);
+  // firebase-admin passes only preferRest through initializeFirestore; the rest (useBigInt)
+  // must go through settings() before first use.
+  if (options.settings) db.settings(options.settings);
+  return db;
 }
 
 /** The shared Firestore client for the project under test. */
