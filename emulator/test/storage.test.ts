@@ -55,8 +55,11 @@ describe('Storage emulator through firebase-admin', function () {
     }
   });
 
-  it('uses the default bucket from the app options', function () {
+  it('uses the default bucket from the app options, which exists', async function () {
     assert.equal(bucket().name, bucketName);
+    assert.deepEqual(await bucket().exists(), [true]);
+    const [metadata] = await bucket().getMetadata();
+    assert.equal(metadata.name, bucketName);
   });
 
   it('round-trips an image-sized object through a multipart upload', async function () {
@@ -292,6 +295,50 @@ describe('Storage emulator through firebase-admin', function () {
     assert.ok(original.equals(bytes));
   });
 
+  it('honours generation and metageneration preconditions', async function () {
+    const file = bucket().file(`${root}/preconditions/once.txt`);
+    const createOnly = { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } };
+    await file.save('first', createOnly);
+    await assert.rejects(file.save('second', createOnly), (e: unknown) => statusOf(e) === 412);
+    await assert.rejects(
+      file.save('second', { ...createOnly, resumable: true }),
+      (e: unknown) => statusOf(e) === 412 || /412/.test(String(e)),
+    );
+    const [{ generation }] = await file.getMetadata();
+    const current = Number(generation);
+    // The emulator's generations are millisecond timestamps: let the clock pass this one so the
+    // replacement below gets a different generation.
+    await waitUntil(() => Date.now() > current, 1000);
+
+    await file.save('replaced', {
+      resumable: false,
+      preconditionOpts: { ifGenerationMatch: current },
+    });
+    await assert.rejects(
+      file.save('stale', { resumable: false, preconditionOpts: { ifGenerationMatch: current } }),
+      (e: unknown) => statusOf(e) === 412,
+    );
+    const [content] = await file.download();
+    assert.equal(content.toString(), 'replaced');
+
+    const [meta] = await file.getMetadata();
+    await file.setMetadata(
+      { metadata: { step: '1' } },
+      { ifMetagenerationMatch: meta.metageneration },
+    );
+    await assert.rejects(
+      file.setMetadata({ metadata: { step: '2' } }, { ifMetagenerationMatch: meta.metageneration }),
+      (e: unknown) => statusOf(e) === 412,
+    );
+
+    await assert.rejects(file.delete({ ifGenerationMatch: current }), (e: unknown) => {
+      return statusOf(e) === 412;
+    });
+    const [latest] = await file.getMetadata();
+    await file.delete({ ifGenerationMatch: Number(latest.generation) });
+    assert.deepEqual(await file.exists(), [false]);
+  });
+
   it('deletes objects and reports missing ones as 404', async function () {
     const file = bucket().file(`${root}/delete/gone.txt`);
     await file.save('bye', { resumable: false });
@@ -420,3 +467,14 @@ describe('Storage emulator through firebase-admin', function () {
     assert.equal(content.toString(), 'again');
   });
 });
+
+/** Polls `done` until it is true or `timeoutMs` passes. */
+async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met within ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -37,6 +37,10 @@ declare module 'firebase-tools/lib/emulator/storage/metadata' {
     readonly name: string;
     readonly bucket: string;
   }
+  /** The JSON API's bucket resource. */
+  export class CloudStorageBucketMetadata {
+    constructor(id: string);
+  }
   /** The JSON API's object resource, built from stored metadata. */
   export class CloudStorageObjectMetadata {
     constructor(metadata: StoredFileMetadata);

@@ -23,6 +23,8 @@ import { createApp, type StorageEmulatorLike } from 'firebase-tools/lib/emulator
 import { UploadService } from 'firebase-tools/lib/emulator/storage/upload';
 import { authorizeAdminSdkRequest, denyAllClientsValidator } from './access';
 import { forwardAsyncErrors } from './asyncErrors';
+import { serveBucketResource } from './bucketResource';
+import { rejectFailedPrecondition } from './preconditions';
 import { ResumableChunks } from './resumableChunks';
 import { HttpLifecycle } from './httpLifecycle';
 
@@ -95,6 +97,8 @@ export class StorageEmulatorServer {
     const chunks = new ResumableChunks(uploads, adminLayer);
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       authorizeAdminSdkRequest(req);
+      if (serveBucketResource(adminLayer, req, res)) return;
+      if (rejectFailedPrecondition(adminLayer, req, res)) return;
       if (chunks.matches(req)) {
         chunks.handle(req, res).catch((err: unknown) => {
           if (!res.headersSent) {
