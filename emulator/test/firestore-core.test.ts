@@ -16,6 +16,9 @@ import {
 import { FirestoreEmulator } from '../src/firestore/server';
 import { loadFirestoreProtos } from '../src/firestore/proto';
 
+// The SDK probes the GCE metadata server (169.254.169.254) on start; there is none here.
+process.env.METADATA_SERVER_DETECTION ??= 'none';
+
 const PROJECT_ID = process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
@@ -331,6 +334,29 @@ describe('firestore core (through firebase-admin)', function () {
         readTime: w1.writeTime,
       });
       assert.equal(old.get('v'), 1);
+    });
+
+    it('transactions that lock documents in opposite orders both complete (deadlock resolved)', async () => {
+      const a = root.doc('dl-a');
+      const b = root.doc('dl-b');
+      await a.set({ n: 0 });
+      await b.set({ n: 0 });
+      let firstReads = 0;
+      let release: () => void = () => undefined;
+      const bothRead = new Promise<void>((resolve) => (release = resolve));
+      const run = (x: typeof a, y: typeof a) =>
+        db.runTransaction(async (t) => {
+          const sx = await t.get(x);
+          if (++firstReads === 2) release();
+          // Make both transactions hold their first lock before asking for the second.
+          await Promise.race([bothRead, new Promise((r) => setTimeout(r, 2000))]);
+          const sy = await t.get(y);
+          t.update(x, { n: (sx.get('n') as number) + 1 });
+          t.update(y, { n: (sy.get('n') as number) + 1 });
+        });
+      await Promise.all([run(a, b), run(b, a)]);
+      assert.equal((await a.get()).get('n'), 2);
+      assert.equal((await b.get()).get('n'), 2);
     });
 
     it('a transaction whose read was overwritten outside it is aborted and retried', async () => {

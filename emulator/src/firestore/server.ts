@@ -182,6 +182,8 @@ export class FirestoreEmulator {
 
   private route(socket: net.Socket): void {
     this.sockets.add(socket);
+    // Small request/response messages: do not let Nagle delay them.
+    socket.setNoDelay(true);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     let head = Buffer.alloc(0);
@@ -205,6 +207,15 @@ export class FirestoreEmulator {
   }
 
   private handleHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
+    try {
+      this.serveHttp(req, res);
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 500, message: String(err) } }));
+    }
+  }
+
+  private serveHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (code: number, body: string, type = 'application/json'): void => {
       res.writeHead(code, { 'content-type': type });

@@ -6,8 +6,11 @@
 //  2. Optimistic: each read is recorded with a fingerprint (document update time, or the names
 //     and update times of a query's results). Commit recomputes them and fails with ABORTED if
 //     any differ: this catches writes outside transactions (which do not take locks) and phantoms.
-// Deadlocks (a waits for b waits for a) abort the transaction that would close the cycle, and a
-// wait longer than LOCK_WAIT_MS aborts the waiter; the SDK retries ABORTED transactions.
+// Deadlocks (a waits for b waits for a) doom the transaction that would close the cycle, and so
+// does a wait longer than LOCK_WAIT_MS. A doomed transaction drops its locks at once (so the others
+// proceed), reads on without locking, and fails its commit with ABORTED, upon which the SDK retries
+// the whole transaction. Failing the read itself would be worse: the SDK retries failed reads
+// several times with long backoffs before it gives up on the attempt.
 import { randomBytes } from 'node:crypto';
 import { aborted, invalidArgument } from './errors';
 import type { Micros } from './clock';
@@ -33,6 +36,8 @@ export interface Transaction {
   waitingFor?: string;
   lastUsed: number;
   done: boolean;
+  /** Why the transaction must fail at commit (deadlock victim, lock wait timeout). */
+  doomed?: string;
 }
 
 export class TransactionManager {
@@ -82,6 +87,7 @@ export class TransactionManager {
 
   /** ABORTED if anything the transaction read has changed since. Synchronous. */
   validate(txn: Transaction): void {
+    if (txn.doomed) throw aborted(`Transaction aborted: ${txn.doomed}; retry`);
     for (const c of txn.checks) {
       if (c.recompute() !== c.fingerprint) {
         throw aborted('Transaction aborted: data it read was changed by another write; retry');
@@ -95,6 +101,18 @@ export class TransactionManager {
     if (!txn) return;
     txn.done = true;
     this.txns.delete(id);
+    this.releaseLocks(txn);
+  }
+
+  /** Marks `txn` to fail at commit and releases its locks so the others can go on. */
+  private doom(txn: Transaction, reason: string): void {
+    txn.doomed = reason;
+    txn.waitingFor = undefined;
+    this.releaseLocks(txn);
+  }
+
+  private releaseLocks(txn: Transaction): void {
+    const id = txn.id;
     for (const name of txn.locks) {
       if (this.locks.get(name) === id) this.locks.delete(name);
       const ws = this.waiters.get(name);
@@ -121,9 +139,10 @@ export class TransactionManager {
   /**
    * Tries to lock all `names` for `txn` at once. Returns undefined on success, or a promise
    * that resolves when a blocking lock was released (then the caller re-reads and retries).
-   * Throws ABORTED on deadlock.
+   * On deadlock `txn` is doomed instead (see above) and undefined is returned.
    */
   tryLock(txn: Transaction, names: Iterable<string>): Promise<void> | undefined {
+    if (txn.doomed) return undefined;
     const list = [...names];
     const b = this.blocker(txn, list);
     if (!b) {
@@ -138,7 +157,8 @@ export class TransactionManager {
     const seen = new Set<string>();
     while (cur !== undefined && !seen.has(cur)) {
       if (cur === txn.id) {
-        throw aborted('Transaction aborted: deadlock with a concurrent transaction; retry');
+        this.doom(txn, 'it deadlocked with a concurrent transaction');
+        return undefined;
       }
       seen.add(cur);
       cur = this.txns.get(cur)?.waitingFor;
@@ -181,9 +201,8 @@ export class TransactionManager {
       clearTimeout(timer);
       txn.waitingFor = undefined;
       if (timedOut) {
-        throw aborted(
-          'Transaction aborted: timed out waiting for a lock held by another transaction',
-        );
+        this.doom(txn, 'it timed out waiting for a lock held by another transaction');
+        return read();
       }
       txn.lastUsed = Date.now();
     }
