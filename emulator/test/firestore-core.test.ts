@@ -3,6 +3,9 @@
 // otherwise starts the emulator in-process on a free port.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { App, deleteApp, initializeApp } from 'firebase-admin/app';
 import {
@@ -498,6 +501,85 @@ describe('firestore core (through firebase-admin)', function () {
       ]);
       const raw = await rawGet(`${root.id}/ticks`);
       assert.equal(raw.fields?.['a-b']?.mapValue?.fields?.['c.d']?.integerValue, '1');
+    });
+  });
+
+  describe('lifecycle and persistence (own in-process emulator)', () => {
+    it('close() ends open Listen streams and export/import round-trips documents', async () => {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fs-export-'));
+      const first = new FirestoreEmulator({ projectId: PROJECT_ID });
+      const second = new FirestoreEmulator({ projectId: PROJECT_ID });
+      const firstPort = await first.listen('127.0.0.1', 0);
+      const secondPort = await second.listen('127.0.0.1', 0);
+      // A raw Listen stream, as the SDK's onSnapshot opens it.
+      const pkg = loadFirestoreProtos() as unknown as {
+        google: { firestore: { v1: { Firestore: grpc.ServiceClientConstructor } } };
+      };
+      const client = new pkg.google.firestore.v1.Firestore(
+        `127.0.0.1:${firstPort}`,
+        grpc.credentials.createInsecure(),
+      ) as unknown as grpc.Client & { Listen(): grpc.ClientDuplexStream<unknown, unknown> };
+      try {
+        const database = `projects/${PROJECT_ID}/databases/(default)`;
+        const name = `${database}/documents/persist/doc`;
+        await new Promise<void>((resolve, reject) =>
+          (client as unknown as RawClient).Commit(
+            {
+              database,
+              writes: [
+                {
+                  update: {
+                    name,
+                    fields: {
+                      s: { stringValue: 'x' },
+                      b: { bytesValue: Buffer.from([1, 2]) },
+                      t: { timestampValue: { seconds: '1700000000', nanos: 123456000 } },
+                      m: {
+                        mapValue: { fields: { a: { arrayValue: { values: [{ nullValue: 0 }] } } } },
+                      },
+                    },
+                  },
+                },
+              ],
+            },
+            (err) => (err ? reject(err) : resolve()),
+          ),
+        );
+        const stream = client.Listen();
+        const ended = new Promise<void>((resolve) => {
+          stream.on('error', () => resolve());
+          stream.on('end', () => resolve());
+        });
+        stream.on('data', () => undefined);
+        stream.write({ database, addTarget: { targetId: 1, documents: { documents: [name] } } });
+        assert.equal(await first.exportData(dir), 1);
+        await first.close();
+        await ended;
+
+        assert.equal(await second.importData(dir), 1);
+        const other = new pkg.google.firestore.v1.Firestore(
+          `127.0.0.1:${secondPort}`,
+          grpc.credentials.createInsecure(),
+        ) as unknown as RawClient;
+        try {
+          const doc = await new Promise<RawDoc & Record<string, unknown>>((resolve, reject) =>
+            other.GetDocument({ name }, (err, res) =>
+              err ? reject(err) : resolve(res as RawDoc & Record<string, unknown>),
+            ),
+          );
+          const fields = doc.fields as Record<string, Record<string, unknown>>;
+          assert.equal(fields.s.stringValue, 'x');
+          assert.deepEqual([...(fields.b.bytesValue as Buffer)], [1, 2]);
+          assert.deepEqual(fields.t.timestampValue, { seconds: '1700000000', nanos: 123456000 });
+        } finally {
+          other.close();
+        }
+      } finally {
+        client.close();
+        await first.close();
+        await second.close();
+        await fs.rm(dir, { recursive: true, force: true });
+      }
     });
   });
 

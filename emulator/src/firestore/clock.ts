@@ -58,6 +58,11 @@ export class MonotonicClock {
     return this.last;
   }
 
+  /** Makes every later time be after `t` (used when loading data with its own timestamps). */
+  advanceTo(t: Micros): void {
+    this.last = Math.max(this.last, t);
+  }
+
   /** The latest time handed out. */
   latest(): Micros {
     return this.last;

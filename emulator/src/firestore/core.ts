@@ -227,6 +227,25 @@ export class FirestoreCore {
     if (removed.length > 0) this.notifyListen(removed, toTimestamp(this.clock.nextCommitTime()));
   }
 
+  /**
+   * Loads documents (e.g. from an export) as they were, keeping their create and update times.
+   * Existing documents with the same names are replaced; Listen clients see the changes.
+   */
+  load(docs: Document[]): void {
+    let latest = 0;
+    const changes: InternalChange[] = [];
+    for (const d of docs) {
+      latest = Math.max(latest, fromTimestamp(d.updateTime, 'updateTime'));
+      changes.push({ name: d.name, before: this.store.get(d.name), after: d });
+    }
+    // Versions must be stored in time order: add them all at one fresh time, after which no
+    // commit may come before the newest loaded update time.
+    this.clock.advanceTo(latest);
+    const time = this.clock.nextCommitTime();
+    this.store.apply(new Map(docs.map((d) => [d.name, d])), time);
+    if (changes.length > 0) this.notifyListen(changes, toTimestamp(time));
+  }
+
   // ---- read consistency ----
 
   private readContext(req: ConsistencyFields, db: DatabaseRef): ReadContext {

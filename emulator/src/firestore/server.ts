@@ -11,6 +11,7 @@ import { FirestoreCore } from './core';
 import { hasStatusCode } from './errors';
 import { handleListen } from './listen';
 import { databaseRef } from './paths';
+import { readExport, writeExport } from './persistence';
 import type { ListenRequest, ListenResponse } from './types';
 
 export interface FirestoreEmulatorOptions {
@@ -178,6 +179,19 @@ export class FirestoreEmulator {
   /** Deletes all data. */
   clear(): void {
     this.core.clear();
+  }
+
+  /** Writes every current document to `dir` (see persistence.ts); resolves with the count. */
+  exportData(dir: string): Promise<number> {
+    return writeExport(dir, this.core.store.allCurrent());
+  }
+
+  /** Loads an export written by exportData; resolves with the count (0 if `dir` has none). */
+  async importData(dir: string): Promise<number> {
+    const docs = await readExport(dir);
+    if (!docs) return 0;
+    this.core.load(docs);
+    return docs.length;
   }
 
   private route(socket: net.Socket): void {
