@@ -2,7 +2,7 @@
 // Docs: https://firebase.google.com/docs/firestore/query-data/aggregation-queries
 import { strict as assert } from 'node:assert';
 import { AggregateField, CollectionReference, Firestore } from 'firebase-admin/firestore';
-import { getDb, uniqueName } from './setup';
+import { getDb, newFirestore, uniqueName } from './setup';
 
 describe('conformance: aggregations', function () {
   this.timeout(20_000);
@@ -103,8 +103,32 @@ describe('conformance: aggregations', function () {
     assert.ok(Number.isNaN((await sub.aggregate({ s: AggregateField.sum('v') }).get()).data().s));
   });
 
+  it('count() honours cursors and offset', async () => {
+    // After 2 come 3, 10 and the string 'ten' (strings sort after numbers).
+    assert.equal((await col.orderBy('n').startAfter(2).count().get()).data().count, 3);
+    assert.equal((await col.orderBy('n').endAt(2).count().get()).data().count, 2);
+    assert.equal((await col.offset(4).count().get()).data().count, 2);
+  });
+
   it('readTime is reported', async () => {
     const snap = await col.count().get();
     assert.ok(snap.readTime.toMillis() > 0);
+  });
+
+  it('average() of integers is a double', async () => {
+    const sub = col.doc('avg-int').collection('items');
+    await sub.doc('1').set({ v: 1 });
+    await sub.doc('2').set({ v: 2 });
+    assert.equal((await sub.aggregate({ a: AggregateField.average('v') }).get()).data().a, 1.5);
+  });
+
+  it('sum() of integers that overflows int64 becomes a double', async () => {
+    const bigDb = await newFirestore({ settings: { useBigInt: true } });
+    const sub = bigDb.collection(col.id).doc('overflow').collection('items');
+    await sub.doc('1').set({ v: 9223372036854775807n });
+    await sub.doc('2').set({ v: 1n });
+    const s = (await sub.aggregate({ s: AggregateField.sum('v') }).get()).data().s;
+    assert.equal(typeof s, 'number', `expected a double, got ${typeof s} ${String(s)}`);
+    assert.equal(s, 9223372036854775808);
   });
 });

@@ -117,6 +117,13 @@ describe('conformance: batches and limits', function () {
       assert.equal((await ref.get()).exists, false);
     });
 
+    it('document size counts strings in UTF-8 bytes', async () => {
+      // 400,000 '€' are 400,000 UTF-16 units but 1,200,000 UTF-8 bytes: over the limit.
+      const ref = col.doc('big-multibyte');
+      await expectCode(ref.set({ s: '€'.repeat(400_000) }), Code.INVALID_ARGUMENT);
+      assert.equal((await ref.get()).exists, false);
+    });
+
     it('a document over 1 MiB in total across fields is rejected', async () => {
       const ref = col.doc('big-many-fields');
       const data: Record<string, string> = {};

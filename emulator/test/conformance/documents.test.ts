@@ -278,6 +278,29 @@ describe('conformance: documents', function () {
       await expectCode(col.doc('__reserved__').set({ a: 1 }), Code.INVALID_ARGUMENT);
     });
 
+    it('a document id over 1,500 bytes is rejected with INVALID_ARGUMENT', async () => {
+      await expectCode(col.doc('x'.repeat(1501)).set({ a: 1 }), Code.INVALID_ARGUMENT);
+      // 1,500 bytes is allowed; multibyte characters count in UTF-8 bytes.
+      await col.doc('y'.repeat(1500)).set({ a: 1 });
+      await expectCode(col.doc('é'.repeat(751)).set({ a: 1 }), Code.INVALID_ARGUMENT);
+    });
+
+    it('a collection id matching __.*__ is rejected with INVALID_ARGUMENT', async () => {
+      await expectCode(
+        col.doc('p').collection('__sub__').doc('d').set({ a: 1 }),
+        Code.INVALID_ARGUMENT,
+      );
+    });
+
+    it('set with merge treats a dotted key as one literal field name', async () => {
+      const ref = col.doc('names-merge-dotted');
+      await ref.set({ a: { b: 1 } });
+      await ref.set({ 'a.b': 2 }, { merge: true });
+      const snap = await ref.get();
+      assert.equal(snap.get('a.b'), 1);
+      assert.equal(snap.get(new FieldPath('a.b')), 2);
+    });
+
     it('document ids may contain unicode, spaces and symbols', async () => {
       const ids = ['with space', 'ünïcödé-🚀', 'a+b=c&d', 'quote\'"', '%2F'];
       for (const id of ids) await col.doc('ids').collection('x').doc(id).set({ id });

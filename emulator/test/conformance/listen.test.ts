@@ -122,6 +122,24 @@ describe('conformance: listeners', function () {
     assert.ok(has(w.changes, 'added', 'z'));
   });
 
+  it('a limitToLast query listener keeps the last documents in query order', async () => {
+    const col = root.doc('q5').collection('items');
+    await col.doc('a').set({ v: 1 });
+    await col.doc('b').set({ v: 2 });
+    await col.doc('c').set({ v: 3 });
+    const w = watchQuery(col.orderBy('v').limitToLast(2));
+    await waitFor(() => (w.snapshots.length > 0 ? true : undefined), 'initial snapshot');
+    assert.deepEqual(
+      w.snapshots[0].docs.map((d) => d.id),
+      ['b', 'c'],
+    );
+    await col.doc('d').set({ v: 4 });
+    await waitFor(() => {
+      const last = w.snapshots[w.snapshots.length - 1];
+      return last.docs.map((d) => d.id).join(',') === 'c,d' ? true : undefined;
+    }, 'window becomes c,d');
+  });
+
   it('a document listener sees missing, created, modified and deleted states', async () => {
     const ref = root.doc('watched');
     const snaps: DocumentSnapshot[] = [];

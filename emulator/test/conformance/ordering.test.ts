@@ -57,6 +57,16 @@ describe('conformance: ordering, cursors and limits', function () {
       assert.equal((await col.orderBy('name').get()).size, 6);
     });
 
+    it('orderBy a nested field path', async () => {
+      const nested = root.doc('nested-order').collection('items');
+      await nested.doc('a').set({ m: { k: 2 } });
+      await nested.doc('b').set({ m: { k: 1 } });
+      await nested.doc('c').set({ m: { j: 0 } });
+      await nested.doc('d').set({ m: { k: 3 } });
+      assert.deepEqual(await ids(nested.orderBy('m.k')), ['b', 'a', 'd']);
+      assert.deepEqual(await ids(nested.orderBy('m.k', 'desc').limit(1)), ['d']);
+    });
+
     it('multiple orderBy fields with mixed directions', async () => {
       assert.deepEqual(await ids(col.orderBy('city').orderBy('score', 'desc')), [
         'd4',
@@ -174,6 +184,13 @@ describe('conformance: ordering, cursors and limits', function () {
       assert.deepEqual(await ids(q.startAt('d2').endBefore('d4')), ['d2', 'd3']);
     });
 
+    it('cursor values of another type compare by the cross-type order', async () => {
+      // Every score is a number, and numbers sort before strings and after booleans.
+      assert.deepEqual(await ids(ordered().startAt('a')), []);
+      assert.deepEqual(await ids(ordered().startAfter(true)), ['d1', 'd3', 'd2', 'd5', 'd4']);
+      assert.deepEqual(await ids(ordered().endBefore('')), ['d1', 'd3', 'd2', 'd5', 'd4']);
+    });
+
     it('paging with startAfter(lastSnapshot) visits every document exactly once', async () => {
       const seen: string[] = [];
       let page = await col.orderBy('score').limit(2).get();
@@ -256,6 +273,20 @@ describe('conformance: ordering, cursors and limits', function () {
       const expected = values.map(([id]) => id);
       assert.deepEqual(await ids(typed.orderBy('v')), expected);
       assert.deepEqual(await ids(typed.orderBy('v', 'desc')), [...expected].reverse());
+    });
+
+    it('document ids order as strings by UTF-8 bytes', async () => {
+      const named = root.doc('ids').collection('items');
+      const idList = ['10', '9', 'B', 'a', 'é', 'z', '\uffff', '😀'];
+      const batch = db.batch();
+      for (const id of idList) batch.set(named.doc(id), { id });
+      await batch.commit();
+      const expected = [...idList].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+      assert.deepEqual(await ids(named), expected);
+      assert.deepEqual(
+        await ids(named.orderBy(FieldPath.documentId(), 'desc')),
+        [...expected].reverse(),
+      );
     });
 
     it('numbers compare by value across integers and doubles', async () => {

@@ -12,7 +12,7 @@ import {
   Query,
   WhereFilterOp,
 } from 'firebase-admin/firestore';
-import { getDb, uniqueName } from './setup';
+import { Code, expectCode, getDb, uniqueName } from './setup';
 
 interface Item {
   id: string;
@@ -194,5 +194,45 @@ describe('conformance: query filters', function () {
   it('filters on a missing nested path match nothing', async () => {
     assert.deepEqual(await ids(where('m.nope', '==', 1)), []);
     assert.deepEqual(await ids(where('nope', '!=', 1)), []);
+  });
+
+  describe('limits on filters', () => {
+    it('in with more than 30 values is rejected with INVALID_ARGUMENT', async () => {
+      const values = Array.from({ length: 31 }, (_, i) => i);
+      await expectCode(where('n', 'in', values).get(), Code.INVALID_ARGUMENT);
+    });
+
+    it('array-contains-any with more than 30 values is rejected with INVALID_ARGUMENT', async () => {
+      const values = Array.from({ length: 31 }, (_, i) => `t${i}`);
+      await expectCode(where('tags', 'array-contains-any', values).get(), Code.INVALID_ARGUMENT);
+    });
+
+    it('not-in with more than 10 values is rejected with INVALID_ARGUMENT', async () => {
+      const values = Array.from({ length: 11 }, (_, i) => i);
+      await expectCode(where('n', 'not-in', values).get(), Code.INVALID_ARGUMENT);
+    });
+
+    // Query limitations: not-in cannot be combined with in, array-contains-any or OR (the v1 API
+    // reference for IN says "no NOT_IN filters in the same query").
+    it('in combined with not-in is rejected with INVALID_ARGUMENT', async () => {
+      await expectCode(
+        col.where('group', 'in', ['g1']).where('n', 'not-in', [1]).get(),
+        Code.INVALID_ARGUMENT,
+      );
+    });
+  });
+
+  it('a collection query sees only that collection, not same-named ones elsewhere', async () => {
+    const db = col.firestore;
+    const scoped = db.collection(uniqueName('queries-scope'));
+    await scoped.doc('a').collection('items').doc('1').set({ k: 1 });
+    await scoped.doc('b').collection('items').doc('2').set({ k: 1 });
+    await scoped.doc('a').collection('items').doc('1').collection('items').doc('3').set({ k: 1 });
+    const got = await scoped.doc('a').collection('items').where('k', '==', 1).get();
+    assert.deepEqual(
+      got.docs.map((d) => d.ref.path),
+      [`${scoped.id}/a/items/1`],
+    );
+    assert.equal((await scoped.get()).size, 0);
   });
 });

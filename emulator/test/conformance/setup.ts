@@ -17,6 +17,11 @@ interface EmulatorServer {
   close(): Promise<void> | void;
 }
 
+// Without credentials, google-gax asks google-auth-library for the universe domain each time the
+// SDK opens a gRPC channel, and that probes the GCE metadata server (169.254.169.254). Tests talk
+// to 127.0.0.1 only, so tell gcp-metadata there is no metadata server, unless the caller decided.
+process.env.METADATA_SERVER_DETECTION ??= 'none';
+
 export const PROJECT_ID = process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
 
 /** Distinguishes this run's data from earlier runs against a long-lived (official) emulator. */

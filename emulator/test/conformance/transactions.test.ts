@@ -242,6 +242,23 @@ describe('conformance: transactions', function () {
     assert.equal(v, 'old');
   });
 
+  it('a read-only transaction with readTime runs queries at that time', async () => {
+    const sub = col.doc('ro-query').collection('items');
+    await sub.doc('a').set({ v: 1 });
+    const at = (await sub.doc('b').set({ v: 2 })).writeTime;
+    await sub.doc('c').set({ v: 3 });
+    await sub.doc('a').update({ v: 10 });
+    await sub.doc('b').delete();
+    const seen = await db.runTransaction(
+      async (tx) => (await tx.get(sub.orderBy('v'))).docs.map((d) => [d.id, d.get('v')]),
+      { readOnly: true, readTime: at },
+    );
+    assert.deepEqual(seen, [
+      ['a', 1],
+      ['b', 2],
+    ]);
+  });
+
   it('writes in a transaction may use field transforms', async () => {
     const ref = col.doc('tx-transform');
     await ref.set({ n: 1 });
