@@ -223,7 +223,7 @@ export class FirestoreCore {
         removed.push({ name: d.name, before: d });
     }
     this.store.clear(root);
-    this.txns.clear();
+    this.txns.clear(root?.replace(/\/documents$/, ''));
     if (removed.length > 0) this.notifyListen(removed, toTimestamp(this.clock.nextCommitTime()));
   }
 

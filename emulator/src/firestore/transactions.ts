@@ -228,7 +228,10 @@ export class TransactionManager {
     return oldest;
   }
 
-  clear(): void {
-    for (const id of [...this.txns.keys()]) this.finish(id);
+  /** Ends every transaction (of one database when given). */
+  clear(database?: string): void {
+    for (const txn of [...this.txns.values()]) {
+      if (database === undefined || txn.database === database) this.finish(txn.id);
+    }
   }
 }
