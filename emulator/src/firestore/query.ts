@@ -16,6 +16,7 @@ import {
   FieldPathError,
   canonicalFieldPath,
   compareFieldPaths,
+  compareResourceNames,
   compareValues,
   getField,
   getFieldFromFields,
@@ -53,6 +54,8 @@ type Predicate = (doc: Document) => boolean;
 interface CompiledOrder {
   segments: string[];
   descending: boolean;
+  /** Ordering by `__name__`. */
+  isName: boolean;
 }
 
 interface CompiledCursor {
@@ -289,7 +292,15 @@ const RANGE_ACCEPT: Record<string, (c: number) => boolean> = {
 interface Keyed {
   doc: Document;
   keys: Value[];
+  /**
+   * The name below the parent with '/' turned into U+0000, so that plain string comparison
+   * orders names segment-wise; undefined when the name holds U+0000 or surrogates (then the
+   * exact comparison is used).
+   */
+  nameKey: string | undefined;
 }
+
+const UNSAFE_NAME_KEY = /[\u0000\ud800-\udfff]/;
 
 /** A validated query, reusable over many candidate sets (Listen re-runs it on every change). */
 export class CompiledQuery {
@@ -366,11 +377,31 @@ export class CompiledQuery {
 
   /** Whether a document name is in the queried collection (or group) under the parent. */
   inScope(name: string): boolean {
-    if (name.length <= this.parent.length + 1 || !name.startsWith(this.parent + '/')) return false;
-    const rel = name.slice(this.parent.length + 1).split('/');
-    if (rel.length % 2 !== 0) return false;
-    if (!this.allDescendants) return rel.length === 2 && rel[0] === this.collectionId;
-    return this.collectionId === '' || rel[rel.length - 2] === this.collectionId;
+    // Called for every candidate of every query, so it avoids allocating.
+    const p = this.parent.length;
+    if (name.length <= p + 1 || name.charCodeAt(p) !== 0x2f || !name.startsWith(this.parent)) {
+      return false;
+    }
+    const idSlash = name.lastIndexOf('/');
+    if (idSlash <= p || idSlash === name.length - 1) return false;
+    const collectionSlash = name.lastIndexOf('/', idSlash - 1);
+    if (!this.allDescendants) {
+      return (
+        collectionSlash === p &&
+        idSlash - p - 1 === this.collectionId.length &&
+        name.startsWith(this.collectionId, p + 1)
+      );
+    }
+    if (collectionSlash < p) return false;
+    // Below the parent the path must alternate collection/document: an even number of segments.
+    let segments = 0;
+    for (let i = p; i < name.length; i++) if (name.charCodeAt(i) === 0x2f) segments++;
+    if (segments % 2 !== 0) return false;
+    if (this.collectionId === '') return true;
+    return (
+      idSlash - collectionSlash - 1 === this.collectionId.length &&
+      name.startsWith(this.collectionId, collectionSlash + 1)
+    );
   }
 
   private keyed(doc: Document): Keyed | undefined {
@@ -381,7 +412,9 @@ export class CompiledQuery {
       if (v === undefined) return undefined;
       keys.push(v);
     }
-    return { doc, keys };
+    const below = doc.name.slice(this.parent.length + 1);
+    const nameKey = UNSAFE_NAME_KEY.test(below) ? undefined : below.replaceAll('/', '\u0000');
+    return { doc, keys, nameKey };
   }
 
   private compareKeys(a: Value[], b: Value[]): number {
@@ -422,9 +455,42 @@ export class CompiledQuery {
       const keyed = this.keyed(doc);
       if (keyed !== undefined && this.withinCursors(keyed.keys)) rows.push(keyed);
     }
-    rows.sort((a, b) => this.compareKeys(a.keys, b.keys));
     const end = this.limit === undefined ? rows.length : this.offset + this.limit;
-    return rows.slice(this.offset, end).map((r) => this.project(r.doc));
+    const sorted = end < rows.length / 4 ? this.smallest(rows, end) : rows.sort(this.byKeys);
+    return sorted.slice(this.offset, end).map((r) => this.project(r.doc));
+  }
+
+  /** Row order; document names compare directly (the common tie-breaker, and the default). */
+  private readonly byKeys = (a: Keyed, b: Keyed): number => {
+    const orderBy = this.orderBy;
+    for (let i = 0; i < orderBy.length; i++) {
+      let c: number;
+      if (!orderBy[i].isName) c = compareValues(a.keys[i], b.keys[i]);
+      else if (a.nameKey !== undefined && b.nameKey !== undefined) {
+        c = a.nameKey < b.nameKey ? -1 : a.nameKey > b.nameKey ? 1 : 0;
+      } else c = compareResourceNames(a.doc.name, b.doc.name);
+      if (c !== 0) return orderBy[i].descending ? -c : c;
+    }
+    return 0;
+  };
+
+  /** The first `k` rows in query order, without sorting them all (pages of a large collection). */
+  private smallest(rows: Keyed[], k: number): Keyed[] {
+    const top: Keyed[] = [];
+    if (k === 0) return top;
+    for (const row of rows) {
+      if (top.length === k && this.byKeys(row, top[k - 1]) >= 0) continue;
+      let lo = 0;
+      let hi = top.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.byKeys(top[mid], row) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      top.splice(lo, 0, row);
+      if (top.length > k) top.pop();
+    }
+    return top;
   }
 
   /** Applies the projection: only the selected (possibly nested) fields are kept. */
@@ -474,7 +540,11 @@ function normalizeOrderBy(
     const key = canonicalFieldPath(segments);
     if (seen.has(key)) throw invalid(`order_by contains the field "${key}" more than once`);
     seen.add(key);
-    result.push({ segments, descending: order.direction === 'DESCENDING' });
+    result.push({
+      segments,
+      descending: order.direction === 'DESCENDING',
+      isName: isDocumentIdPath(segments),
+    });
   }
   const descending = result.length > 0 && result[result.length - 1].descending;
   const implicit = [...inequalityFields.entries()]
@@ -482,9 +552,11 @@ function normalizeOrderBy(
     .sort((a, b) => compareFieldPaths(a[1], b[1]));
   for (const [key, segments] of implicit) {
     seen.add(key);
-    result.push({ segments, descending });
+    result.push({ segments, descending, isName: false });
   }
-  if (!seen.has(DOCUMENT_ID_FIELD)) result.push({ segments: [DOCUMENT_ID_FIELD], descending });
+  if (!seen.has(DOCUMENT_ID_FIELD)) {
+    result.push({ segments: [DOCUMENT_ID_FIELD], descending, isName: true });
+  }
   return result;
 }
 

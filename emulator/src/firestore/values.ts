@@ -172,14 +172,21 @@ function compareBytes(a: Value, b: Value): number {
 /** References compare segment by segment, so `a/b` < `a/b/c` < `a/b-c` (unlike plain strings). */
 export function compareResourceNames(a: string, b: string): number {
   if (a === b) return 0;
-  const x = a.split('/');
-  const y = b.split('/');
-  const n = Math.min(x.length, y.length);
+  // Equivalent to comparing the split segments, without allocating: at the first difference a
+  // '/' ends that side's segment first (a prefix sorts first), anything else compares as UTF-8.
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const c = compareUtf8(x[i], y[i]);
-    if (c !== 0) return c;
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    if (ca === 0x2f) return -1;
+    if (cb === 0x2f) return 1;
+    const sa = ca >= 0xd800 && ca <= 0xdfff;
+    const sb = cb >= 0xd800 && cb <= 0xdfff;
+    if (sa === sb) return ca < cb ? -1 : 1;
+    return sa ? 1 : -1;
   }
-  return sign(x.length - y.length);
+  return a.length < b.length ? -1 : 1;
 }
 
 function compareArrays(x: Value[], y: Value[]): number {
@@ -217,6 +224,15 @@ function vectorElements(v: Value): Value[] {
  * strings < bytes < references < geopoints < arrays < vectors < maps. Returns -1, 0 or 1.
  */
 export function compareValues(a: Value, b: Value): number {
+  // Fast paths for the common same-kind comparisons of decoded values.
+  if (a.valueType !== undefined && a.valueType === b.valueType) {
+    if (a.valueType === 'integerValue' && a.integerValue !== undefined) {
+      return compareBigInts(a.integerValue, b.integerValue ?? '0');
+    }
+    if (a.valueType === 'stringValue' && a.stringValue !== undefined) {
+      return compareUtf8(a.stringValue, b.stringValue ?? '');
+    }
+  }
   const ta = typeOrder(a);
   const tb = typeOrder(b);
   if (ta !== tb) return ta < tb ? -1 : 1;
