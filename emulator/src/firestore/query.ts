@@ -300,6 +300,7 @@ interface Keyed {
   nameKey: string | undefined;
 }
 
+// eslint-disable-next-line no-control-regex -- matching U+0000 is the point here
 const UNSAFE_NAME_KEY = /[\u0000\ud800-\udfff]/;
 
 /** A validated query, reusable over many candidate sets (Listen re-runs it on every change). */
