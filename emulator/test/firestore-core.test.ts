@@ -18,6 +18,7 @@ import {
 } from 'firebase-admin/firestore';
 import { FirestoreEmulator } from '../src/firestore/server';
 import { loadFirestoreProtos } from '../src/firestore/proto';
+import type { CommitEvent } from '../src/firestore/events';
 
 // The SDK probes the GCE metadata server (169.254.169.254) on start; there is none here.
 process.env.METADATA_SERVER_DETECTION ??= 'none';
@@ -504,7 +505,154 @@ describe('firestore core (through firebase-admin)', function () {
     });
   });
 
+  describe('REST-style RPCs and paging (raw gRPC)', () => {
+    const base = () => `projects/${PROJECT_ID}/databases/(default)/documents/${root.id}/rest`;
+
+    it('CreateDocument, UpdateDocument and DeleteDocument', async () => {
+      const client = rawClient();
+      try {
+        const created = (await call(client, 'CreateDocument', {
+          parent: base(),
+          collectionId: 'items',
+          documentId: 'one',
+          document: { fields: { a: { integerValue: '1' } } },
+        })) as { name: string; fields: Record<string, RawValue> };
+        assert.equal(created.name, `${base()}/items/one`);
+        assert.equal(
+          await codeOf(
+            call(client, 'CreateDocument', {
+              parent: base(),
+              collectionId: 'items',
+              documentId: 'one',
+              document: {},
+            }),
+          ),
+          grpc.status.ALREADY_EXISTS,
+        );
+        const auto = (await call(client, 'CreateDocument', {
+          parent: base(),
+          collectionId: 'items',
+          document: {},
+        })) as { name: string };
+        assert.match(auto.name, /\/items\/[A-Za-z0-9]{20}$/);
+        const updated = (await call(client, 'UpdateDocument', {
+          document: { name: created.name, fields: { b: { integerValue: '2' } } },
+          updateMask: { fieldPaths: ['b'] },
+          mask: { fieldPaths: ['b'] },
+        })) as { fields: Record<string, RawValue> };
+        assert.deepEqual(Object.keys(updated.fields), ['b']);
+        await call(client, 'DeleteDocument', {
+          name: created.name,
+          currentDocument: { exists: true },
+        });
+        assert.equal(
+          await codeOf(
+            call(client, 'DeleteDocument', {
+              name: created.name,
+              currentDocument: { exists: true },
+            }),
+          ),
+          grpc.status.NOT_FOUND,
+        );
+      } finally {
+        client.close();
+      }
+    });
+
+    it('ListCollectionIds and ListDocuments page through results', async () => {
+      const parent = `${base()}/pages/p`;
+      const batch = db.batch();
+      for (const c of ['c1', 'c2', 'c3']) batch.set(db.doc(`${root.id}/rest/pages/p/${c}/x`), {});
+      for (let i = 0; i < 5; i++) batch.set(db.doc(`${root.id}/rest/pages/p/c1/d${i}`), {});
+      await batch.commit();
+      const client = rawClient();
+      try {
+        const ids: string[] = [];
+        let pageToken = '';
+        do {
+          const res = (await call(client, 'ListCollectionIds', {
+            parent,
+            pageSize: 2,
+            pageToken,
+          })) as {
+            collectionIds: string[];
+            nextPageToken: string;
+          };
+          assert.ok(res.collectionIds.length <= 2);
+          ids.push(...res.collectionIds);
+          pageToken = res.nextPageToken;
+        } while (pageToken);
+        assert.deepEqual(ids, ['c1', 'c2', 'c3']);
+
+        const names: string[] = [];
+        do {
+          const res = (await call(client, 'ListDocuments', {
+            parent,
+            collectionId: 'c1',
+            pageSize: 4,
+            pageToken,
+          })) as { documents: { name: string }[]; nextPageToken: string };
+          names.push(...res.documents.map((d) => d.name.slice(d.name.lastIndexOf('/') + 1)));
+          pageToken = res.nextPageToken;
+        } while (pageToken);
+        assert.deepEqual(names, ['d0', 'd1', 'd2', 'd3', 'd4', 'x']);
+      } finally {
+        client.close();
+      }
+    });
+  });
+
   describe('lifecycle and persistence (own in-process emulator)', () => {
+    it('onCommit reports every changed document once per commit, in proto3 JSON', async () => {
+      const own = new FirestoreEmulator({ projectId: PROJECT_ID });
+      const port = await own.listen('127.0.0.1', 0);
+      const events: CommitEvent[] = [];
+      const off = own.onCommit((e) => events.push(e));
+      const client = new (
+        loadFirestoreProtos() as unknown as {
+          google: { firestore: { v1: { Firestore: grpc.ServiceClientConstructor } } };
+        }
+      ).google.firestore.v1.Firestore(
+        `127.0.0.1:${port}`,
+        grpc.credentials.createInsecure(),
+      ) as unknown as RawClient;
+      try {
+        const database = `projects/${PROJECT_ID}/databases/(default)`;
+        const name = `${database}/documents/ev/one`;
+        await call(client, 'Commit', {
+          database,
+          writes: [
+            { update: { name, fields: { n: { integerValue: '1' } } } },
+            {
+              update: { name, fields: {} },
+              updateMask: { fieldPaths: [] },
+              updateTransforms: [{ fieldPath: 't', setToServerValue: 'REQUEST_TIME' }],
+            },
+          ],
+        });
+        await call(client, 'Commit', {
+          database,
+          writes: [{ delete: name }, { delete: `${name}-missing` }],
+        });
+        assert.equal(events.length, 2);
+        const [created, deleted] = events;
+        assert.equal(created.projectId, PROJECT_ID);
+        assert.equal(created.databaseId, '(default)');
+        assert.equal(created.changes.length, 1);
+        const after = created.changes[0].after;
+        assert.ok(after && !created.changes[0].before);
+        assert.deepEqual(after.fields.n, { integerValue: '1' });
+        assert.deepEqual(after.fields.t, { timestampValue: created.commitTime });
+        assert.equal(after.updateTime, created.commitTime);
+        assert.equal(deleted.changes.length, 1);
+        assert.ok(deleted.changes[0].before && !deleted.changes[0].after);
+      } finally {
+        off();
+        client.close();
+        await own.close();
+      }
+    });
+
     it('close() ends open Listen streams and export/import round-trips documents', async () => {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fs-export-'));
       const first = new FirestoreEmulator({ projectId: PROJECT_ID });
@@ -605,6 +753,17 @@ describe('firestore core (through firebase-admin)', function () {
       host,
       grpc.credentials.createInsecure(),
     ) as unknown as RawClient;
+  }
+
+  function call(client: RawClient, method: string, req: unknown): Promise<unknown> {
+    const fn = (client as unknown as Record<string, unknown>)[method] as (
+      this: RawClient,
+      r: unknown,
+      cb: (err: grpc.ServiceError | null, res: unknown) => void,
+    ) => void;
+    return new Promise((resolve, reject) =>
+      fn.call(client, req, (err, res) => (err ? reject(err) : resolve(res))),
+    );
   }
 
   async function rawCommit(writes: unknown[]): Promise<unknown> {
