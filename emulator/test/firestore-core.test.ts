@@ -416,6 +416,32 @@ describe('firestore core (through firebase-admin)', function () {
       assert.ok(rootIds.includes(root.id));
     });
 
+    it('getPartitions splits a collection group into cursor ranges that cover it', async () => {
+      const group = `part-${RUN}`;
+      const batch = db.batch();
+      for (let i = 0; i < 30; i++)
+        batch.set(
+          root
+            .doc(`p${i % 3}`)
+            .collection(group)
+            .doc(`d${i}`),
+          { i },
+        );
+      await batch.commit();
+      const seen: number[] = [];
+      let parts = 0;
+      for await (const partition of db.collectionGroup(group).getPartitions(4)) {
+        parts++;
+        const snap = await partition.toQuery().get();
+        seen.push(...snap.docs.map((d) => d.get('i') as number));
+      }
+      assert.equal(parts, 4);
+      assert.deepEqual(
+        seen.sort((a, b) => a - b),
+        Array.from({ length: 30 }, (_, i) => i),
+      );
+    });
+
     it('recursiveDelete removes a collection with nested and parentless documents', async () => {
       const col = root.doc('rd').collection('tree');
       await col.doc('a').set({ v: 1 });

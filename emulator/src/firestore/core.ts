@@ -406,6 +406,37 @@ export class FirestoreCore {
     return res;
   }
 
+  /**
+   * Splits a collection-group query: returns up to `partitionCount` split points (so up to
+   * partitionCount + 1 parts), each a cursor on a document name of the result, evenly spaced.
+   */
+  partitionQuery(req: {
+    parent?: string;
+    structuredQuery?: StructuredQuery;
+    partitionCount?: string;
+    readTime?: Timestamp;
+  }): { partitions: { values: { referenceValue: string }[] }[]; nextPageToken: string } {
+    const parent = parseParent(req.parent);
+    const query = req.structuredQuery;
+    if (!query) throw invalidArgument('PartitionQuery needs a structured_query');
+    const count = Number(req.partitionCount ?? '0');
+    if (!Number.isSafeInteger(count) || count < 1) {
+      throw invalidArgument('partition_count must be a positive integer');
+    }
+    if (!query.from?.[0]?.allDescendants) {
+      throw invalidArgument('PartitionQuery needs a collection group query (all_descendants)');
+    }
+    const time = req.readTime ? this.checkReadTime(req.readTime) : undefined;
+    const names = this.runQueryAt(parent.name, query, time).map((d) => d.name);
+    const splits = Math.max(0, Math.min(count, names.length - 1));
+    const partitions: { values: { referenceValue: string }[] }[] = [];
+    for (let i = 1; i <= splits; i++) {
+      const at = Math.floor((i * names.length) / (splits + 1));
+      partitions.push({ values: [{ referenceValue: names[at] }] });
+    }
+    return { partitions, nextPageToken: '' };
+  }
+
   listCollectionIds(req: ListCollectionIdsRequest): {
     collectionIds: string[];
     nextPageToken: string;

@@ -276,11 +276,7 @@ export class FirestoreEmulator {
       RunAggregationQuery: serverStream(async (r) => [await c.runAggregationQuery(r)]),
       ListCollectionIds: unary((r) => c.listCollectionIds(r)),
       BatchWrite: unary((r) => c.batchWrite(r)),
-      PartitionQuery: unary(() => {
-        throw Object.assign(new Error('PartitionQuery is not supported by this emulator'), {
-          code: grpc.status.UNIMPLEMENTED,
-        });
-      }),
+      PartitionQuery: unary((r) => c.partitionQuery(r)),
       Write: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
         call.emit('error', {
           code: grpc.status.UNIMPLEMENTED,
