@@ -211,6 +211,44 @@ describe('firestore query: scope', () => {
     assert.deepEqual(ids(runStructuredQuery(`${ROOT}/c/1`, q(), docs)), ['c/1/c/3']);
   });
 
+  it('does not confuse similar names, odd paths or prefixes of the parent', () => {
+    const tricky = [doc('cc/1'), doc('c/1'), doc('c1/1/c/2'), doc('c/10/c/3'), doc('c/1/c/4')];
+    assert.deepEqual(ids(runStructuredQuery(ROOT, q(), tricky)), ['c/1']);
+    assert.deepEqual(ids(runStructuredQuery(`${ROOT}/c/1`, q(), tricky)), ['c/1/c/4']);
+    const group = { from: [{ collectionId: 'c', allDescendants: true }] };
+    assert.deepEqual(ids(runStructuredQuery(`${ROOT}/c/1`, group, tricky)), ['c/1/c/4']);
+  });
+
+  it('orders names segment by segment, with any characters in ids', () => {
+    const names = [
+      'c/a',
+      'c/a-b',
+      'c/a.b',
+      'c/a!',
+      'c/\uFFFD',
+      'c/\u{1F600}',
+      'c/a\u0000',
+      'c/A',
+      'c/',
+    ];
+    const scoped = names.slice(0, -1).map((n) => doc(n));
+    const group = { from: [{ collectionId: 'c', allDescendants: true }] };
+    const nested = [doc('c/a/c/z'), doc('c/a-b/c/z'), ...scoped];
+    const result = ids(runStructuredQuery(ROOT, group, nested));
+    const bySegments = (a: string, b: string): number => {
+      const x = a.split('/');
+      const y = b.split('/');
+      for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        const c = compareUtf8(x[i], y[i]);
+        if (c !== 0) return c;
+      }
+      return x.length - y.length;
+    };
+    assert.deepEqual(result, [...result].sort(bySegments));
+    assert.deepEqual(result.slice(0, 4), ['c/A', 'c/a', 'c/a/c/z', 'c/a\u0000']);
+    assert.equal(result[result.length - 1], 'c/\u{1F600}');
+  });
+
   it('a kindless all-descendants query returns everything below the parent', () => {
     const all = { from: [{ allDescendants: true }] };
     assert.deepEqual(ids(runStructuredQuery(`${ROOT}/x/y`, all, docs)), ['x/y/c/4', 'x/y/other/5']);
@@ -308,6 +346,29 @@ describe('firestore query: filters', () => {
       /40 disjunctions/,
     );
     assertQueryError(() => runStructuredQuery(ROOT, { from: [] }, docs), /exactly one/);
+  });
+
+  it('rejects the operator combinations Firestore does not support', () => {
+    const notIn = where('x', 'NOT_IN', arr(int(1)));
+    assertQueryError(() => run(and(notIn, where('y', 'IN', arr(int(1))))), /NOT_IN/);
+    assertQueryError(
+      () => run(and(notIn, where('tags', 'ARRAY_CONTAINS_ANY', arr(int(1))))),
+      /NOT_IN/,
+    );
+    assertQueryError(() => run(and(notIn, where('y', 'NOT_IN', arr(int(2))))), /at most one/);
+    assertQueryError(() => run(and(notIn, where('y', 'NOT_EQUAL', int(2)))), /NOT_EQUAL/);
+    assertQueryError(() => run(or(notIn, where('y', 'EQUAL', int(2)))), /OR/);
+    const contains = (v: number) => where('tags', 'ARRAY_CONTAINS', int(v));
+    assertQueryError(() => run(and(contains(1), contains(2))), /at most one/);
+    assertQueryError(
+      () => run(and(contains(1), where('tags', 'ARRAY_CONTAINS_ANY', arr(int(2))))),
+      /ARRAY_CONTAINS_ANY/,
+    );
+    // One array-contains in each branch of an OR is fine; so are IN and NOT_EQUAL together.
+    assert.deepEqual(run(or(contains(1), contains(2))), []);
+    assert.deepEqual(run(and(where('x', 'IN', arr(int(1))), where('x', 'NOT_EQUAL', int(2)))), [
+      'c/a',
+    ]);
   });
 });
 

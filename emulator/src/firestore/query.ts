@@ -88,7 +88,13 @@ const INEQUALITY_OPS = new Set([
 class FilterCompiler {
   /** Fields with an inequality (<, <=, >, >=, !=, not-in, is-not-null, is-not-nan) anywhere. */
   readonly inequalityFields = new Map<string, string[]>();
-  notInCount = 0;
+  /** How often each field operator occurs, and whether an OR does (for combination rules). */
+  readonly opCounts = new Map<string, number>();
+  hasOr = false;
+
+  count(op: string): number {
+    return this.opCounts.get(op) ?? 0;
+  }
 
   compile(filter: Filter): { predicate: Predicate; disjunctions: number } {
     if (filter.compositeFilter !== undefined) {
@@ -99,6 +105,7 @@ class FilterCompiler {
       if (filters.length === 0) {
         throw invalid('a composite filter must contain at least one filter');
       }
+      if (op === 'OR') this.hasOr = true;
       const parts = filters.map((f) => this.compile(f));
       const predicates = parts.map((p) => p.predicate);
       if (op === 'AND') {
@@ -125,6 +132,7 @@ class FilterCompiler {
     const segments = parsePath(f.field?.fieldPath, 'unary filter');
     const get = (doc: Document): Value | undefined => getField(doc, segments);
     if (f.op !== undefined && INEQUALITY_OPS.has(f.op)) this.noteInequality(segments);
+    if (f.op !== undefined) this.opCounts.set(f.op, this.count(f.op) + 1);
     let predicate: Predicate;
     switch (f.op) {
       case 'IS_NULL':
@@ -167,6 +175,7 @@ class FilterCompiler {
       throw invalid(`field filter on "${f.field?.fieldPath}" has no operator`);
     }
     if (INEQUALITY_OPS.has(op)) this.noteInequality(segments);
+    this.opCounts.set(op, this.count(op) + 1);
     const isName = isDocumentIdPath(segments);
     const get = (doc: Document): Value | undefined => getField(doc, segments);
 
@@ -239,7 +248,6 @@ class FilterCompiler {
       case 'NOT_IN': {
         const values = list(MAX_NOT_IN_VALUES);
         values.forEach(requireReference);
-        this.notInCount++;
         return {
           predicate: (doc) => {
             const v = get(doc);
@@ -277,6 +285,57 @@ class FilterCompiler {
       }
       default:
         throw invalid(`field filter has an invalid operator: ${String(op)}`);
+    }
+  }
+}
+
+/** Array operators in one conjunction of the filter's disjunctive normal form. */
+interface ArrayUse {
+  contains: number;
+  containsAny: number;
+}
+
+/** Array operator counts per disjunction (IN expansions don't change them, so they are skipped). */
+function arrayUses(filter: Filter): ArrayUse[] {
+  const composite = filter.compositeFilter;
+  if (composite !== undefined) {
+    const parts = (composite.filters ?? []).map(arrayUses);
+    if (composite.op === 'OR') return parts.flat();
+    return parts.reduce<ArrayUse[]>(
+      (acc, part) =>
+        acc.flatMap((a) =>
+          part.map((b) => ({
+            contains: a.contains + b.contains,
+            containsAny: a.containsAny + b.containsAny,
+          })),
+        ),
+      [{ contains: 0, containsAny: 0 }],
+    );
+  }
+  const op = filter.fieldFilter?.op;
+  return [
+    { contains: op === 'ARRAY_CONTAINS' ? 1 : 0, containsAny: op === 'ARRAY_CONTAINS_ANY' ? 1 : 0 },
+  ];
+}
+
+/** Operator combinations Firestore documents as unsupported. */
+function checkCombinations(where: Filter, filters: FilterCompiler): void {
+  const notIn = filters.count('NOT_IN');
+  if (notIn > 1) throw invalid("a query may contain at most one 'NOT_IN' filter");
+  if (notIn === 1) {
+    if (filters.count('IN') > 0 || filters.count('ARRAY_CONTAINS_ANY') > 0 || filters.hasOr) {
+      throw invalid("'NOT_IN' cannot be combined with 'IN', 'ARRAY_CONTAINS_ANY' or 'OR' filters");
+    }
+    const notEqual =
+      filters.count('NOT_EQUAL') + filters.count('IS_NOT_NULL') + filters.count('IS_NOT_NAN');
+    if (notEqual > 0) throw invalid("'NOT_IN' cannot be combined with 'NOT_EQUAL' filters");
+  }
+  for (const use of arrayUses(where)) {
+    if (use.contains > 1) {
+      throw invalid("a disjunction may contain at most one 'ARRAY_CONTAINS' filter");
+    }
+    if (use.contains > 0 && use.containsAny > 0) {
+      throw invalid("'ARRAY_CONTAINS' cannot be combined with 'ARRAY_CONTAINS_ANY'");
     }
   }
 }
@@ -348,7 +407,7 @@ export class CompiledQuery {
             `at most ${MAX_DISJUNCTIONS} are allowed`,
         );
       }
-      if (filters.notInCount > 1) throw invalid("a query may contain at most one 'NOT_IN' filter");
+      checkCombinations(query.where, filters);
       this.predicate = predicate;
     } else {
       this.predicate = () => true;
