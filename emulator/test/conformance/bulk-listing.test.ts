@@ -35,6 +35,8 @@ describe('conformance: BulkWriter, recursiveDelete and listing', function () {
 
     assert.equal((await col.count().get()).data().count, 1000);
     assert.equal((await col.where('even', '==', true).count().get()).data().count, 500);
+    // listDocuments pages through every document, plus the missing one with a subcollection.
+    assert.equal((await col.listDocuments()).length, 1001);
     const sample = await col.doc('d0999').get();
     assert.equal(sample.get('i'), 999);
 

@@ -218,6 +218,12 @@ describe('conformance: ordering, cursors and limits', function () {
       for (const d of snap.docs) assert.deepEqual(d.data(), {});
     });
 
+    it('selecting a field no document has still returns every document, with no data', async () => {
+      const snap = await col.select('nope').get();
+      assert.equal(snap.size, 6);
+      for (const d of snap.docs) assert.deepEqual(d.data(), {});
+    });
+
     it('selecting a nested field path returns just that subfield', async () => {
       const ref = root.doc('select-nested').collection('x').doc('only');
       await ref.set({ m: { a: 1, b: 2 }, c: 3 });

@@ -130,6 +130,57 @@ describe('conformance: transactions', function () {
     if (n === 101) assert.ok(attempts >= 2, 'the transaction committed on a stale read');
   });
 
+  it('concurrent transactions that create a missing document elect exactly one creator', async () => {
+    const ref = col.doc('elect');
+    const winners = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        db.runTransaction(
+          async (tx) => {
+            const snap = await tx.get(ref);
+            if (snap.exists) return false;
+            tx.set(ref, { owner: i });
+            return true;
+          },
+          { maxAttempts: 30 },
+        ),
+      ),
+    );
+    const owners = winners.flatMap((won, i) => (won ? [i] : []));
+    assert.equal(owners.length, 1, `creators: ${owners.join(',')}`);
+    assert.equal((await ref.get()).get('owner'), owners[0]);
+  });
+
+  it('serializable isolation prevents write skew', async () => {
+    // Invariant x + y >= 1. Each transaction reads both and zeroes one only if both are set.
+    // Under snapshot isolation both could commit (write skew); serializable allows one.
+    const x = col.doc('skew-x');
+    const y = col.doc('skew-y');
+    await x.set({ v: 1 });
+    await y.set({ v: 1 });
+    // Both first attempts read before either writes; the barrier is bounded so a server that
+    // makes the second reader wait cannot deadlock the test.
+    let arrived = 0;
+    let release: () => void = () => undefined;
+    const bothRead = new Promise<void>((resolve) => (release = resolve));
+    const barrier = async (): Promise<void> => {
+      arrived += 1;
+      if (arrived === 2) release();
+      await Promise.race([bothRead, new Promise((r) => setTimeout(r, 1_000).unref())]);
+    };
+    const attempt = (target: typeof x) =>
+      db.runTransaction(
+        async (tx) => {
+          const [sx, sy] = await tx.getAll(x, y);
+          if (arrived < 2) await barrier();
+          if (sx.get('v') + sy.get('v') >= 2) tx.update(target, { v: 0 });
+        },
+        { maxAttempts: 30 },
+      );
+    await Promise.all([attempt(x), attempt(y)]);
+    const [fx, fy] = await db.getAll(x, y);
+    assert.ok(fx.get('v') + fy.get('v') >= 1, `write skew: x=${fx.get('v')} y=${fy.get('v')}`);
+  });
+
   it('two transactions that read then write the same document serialise', async () => {
     const ref = col.doc('rw-pair');
     await ref.set({ log: [] });
@@ -162,6 +213,9 @@ describe('conformance: transactions', function () {
     );
     assert.equal((await ref.get()).get('v'), 1);
     assert.equal((await col.doc('throws-new').get()).exists, false);
+    // The rollback released whatever the transaction held: a plain write goes through.
+    await ref.set({ v: 3 });
+    assert.equal((await ref.get()).get('v'), 3);
   });
 
   it('a failing precondition inside a transaction rolls it back', async () => {
