@@ -148,6 +148,10 @@ export class FirestoreEmulator {
       this.tcpServer.once('error', onError);
       this.tcpServer.listen(port, host, () => {
         this.tcpServer.off('error', onError);
+        // Errors after start (e.g. EMFILE on accept) must not crash the process.
+        this.tcpServer.on('error', (err) =>
+          console.error('firestore emulator: server error:', err),
+        );
         this.timer = setInterval(() => this.core.maintain(), MAINTENANCE_MS);
         this.timer.unref();
         resolve((this.tcpServer.address() as net.AddressInfo).port);
