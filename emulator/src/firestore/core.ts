@@ -39,6 +39,7 @@ import {
 import { toJsonDocument } from './json';
 import { runStructuredQuery } from './query';
 import { runAggregation } from './aggregation';
+import { compareResourceNames } from './values';
 
 /** How long old document versions are kept for reads in the past. */
 export const VERSION_RETENTION_MICROS = 5 * 60 * 1_000_000;
@@ -473,10 +474,11 @@ export class FirestoreCore {
     let entries = collections.flatMap((c) =>
       this.store.listDocumentNames(c, req.showMissing === true, time),
     );
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Same order as queries: by name, segment by segment, in UTF-8 byte order.
+    entries.sort((a, b) => compareResourceNames(a.name, b.name));
     if (req.pageToken) {
       const after = Buffer.from(req.pageToken, 'base64url').toString();
-      entries = entries.filter((e) => e.name > after);
+      entries = entries.filter((e) => compareResourceNames(e.name, after) > 0);
     }
     const size = req.pageSize && req.pageSize > 0 ? req.pageSize : entries.length;
     const page = entries.slice(0, size);
