@@ -96,11 +96,35 @@ describe('conformance: batches and limits', function () {
       assert.equal(count.data().count, 500);
     });
 
-    it('a batch of 501 writes is rejected with INVALID_ARGUMENT and writes nothing', async () => {
+    it('a batch of 501 writes is atomic: rejected with INVALID_ARGUMENT and nothing written, or all written', async () => {
+      // Older quotas pages listed 500 writes per commit; the current page lists only the 10 MiB
+      // request size, so both outcomes are accepted here, but never a partial write.
       const sub = col.doc('limit501').collection('items');
       const batch = db.batch();
       for (let i = 0; i < 501; i++) batch.set(sub.doc(`d${i}`), { i });
-      await expectCode(batch.commit(), Code.INVALID_ARGUMENT);
+      let code: number | undefined;
+      try {
+        await batch.commit();
+      } catch (e) {
+        code = grpcCode(e);
+        assert.equal(code, Code.INVALID_ARGUMENT, `unexpected error: ${String(e)}`);
+      }
+      const written = (await sub.count().get()).data().count;
+      assert.equal(written, code === undefined ? 501 : 0);
+    });
+
+    it('a commit over the 10 MiB request size is rejected and writes nothing', async () => {
+      const sub = col.doc('limit-10mib').collection('items');
+      const batch = db.batch();
+      // 12 documents of ~0.9 MB each: every document is valid, the request is ~11 MB.
+      for (let i = 0; i < 12; i++) batch.set(sub.doc(`d${i}`), { s: 'z'.repeat(900_000) });
+      let error: unknown;
+      try {
+        await batch.commit();
+      } catch (e) {
+        error = e;
+      }
+      assert.ok(error !== undefined, 'an 11 MB commit must be rejected');
       assert.equal((await sub.count().get()).data().count, 0);
     });
 
