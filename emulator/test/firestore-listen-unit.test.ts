@@ -171,6 +171,14 @@ describe('firestore listen protocol', () => {
     assert.deepEqual(drain().slice(1, 3), ['change c/b [1]', 'change c/c [1]']);
     source.commit({ 'c/a': { n: 1 } });
     assert.deepEqual(await settle(), ['change c/a [1]', 'remove c/c', 'NO_CHANGE[] @102']);
+    // Beyond the end of a full page: nothing to send.
+    source.commit({ 'c/z': { n: 10 }, 'c/c': { n: 3, v: 1 } });
+    assert.deepEqual(await settle(), []);
+    // A change to a document on the page is sent; one that moves it off the page removes it.
+    source.commit({ 'c/b': { n: 2, v: 1 } });
+    assert.deepEqual(await settle(), ['change c/b [1]', 'NO_CHANGE[] @104']);
+    source.commit({ 'c/a': { n: 20 } });
+    assert.deepEqual(await settle(), ['change c/c [1]', 'remove c/a', 'NO_CHANGE[] @105']);
   });
 
   it('document targets report existing documents only, then their changes', async () => {

@@ -17,6 +17,10 @@ interface QueryTargetState {
   query: CompiledQuery;
   /** Limit and offset make membership depend on other documents, so re-run the whole query. */
   rerun: boolean;
+  limit: number | undefined;
+  offset: number;
+  /** The last document of the last result (re-run targets only). */
+  lastName: string | undefined;
   sent: Map<string, Document>;
 }
 
@@ -177,8 +181,20 @@ class ListenStream {
         throw new QueryError(grpc.status.INVALID_ARGUMENT, 'query target needs a structured_query');
       }
       const query = new CompiledQuery(parent, structured);
-      const rerun = structured.limit !== undefined || (structured.offset ?? 0) > 0;
-      return { kind: 'query', id, parent, query, rerun, sent: new Map() };
+      const offset = structured.offset ?? 0;
+      const limit = structured.limit === undefined ? undefined : (structured.limit.value ?? 0);
+      const rerun = limit !== undefined || offset > 0;
+      return {
+        kind: 'query',
+        id,
+        parent,
+        query,
+        rerun,
+        limit,
+        offset,
+        lastName: undefined,
+        sent: new Map(),
+      };
     }
     if (target.documents !== undefined) {
       const names = target.documents.documents ?? [];
@@ -202,7 +218,11 @@ class ListenStream {
   }
 
   private currentResult(state: TargetState, snapshot: Snapshot): Document[] {
-    if (state.kind === 'query') return state.query.run(snapshot.documents(state.parent));
+    if (state.kind === 'query') {
+      const result = state.query.run(snapshot.documents(state.parent));
+      state.lastName = result.length > 0 ? result[result.length - 1].name : undefined;
+      return result;
+    }
     const docs: Document[] = [];
     for (const name of state.names) {
       const doc = snapshot.get(name);
@@ -251,11 +271,31 @@ class ListenStream {
     if (changed) this.sendGlobalNoChange(snapshot.readTime);
   }
 
+  /**
+   * Whether changes to `names` can alter a limited result, so that re-running the query (costly
+   * on a large collection) is needed: only if a document of the result changed, or a document
+   * now matches and would sort into the result.
+   */
+  private mayChangeLimited(state: QueryTargetState, names: string[], snapshot: Snapshot): boolean {
+    for (const name of names) {
+      if (!state.query.inScope(name)) continue;
+      if (state.sent.has(name)) return true;
+      const doc = snapshot.get(name);
+      if (doc === undefined || !state.query.matches(doc)) continue;
+      if (state.offset > 0 || state.limit === undefined || state.sent.size < state.limit) {
+        return true;
+      }
+      const last = state.lastName === undefined ? undefined : snapshot.get(state.lastName);
+      if (last === undefined || state.query.compareDocuments(doc, last) < 0) return true;
+    }
+    return false;
+  }
+
   /** Sends what changed for one target among the changed names; true if anything was sent. */
   private diffTarget(state: TargetState, names: string[], snapshot: Snapshot): boolean {
     let next: Map<string, Document | undefined>;
     if (state.kind === 'query' && state.rerun) {
-      if (!names.some((n) => state.query.inScope(n))) return false;
+      if (!this.mayChangeLimited(state, names, snapshot)) return false;
       const result = new Map<string, Document | undefined>();
       for (const doc of this.currentResult(state, snapshot)) result.set(doc.name, doc);
       // Everything sent before but not in the new result has left it.

@@ -507,6 +507,16 @@ export class CompiledQuery {
     return keyed !== undefined && this.withinCursors(keyed.keys);
   }
 
+  /** Compares two matching documents in the query's order (negative: `a` comes first). */
+  compareDocuments(a: Document, b: Document): number {
+    const ka = this.keyed(a);
+    const kb = this.keyed(b);
+    if (ka === undefined || kb === undefined) {
+      throw new Error('compareDocuments needs documents that have every ordering field');
+    }
+    return this.byKeys(ka, kb);
+  }
+
   /** The query's result over `candidates` (any documents, any order; others are ignored). */
   run(candidates: Iterable<Document>): Document[] {
     const rows: Keyed[] = [];
