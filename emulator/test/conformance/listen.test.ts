@@ -192,6 +192,49 @@ describe('conformance: listeners', function () {
       assert.ok(s.size === 0 || s.size === 5, `partial batch: ${s.size}`);
   });
 
+  it('the initial snapshot holds every matching document of a larger collection', async () => {
+    const col = root.doc('q6').collection('items');
+    const batch = db.batch();
+    for (let i = 0; i < 250; i++) batch.set(col.doc(`d${String(i).padStart(3, '0')}`), { v: i });
+    await batch.commit();
+    const w = watchQuery(col.where('v', '>=', 50));
+    await waitFor(() => (w.snapshots.length > 0 ? true : undefined), 'initial snapshot');
+    const first = w.snapshots[0];
+    assert.equal(first.size, 200);
+    assert.equal(first.docs[0].id, 'd050');
+    assert.equal(first.docs[199].id, 'd249');
+  });
+
+  it('writes committed by a transaction reach listeners', async () => {
+    const ref = root.doc('tx-watched');
+    const snaps: DocumentSnapshot[] = [];
+    unsubscribes.push(ref.onSnapshot((s) => snaps.push(s)));
+    await waitFor(() => (snaps.length > 0 ? true : undefined), 'initial document snapshot');
+    await db.runTransaction(async (tx) => {
+      const snap = await tx.get(ref);
+      tx.set(ref, { v: snap.exists ? 'again' : 'first' });
+    });
+    await waitFor(
+      () => (snaps.some((s) => s.exists && s.get('v') === 'first') ? true : undefined),
+      'transactional write seen',
+    );
+  });
+
+  it('a document deleted and re-created is seen as existing again', async () => {
+    const ref = root.doc('recreated');
+    await ref.set({ v: 1 });
+    const snaps: DocumentSnapshot[] = [];
+    unsubscribes.push(ref.onSnapshot((s) => snaps.push(s)));
+    await waitFor(() => (snaps.length > 0 ? true : undefined), 'initial document snapshot');
+    assert.equal(snaps[0].exists, true);
+    await ref.delete();
+    await ref.set({ v: 2 });
+    await waitFor(() => {
+      const last = snaps[snaps.length - 1];
+      return last.exists && last.get('v') === 2 ? true : undefined;
+    }, 're-created document seen');
+  });
+
   it('unsubscribing stops delivery', async () => {
     const col = root.doc('q4').collection('items');
     const snapshots: QuerySnapshot[] = [];
