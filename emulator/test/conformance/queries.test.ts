@@ -164,6 +164,20 @@ describe('conformance: query filters', function () {
     assert.deepEqual(await sortedIds(orOfAnds), ['a', 'h']);
   });
 
+  it('Filter.or with orderBy and limit orders and cuts the union', async () => {
+    const q = col
+      .where(Filter.or(Filter.where('group', '==', 'g2'), Filter.where('group', '==', 'g3')))
+      .orderBy('group', 'desc')
+      .limit(4);
+    // g3: d, f, i; g2: b, e, h. Descending group, then descending name.
+    assert.deepEqual(await ids(q), ['i', 'f', 'd', 'h']);
+  });
+
+  it('array-contains combines with in on another field', async () => {
+    const q = col.where('tags', 'array-contains', 'red').where('group', 'in', ['g1', 'g2']);
+    assert.deepEqual(await ids(q), ['a', 'g']);
+  });
+
   it('Filter.or with range filters on one field', async () => {
     const q = col.where(Filter.or(Filter.where('n', '<', 2), Filter.where('n', '>', 4)));
     assert.deepEqual(withoutNaN(await sortedIds(q)), ['b', 'd', 'h']);
