@@ -336,6 +336,34 @@ describe('conformance: documents', function () {
       assert.equal(snaps[1].readTime !== undefined, true);
     });
 
+    it('many documents come back in argument order', async () => {
+      const refs = Array.from({ length: 150 }, (_, i) => col.doc(`getall-many-${i}`));
+      const batch = db.batch();
+      refs.forEach((r, i) => {
+        if (i % 3 !== 0) batch.set(r, { i });
+      });
+      await batch.commit();
+      const reversed = [...refs].reverse();
+      const snaps = await db.getAll(...reversed);
+      assert.deepEqual(
+        snaps.map((s) => s.id),
+        reversed.map((r) => r.id),
+      );
+      snaps.forEach((s, k) => {
+        const i = 149 - k;
+        assert.equal(s.exists, i % 3 !== 0);
+        if (s.exists) assert.equal(s.get('i'), i);
+      });
+    });
+
+    it('a read after a write never has an earlier readTime than the write', async () => {
+      const ref = col.doc('getall-readtime');
+      const w = await ref.set({ v: 1 });
+      const snap = await ref.get();
+      assert.ok(snap.readTime.toMillis() >= w.writeTime.toMillis());
+      assert.ok(snap.updateTime && snap.updateTime.isEqual(w.writeTime));
+    });
+
     it('a field mask returns only the listed fields', async () => {
       const ref = col.doc('getall-mask');
       await ref.set({ a: 1, b: 2, m: { x: 1, y: 2 } });

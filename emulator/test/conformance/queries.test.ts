@@ -205,6 +205,15 @@ describe('conformance: query filters', function () {
     ]);
   });
 
+  it('equality on empty maps and empty arrays', async () => {
+    const sub = col.doc('empties').collection('items');
+    await sub.doc('m').set({ x: {} });
+    await sub.doc('a').set({ x: [] });
+    await sub.doc('n').set({ x: null });
+    assert.deepEqual(await ids(sub.where('x', '==', {})), ['m']);
+    assert.deepEqual(await ids(sub.where('x', '==', [])), ['a']);
+  });
+
   it('filters on a missing nested path match nothing', async () => {
     assert.deepEqual(await ids(where('m.nope', '==', 1)), []);
     assert.deepEqual(await ids(where('nope', '!=', 1)), []);
