@@ -313,6 +313,17 @@ describe('conformance: transactions', function () {
     ]);
   });
 
+  it('a read-only transaction before a document existed sees it missing', async () => {
+    const before = (await col.doc('ro-marker').set({ m: 1 })).writeTime;
+    const ref = col.doc('ro-born-later');
+    await ref.set({ v: 1 });
+    const existed = await db.runTransaction(async (tx) => (await tx.getAll(ref))[0].exists, {
+      readOnly: true,
+      readTime: before,
+    });
+    assert.equal(existed, false);
+  });
+
   it('writes in a transaction may use field transforms', async () => {
     const ref = col.doc('tx-transform');
     await ref.set({ n: 1 });

@@ -10,7 +10,7 @@ import {
   GeoPoint,
   Timestamp,
 } from 'firebase-admin/firestore';
-import { getDb, newFirestore, uniqueName } from './setup';
+import { Code, expectCode, getDb, newFirestore, uniqueName } from './setup';
 
 describe('conformance: field transforms', function () {
   this.timeout(20_000);
@@ -85,6 +85,12 @@ describe('conformance: field transforms', function () {
       const ref = col.doc('inc-missing-doc');
       await ref.set({ n: FieldValue.increment(2) });
       assert.equal((await ref.get()).get('n'), 2);
+    });
+
+    it('update with a transform on a missing document fails with NOT_FOUND', async () => {
+      const ref = col.doc('inc-update-missing');
+      await expectCode(ref.update({ n: FieldValue.increment(1) }), Code.NOT_FOUND);
+      assert.equal((await ref.get()).exists, false);
     });
 
     it('a non-numeric field is replaced by the operand', async () => {
