@@ -33,6 +33,9 @@ export function emulatorEnv(projectId: string, endpoints: Record<ServiceName, st
     STORAGE_EMULATOR_HOST: `http://${endpoints.storage}`,
     FIREBASE_AUTH_EMULATOR_HOST: endpoints.auth,
     FUNCTIONS_EMULATOR_ORIGIN: `http://${endpoints.functions}`,
+    // Without credentials, Google's auth library probes the cloud metadata server (a non-local
+    // address) to find some; locally there is none, so tell it not to look.
+    METADATA_SERVER_DETECTION: 'none',
   };
 }
 

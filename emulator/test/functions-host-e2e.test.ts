@@ -8,32 +8,15 @@
 // (the test's and the fixture's), so it does not disturb other suites' clients.
 
 import { strict as assert } from 'node:assert';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { deleteApp, initializeApp, type App } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
-import type { CommitListener } from '../src/firestore/events';
+import { FirestoreEmulator } from '../src/firestore/server';
 import { FunctionsHost } from '../src/functions/host';
 import type { InvocationLog } from '../src/functions/log';
 
 const PROJECT = process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
 const FIXTURE = join(__dirname, 'fixtures', 'functions-host', 'index.js');
-const SERVER = join(__dirname, '..', 'src', 'firestore', 'server.js');
-
-interface FirestoreServer {
-  listen(host: string, port: number): Promise<number>;
-  close(): Promise<void>;
-  onCommit(listener: CommitListener): () => void;
-}
-
-// Loaded at run time so this file compiles while the Firestore server is still being written.
-function loadServer(): (new (opts: { projectId?: string }) => FirestoreServer) | undefined {
-  if (!existsSync(SERVER)) return undefined;
-  const load = module.require.bind(module) as (id: string) => unknown;
-  const mod = load(SERVER) as { FirestoreEmulator?: new (opts: object) => FirestoreServer };
-  return mod.FirestoreEmulator;
-}
-
 async function until<T>(
   what: string,
   probe: () => Promise<T | undefined>,
@@ -49,8 +32,7 @@ async function until<T>(
 }
 
 describe('functions host end to end with the Firestore server', function () {
-  const Server = loadServer();
-  let server: FirestoreServer;
+  let server: FirestoreEmulator;
   let host: FunctionsHost;
   let unsubscribe: () => void;
   let app: App;
@@ -59,8 +41,7 @@ describe('functions host end to end with the Firestore server', function () {
   const logs: InvocationLog[] = [];
 
   before(async function () {
-    if (!Server) return this.skip();
-    server = new Server({ projectId: PROJECT });
+    server = new FirestoreEmulator({ projectId: PROJECT });
     const port = await server.listen('127.0.0.1', 0);
     previousHost = process.env.FIRESTORE_EMULATOR_HOST;
     process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${port}`;
@@ -78,7 +59,6 @@ describe('functions host end to end with the Firestore server', function () {
   });
 
   after(async () => {
-    if (!Server) return;
     unsubscribe?.();
     if (app) await deleteApp(app);
     await host?.close();
