@@ -30,25 +30,28 @@ function toServiceError(err: unknown): Partial<grpc.StatusObject> {
   return { code: grpc.status.INTERNAL, details: `Internal emulator error: ${message}` };
 }
 
-/** Marks a request whose bytes did not parse, so the handler can answer INVALID_ARGUMENT. */
-const MALFORMED = Symbol('malformed request');
+/** Marks a request refused before its handler runs (bytes that do not parse, or too many). */
+const REJECTED = Symbol('rejected request');
 
-interface MalformedRequest {
-  [MALFORMED]: string;
+interface RejectedRequest {
+  [REJECTED]: Partial<grpc.StatusObject>;
 }
 
-function isMalformed(req: unknown): req is MalformedRequest {
-  return typeof req === 'object' && req !== null && MALFORMED in req;
+function isRejected(req: unknown): req is RejectedRequest {
+  return typeof req === 'object' && req !== null && REJECTED in req;
 }
 
-function malformedError(req: MalformedRequest): Partial<grpc.StatusObject> {
-  return { code: grpc.status.INVALID_ARGUMENT, details: `Malformed request: ${req[MALFORMED]}` };
+function rejectionOf(req: RejectedRequest): Partial<grpc.StatusObject> {
+  return req[REJECTED];
 }
+
+/** Firestore's documented limit on the size of one API request. */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
 /**
  * grpc-js answers INTERNAL when a request does not deserialize; Firestore answers
- * INVALID_ARGUMENT. Wrap the deserializers of the unary and server-streaming methods so the
- * handler sees a marker instead and can answer properly.
+ * INVALID_ARGUMENT, as it does for a request over 10 MiB. Wrap the deserializers of the unary
+ * and server-streaming methods so the handler sees a marker instead and can answer properly.
  */
 function withLenientDeserializers(def: grpc.ServiceDefinition): grpc.ServiceDefinition {
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
@@ -61,11 +64,23 @@ function withLenientDeserializers(def: grpc.ServiceDefinition): grpc.ServiceDefi
     out[name] = {
       ...method,
       requestDeserialize: (bytes: Buffer): unknown => {
+        if (bytes.length > MAX_REQUEST_BYTES) {
+          const marker: RejectedRequest = {
+            [REJECTED]: {
+              code: grpc.status.INVALID_ARGUMENT,
+              details: `Request payload size ${bytes.length} bytes exceeds the limit of ${MAX_REQUEST_BYTES} bytes`,
+            },
+          };
+          return marker;
+        }
         try {
           return strict(bytes);
         } catch (err) {
-          const marker: MalformedRequest = {
-            [MALFORMED]: err instanceof Error ? err.message : String(err),
+          const marker: RejectedRequest = {
+            [REJECTED]: {
+              code: grpc.status.INVALID_ARGUMENT,
+              details: `Malformed request: ${err instanceof Error ? err.message : String(err)}`,
+            },
           };
           return marker;
         }
@@ -80,8 +95,8 @@ type StreamFn<Req, Res> = (req: Req) => Res[] | Promise<Res[]>;
 
 function unary<Req, Res>(fn: UnaryFn<Req, Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    if (isMalformed(call.request)) {
-      callback(malformedError(call.request));
+    if (isRejected(call.request)) {
+      callback(rejectionOf(call.request));
       return;
     }
     Promise.resolve()
@@ -94,9 +109,16 @@ function unary<Req, Res>(fn: UnaryFn<Req, Res>): grpc.handleUnaryCall<Req, Res> 
 }
 
 function serverStream<Req, Res>(fn: StreamFn<Req, Res>): grpc.handleServerStreamingCall<Req, Res> {
+  // Headers go out before an error status: the SDK treats a stream that fails before any
+  // headers as a broken connection and retries it twice with backoff (about 7 s) before the
+  // caller sees the error.
+  const fail = (call: grpc.ServerWritableStream<Req, Res>, err: Partial<grpc.StatusObject>) => {
+    call.sendMetadata(new grpc.Metadata());
+    call.emit('error', err);
+  };
   return (call) => {
-    if (isMalformed(call.request)) {
-      call.emit('error', malformedError(call.request));
+    if (isRejected(call.request)) {
+      fail(call, rejectionOf(call.request));
       return;
     }
     Promise.resolve()
@@ -108,7 +130,7 @@ function serverStream<Req, Res>(fn: StreamFn<Req, Res>): grpc.handleServerStream
           call.end();
         },
         (err: unknown) => {
-          if (!call.cancelled) call.emit('error', toServiceError(err));
+          if (!call.cancelled) fail(call, toServiceError(err));
         },
       );
   };
