@@ -15,7 +15,8 @@ function printEndpoints(stack: RunningStack): void {
   console.log(`  Auth       http://${endpoints.auth}  (FIREBASE_AUTH_EMULATOR_HOST)`);
   console.log(`  Functions  http://${endpoints.functions}`);
   for (const fn of stack.functions.functions()) {
-    const url = fn.kind === 'https' || fn.kind === 'callable' ? `  ${stack.functions.url(fn.name)}` : '';
+    const url =
+      fn.kind === 'https' || fn.kind === 'callable' ? `  ${stack.functions.url(fn.name)}` : '';
     console.log(`    ${fn.kind.padEnd(9)} ${fn.name}${url}`);
   }
 }
@@ -52,7 +53,11 @@ function runMocha(root: string, env: Record<string, string>, args: string[]): Pr
 
 async function test(args: string[]): Promise<number> {
   const root = findProjectRoot();
-  const stack = await startStack({ ...loadStackConfig(root), anyFreePort: true, runSchedules: false });
+  const stack = await startStack({
+    ...loadStackConfig(root),
+    anyFreePort: true,
+    runSchedules: false,
+  });
   printEndpoints(stack);
   try {
     return await runMocha(root, stack.env, args);
@@ -81,4 +86,3 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
-
