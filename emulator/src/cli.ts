@@ -1,6 +1,7 @@
 // `node emulator/lib/src/cli.js start|test`: the commands behind `npm start`, `npm run emulators`
 // and `npm test`.
 import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { findProjectRoot, loadStackConfig } from './config';
 import { startStack, type RunningStack } from './stack';
 
@@ -42,7 +43,9 @@ function runMocha(root: string, env: Record<string, string>, args: string[]): Pr
     ? args
     : ['functions/lib/test/**/*.test.js', 'emulator/lib/test/**/*.test.js'];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [mocha, '--timeout', '30000', ...specs], {
+    const reporter = path.join(__dirname, 'summaryReporter.js');
+    const mochaArgs = [mocha, '--timeout', '30000', '--reporter', reporter, ...specs];
+    const child = spawn(process.execPath, mochaArgs, {
       cwd: root,
       stdio: 'inherit',
       env: { ...process.env, ...env },
