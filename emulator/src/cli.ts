@@ -5,8 +5,34 @@ import * as path from 'node:path';
 import { findProjectRoot, loadStackConfig } from './config';
 import { startStack, type RunningStack } from './stack';
 
-const USAGE = `usage: cli.js start          start the local stack and wait for Ctrl-C
-       cli.js test [mocha args]  start the stack on free ports, run every test suite, stop`;
+const USAGE = `usage: cli.js start [--import=DIR] [--export-on-exit[=DIR]]
+           start the local stack and wait for Ctrl-C; optionally load Firestore data from DIR
+           and write it back on exit (DIR defaults to the --import one, else .emulator-data)
+       cli.js test [spec files]
+           start the stack on free ports, run every test suite (or the given ones), stop`;
+
+interface StartFlags {
+  importDir?: string;
+  exportOnExitDir?: string;
+}
+
+/** Parses the Firebase CLI's own data flags, so habits carry over. */
+function parseStartFlags(args: string[]): StartFlags {
+  const flags: StartFlags = {};
+  let exportOnExit: string | true | undefined;
+  for (const arg of args) {
+    const [name, value] = arg.split(/=(.*)/s, 2);
+    if (name === '--import' && value) flags.importDir = path.resolve(value);
+    else if (name === '--export-on-exit') exportOnExit = value ? path.resolve(value) : true;
+    else throw new Error(`unknown option ${arg}\n${USAGE}`);
+  }
+  if (exportOnExit === true) {
+    flags.exportOnExitDir = flags.importDir ?? path.resolve('.emulator-data');
+  } else if (exportOnExit) {
+    flags.exportOnExitDir = exportOnExit;
+  }
+  return flags;
+}
 
 function printEndpoints(stack: RunningStack): void {
   const { endpoints, projectId } = stack;
@@ -22,8 +48,10 @@ function printEndpoints(stack: RunningStack): void {
   }
 }
 
-async function start(): Promise<number> {
-  const stack = await startStack({ ...loadStackConfig(), runSchedules: true });
+async function start(args: string[]): Promise<number> {
+  const flags = parseStartFlags(args);
+  const stack = await startStack({ ...loadStackConfig(), ...flags, runSchedules: true });
+  if (flags.importDir) console.log(`Firestore data imported from ${flags.importDir}`);
   printEndpoints(stack);
   console.log('Ready: all emulators are running. Press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
@@ -32,6 +60,7 @@ async function start(): Promise<number> {
   });
   console.log('Stopping…');
   await stack.stop();
+  if (flags.exportOnExitDir) console.log(`Firestore data exported to ${flags.exportOnExitDir}`);
   console.log('Stopped.');
   return 0;
 }
@@ -73,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
-      return start();
+      return start(rest);
     case 'test':
       return test(rest);
     default:

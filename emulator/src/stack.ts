@@ -11,6 +11,10 @@ export interface StackOptions extends StackConfig {
   anyFreePort?: boolean;
   /** Run onSchedule functions on their schedules (`npm start`), or only on demand (`npm test`). */
   runSchedules?: boolean;
+  /** Load Firestore documents from this folder (written by an earlier export) before serving. */
+  importDir?: string;
+  /** Write Firestore's documents to this folder when the stack stops. */
+  exportOnExitDir?: string;
 }
 
 export interface RunningStack {
@@ -50,8 +54,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
   try {
     const firestore = new FirestoreEmulator({ projectId });
+    if (options.importDir) await firestore.importData(options.importDir);
     const firestorePort = await firestore.listen(host, portOf('firestore'));
     stoppers.push(() => firestore.close());
+    const exportDir = options.exportOnExitDir;
+    // Pushed after close() so that, run in reverse, the export happens while Firestore is up.
+    if (exportDir) stoppers.push(async () => void (await firestore.exportData(exportDir)));
 
     const storage = new StorageEmulatorServer({ projectId });
     const storagePort = await storage.listen(host, portOf('storage'));
