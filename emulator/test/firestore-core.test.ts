@@ -757,6 +757,77 @@ describe('firestore core (through firebase-admin)', function () {
     });
   });
 
+  describe('lock waits (own in-process emulator, to see which reads wait)', () => {
+    it('a deadlock through a transaction with two reads waiting at once is resolved at once', async () => {
+      const own = new FirestoreEmulator({ projectId: PROJECT_ID });
+      const port = await own.listen('127.0.0.1', 0);
+      const app = initializeApp({ projectId: PROJECT_ID }, `firestore-core-${RUN}-locks`);
+      const saved = process.env.FIRESTORE_EMULATOR_HOST;
+      process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${port}`;
+      // The client reads the variable once, when it is created.
+      const ownDb = getFirestore(app);
+      if (saved === undefined) delete process.env.FIRESTORE_EMULATOR_HOST;
+      else process.env.FIRESTORE_EMULATOR_HOST = saved;
+      // Which documents have reads waiting for their lock, from the server's lock table.
+      const core = own['core'];
+      const waitingOn = (id: string): boolean =>
+        core.txns['waiters'].has(`projects/${PROJECT_ID}/databases/(default)/documents/dl3/${id}`);
+      const until = async (what: string, probe: () => boolean): Promise<void> => {
+        const deadline = Date.now() + 10_000;
+        while (!probe()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      };
+      const ref = (id: string) => ownDb.doc(`dl3/${id}`);
+      const gate = () => {
+        let open: () => void = () => undefined;
+        const opened = new Promise<void>((resolve) => (open = resolve));
+        return { open, opened };
+      };
+      try {
+        await Promise.all(['x', 'y', 'z'].map((id) => ref(id).set({ n: 0 })));
+        const [t2Locked, t3Locked, t1Locked, t2Go, t3Go] = [gate(), gate(), gate(), gate(), gate()];
+        // t2 holds x, t3 holds y, t1 holds z and then waits for x and y at the same time.
+        const t2 = ownDb.runTransaction(async (t) => {
+          const x = await t.get(ref('x'));
+          t2Locked.open();
+          await t2Go.opened;
+          await t.get(ref('z'));
+          t.update(x.ref, { n: (x.get('n') as number) + 1 });
+        });
+        const t3 = ownDb.runTransaction(async (t) => {
+          const y = await t.get(ref('y'));
+          t3Locked.open();
+          await t3Go.opened;
+          t.update(y.ref, { n: (y.get('n') as number) + 1 });
+        });
+        await Promise.all([t2Locked.opened, t3Locked.opened]);
+        const t1 = ownDb.runTransaction(async (t) => {
+          const z = await t.get(ref('z'));
+          t1Locked.open();
+          await Promise.all([t.get(ref('x')), t.get(ref('y'))]);
+          t.update(z.ref, { n: (z.get('n') as number) + 1 });
+        });
+        await t1Locked.opened;
+        await until('t1 to wait for x and y', () => waitingOn('x') && waitingOn('y'));
+        // t3 finishes: t1 gets y and goes on waiting for x (held by t2).
+        t3Go.open();
+        await t3;
+        // t2 now asks for z (held by t1): a deadlock, which Firestore resolves at once.
+        const started = Date.now();
+        t2Go.open();
+        await Promise.all([t1, t2]);
+        const took = Date.now() - started;
+        assert.ok(took < 5000, `the deadlock took ${took} ms to resolve`);
+        for (const id of ['x', 'y', 'z']) assert.equal((await ref(id).get()).get('n'), 1);
+      } finally {
+        await deleteApp(app);
+        await own.close();
+      }
+    });
+  });
+
   // ---- raw gRPC helpers ----
 
   interface RawValue {

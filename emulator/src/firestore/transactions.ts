@@ -32,8 +32,11 @@ export interface Transaction {
   readTime?: Micros;
   checks: ReadCheck[];
   locks: Set<string>;
-  /** Transaction this one waits for, for deadlock detection. */
-  waitingFor?: string;
+  /**
+   * Transactions this one waits for, one entry per waiting read (the SDK may run several reads
+   * of one transaction at once), for deadlock detection.
+   */
+  waitingFor: string[];
   lastUsed: number;
   done: boolean;
   /** Why the transaction must fail at commit (deadlock victim, lock wait timeout). */
@@ -57,6 +60,7 @@ export class TransactionManager {
       readTime,
       checks: [],
       locks: new Set(),
+      waitingFor: [],
       lastUsed: Date.now(),
       done: false,
     };
@@ -107,7 +111,7 @@ export class TransactionManager {
   /** Marks `txn` to fail at commit and releases its locks so the others can go on. */
   private doom(txn: Transaction, reason: string): void {
     txn.doomed = reason;
-    txn.waitingFor = undefined;
+    txn.waitingFor = [];
     this.releaseLocks(txn);
   }
 
@@ -138,10 +142,14 @@ export class TransactionManager {
 
   /**
    * Tries to lock all `names` for `txn` at once. Returns undefined on success, or a promise
-   * that resolves when a blocking lock was released (then the caller re-reads and retries).
+   * that resolves when a blocking lock was released (then the caller re-reads and retries) with
+   * the blocking transaction, whose wait-for edge the caller removes with stopWaiting.
    * On deadlock `txn` is doomed instead (see above) and undefined is returned.
    */
-  tryLock(txn: Transaction, names: Iterable<string>): Promise<void> | undefined {
+  tryLock(
+    txn: Transaction,
+    names: Iterable<string>,
+  ): { wait: Promise<void>; holder: string } | undefined {
     if (txn.doomed) return undefined;
     const list = [...names];
     const b = this.blocker(txn, list);
@@ -152,28 +160,34 @@ export class TransactionManager {
       }
       return undefined;
     }
-    // Deadlock check: follow the wait-for chain from the holder.
-    let cur: string | undefined = b.holder;
+    // Deadlock check: follow every wait-for edge from the holder.
+    const pending = [b.holder];
     const seen = new Set<string>();
-    while (cur !== undefined && !seen.has(cur)) {
+    for (let cur = pending.pop(); cur !== undefined; cur = pending.pop()) {
       if (cur === txn.id) {
         this.doom(txn, 'it deadlocked with a concurrent transaction');
         return undefined;
       }
+      if (seen.has(cur)) continue;
       seen.add(cur);
-      cur = this.txns.get(cur)?.waitingFor;
+      pending.push(...(this.txns.get(cur)?.waitingFor ?? []));
     }
-    txn.waitingFor = b.holder;
-    return new Promise<void>((resolve) => {
+    txn.waitingFor.push(b.holder);
+    const wait = new Promise<void>((resolve) => {
       let set = this.waiters.get(b.name);
       if (!set) {
         set = new Set();
         this.waiters.set(b.name, set);
       }
       set.add(resolve);
-    }).finally(() => {
-      txn.waitingFor = undefined;
     });
+    return { wait, holder: b.holder };
+  }
+
+  /** Removes one wait-for edge added by tryLock (the wait ended or timed out). */
+  private stopWaiting(txn: Transaction, holder: string): void {
+    const i = txn.waitingFor.indexOf(holder);
+    if (i >= 0) txn.waitingFor.splice(i, 1);
   }
 
   /**
@@ -188,18 +202,18 @@ export class TransactionManager {
     for (;;) {
       if (txn.done) throw aborted('Transaction aborted: it expired while waiting for a lock');
       const r = read();
-      const wait = this.tryLock(txn, r.names);
-      if (!wait) return r;
+      const blocked = this.tryLock(txn, r.names);
+      if (!blocked) return r;
       const remaining = deadline - Date.now();
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
-        wait.then(() => false),
+        blocked.wait.then(() => false),
         new Promise<boolean>((resolve) => {
           timer = setTimeout(() => resolve(true), Math.max(remaining, 0));
         }),
       ]);
       clearTimeout(timer);
-      txn.waitingFor = undefined;
+      this.stopWaiting(txn, blocked.holder);
       if (timedOut) {
         this.doom(txn, 'it timed out waiting for a lock held by another transaction');
         return read();
@@ -211,7 +225,7 @@ export class TransactionManager {
   /** Expires idle transactions. */
   sweep(now = Date.now()): void {
     for (const txn of [...this.txns.values()]) {
-      if (now - txn.lastUsed > TRANSACTION_IDLE_MS && txn.waitingFor === undefined) {
+      if (now - txn.lastUsed > TRANSACTION_IDLE_MS && txn.waitingFor.length === 0) {
         this.finish(txn.id);
       }
     }
