@@ -2,6 +2,7 @@
 // the listing, and CommitEvents (the Firestore server's contract) for document triggers.
 
 import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -408,5 +409,26 @@ describe('functions host close()', () => {
     await host.idle();
     await assert.rejects(fetch(`http://127.0.0.1:${port}/_functions`));
     assert.equal(state.flakyAttempts.close1, 1);
+  });
+});
+
+describe('functions host and errors that escape a function', () => {
+  it('keeps serving after a floating rejection and a throw from a timer, and reports them', async function () {
+    this.timeout(30_000);
+    // In a child process: if such an error ended the process, that is what the test must see.
+    const runner = join(__dirname, 'fixtures', 'functions-host', 'escaping-runner.js');
+    const { code, stdout, stderr } = await new Promise<{
+      code: number | null;
+      stdout: string;
+      stderr: string;
+    }>((resolve) => {
+      const child = execFile(process.execPath, [runner], { timeout: 20_000 }, (_err, out, err) =>
+        resolve({ code: child.exitCode, stdout: out, stderr: err }),
+      );
+    });
+    assert.equal(code, 0, `the runner exited with ${String(code)}: ${stderr}`);
+    assert.equal(stdout.trim(), 'pong 0 survived');
+    assert.match(stderr, /a rejection nobody awaited/);
+    assert.match(stderr, /a throw from a timer/);
   });
 });

@@ -87,6 +87,19 @@ export class FunctionsHost {
   private origin?: string;
   private closed = false;
 
+  /**
+   * Functions run in this process, next to the emulators. An error that escapes a function (a
+   * rejected promise nobody awaited, a throw from a timer) crashes only that function's instance
+   * in production, and only a worker process in the Firebase emulator; here Node would end the
+   * whole stack. While the host is loaded such errors are reported instead.
+   */
+  private readonly onEscapedError = (err: unknown): void => {
+    const detail = err instanceof Error && err.stack ? err.stack : errorMessage(err);
+    process.stderr.write(
+      `functions: an error escaped a function (in production it would crash its instance): ${detail}\n`,
+    );
+  };
+
   constructor(private readonly opts: FunctionsHostOptions) {
     this.projectId = opts.projectId;
     this.region = opts.region ?? 'us-central1';
@@ -134,6 +147,8 @@ export class FunctionsHost {
         this.jobs.set(def.name, { def, schedule: { next: () => new Date(NaN), describe: 'none' } });
       }
     }
+    process.on('unhandledRejection', this.onEscapedError);
+    process.on('uncaughtException', this.onEscapedError);
   }
 
   /** Serves the functions; returns the port actually bound (pass 0 for a free one). */
@@ -238,6 +253,8 @@ export class FunctionsHost {
     }
     await this.deliverer.close();
     this.overlay.restore();
+    process.off('unhandledRejection', this.onEscapedError);
+    process.off('uncaughtException', this.onEscapedError);
   }
 
   private listing(): unknown {
