@@ -96,6 +96,7 @@ describe('functions host', () => {
       hello: 'https',
       mirror: 'firestore',
       noRetry: 'firestore',
+      slowRequest: 'https',
       withAuth: 'firestore',
     });
   });
@@ -184,6 +185,19 @@ describe('functions host', () => {
     assert.equal(hello.outcome, 'ok');
     assert.equal(hello.trigger, 'https');
     assert.equal(typeof hello.durationMs, 'number');
+  });
+
+  it('answers 504 when an HTTPS function outlives its timeoutSeconds, and logs a timeout', async () => {
+    const started = Date.now();
+    const res = await fetch(host.url('slowRequest'), { signal: AbortSignal.timeout(10_000) });
+    assert.equal(res.status, 504);
+    await res.text();
+    assert.ok(Date.now() - started >= 1000, 'answered before the timeout');
+    const log = await until('log of slowRequest', () =>
+      logs.find((l) => l.function === 'slowRequest'),
+    );
+    assert.equal(log.outcome, 'timeout');
+    assert.equal(log.status, 504);
   });
 
   it('lists the loaded functions at GET /_functions', async () => {

@@ -103,6 +103,7 @@ function invokeHttp(def: FunctionDef, req: Request, res: Response, log: Invocati
   const rest = req.url.slice(prefix.length);
   req.url = rest.startsWith('/') ? rest : `/${rest}`;
   let logged = false;
+  let timedOut = false;
   const finish = (error?: string): void => {
     if (logged) return;
     logged = true;
@@ -110,14 +111,29 @@ function invokeHttp(def: FunctionDef, req: Request, res: Response, log: Invocati
     log({
       function: def.name,
       trigger: def.kind,
-      outcome: !error && status < 500 ? 'ok' : 'error',
+      outcome: timedOut ? 'timeout' : !error && status < 500 ? 'ok' : 'error',
       status,
       durationMs: Math.round(performance.now() - started),
       error,
     });
   };
-  res.on('finish', () => finish());
-  res.on('close', () => finish(res.writableFinished ? undefined : 'connection closed early'));
+  // As in Cloud Functions: at timeoutSeconds the caller gets a 504 at once (the function may go
+  // on running; what it sends later is not delivered).
+  const timer = setTimeout(() => {
+    timedOut = true;
+    const error = `function timed out after ${def.timeoutSeconds} s`;
+    if (res.headersSent) res.destroy();
+    else res.status(504).type('text/plain').send(`Function ${def.name} ${error}`);
+    finish(error);
+  }, def.timeoutSeconds * 1000);
+  res.on('finish', () => {
+    clearTimeout(timer);
+    finish();
+  });
+  res.on('close', () => {
+    clearTimeout(timer);
+    finish(res.writableFinished ? undefined : 'connection closed early');
+  });
   Promise.resolve()
     .then(() => def.entry(req, res))
     .catch((err: unknown) => {
