@@ -181,6 +181,23 @@ describe('firestore listen protocol', () => {
     assert.deepEqual(await settle(), ['change c/c [1]', 'remove c/a', 'NO_CHANGE[] @105']);
   });
 
+  it('re-runs a full limit query when its last document loses the ordering field', async () => {
+    source.commit({ 'c/b': { n: 2 }, 'c/c': { n: 3 } });
+    call.request(
+      queryTarget(1, undefined, {
+        orderBy: [{ field: { fieldPath: 'n' }, direction: 'ASCENDING' }],
+        limit: { value: 2 },
+      }),
+    );
+    drain();
+    const errors: unknown[] = [];
+    call.on('error', (e) => errors.push(e));
+    // In one commit a better document arrives and the last one of the page leaves it.
+    source.commit({ 'c/a': { n: 1 }, 'c/c': { v: 1 } });
+    assert.deepEqual(await settle(), ['change c/a [1]', 'remove c/c', 'NO_CHANGE[] @102']);
+    assert.deepEqual(errors, []);
+  });
+
   it('document targets report existing documents only, then their changes', async () => {
     source.commit({ 'c/a': { v: 1 } });
     call.request({

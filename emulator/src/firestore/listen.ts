@@ -285,8 +285,10 @@ class ListenStream {
       if (state.offset > 0 || state.limit === undefined || state.sent.size < state.limit) {
         return true;
       }
+      // The last document may itself have changed in this burst, even out of the result.
       const last = state.lastName === undefined ? undefined : snapshot.get(state.lastName);
-      if (last === undefined || state.query.compareDocuments(doc, last) < 0) return true;
+      if (last === undefined || !state.query.matches(last)) return true;
+      if (state.query.compareDocuments(doc, last) < 0) return true;
     }
     return false;
   }
