@@ -121,6 +121,13 @@ export function normalizeValue(v: unknown, path: string, depth = 0, inArray = fa
   }
 }
 
+/** A vector is stored as the map `{ __type__: '__vector__', value: [...] }`: that key is allowed. */
+function isVectorMarker(key: string, v: Value): boolean {
+  return (
+    key === '__type__' && typeof v === 'object' && v !== null && v.stringValue === '__vector__'
+  );
+}
+
 /** Validates and normalizes a document's (or map's) fields. */
 export function normalizeFields(
   fields: Record<string, Value> | undefined,
@@ -131,7 +138,7 @@ export function normalizeFields(
   for (const [key, v] of Object.entries(fields ?? {})) {
     const where = path === '' ? key : `${path}.${key}`;
     if (key === '') throw invalidArgument(`Empty field name in "${path || 'document'}"`);
-    if (/^__.*__$/.test(key)) {
+    if (/^__.*__$/.test(key) && !isVectorMarker(key, v)) {
       throw invalidArgument(`Field name "${where}" is reserved (names must not match __.*__)`);
     }
     out[key] = normalizeValue(v, where, depth);

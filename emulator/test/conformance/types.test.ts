@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import {
   CollectionReference,
   DocumentReference,
+  FieldValue,
   Firestore,
   GeoPoint,
   Timestamp,
@@ -156,6 +157,14 @@ describe('conformance: data types', function () {
     assert.ok(snap.get('p') instanceof GeoPoint);
     assert.ok(snap.get('p').isEqual(new GeoPoint(-33.865143, 151.2099)));
     assert.ok(snap.get('edge').isEqual(new GeoPoint(90, -180)));
+  });
+
+  it('vector values round-trip', async () => {
+    const ref = col.doc('vector');
+    await ref.set({ embedding: FieldValue.vector([1, 2.5, -3]) });
+    const value: unknown = (await ref.get()).get('embedding');
+    assert.ok(value !== null && typeof value === 'object' && 'toArray' in value);
+    assert.deepEqual((value as { toArray(): number[] }).toArray(), [1, 2.5, -3]);
   });
 
   it('document references round-trip and are queryable', async () => {
