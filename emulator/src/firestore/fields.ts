@@ -3,20 +3,7 @@
 import type { ArrayValue, FieldTransform, Timestamp, Value, ValueType } from './types';
 import { invalidArgument } from './errors';
 import { parseDocumentName, parseFieldPath } from './paths';
-
-const VALUE_TYPES: ValueType[] = [
-  'nullValue',
-  'booleanValue',
-  'integerValue',
-  'doubleValue',
-  'timestampValue',
-  'stringValue',
-  'bytesValue',
-  'referenceValue',
-  'geoPointValue',
-  'arrayValue',
-  'mapValue',
-];
+import { VALUE_KINDS } from './values';
 
 /** Max depth of nested maps and arrays (Firestore allows 20 levels). */
 const MAX_DEPTH = 20;
@@ -26,7 +13,7 @@ const INT64_MIN = -9223372036854775808n;
 /** Which member of a Value is set, trusting `valueType` when the decoder filled it in. */
 export function typeOf(v: Value): ValueType | undefined {
   if (v.valueType) return v.valueType;
-  for (const t of VALUE_TYPES) if (v[t] !== undefined) return t;
+  for (const t of VALUE_KINDS) if (v[t] !== undefined) return t;
   return undefined;
 }
 

@@ -1,5 +1,10 @@
 // Parsing and validation of resource names and field paths, with Firestore's documented limits.
 import { invalidArgument } from './errors';
+import {
+  FieldPathError,
+  canonicalFieldPath,
+  parseFieldPath as parseFieldPathSyntax,
+} from './values';
 
 const MAX_NAME_BYTES = 6 * 1024;
 const MAX_SEGMENT_BYTES = 1500;
@@ -101,62 +106,21 @@ export function parentCollectionOf(docName: string): string {
 
 // ---- field paths ----
 
-const SIMPLE_SEGMENT = /^[a-zA-Z_][a-zA-Z_0-9]*$/;
-
 /**
- * Parses a field path in Firestore's syntax: dot-separated segments, each either a simple name
- * or a backtick-quoted name in which \` and \\ are escapes. Returns the segments.
+ * Parses a field path in Firestore's syntax (see values.ts) for the write path, where a malformed
+ * one is the caller's INVALID_ARGUMENT.
  */
 export function parseFieldPath(path: unknown): string[] {
   if (typeof path !== 'string' || path === '') throw invalidArgument('Field path is empty');
-  const segments: string[] = [];
-  let i = 0;
-  while (i <= path.length) {
-    let segment = '';
-    if (path[i] === '`') {
-      i++;
-      let closed = false;
-      while (i < path.length) {
-        const c = path[i];
-        if (c === '\\') {
-          if (i + 1 >= path.length) break;
-          segment += path[i + 1];
-          i += 2;
-        } else if (c === '`') {
-          closed = true;
-          i++;
-          break;
-        } else {
-          segment += c;
-          i++;
-        }
-      }
-      if (!closed) throw invalidArgument(`Invalid field path "${path}": unterminated backtick`);
-      if (segment === '') throw invalidArgument(`Invalid field path "${path}": empty segment`);
-    } else {
-      const end = path.indexOf('.', i);
-      segment = path.slice(i, end === -1 ? path.length : end);
-      i += segment.length;
-      if (!SIMPLE_SEGMENT.test(segment)) {
-        throw invalidArgument(
-          `Invalid field path "${path}": segment "${segment}" must be quoted with backticks`,
-        );
-      }
-    }
-    segments.push(segment);
-    if (i === path.length) break;
-    if (path[i] !== '.') throw invalidArgument(`Invalid field path "${path}"`);
-    i++;
-    if (i === path.length) throw invalidArgument(`Invalid field path "${path}": ends with "."`);
+  try {
+    return parseFieldPathSyntax(path);
+  } catch (err) {
+    if (err instanceof FieldPathError) throw invalidArgument(`Invalid field path: ${err.message}`);
+    throw err;
   }
-  return segments;
 }
 
 /** Renders segments back into canonical field-path syntax. */
 export function formatFieldPath(segments: string[]): string {
-  return segments
-    .map((s) =>
-      SIMPLE_SEGMENT.test(s) ? s : '`' + s.replace(/\\/g, '\\\\').replace(/`/g, '\\`') + '`',
-    )
-    .join('.');
+  return canonicalFieldPath(segments);
 }

@@ -2,7 +2,8 @@
 // equality that `==` filters use, field paths, and reading a field out of a document.
 import type { Document, Timestamp, Value, ValueType } from './types';
 
-const VALUE_KINDS: readonly ValueType[] = [
+/** Every member of the Value oneof, in declaration order. */
+export const VALUE_KINDS: readonly ValueType[] = [
   'nullValue',
   'booleanValue',
   'integerValue',
@@ -318,7 +319,7 @@ const SIMPLE_SEGMENT = /^[A-Za-z_][A-Za-z_0-9]*$/;
 
 /**
  * Splits a field path as the API spells it: segments joined by `.`, where a segment that is not
- * a simple identifier is quoted in backticks with `\` escaping the next character
+ * a simple identifier (`[A-Za-z_][A-Za-z_0-9]*`) must be quoted in backticks with `\` escaping the next character
  * (e.g. "a.`b.c`.`x\`y`" is ['a', 'b.c', 'x`y']). Throws FieldPathError if malformed.
  */
 export function parseFieldPath(path: string): string[] {
@@ -352,8 +353,10 @@ export function parseFieldPath(path: string): string[] {
       segment = end === -1 ? path.slice(i) : path.slice(i, end);
       i = end === -1 ? path.length : end;
       if (segment === '') throw new FieldPathError(`empty segment in field path "${path}"`);
-      if (/[`~*/[\]]/.test(segment)) {
-        throw new FieldPathError(`field path "${path}" has an unquoted reserved character`);
+      if (!SIMPLE_SEGMENT.test(segment)) {
+        throw new FieldPathError(
+          `segment "${segment}" of field path "${path}" must be quoted with backticks`,
+        );
       }
     }
     segments.push(segment);
