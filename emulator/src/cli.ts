@@ -98,6 +98,10 @@ async function test(args: string[]): Promise<number> {
   }
 }
 
+function isAddressInUse(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === 'EADDRINUSE';
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -115,6 +119,12 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
+    if (isAddressInUse(err)) {
+      console.error(
+        'Another process (perhaps a running `npm start`) holds that port: stop it, or change ' +
+          "the port in firebase.json's `emulators` section.",
+      );
+    }
     process.exit(1);
   },
 );
