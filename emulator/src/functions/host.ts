@@ -24,7 +24,6 @@
 // matches each change against the triggers' path patterns and calls the function with the JSON
 // CloudEvent firebase-functions decodes. That is smaller, and it can honour retry and schedules.
 
-import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { discoverFunctions, type FunctionDef, type FunctionKind } from './discovery';
 import { Deliverer, DEFAULT_RETRY_POLICY, invokeWithTimeout, type RetryPolicy } from './delivery';
@@ -40,6 +39,7 @@ import { errorMessage, stdoutLogger, type InvocationLogger } from './log';
 import { compilePathPattern, parseDocumentName, type PathMatcher } from './pathPattern';
 import { parseSchedule, type Schedule } from './schedule';
 import type { CommitEvent } from '../firestore/events';
+import { HttpLifecycle } from '../storage/httpLifecycle';
 
 export interface FunctionsHostOptions {
   projectId: string;
@@ -83,7 +83,7 @@ export class FunctionsHost {
   private byName = new Map<string, FunctionDef>();
   private triggers: FirestoreTrigger[] = [];
   private jobs = new Map<string, ScheduledJob>();
-  private server?: Server;
+  private readonly http = new HttpLifecycle();
   private origin?: string;
   private closed = false;
 
@@ -160,14 +160,7 @@ export class FunctionsHost {
       runSchedule: (name) => this.runScheduleOutcome(name),
       log: this.log,
     });
-    const server = app.listen(port, host);
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
-    this.server = server;
-    const address = server.address();
-    const bound = isRecord(address) && typeof address.port === 'number' ? address.port : port;
+    const bound = await this.http.listen(app, host, port);
     this.origin = `http://${host}:${bound}`;
     return bound;
   }
@@ -244,13 +237,7 @@ export class FunctionsHost {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.jobs.values()) clearTimeout(job.timer);
-    const server = this.server;
-    this.server = undefined;
-    if (server) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    }
+    await this.http.close();
     await this.deliverer.close();
     this.overlay.restore();
     process.off('unhandledRejection', this.onEscapedError);
