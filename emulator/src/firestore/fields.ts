@@ -3,19 +3,12 @@
 import type { ArrayValue, FieldTransform, Timestamp, Value, ValueType } from './types';
 import { invalidArgument } from './errors';
 import { parseDocumentName, parseFieldPath } from './paths';
-import { VALUE_KINDS } from './values';
+import { valueKind, valueKindIfSet } from './values';
 
 /** Max depth of nested maps and arrays (Firestore allows 20 levels). */
 const MAX_DEPTH = 20;
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
-
-/** Which member of a Value is set, trusting `valueType` when the decoder filled it in. */
-export function typeOf(v: Value): ValueType | undefined {
-  if (v.valueType) return v.valueType;
-  for (const t of VALUE_KINDS) if (v[t] !== undefined) return t;
-  return undefined;
-}
 
 export const NULL_VALUE: Value = { valueType: 'nullValue', nullValue: 'NULL_VALUE' };
 
@@ -38,7 +31,7 @@ export function timestampValue(ts: Timestamp): Value {
 export function normalizeValue(v: unknown, path: string, depth = 0, inArray = false): Value {
   if (typeof v !== 'object' || v === null) throw invalidArgument(`Value at "${path}" is missing`);
   const value = v as Value;
-  const t = typeOf(value);
+  const t = valueKindIfSet(value);
   if (!t) throw invalidArgument(`Value at "${path}" has no value type set`);
   switch (t) {
     case 'nullValue':
@@ -144,7 +137,7 @@ export function getField(
     const v: Value | undefined = cur?.[segs[i]];
     if (v === undefined) return undefined;
     if (i === segs.length - 1) return v;
-    if (typeOf(v) !== 'mapValue') return undefined;
+    if (valueKind(v) !== 'mapValue') return undefined;
     cur = v.mapValue?.fields;
   }
   return undefined;
@@ -162,7 +155,8 @@ export function setField(
     return out;
   }
   const child = fields[segs[0]];
-  const childFields = child && typeOf(child) === 'mapValue' ? (child.mapValue?.fields ?? {}) : {};
+  const childFields =
+    child && valueKind(child) === 'mapValue' ? (child.mapValue?.fields ?? {}) : {};
   out[segs[0]] = {
     valueType: 'mapValue',
     mapValue: { fields: setField(childFields, segs.slice(1), value) },
@@ -179,7 +173,7 @@ export function deleteField(fields: Record<string, Value>, segs: string[]): Reco
     return out;
   }
   const child = fields[segs[0]];
-  if (typeOf(child) !== 'mapValue') return fields;
+  if (valueKind(child) !== 'mapValue') return fields;
   const inner = child.mapValue?.fields ?? {};
   const next = deleteField(inner, segs.slice(1));
   if (next === inner) return fields;
@@ -206,7 +200,7 @@ function isNumber(t: ValueType | undefined): boolean {
 }
 
 function numericOf(v: Value): number {
-  return typeOf(v) === 'integerValue' ? Number(v.integerValue) : Number(v.doubleValue);
+  return valueKind(v) === 'integerValue' ? Number(v.integerValue) : Number(v.doubleValue);
 }
 
 function bytesOf(v: Value): Buffer {
@@ -218,8 +212,8 @@ function bytesOf(v: Value): Buffer {
  * value across integer and double (exactly for two integers), NaN equals NaN, -0 equals 0.
  */
 export function valuesEquivalent(a: Value, b: Value): boolean {
-  const ta = typeOf(a);
-  const tb = typeOf(b);
+  const ta = valueKind(a);
+  const tb = valueKind(b);
   if (isNumber(ta) && isNumber(tb)) {
     if (ta === 'integerValue' && tb === 'integerValue') {
       return BigInt(a.integerValue ?? '0') === BigInt(b.integerValue ?? '0');
@@ -271,7 +265,7 @@ export function valuesEquivalent(a: Value, b: Value): boolean {
 
 /** An exact, type-sensitive fingerprint of a value (used to detect writes that change nothing). */
 export function exactKey(v: Value): string {
-  const t = typeOf(v);
+  const t = valueKind(v);
   switch (t) {
     case 'arrayValue':
       return `a[${(v.arrayValue?.values ?? []).map(exactKey).join(',')}]`;
@@ -285,8 +279,6 @@ export function exactKey(v: Value): string {
       return `t${String(v.timestampValue?.seconds)}.${v.timestampValue?.nanos ?? 0}`;
     case 'geoPointValue':
       return `g${v.geoPointValue?.latitude},${v.geoPointValue?.longitude}`;
-    case undefined:
-      return '?';
     default:
       return `${t[0]}${JSON.stringify(v[t])}`;
   }
@@ -312,7 +304,7 @@ export function documentNameSize(name: string): number {
 }
 
 export function valueSize(v: Value): number {
-  switch (typeOf(v)) {
+  switch (valueKind(v)) {
     case 'nullValue':
     case 'booleanValue':
       return 1;
@@ -332,8 +324,6 @@ export function valueSize(v: Value): number {
       return (v.arrayValue?.values ?? []).reduce((n, e) => n + valueSize(e), 0);
     case 'mapValue':
       return fieldsSize(v.mapValue?.fields);
-    default:
-      return 0;
   }
 }
 
@@ -357,15 +347,15 @@ function saturate(n: bigint): bigint {
 }
 
 function requireNumber(v: Value | undefined, kind: string, path: string): Value {
-  if (!v || !isNumber(typeOf(v))) {
+  if (!v || !isNumber(valueKind(v))) {
     throw invalidArgument(`${kind} transform on "${path}" needs an integer or double operand`);
   }
   return normalizeValue(v, path);
 }
 
 function increment(current: Value | undefined, operand: Value): Value {
-  if (!current || !isNumber(typeOf(current))) return operand;
-  if (typeOf(current) === 'integerValue' && typeOf(operand) === 'integerValue') {
+  if (!current || !isNumber(valueKind(current))) return operand;
+  if (valueKind(current) === 'integerValue' && valueKind(operand) === 'integerValue') {
     return integerValue(
       saturate(BigInt(current.integerValue ?? '0') + BigInt(operand.integerValue ?? '0')),
     );
@@ -375,13 +365,13 @@ function increment(current: Value | undefined, operand: Value): Value {
 
 /** maximum (sign 1) / minimum (sign -1) with Firestore's mixed-type and NaN rules. */
 function extremum(current: Value | undefined, operand: Value, sign: 1 | -1): Value {
-  if (!current || !isNumber(typeOf(current))) return operand;
+  if (!current || !isNumber(valueKind(current))) return operand;
   const x = numericOf(current);
   const y = numericOf(operand);
   if (Number.isNaN(x)) return current;
   if (Number.isNaN(y)) return operand;
   let cmp: number;
-  if (typeOf(current) === 'integerValue' && typeOf(operand) === 'integerValue') {
+  if (valueKind(current) === 'integerValue' && valueKind(operand) === 'integerValue') {
     const a = BigInt(current.integerValue ?? '0');
     const b = BigInt(operand.integerValue ?? '0');
     cmp = a === b ? 0 : a > b ? 1 : -1;
@@ -394,7 +384,7 @@ function extremum(current: Value | undefined, operand: Value, sign: 1 | -1): Val
 }
 
 function arrayElements(v: Value | undefined): Value[] {
-  return v && typeOf(v) === 'arrayValue' ? (v.arrayValue?.values ?? []) : [];
+  return v && valueKind(v) === 'arrayValue' ? (v.arrayValue?.values ?? []) : [];
 }
 
 function arrayOperand(a: ArrayValue | undefined, path: string): Value[] {

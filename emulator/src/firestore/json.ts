@@ -2,11 +2,11 @@
 // functions) and for export files.
 import type { JsonDocument, JsonValue } from './events';
 import type { Document, Value } from './types';
-import { typeOf } from './fields';
+import { valueKind } from './values';
 import { timestampToRfc3339 } from './clock';
 
 export function toJsonValue(v: Value): JsonValue {
-  switch (typeOf(v)) {
+  switch (valueKind(v)) {
     case 'booleanValue':
       return { booleanValue: Boolean(v.booleanValue) };
     case 'integerValue':

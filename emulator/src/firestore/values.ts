@@ -18,16 +18,21 @@ export const VALUE_KINDS: readonly ValueType[] = [
 ];
 
 /**
- * Which member of the value oneof is set. Decoded values carry `valueType`; values built in code
- * may not, so fall back to the first member that is present.
+ * Which member of the value oneof is set, or undefined for an empty Value message. Decoded values
+ * carry `valueType`; values built in code may not, so fall back to the first member present.
  */
-export function valueKind(v: Value): ValueType {
+export function valueKindIfSet(v: Value): ValueType | undefined {
   if (v.valueType !== undefined && v[v.valueType] !== undefined) return v.valueType;
   for (const kind of VALUE_KINDS) {
     if (v[kind] !== undefined) return kind;
   }
-  // An empty Value message: proto3 has no way to say "unset", the backend treats it as null.
-  return 'nullValue';
+  return undefined;
+}
+
+/** Which member of the value oneof is set; an empty Value message counts as null. */
+export function valueKind(v: Value): ValueType {
+  // proto3 has no way to say "unset": the backend treats an empty Value as null.
+  return valueKindIfSet(v) ?? 'nullValue';
 }
 
 /** Rank of each kind in Firestore's cross-type ordering. */
