@@ -9,6 +9,7 @@
 // This relies on express 4's router internals (app._router.stack, layer.route.stack,
 // layer.handle), which are stable across express 4 releases.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJsonError } from './jsonReply';
 
 type Next = (err?: unknown) => void;
 type Handler = (req: IncomingMessage, res: ServerResponse, next: Next) => unknown;
@@ -75,9 +76,7 @@ function jsonErrorHandler(err: unknown, _req: IncomingMessage, res: ServerRespon
       ? err.status
       : 500;
   const message = err instanceof Error ? err.message : 'Internal error';
-  res.statusCode = status >= 400 && status < 600 ? status : 500;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify({ error: { code: res.statusCode, message } }));
+  sendJsonError(res, status >= 400 && status < 600 ? status : 500, message);
 }
 
 /**

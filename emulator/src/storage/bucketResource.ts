@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageLayer } from 'firebase-tools/lib/emulator/storage/files';
 import { CloudStorageBucketMetadata } from 'firebase-tools/lib/emulator/storage/metadata';
+import { sendJson } from './jsonReply';
 
 const BUCKET = /^\/(?:storage\/v1\/)?b\/([^/?]+)\/?(?:\?.*)?$/;
 
@@ -24,8 +25,6 @@ export function serveBucketResource(
     return false;
   }
   layer.createBucket(bucket);
-  res.statusCode = 200;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(new CloudStorageBucketMetadata(bucket)));
+  sendJson(res, 200, new CloudStorageBucketMetadata(bucket));
   return true;
 }

@@ -7,6 +7,7 @@
 // at the end; with one writer per object the outcome is the same).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageLayer } from 'firebase-tools/lib/emulator/storage/files';
+import { sendJson } from './jsonReply';
 
 interface Target {
   bucket: string;
@@ -122,17 +123,13 @@ export function rejectFailedPrecondition(
       return true;
     }
     const message = 'At least one of the pre-conditions you specified did not hold.';
-    res.statusCode = 412;
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.end(
-      JSON.stringify({
-        error: {
-          code: 412,
-          message,
-          errors: [{ domain: 'global', reason: 'conditionNotMet', message }],
-        },
-      }),
-    );
+    sendJson(res, 412, {
+      error: {
+        code: 412,
+        message,
+        errors: [{ domain: 'global', reason: 'conditionNotMet', message }],
+      },
+    });
     return true;
   }
   return false;

@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageLayer } from 'firebase-tools/lib/emulator/storage/files';
 import { CloudStorageObjectMetadata } from 'firebase-tools/lib/emulator/storage/metadata';
 import type { Upload, UploadService } from 'firebase-tools/lib/emulator/storage/upload';
+import { sendJson, sendJsonError } from './jsonReply';
 
 const UPLOAD_PATH = /^\/upload\/storage\/v1\/b\/[^/]+\/o\/?$/;
 const CHUNK = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
@@ -39,16 +40,6 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(parts)));
     req.on('error', reject);
   });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(body));
-}
-
-function sendError(res: ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { error: { code: status, message } });
 }
 
 /** 308 Resume Incomplete, with the bytes persisted so far (no Range header when none). */
@@ -84,24 +75,28 @@ export class ResumableChunks {
     try {
       upload = this.uploads.getResumableUpload(uploadId);
     } catch {
-      return sendError(res, 404, `No upload with id ${uploadId}`);
+      return sendJsonError(res, 404, `No upload with id ${uploadId}`);
     }
     if (upload.status === 'final') {
       // A retry after the finalizing response was lost: answer with the object, as GCS does.
       return this.sendObject(res, upload);
     }
     if (upload.status !== 'active' || !range) {
-      return sendError(res, 400, 'The upload is not active');
+      return sendJsonError(res, 400, 'The upload is not active');
     }
     if (range.kind === 'status') {
       return sendIncomplete(res, upload);
     }
     const { start, end, total } = range;
     if (end < start || body.length !== end - start + 1) {
-      return sendError(res, 400, 'Content-Range does not match the request body');
+      return sendJsonError(res, 400, 'Content-Range does not match the request body');
     }
     if (start > upload.size) {
-      return sendError(res, 400, `Chunk starts at ${start}, but only ${upload.size} bytes arrived`);
+      return sendJsonError(
+        res,
+        400,
+        `Chunk starts at ${start}, but only ${upload.size} bytes arrived`,
+      );
     }
     // Bytes already received (a client resending after a lost 308) are not appended twice.
     const fresh = body.subarray(upload.size - start);
@@ -112,7 +107,7 @@ export class ResumableChunks {
       return sendIncomplete(res, upload);
     }
     if (upload.size > total) {
-      return sendError(res, 400, `Received ${upload.size} bytes for an object of ${total}`);
+      return sendJsonError(res, 400, `Received ${upload.size} bytes for an object of ${total}`);
     }
     upload = this.uploads.finalizeResumableUpload(uploadId);
     const metadata = await this.layer.uploadObject(upload);
@@ -122,7 +117,7 @@ export class ResumableChunks {
   private sendObject(res: ServerResponse, upload: Upload): void {
     const metadata = this.layer.getMetadata(upload.bucketId, upload.objectId);
     if (!metadata) {
-      return sendError(res, 404, `No such object: ${upload.bucketId}/${upload.objectId}`);
+      return sendJsonError(res, 404, `No such object: ${upload.bucketId}/${upload.objectId}`);
     }
     sendJson(res, 200, new CloudStorageObjectMetadata(metadata));
   }
