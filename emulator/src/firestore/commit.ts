@@ -7,11 +7,11 @@ import {
   deleteField,
   documentSize,
   fieldsKey,
-  getField,
   normalizeFields,
   setField,
 } from './fields';
 import { parseDocumentName, parseFieldPath } from './paths';
+import { getFieldFromFields } from './values';
 
 export const MAX_WRITES_PER_REQUEST = 500;
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -97,7 +97,7 @@ export function applyWrite(w: Write, current: Document | undefined, time: Timest
       fields = current?.fields ?? {};
       for (const path of w.updateMask.fieldPaths ?? []) {
         const segs = parseFieldPath(path);
-        const v = getField(incoming, segs);
+        const v = getFieldFromFields(incoming, segs);
         fields = v !== undefined ? setField(fields, segs, v) : deleteField(fields, segs);
       }
     } else {

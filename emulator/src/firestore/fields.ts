@@ -3,7 +3,7 @@
 import type { ArrayValue, FieldTransform, Timestamp, Value, ValueType } from './types';
 import { invalidArgument } from './errors';
 import { parseDocumentName, parseFieldPath } from './paths';
-import { valueKind, valueKindIfSet } from './values';
+import { getFieldFromFields, valueKind, valueKindIfSet } from './values';
 
 /** Max depth of nested maps and arrays (Firestore allows 20 levels). */
 const MAX_DEPTH = 20;
@@ -128,21 +128,6 @@ export function normalizeFields(
 
 // ---- field access (copy on write: stored documents are never mutated) ----
 
-export function getField(
-  fields: Record<string, Value> | undefined,
-  segs: string[],
-): Value | undefined {
-  let cur: Record<string, Value> | undefined = fields;
-  for (let i = 0; i < segs.length; i++) {
-    const v: Value | undefined = cur?.[segs[i]];
-    if (v === undefined) return undefined;
-    if (i === segs.length - 1) return v;
-    if (valueKind(v) !== 'mapValue') return undefined;
-    cur = v.mapValue?.fields;
-  }
-  return undefined;
-}
-
 /** Returns a copy of `fields` with `value` at `segs`, turning non-map intermediates into maps. */
 export function setField(
   fields: Record<string, Value>,
@@ -187,7 +172,7 @@ export function projectFields(
 ): Record<string, Value> {
   let out: Record<string, Value> = {};
   for (const segs of paths) {
-    const v = getField(fields, segs);
+    const v = getFieldFromFields(fields, segs);
     if (v !== undefined) out = setField(out, segs, v);
   }
   return out;
@@ -402,7 +387,7 @@ export function applyTransform(
 ): { fields: Record<string, Value>; result: Value } {
   const path = t.fieldPath;
   const segs = parseFieldPath(path);
-  const current = getField(fields, segs);
+  const current = getFieldFromFields(fields, segs);
   let next: Value;
   let result: Value;
   const kind =
