@@ -54,6 +54,16 @@ export function resolveProjectId(root: string): string {
   return rc?.projects?.default ?? 'demo-qr-assets';
 }
 
+/** The project's default Storage bucket, the one firebase-tools' emulators assume. */
+export function defaultStorageBucket(projectId: string): string {
+  return `${projectId}.appspot.com`;
+}
+
+/** FIREBASE_CONFIG as the Firebase CLI gives it to emulated functions (firebase-admin reads it). */
+export function firebaseConfigJson(projectId: string): string {
+  return JSON.stringify({ projectId, storageBucket: defaultStorageBucket(projectId) });
+}
+
 export function loadStackConfig(root: string = findProjectRoot()): StackConfig {
   const firebaseJson = readJson<FirebaseJson>(path.join(root, 'firebase.json')) ?? {};
   const emulators = firebaseJson.emulators ?? {};

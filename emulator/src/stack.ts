@@ -1,7 +1,7 @@
 // The whole local Firebase in one process: Firestore, Storage, Auth and the functions host,
 // wired so that every committed Firestore write reaches the host's document triggers.
 import { AuthEmulatorServer } from './auth/server';
-import type { ServiceName, StackConfig } from './config';
+import { firebaseConfigJson, type ServiceName, type StackConfig } from './config';
 import { FirestoreEmulator } from './firestore/server';
 import { FunctionsHost } from './functions/host';
 import { StorageEmulatorServer } from './storage/server';
@@ -31,7 +31,7 @@ export interface RunningStack {
 export function emulatorEnv(projectId: string, endpoints: Record<ServiceName, string>) {
   return {
     GCLOUD_PROJECT: projectId,
-    FIREBASE_CONFIG: JSON.stringify({ projectId, storageBucket: `${projectId}.appspot.com` }),
+    FIREBASE_CONFIG: firebaseConfigJson(projectId),
     FIRESTORE_EMULATOR_HOST: endpoints.firestore,
     FIREBASE_STORAGE_EMULATOR_HOST: endpoints.storage,
     STORAGE_EMULATOR_HOST: `http://${endpoints.storage}`,

@@ -38,6 +38,7 @@ import { createApp, type ScheduleOutcome } from './http';
 import { errorMessage, stdoutLogger, type InvocationLogger } from './log';
 import { compilePathPattern, parseDocumentName, type PathMatcher } from './pathPattern';
 import { parseSchedule, type Schedule } from './schedule';
+import { firebaseConfigJson } from '../config';
 import type { CommitEvent } from '../firestore/events';
 import { HttpLifecycle } from '../storage/httpLifecycle';
 
@@ -112,10 +113,7 @@ export class FunctionsHost {
     const { packageDir, mainFile } = resolveSource(this.opts.source);
     // What the emulator gives every function; kept if the process already has them.
     this.overlay.setIfAbsent('GCLOUD_PROJECT', this.projectId);
-    this.overlay.setIfAbsent(
-      'FIREBASE_CONFIG',
-      JSON.stringify({ projectId: this.projectId, storageBucket: `${this.projectId}.appspot.com` }),
-    );
+    this.overlay.setIfAbsent('FIREBASE_CONFIG', firebaseConfigJson(this.projectId));
     this.overlay.setIfAbsent('FUNCTIONS_EMULATOR', 'true');
     const fileEnv = loadEnvFiles(packageDir, this.projectId);
     for (const [k, v] of Object.entries({ ...fileEnv, ...this.opts.env })) this.overlay.set(k, v);

@@ -21,6 +21,7 @@ import {
 } from 'firebase-tools/lib/emulator/storage/rules/utils';
 import { createApp, type StorageEmulatorLike } from 'firebase-tools/lib/emulator/storage/server';
 import { UploadService } from 'firebase-tools/lib/emulator/storage/upload';
+import { defaultStorageBucket } from '../config';
 import { authorizeAdminSdkRequest, denyAllClientsValidator } from './access';
 import { forwardAsyncErrors } from './asyncErrors';
 import { serveBucketResource } from './bucketResource';
@@ -52,7 +53,7 @@ export class StorageEmulatorServer {
 
   constructor(opts: StorageEmulatorOptions) {
     this.projectId = opts.projectId;
-    this.defaultBucket = opts.defaultBucket ?? `${opts.projectId}.appspot.com`;
+    this.defaultBucket = opts.defaultBucket ?? defaultStorageBucket(opts.projectId);
   }
 
   /** Starts serving on host:port (0 = a free port); resolves with the port. */
