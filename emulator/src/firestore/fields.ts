@@ -165,17 +165,34 @@ export function deleteField(fields: Record<string, Value>, segs: string[]): Reco
   return { ...fields, [segs[0]]: { valueType: 'mapValue', mapValue: { fields: next } } };
 }
 
-/** Keeps only the given field paths (a DocumentMask on reads). */
+/** Keeps only the given field paths (a DocumentMask on reads, a query's projection). */
 export function projectFields(
   fields: Record<string, Value> | undefined,
-  paths: string[][],
+  paths: readonly (readonly string[])[],
 ): Record<string, Value> {
-  let out: Record<string, Value> = {};
+  const out: Record<string, Value> = {};
   for (const segs of paths) {
     const v = getFieldFromFields(fields, segs);
-    if (v !== undefined) out = setField(out, segs, v);
+    if (v !== undefined) setNested(out, segs, v);
   }
   return out;
+}
+
+/** Sets `v` at `segments` in `fields`, which the caller owns (mutated in place). */
+function setNested(fields: Record<string, Value>, segments: readonly string[], v: Value): void {
+  let current = fields;
+  for (let i = 0; i < segments.length - 1; i++) {
+    const existing = current[segments[i]];
+    // Copy on the way down: `existing` may be a map taken whole from the stored document (when
+    // both `a` and `a.b` are selected), which must never be mutated.
+    const next: Record<string, Value> =
+      existing !== undefined && valueKind(existing) === 'mapValue'
+        ? { ...(existing.mapValue?.fields ?? {}) }
+        : {};
+    current[segments[i]] = { mapValue: { fields: next }, valueType: 'mapValue' };
+    current = next;
+  }
+  current[segments[segments.length - 1]] = v;
 }
 
 // ---- equality ----

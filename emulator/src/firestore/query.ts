@@ -19,7 +19,6 @@ import {
   compareResourceNames,
   compareValues,
   getField,
-  getFieldFromFields,
   isDocumentIdPath,
   isNaNValue,
   isNullValue,
@@ -28,6 +27,7 @@ import {
   valueKind,
   valuesEqual,
 } from './values';
+import { projectFields } from './fields';
 
 /** A query the backend would refuse; `code` is the gRPC status to answer with. */
 export class QueryError extends Error {
@@ -566,32 +566,11 @@ export class CompiledQuery {
   /** Applies the projection: only the selected (possibly nested) fields are kept. */
   project(doc: Document): Document {
     if (this.projection === undefined) return doc;
-    const fields: Record<string, Value> = {};
-    for (const segments of this.projection) {
-      const v = getFieldFromFields(doc.fields, segments);
-      if (v !== undefined) setNested(fields, segments, v);
-    }
-    const out: Document = { name: doc.name, fields };
+    const out: Document = { name: doc.name, fields: projectFields(doc.fields, this.projection) };
     if (doc.createTime !== undefined) out.createTime = doc.createTime;
     if (doc.updateTime !== undefined) out.updateTime = doc.updateTime;
     return out;
   }
-}
-
-function setNested(fields: Record<string, Value>, segments: readonly string[], v: Value): void {
-  let current = fields;
-  for (let i = 0; i < segments.length - 1; i++) {
-    const existing = current[segments[i]];
-    // Copy on the way down: `existing` may be a map taken whole from the stored document (when
-    // both `a` and `a.b` are selected), which must never be mutated.
-    const next: Record<string, Value> =
-      existing !== undefined && valueKind(existing) === 'mapValue'
-        ? { ...(existing.mapValue?.fields ?? {}) }
-        : {};
-    current[segments[i]] = { mapValue: { fields: next }, valueType: 'mapValue' };
-    current = next;
-  }
-  current[segments[segments.length - 1]] = v;
 }
 
 /**
