@@ -1,9 +1,10 @@
-// Value validation, field-path access, value equality, storage-size estimation and field
-// transforms for the write path. (Query-side ordering lives in values.ts, owned by the query code.)
+// The write path's value handling: validation/normalisation, copy-on-write field updates, read
+// projections, no-op detection, storage-size estimation and field transforms. Value kinds, the
+// ordering and field lookup are shared with the query code in values.ts.
 import type { ArrayValue, FieldTransform, Timestamp, Value, ValueType } from './types';
 import { invalidArgument } from './errors';
 import { parseDocumentName, parseFieldPath } from './paths';
-import { getFieldFromFields, valueKind, valueKindIfSet } from './values';
+import { compareValues, getFieldFromFields, valueKind, valueKindIfSet } from './values';
 
 /** Max depth of nested maps and arrays (Firestore allows 20 levels). */
 const MAX_DEPTH = 20;
@@ -195,7 +196,7 @@ function setNested(fields: Record<string, Value>, segments: readonly string[], v
   current[segments[segments.length - 1]] = v;
 }
 
-// ---- equality ----
+// ---- no-op detection ----
 
 function isNumber(t: ValueType | undefined): boolean {
   return t === 'integerValue' || t === 'doubleValue';
@@ -207,62 +208,6 @@ function numericOf(v: Value): number {
 
 function bytesOf(v: Value): Buffer {
   return Buffer.from(v.bytesValue ?? []);
-}
-
-/**
- * Firestore's value equivalence used by arrayUnion/arrayRemove: numbers compare by numeric
- * value across integer and double (exactly for two integers), NaN equals NaN, -0 equals 0.
- */
-export function valuesEquivalent(a: Value, b: Value): boolean {
-  const ta = valueKind(a);
-  const tb = valueKind(b);
-  if (isNumber(ta) && isNumber(tb)) {
-    if (ta === 'integerValue' && tb === 'integerValue') {
-      return BigInt(a.integerValue ?? '0') === BigInt(b.integerValue ?? '0');
-    }
-    const x = numericOf(a);
-    const y = numericOf(b);
-    return (Number.isNaN(x) && Number.isNaN(y)) || x === y;
-  }
-  if (ta !== tb) return false;
-  switch (ta) {
-    case 'nullValue':
-      return true;
-    case 'booleanValue':
-      return a.booleanValue === b.booleanValue;
-    case 'timestampValue':
-      return (
-        String(a.timestampValue?.seconds) === String(b.timestampValue?.seconds) &&
-        (a.timestampValue?.nanos ?? 0) === (b.timestampValue?.nanos ?? 0)
-      );
-    case 'stringValue':
-      return a.stringValue === b.stringValue;
-    case 'bytesValue':
-      return bytesOf(a).equals(bytesOf(b));
-    case 'referenceValue':
-      return a.referenceValue === b.referenceValue;
-    case 'geoPointValue':
-      return (
-        a.geoPointValue?.latitude === b.geoPointValue?.latitude &&
-        a.geoPointValue?.longitude === b.geoPointValue?.longitude
-      );
-    case 'arrayValue': {
-      const x = a.arrayValue?.values ?? [];
-      const y = b.arrayValue?.values ?? [];
-      return x.length === y.length && x.every((e, i) => valuesEquivalent(e, y[i]));
-    }
-    case 'mapValue': {
-      const x = a.mapValue?.fields ?? {};
-      const y = b.mapValue?.fields ?? {};
-      const keys = Object.keys(x);
-      return (
-        keys.length === Object.keys(y).length &&
-        keys.every((k) => y[k] !== undefined && valuesEquivalent(x[k], y[k]))
-      );
-    }
-    default:
-      return false;
-  }
 }
 
 /** An exact, type-sensitive fingerprint of a value (used to detect writes that change nothing). */
@@ -439,10 +384,12 @@ export function applyTransform(
       next = extremum(current, requireNumber(t.minimum, 'minimum', path), -1);
       result = next;
       break;
+    // arrayUnion/arrayRemove treat elements as the same when they are equal in Firestore's
+    // ordering: 1 and 1.0, -0 and 0, NaN and NaN.
     case 'appendMissingElements': {
       const values = [...arrayElements(current)];
       for (const e of arrayOperand(t.appendMissingElements, path)) {
-        if (!values.some((x) => valuesEquivalent(x, e))) values.push(e);
+        if (!values.some((x) => compareValues(x, e) === 0)) values.push(e);
       }
       next = { valueType: 'arrayValue', arrayValue: { values } };
       result = NULL_VALUE;
@@ -451,7 +398,7 @@ export function applyTransform(
     case 'removeAllFromArray': {
       const remove = arrayOperand(t.removeAllFromArray, path);
       const values = arrayElements(current).filter(
-        (x) => !remove.some((r) => valuesEquivalent(x, r)),
+        (x) => !remove.some((r) => compareValues(x, r) === 0),
       );
       next = { valueType: 'arrayValue', arrayValue: { values } };
       result = NULL_VALUE;
