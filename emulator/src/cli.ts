@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { findProjectRoot, loadStackConfig } from './config';
+import { isHttpKind } from './functions/discovery';
 import { startStack, type RunningStack } from './stack';
 
 const USAGE = `usage: cli.js start [--import=DIR] [--export-on-exit[=DIR]]
@@ -42,8 +43,7 @@ function printEndpoints(stack: RunningStack): void {
   console.log(`  Auth       http://${endpoints.auth}  (FIREBASE_AUTH_EMULATOR_HOST)`);
   console.log(`  Functions  http://${endpoints.functions}`);
   for (const fn of stack.functions.functions()) {
-    const url =
-      fn.kind === 'https' || fn.kind === 'callable' ? `  ${stack.functions.url(fn.name)}` : '';
+    const url = isHttpKind(fn.kind) ? `  ${stack.functions.url(fn.name)}` : '';
     console.log(`    ${fn.kind.padEnd(9)} ${fn.name}${url}`);
   }
 }

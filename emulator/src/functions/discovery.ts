@@ -7,6 +7,11 @@ import { parseFirestoreEventType } from './firestoreEvents';
 
 export type FunctionKind = 'https' | 'callable' | 'firestore' | 'schedule' | 'unsupported';
 
+/** onRequest and onCall functions: the kinds that have a URL. */
+export function isHttpKind(kind: FunctionKind): boolean {
+  return kind === 'https' || kind === 'callable';
+}
+
 export type Entry = (...args: unknown[]) => unknown;
 
 export interface FunctionDef {

@@ -25,7 +25,7 @@
 // CloudEvent firebase-functions decodes. That is smaller, and it can honour retry and schedules.
 
 import { createRequire } from 'node:module';
-import { discoverFunctions, type FunctionDef, type FunctionKind } from './discovery';
+import { discoverFunctions, isHttpKind, type FunctionDef, type FunctionKind } from './discovery';
 import { Deliverer, DEFAULT_RETRY_POLICY, invokeWithTimeout, type RetryPolicy } from './delivery';
 import { applyParamDefaults, EnvOverlay, isRecord, loadEnvFiles, resolveSource } from './env';
 import {
@@ -251,7 +251,7 @@ export class FunctionsHost {
           name: d.name,
           kind: d.kind,
           region: d.region,
-          url: d.kind === 'https' || d.kind === 'callable' ? this.url(d.name) : undefined,
+          url: isHttpKind(d.kind) ? this.url(d.name) : undefined,
           eventType: d.eventType,
           document: d.document,
           retry: d.retry,

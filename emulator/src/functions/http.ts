@@ -7,7 +7,7 @@
 
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { IncomingMessage } from 'node:http';
-import type { FunctionDef } from './discovery';
+import { isHttpKind, type FunctionDef } from './discovery';
 import { errorMessage, type InvocationLogger } from './log';
 
 export interface ScheduleOutcome {
@@ -64,7 +64,7 @@ export function createApp(host: HostRoutes): express.Express {
 
   app.all(['/:project/:region/:name', '/:project/:region/:name/*rest'], (req, res, next) => {
     const def = host.find(String(req.params.name));
-    const servable = def && (def.kind === 'https' || def.kind === 'callable');
+    const servable = def && isHttpKind(def.kind);
     if (!servable || req.params.project !== host.projectId || req.params.region !== def.region) {
       notFound(req, res);
       return;
