@@ -113,6 +113,15 @@ export function runAggregation(
   query: StructuredAggregationQuery,
   candidates: Iterable<Document>,
 ): AggregationResult {
+  return aggregate(parent, query, candidates).result;
+}
+
+/** Like runAggregation, also returning the documents that were aggregated. */
+export function aggregate(
+  parent: string,
+  query: StructuredAggregationQuery,
+  candidates: Iterable<Document>,
+): { result: AggregationResult; docs: Document[] } {
   if (query.structuredQuery === undefined) throw invalid('structured_query is required');
   const plans = plan(query.aggregations ?? []);
   // A projection does not change what is aggregated; drop it so fields stay readable.
@@ -134,5 +143,5 @@ export function runAggregation(
     }
     aggregateFields[p.alias] = p.kind === 'sum' ? acc.sum() : acc.avg();
   }
-  return { aggregateFields };
+  return { result: { aggregateFields }, docs };
 }

@@ -38,7 +38,7 @@ import {
 } from './paths';
 import { toJsonDocument } from './json';
 import { runStructuredQuery } from './query';
-import { runAggregation } from './aggregation';
+import { aggregate } from './aggregation';
 import { compareResourceNames } from './values';
 
 /** How long old document versions are kept for reads in the past. */
@@ -389,18 +389,18 @@ export class FirestoreCore {
   async runAggregationQuery(req: RunAggregationQueryRequest): Promise<RunAggregationQueryResponse> {
     const parent = parseParent(req.parent);
     const agg = req.structuredAggregationQuery;
-    if (!agg?.structuredQuery)
+    const query = agg?.structuredQuery;
+    if (!agg || !query) {
       throw invalidArgument('RunAggregationQuery needs a structured_aggregation_query');
-    const { select: _select, ...underlying } = agg.structuredQuery;
-    void _select;
+    }
     const ctx = this.readContext(req, parent.db);
     const result = await this.read(ctx, (t) => {
-      const candidates = this.candidates(parent.name, underlying, t);
-      const value = runAggregation(parent.name, agg, candidates);
-      const names = ctx.lockTxn
-        ? runStructuredQuery(parent.name, underlying, candidates).map((d) => d.name)
-        : [];
-      return { value, names };
+      const { result: value, docs } = aggregate(
+        parent.name,
+        agg,
+        this.candidates(parent.name, query, t),
+      );
+      return { value, names: docs.map((d) => d.name) };
     });
     const res: RunAggregationQueryResponse = { result, readTime: ctx.readTime };
     if (ctx.started) res.transaction = txnId(ctx.started);
