@@ -121,7 +121,7 @@ export class FunctionsHost {
     // Required from the module's own location so it gets its own firebase-functions copy.
     const load = createRequire(mainFile);
     const moduleExports: unknown = load(mainFile);
-    const missing = applyParamDefaults(declaredParamsOf(mainFile), this.overlay);
+    const missing = applyParamDefaults(declaredParamsOf(load), this.overlay);
     for (const name of missing) {
       process.stderr.write(`functions: param ${name} has no value and no default\n`);
     }
@@ -313,9 +313,8 @@ export class FunctionsHost {
 }
 
 /** firebase-functions' list of declared params, from the copy the functions module loads. */
-function declaredParamsOf(mainFile: string): unknown {
+function declaredParamsOf(load: NodeJS.Require): unknown {
   try {
-    const load = createRequire(mainFile);
     const mod: unknown = load('firebase-functions/params');
     return isRecord(mod) ? mod.declaredParams : undefined;
   } catch {
