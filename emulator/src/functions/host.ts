@@ -142,7 +142,7 @@ export class FunctionsHost {
         if (this.opts.schedules !== false) this.arm(job);
       } catch (err) {
         process.stderr.write(`functions: ${def.name}: ${errorMessage(err)}; runs on demand only\n`);
-        this.jobs.set(def.name, { def, schedule: { next: () => new Date(NaN), describe: 'none' } });
+        this.jobs.set(def.name, { def, schedule: { next: () => new Date(NaN) } });
       }
     }
     process.on('unhandledRejection', this.onEscapedError);

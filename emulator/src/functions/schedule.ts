@@ -7,8 +7,6 @@ import { CronExpressionParser } from 'cron-parser';
 export interface Schedule {
   /** The first run strictly after `from`. */
   next(from: Date): Date;
-  /** How the schedule was understood, for listings. */
-  describe: string;
 }
 
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
@@ -26,7 +24,6 @@ export function parseSchedule(schedule: string, timeZone = 'UTC'): Schedule {
       // Cloud Scheduler counts intervals from when the job starts; aligning to the epoch keeps
       // runs on round times (every 5 minutes -> :00, :05, ...), which is what people expect.
       next: (from) => new Date((Math.floor(from.getTime() / ms) + 1) * ms),
-      describe: `every ${ms / 1000}s`,
     };
   }
   const daily = /^every (day|[a-z]+day) (\d{1,2}):(\d{2})$/.exec(text);
@@ -43,6 +40,5 @@ function cron(expression: string, timeZone: string): Schedule {
   return {
     next: (from) =>
       CronExpressionParser.parse(expression, { tz: timeZone, currentDate: from }).next().toDate(),
-    describe: `cron "${expression}" ${timeZone}`,
   };
 }
