@@ -2,8 +2,7 @@
 // with Firestore's numeric rules: a sum of integers stays an integer unless it overflows int64
 // (then it is a double), any double makes the sum a double, averages are always doubles, values
 // that are not numbers are ignored, and the average of nothing is null.
-import * as grpc from '@grpc/grpc-js';
-import { QueryError, compileQuery } from './query';
+import { compileQuery, invalid, parsePath } from './query';
 import type {
   Aggregation,
   AggregationResult,
@@ -11,7 +10,7 @@ import type {
   StructuredAggregationQuery,
   Value,
 } from './types';
-import { FieldPathError, doubleOf, getField, parseFieldPath, valueKind } from './values';
+import { doubleOf, getField, valueKind } from './values';
 
 /** The backend's limit on aggregations per request. */
 export const MAX_AGGREGATIONS = 5;
@@ -19,19 +18,10 @@ export const MAX_AGGREGATIONS = 5;
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 
-function invalid(message: string): QueryError {
-  return new QueryError(grpc.status.INVALID_ARGUMENT, message);
-}
-
 function fieldOf(agg: Aggregation, kind: 'sum' | 'avg'): string[] {
   const path = agg[kind]?.field?.fieldPath;
   if (path === undefined || path === '') throw invalid(`${kind} requires a field`);
-  try {
-    return parseFieldPath(path);
-  } catch (e) {
-    if (e instanceof FieldPathError) throw invalid(`${kind}: invalid field path: ${e.message}`);
-    throw e;
-  }
+  return parsePath(path, kind);
 }
 
 /** Accumulates numbers exactly while they are integers, as a double once any is not. */

@@ -31,7 +31,7 @@ export function aborted(message: string): RpcError {
   return new RpcError(Status.ABORTED, message);
 }
 
-/** Whether `err` carries a numeric gRPC status code (RpcError, QueryError, ...). */
+/** Whether `err` carries a numeric gRPC status code (an RpcError, QueryError included). */
 export function hasStatusCode(err: unknown): err is { code: number; message: string } {
   return (
     typeof err === 'object' &&

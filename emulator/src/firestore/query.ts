@@ -28,19 +28,18 @@ import {
   valuesEqual,
 } from './values';
 import { projectFields } from './fields';
+import { RpcError } from './errors';
 
 /** A query the backend would refuse; `code` is the gRPC status to answer with. */
-export class QueryError extends Error {
-  constructor(
-    readonly code: grpc.status,
-    message: string,
-  ) {
-    super(message);
+export class QueryError extends RpcError {
+  constructor(code: grpc.status, message: string) {
+    super(code, message);
     this.name = 'QueryError';
   }
 }
 
-function invalid(message: string): QueryError {
+/** An INVALID_ARGUMENT QueryError. */
+export function invalid(message: string): QueryError {
   return new QueryError(grpc.status.INVALID_ARGUMENT, message);
 }
 
@@ -63,7 +62,8 @@ interface CompiledCursor {
   before: boolean;
 }
 
-function parsePath(path: string | undefined, what: string): string[] {
+/** Parses a field path of a query (`what` names the clause); malformed is a QueryError. */
+export function parsePath(path: string | undefined, what: string): string[] {
   if (path === undefined || path === '') throw invalid(`${what}: a field path is required`);
   try {
     return parseFieldPath(path);
