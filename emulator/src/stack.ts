@@ -69,24 +69,24 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const authPort = await auth.listen(host, portOf('auth'));
     stoppers.push(() => auth.close());
 
-    // The functions run in this process and reach the emulators through these variables, so
-    // they must be set before the functions module (and firebase-admin inside it) loads.
-    const endpoints: Record<ServiceName, string> = {
-      firestore: `${host}:${firestorePort}`,
-      storage: `${host}:${storagePort}`,
-      auth: `${host}:${authPort}`,
-      functions: `${host}:${portOf('functions')}`,
-    };
     const functions = new FunctionsHost({
       projectId,
       source: options.functionsSource,
       schedules: options.runSchedules ?? true,
     });
     const functionsPort = await functions.listen(host, portOf('functions'));
-    endpoints.functions = `${host}:${functionsPort}`;
+    stoppers.push(() => functions.close());
+
+    // The functions run in this process and reach the emulators through these variables, so
+    // they must be set before the functions module (and firebase-admin inside it) loads.
+    const endpoints: Record<ServiceName, string> = {
+      firestore: `${host}:${firestorePort}`,
+      storage: `${host}:${storagePort}`,
+      auth: `${host}:${authPort}`,
+      functions: `${host}:${functionsPort}`,
+    };
     const env = emulatorEnv(projectId, endpoints);
     Object.assign(process.env, env);
-    stoppers.push(() => functions.close());
     await functions.load();
     const unsubscribe = firestore.onCommit((event) => functions.handleCommit(event));
     stoppers.push(async () => unsubscribe());
