@@ -10,13 +10,10 @@ import type {
   StructuredAggregationQuery,
   Value,
 } from './types';
-import { doubleOf, getField, valueKind } from './values';
+import { INT64_MAX, INT64_MIN, doubleOf, getField, valueKind } from './values';
 
 /** The backend's limit on aggregations per request. */
 export const MAX_AGGREGATIONS = 5;
-
-const INT64_MAX = (1n << 63n) - 1n;
-const INT64_MIN = -(1n << 63n);
 
 function fieldOf(agg: Aggregation, kind: 'sum' | 'avg'): string[] {
   const path = agg[kind]?.field?.fieldPath;

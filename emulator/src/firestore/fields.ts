@@ -4,12 +4,17 @@
 import type { ArrayValue, FieldTransform, Timestamp, Value, ValueType } from './types';
 import { invalidArgument } from './errors';
 import { parseDocumentName, parseFieldPath } from './paths';
-import { compareValues, getFieldFromFields, valueKind, valueKindIfSet } from './values';
+import {
+  INT64_MAX,
+  INT64_MIN,
+  compareValues,
+  getFieldFromFields,
+  valueKind,
+  valueKindIfSet,
+} from './values';
 
 /** Max depth of nested maps and arrays (Firestore allows 20 levels). */
 const MAX_DEPTH = 20;
-const INT64_MAX = 9223372036854775807n;
-const INT64_MIN = -9223372036854775808n;
 
 export const NULL_VALUE: Value = { valueType: 'nullValue', nullValue: 'NULL_VALUE' };
 

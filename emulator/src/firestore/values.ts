@@ -107,6 +107,10 @@ export function compareUtf8(a: string, b: string): number {
   return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
+/** The range of an int64 (integerValue). */
+export const INT64_MAX = (1n << 63n) - 1n;
+export const INT64_MIN = -(1n << 63n);
+
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Exact comparison of an int64 (decimal string) with a double that is not NaN. */
