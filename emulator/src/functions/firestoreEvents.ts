@@ -64,7 +64,10 @@ export interface EventContext {
   documentPath: string;
   region: string;
   commitTime: string;
-  /** Reused across retries so handlers can deduplicate by event id, as in production. */
+  /**
+   * The event id, random when absent. Retries keep it because the host builds each event once
+   * and delivers a copy of it per attempt.
+   */
   id?: string;
 }
 
