@@ -11,7 +11,7 @@ import {
   setField,
 } from './fields';
 import { parseDocumentName, parseFieldPath } from './paths';
-import { getFieldFromFields } from './values';
+import { compareTimestamps, getFieldFromFields } from './values';
 
 export const MAX_WRITES_PER_REQUEST = 500;
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -24,10 +24,6 @@ export interface AppliedWrite {
   /** Whether the stored document actually changed. */
   changed: boolean;
   result: WriteResult;
-}
-
-function sameTime(a: Timestamp | undefined, b: Timestamp | undefined): boolean {
-  return !!a && !!b && String(a.seconds) === String(b.seconds) && (a.nanos ?? 0) === (b.nanos ?? 0);
 }
 
 function checkPrecondition(
@@ -44,7 +40,7 @@ function checkPrecondition(
     if (!pre.exists && current) throw alreadyExists(`Document already exists: ${name}`);
   } else if (kind === 'updateTime') {
     if (!current) throw notFound(`No document to update: ${name}`);
-    if (!sameTime(current.updateTime, pre.updateTime)) {
+    if (!pre.updateTime || compareTimestamps(current.updateTime, pre.updateTime) !== 0) {
       throw failedPrecondition(
         `The document ${name} was updated at a different time than the precondition requires`,
       );
