@@ -1,5 +1,5 @@
-// Applies a list of writes to a working view of the database. Pure: it never touches the store,
-// so a commit can validate everything before anything is applied.
+// Applies one write to one document's current state. Pure: it never touches the store, so a
+// commit can validate all its writes before anything is applied.
 import type { Document, Precondition, Timestamp, Value, Write, WriteResult } from './types';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from './errors';
 import {

@@ -17,7 +17,7 @@ interface Entry {
   versions: Version[];
 }
 
-/** What a read found: the document (if it exists) and the version key used for validation. */
+/** Which version of a document a read saw ('missing' if none), for re-validation at commit. */
 export function versionKey(doc: Document | undefined): string {
   if (!doc?.updateTime) return 'missing';
   return `${doc.updateTime.seconds}.${doc.updateTime.nanos}`;
