@@ -17,8 +17,9 @@
 //   `retry: true` option could not be honoured.
 // - Schedules: it maps onSchedule to the Pub/Sub topic `firebase-schedule-{name}` and only when
 //   the (Java) Pub/Sub emulator runs; it never runs a schedule by itself.
-// - It spawns worker processes, checks the functions package's engines.node (22, we run 20) and
-//   sets up credentials: a lot of machinery for the one part (HTTPS) that would be reused.
+// - It spawns worker processes, checks the requested Node version (firebase.json's nodejs22; we
+//   run 20) and sets up credentials: a lot of machinery for the one part (HTTPS) that would be
+//   reused.
 // Our Firestore server is in the same process and offers onCommit(listener) with proto3-JSON
 // documents (../firestore/events.ts), so an in-process host needs no wire protocol at all: it
 // matches each change against the triggers' path patterns and calls the function with the JSON
