@@ -216,15 +216,16 @@ export class FirestoreCore {
     this.store.prune(oldest === undefined ? now : Math.min(now, oldest + VERSION_RETENTION_MICROS));
   }
 
-  /** Deletes all data (of one database when `root` is given, e.g. the DELETE endpoint). */
-  clear(root?: string): void {
+  /** Deletes all data (of one database when `db` is given, e.g. the DELETE endpoint). */
+  clear(db?: DatabaseRef): void {
     const removed: InternalChange[] = [];
     for (const d of this.store.allCurrent()) {
-      if (root === undefined || d.name.startsWith(`${root}/`))
+      if (db === undefined || d.name.startsWith(`${db.root}/`)) {
         removed.push({ name: d.name, before: d });
+      }
     }
-    this.store.clear(root);
-    this.txns.clear(root?.replace(/\/documents$/, ''));
+    this.store.clear(db?.root);
+    this.txns.clear(db?.database);
     if (removed.length > 0) this.notifyListen(removed, toTimestamp(this.clock.nextCommitTime()));
   }
 

@@ -265,7 +265,7 @@ export class FirestoreEmulator {
       url.pathname,
     );
     if (req.method === 'DELETE' && clearMatch) {
-      this.core.clear(databaseRef(clearMatch[1], clearMatch[2]).root);
+      this.core.clear(databaseRef(clearMatch[1], clearMatch[2]));
       send(200, '{}');
     } else if (req.method === 'GET' && url.pathname === '/') {
       send(200, 'Ok', 'text/plain');
