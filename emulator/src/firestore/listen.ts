@@ -13,12 +13,9 @@ export type ListenCall = grpc.ServerDuplexStream<ListenRequest, ListenResponse>;
 interface QueryTargetState {
   kind: 'query';
   id: number;
-  parent: string;
   query: CompiledQuery;
   /** Limit and offset make membership depend on other documents, so re-run the whole query. */
   rerun: boolean;
-  limit: number | undefined;
-  offset: number;
   /** The last document of the last result (re-run targets only). */
   lastName: string | undefined;
   sent: Map<string, Document>;
@@ -181,17 +178,11 @@ class ListenStream {
         throw new QueryError(grpc.status.INVALID_ARGUMENT, 'query target needs a structured_query');
       }
       const query = new CompiledQuery(parent, structured);
-      const offset = structured.offset ?? 0;
-      const limit = structured.limit === undefined ? undefined : (structured.limit.value ?? 0);
-      const rerun = limit !== undefined || offset > 0;
       return {
         kind: 'query',
         id,
-        parent,
         query,
-        rerun,
-        limit,
-        offset,
+        rerun: query.limit !== undefined || query.offset > 0,
         lastName: undefined,
         sent: new Map(),
       };
@@ -219,7 +210,7 @@ class ListenStream {
 
   private currentResult(state: TargetState, snapshot: Snapshot): Document[] {
     if (state.kind === 'query') {
-      const result = state.query.run(snapshot.documents(state.parent));
+      const result = state.query.run(snapshot.documents(state.query.parent));
       state.lastName = result.length > 0 ? result[result.length - 1].name : undefined;
       return result;
     }
@@ -282,7 +273,8 @@ class ListenStream {
       if (state.sent.has(name)) return true;
       const doc = snapshot.get(name);
       if (doc === undefined || !state.query.matches(doc)) continue;
-      if (state.offset > 0 || state.limit === undefined || state.sent.size < state.limit) {
+      const { offset, limit } = state.query;
+      if (offset > 0 || limit === undefined || state.sent.size < limit) {
         return true;
       }
       // The last document may itself have changed in this burst, even out of the result.

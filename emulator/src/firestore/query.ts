@@ -372,8 +372,8 @@ export class CompiledQuery {
   private readonly predicate: Predicate;
   private readonly startAt: CompiledCursor | undefined;
   private readonly endAt: CompiledCursor | undefined;
-  private readonly offset: number;
-  private readonly limit: number | undefined;
+  readonly offset: number;
+  readonly limit: number | undefined;
   /** Field paths of the projection, or undefined for whole documents. */
   private readonly projection: string[][] | undefined;
 
