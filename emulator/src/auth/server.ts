@@ -4,8 +4,8 @@
 // in-process registry (for auth triggers and blocking functions), which this stack does not do.
 import { SingleProjectMode } from 'firebase-tools/lib/emulator/auth/index';
 import { createApp } from 'firebase-tools/lib/emulator/auth/server';
-import { forwardAsyncErrors } from '../storage/asyncErrors';
-import { HttpLifecycle } from '../storage/httpLifecycle';
+import { forwardAsyncErrors } from '../shared/asyncErrors';
+import { HttpLifecycle } from '../shared/httpLifecycle';
 import { withLazySchemaCompilation } from './lazySchemas';
 
 export interface AuthEmulatorOptions {

@@ -41,7 +41,7 @@ import { compilePathPattern, parseDocumentName, type PathMatcher } from './pathP
 import { parseSchedule, type Schedule } from './schedule';
 import { firebaseConfigJson } from '../config';
 import type { CommitEvent } from '../firestore/events';
-import { HttpLifecycle } from '../storage/httpLifecycle';
+import { HttpLifecycle } from '../shared/httpLifecycle';
 
 export interface FunctionsHostOptions {
   projectId: string;

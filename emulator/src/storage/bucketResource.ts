@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageLayer } from 'firebase-tools/lib/emulator/storage/files';
 import { CloudStorageBucketMetadata } from 'firebase-tools/lib/emulator/storage/metadata';
-import { sendJson } from './jsonReply';
+import { sendJson } from '../shared/jsonReply';
 
 const BUCKET = /^\/(?:storage\/v1\/)?b\/([^/?]+)\/?(?:\?.*)?$/;
 

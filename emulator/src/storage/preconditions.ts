@@ -7,7 +7,7 @@
 // at the end; with one writer per object the outcome is the same).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageLayer } from 'firebase-tools/lib/emulator/storage/files';
-import { sendJson } from './jsonReply';
+import { sendJson } from '../shared/jsonReply';
 
 interface Target {
   bucket: string;

@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StorageLayer } from 'firebase-tools/lib/emulator/storage/files';
 import { CloudStorageObjectMetadata } from 'firebase-tools/lib/emulator/storage/metadata';
 import type { Upload, UploadService } from 'firebase-tools/lib/emulator/storage/upload';
-import { sendJson, sendJsonError } from './jsonReply';
+import { sendJson, sendJsonError } from '../shared/jsonReply';
 
 const UPLOAD_PATH = /^\/upload\/storage\/v1\/b\/[^/]+\/o\/?$/;
 const CHUNK = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;

@@ -23,11 +23,11 @@ import { createApp, type StorageEmulatorLike } from 'firebase-tools/lib/emulator
 import { UploadService } from 'firebase-tools/lib/emulator/storage/upload';
 import { defaultStorageBucket } from '../config';
 import { authorizeAdminSdkRequest, denyAllClientsValidator } from './access';
-import { forwardAsyncErrors } from './asyncErrors';
+import { forwardAsyncErrors } from '../shared/asyncErrors';
 import { serveBucketResource } from './bucketResource';
 import { rejectFailedPrecondition } from './preconditions';
 import { ResumableChunks } from './resumableChunks';
-import { HttpLifecycle } from './httpLifecycle';
+import { HttpLifecycle } from '../shared/httpLifecycle';
 
 /** firebase-tools' name for the Storage emulator (its Emulators.STORAGE). */
 const STORAGE = 'storage';
