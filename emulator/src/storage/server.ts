@@ -24,6 +24,7 @@ import { UploadService } from 'firebase-tools/lib/emulator/storage/upload';
 import { defaultStorageBucket } from '../config';
 import { authorizeAdminSdkRequest, denyAllClientsValidator } from './access';
 import { forwardAsyncErrors } from '../shared/asyncErrors';
+import { sendJsonError } from '../shared/jsonReply';
 import { serveBucketResource } from './bucketResource';
 import { rejectFailedPrecondition } from './preconditions';
 import { ResumableChunks } from './resumableChunks';
@@ -93,28 +94,27 @@ export class StorageEmulatorServer {
     this.persistence = persistence;
     this.uploads = uploads;
     this.adminLayer = adminLayer;
-    const app = await createApp(this.projectId, emulator);
-    forwardAsyncErrors(app);
-    const chunks = new ResumableChunks(uploads, adminLayer);
-    const handler = (req: IncomingMessage, res: ServerResponse): void => {
-      authorizeAdminSdkRequest(req);
-      if (serveBucketResource(adminLayer, req, res)) return;
-      if (rejectFailedPrecondition(adminLayer, req, res)) return;
-      if (chunks.matches(req)) {
-        chunks.handle(req, res).catch((err: unknown) => {
-          if (!res.headersSent) {
-            res.statusCode = 500;
-            res.end(err instanceof Error ? err.message : 'Internal error');
-          }
-        });
-        return;
-      }
-      app(req, res);
-    };
     let bound: number;
     try {
+      const app = await createApp(this.projectId, emulator);
+      forwardAsyncErrors(app);
+      const chunks = new ResumableChunks(uploads, adminLayer);
+      const handler = (req: IncomingMessage, res: ServerResponse): void => {
+        authorizeAdminSdkRequest(req);
+        if (serveBucketResource(adminLayer, req, res)) return;
+        if (rejectFailedPrecondition(adminLayer, req, res)) return;
+        if (chunks.matches(req)) {
+          chunks.handle(req, res).catch((err: unknown) => {
+            if (res.headersSent) return;
+            sendJsonError(res, 500, err instanceof Error ? err.message : 'Internal error');
+          });
+          return;
+        }
+        app(req, res);
+      };
       bound = await this.http.listen(handler, host, port);
     } catch (err) {
+      // Nothing is serving from the blob folder yet: do not leave it behind in the temp dir.
       this.removeBlobDir();
       throw err;
     }
