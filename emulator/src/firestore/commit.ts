@@ -6,8 +6,8 @@ import {
   applyTransform,
   deleteField,
   documentSize,
-  fieldsKey,
   normalizeFields,
+  sameFields,
   setField,
 } from './fields';
 import { parseDocumentName, parseFieldPath } from './paths';
@@ -129,7 +129,7 @@ export function applyWrite(w: Write, current: Document | undefined, time: Timest
 
   const result: WriteResult = {};
   if (transformResults.length > 0) result.transformResults = transformResults;
-  if (current && fieldsKey(current.fields) === fieldsKey(fields)) {
+  if (current && sameFields(current.fields, fields)) {
     // A write that changes nothing keeps the previous update time (per WriteResult docs).
     result.updateTime = current.updateTime;
     return { name, after: current, changed: false, result };

@@ -215,32 +215,53 @@ function bytesOf(v: Value): Buffer {
   return Buffer.from(v.bytesValue ?? []);
 }
 
-/** An exact, type-sensitive fingerprint of a value (used to detect writes that change nothing). */
-export function exactKey(v: Value): string {
-  const t = valueKind(v);
+/**
+ * Whether two values are identical, kind included (1 and 1.0 differ, -0 and 0 differ, NaN is
+ * itself): a write that leaves every field identical changes nothing.
+ */
+export function sameValue(a: Value, b: Value): boolean {
+  const t = valueKind(a);
+  if (t !== valueKind(b)) return false;
   switch (t) {
-    case 'arrayValue':
-      return `a[${(v.arrayValue?.values ?? []).map(exactKey).join(',')}]`;
+    case 'arrayValue': {
+      const x = a.arrayValue?.values ?? [];
+      const y = b.arrayValue?.values ?? [];
+      return x.length === y.length && x.every((v, i) => sameValue(v, y[i]));
+    }
     case 'mapValue':
-      return `m{${fieldsKey(v.mapValue?.fields)}}`;
+      return sameFields(a.mapValue?.fields, b.mapValue?.fields);
     case 'bytesValue':
-      return `y${bytesOf(v).toString('base64')}`;
+      return bytesOf(a).equals(bytesOf(b));
     case 'doubleValue':
-      return `d${Object.is(v.doubleValue, -0) ? '-0' : String(v.doubleValue)}`;
+      return Object.is(a.doubleValue, b.doubleValue);
     case 'timestampValue':
-      return `t${String(v.timestampValue?.seconds)}.${v.timestampValue?.nanos ?? 0}`;
+      return (
+        String(a.timestampValue?.seconds) === String(b.timestampValue?.seconds) &&
+        (a.timestampValue?.nanos ?? 0) === (b.timestampValue?.nanos ?? 0)
+      );
     case 'geoPointValue':
-      return `g${v.geoPointValue?.latitude},${v.geoPointValue?.longitude}`;
+      return (
+        a.geoPointValue?.latitude === b.geoPointValue?.latitude &&
+        a.geoPointValue?.longitude === b.geoPointValue?.longitude
+      );
     default:
-      return `${t[0]}${JSON.stringify(v[t])}`;
+      return a[t] === b[t];
   }
 }
 
-export function fieldsKey(fields: Record<string, Value> | undefined): string {
-  return Object.keys(fields ?? {})
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${exactKey((fields ?? {})[k])}`)
-    .join(',');
+/** Whether two documents' (or maps') fields are identical (see sameValue). */
+export function sameFields(
+  a: Record<string, Value> | undefined,
+  b: Record<string, Value> | undefined,
+): boolean {
+  if (a === b) return true;
+  const x = a ?? {};
+  const y = b ?? {};
+  const keys = Object.keys(x);
+  return (
+    keys.length === Object.keys(y).length &&
+    keys.every((k) => Object.prototype.hasOwnProperty.call(y, k) && sameValue(x[k], y[k]))
+  );
 }
 
 // ---- storage size (https://firebase.google.com/docs/firestore/storage-size) ----
