@@ -153,15 +153,9 @@ class WriteStreamCall {
   start(): void {
     const { call } = this;
     call.on('data', (req: WriteRequest) => this.enqueue(() => this.onRequest(req)));
-    // Client half-close: answer what was asked, then close our side; the stream is over.
-    call.on('end', () =>
-      this.enqueue(() => {
-        if (this.state) this.streams.delete(this.state.id);
-        this.finish(() => call.end());
-      }),
-    );
-    // Connection gone or cancelled: keep the stream for resumption (requests already received
-    // are still applied; their responses wait in `unacked`).
+    // Connection gone, cancelled or half-closed: the stream stays resumable for a while
+    // (requests already received are still applied; their responses wait in `unacked`). grpc-js
+    // reports a cancellation as 'end' first, so a half-close cannot be told apart from it here.
     const detach = (): void => {
       this.finished = true;
       if (this.state?.call === call) {
@@ -169,6 +163,13 @@ class WriteStreamCall {
         this.state.detachedAt = Date.now();
       }
     };
+    // After a half-close, answer what was asked, then close our side.
+    call.on('end', () =>
+      this.enqueue(() => {
+        this.finish(() => call.end());
+        detach();
+      }),
+    );
     call.on('cancelled', detach);
     call.on('close', detach);
     call.on('error', detach);
@@ -276,7 +277,9 @@ class WriteStreamCall {
   private fail(err: unknown): void {
     this.failed = true;
     const state = this.state;
-    if (state && state.call === this.call) this.streams.delete(state.id);
+    if (state && (state.call === this.call || state.call === undefined)) {
+      this.streams.delete(state.id);
+    }
     // Headers first: the SDKs treat a stream that fails before any headers as a broken
     // connection and retry with backoff instead of reporting the error.
     this.finish(() => {
