@@ -563,6 +563,22 @@ describe('firestore Write stream', function () {
       again.end();
       assert.equal((await again.closed()).code, grpc.status.OK);
 
+      // Resuming a stream whose connection is still open moves it: the old call is aborted.
+      const live = new RawStream();
+      const liveHello = await live.handshake();
+      const mover = new RawStream();
+      mover.send({ database: DATABASE, streamId: liveHello.streamId });
+      const moved = await mover.next();
+      assert.equal(moved.streamId, liveHello.streamId); // the unacknowledged handshake, again
+      assert.ok(moved.streamToken.equals(liveHello.streamToken));
+      const moverFresh = await mover.next();
+      assert.equal((await live.closed()).code, grpc.status.ABORTED);
+      mover.send({ streamToken: moverFresh.streamToken, writes: [setWrite('moved', {})] });
+      await mover.next();
+      assert.ok(await exists('moved'));
+      mover.end();
+      await mover.closed();
+
       // A stream that failed, or was never opened, cannot be resumed.
       const failed = new RawStream();
       const failedHello = await failed.handshake();
@@ -573,6 +589,20 @@ describe('firestore Write stream', function () {
         gone.send({ database: DATABASE, streamId });
         assert.equal((await gone.closed()).code, grpc.status.NOT_FOUND);
       }
+    });
+
+    it('closes a stream that piles up 1000 unacknowledged responses', async () => {
+      const s = new RawStream();
+      const hello = await s.handshake();
+      // Every request acknowledges only the handshake, so the responses stay unacknowledged.
+      for (let i = 0; i <= 1000; i++) {
+        s.send({ streamToken: hello.streamToken, writes: [setWrite(`pile-${i}`, {})] });
+      }
+      const status = await s.closed();
+      assert.equal(status.code, grpc.status.RESOURCE_EXHAUSTED, status.details);
+      assert.equal(s.responses.length, 1 + 1000);
+      assert.ok(await exists('pile-999'));
+      assert.equal(await exists('pile-1000'), false);
     });
   });
 });
