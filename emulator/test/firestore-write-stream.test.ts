@@ -55,6 +55,10 @@ import type { WriteRequest, WriteResponse } from '../src/firestore/writeStream';
 import { FunctionsHost } from '../src/functions/host';
 import { resetState, state } from './fixtures/functions-host/state';
 
+// firebase-admin without credentials would otherwise probe the GCE metadata server; tests talk
+// to 127.0.0.1 only (as in conformance/setup.ts).
+process.env.METADATA_SERVER_DETECTION ??= 'none';
+
 const PROJECT = process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
 const DATABASE = `projects/${PROJECT}/databases/(default)`;
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
