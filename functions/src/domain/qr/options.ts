@@ -94,8 +94,9 @@ function optionalString(raw: Record<string, unknown>, field: QrQueryField): stri
   const value = raw[field];
   if (value === undefined) return undefined;
   // Express turns `?size=1&size=2` into an array and `?size[a]=1` into an object.
+  if (Array.isArray(value)) throw new QrOptionError(field, `${field} must be given only once`);
   if (typeof value !== 'string') {
-    throw new QrOptionError(field, `${field} must be given once, as a single value`);
+    throw new QrOptionError(field, `${field} must be a single text value, got ${typeof value}`);
   }
   return value;
 }
