@@ -83,3 +83,32 @@ export const rateLimits = () => ({
   perScanner: valueOr(RATE_LIMIT_PER_SCANNER, DEFAULT_RATE_LIMIT_PER_SCANNER),
   burstSeconds: valueOr(RATE_LIMIT_BURST_SECONDS, DEFAULT_RATE_LIMIT_BURST_SECONDS),
 });
+
+const DEFAULT_EQUIPMENT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024;
+const DEFAULT_EQUIPMENT_UPLOAD_MAX_ROWS = 50_000;
+const DEFAULT_EQUIPMENT_QR_MAX_ATTEMPTS = 3;
+
+/** Largest equipment CSV upload, in bytes; larger files get 413. */
+export const EQUIPMENT_UPLOAD_MAX_BYTES = defineInt('EQUIPMENT_UPLOAD_MAX_BYTES', {
+  default: DEFAULT_EQUIPMENT_UPLOAD_MAX_BYTES,
+  description: 'Maximum size of an equipment CSV upload in bytes (Cloud Functions caps at 32 MB).',
+});
+
+/** Most data rows in one equipment CSV upload; more get 413. */
+export const EQUIPMENT_UPLOAD_MAX_ROWS = defineInt('EQUIPMENT_UPLOAD_MAX_ROWS', {
+  default: DEFAULT_EQUIPMENT_UPLOAD_MAX_ROWS,
+  description: 'Maximum number of data rows in one equipment CSV upload.',
+});
+
+/** Tries the equipment QR trigger makes for one item before leaving the error for a person. */
+export const EQUIPMENT_QR_MAX_ATTEMPTS = defineInt('EQUIPMENT_QR_MAX_ATTEMPTS', {
+  default: DEFAULT_EQUIPMENT_QR_MAX_ATTEMPTS,
+  description: 'Attempts of the equipment QR trigger per item before it gives up.',
+});
+
+export const equipmentUploadLimits = () => ({
+  maxBytes: valueOr(EQUIPMENT_UPLOAD_MAX_BYTES, DEFAULT_EQUIPMENT_UPLOAD_MAX_BYTES),
+  maxRows: valueOr(EQUIPMENT_UPLOAD_MAX_ROWS, DEFAULT_EQUIPMENT_UPLOAD_MAX_ROWS),
+});
+export const equipmentQrMaxAttempts = (): number =>
+  valueOr(EQUIPMENT_QR_MAX_ATTEMPTS, DEFAULT_EQUIPMENT_QR_MAX_ATTEMPTS);

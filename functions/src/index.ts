@@ -7,4 +7,6 @@ setGlobalOptions({ region: REGION });
 export { api } from './http/api';
 export { organizationCreated } from './triggers/organizationCreated';
 export { qrCodeCreated } from './triggers/qrCodeCreated';
+export { equipmentCreated } from './triggers/equipmentCreated';
+export { qrJobCreated } from './triggers/qrJobCreated';
 export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';

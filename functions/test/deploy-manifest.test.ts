@@ -42,6 +42,21 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
     });
     assert.equal(e.eventTrigger?.retry, true);
   },
+  equipmentCreated: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/equipment/{assetId}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+  },
+  qrJobCreated: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/qrJobs/{jobId}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+    assert.equal(e.timeoutSeconds, 540);
+  },
 };
 
 const functionsDir = path.resolve(__dirname, '..', '..');

@@ -1,6 +1,307 @@
-// Equipment documents: organizations/{orgId}/equipment/{assetId}.
-import { equipmentRef } from './paths';
+// Equipment documents: organizations/{orgId}/equipment/{assetId}, their QR PNG in Storage under
+// the same path, and their scan token. The QR fields are written by triggers/equipmentCreated.ts
+// and data/equipmentQr.ts; everything else here.
+import { FieldPath, FieldValue, Timestamp, type Transaction } from 'firebase-admin/firestore';
+import { AppError } from '../domain/errors';
+import {
+  newAssetId,
+  type Category,
+  type EquipmentCreate,
+  type EquipmentPatch,
+} from '../domain/equipment';
+import { db } from './firebase';
+import { equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
+import { type StoredReply } from './idempotency';
+import { deletePrefix } from './storage';
+import { iso } from './timestamps';
+
+/** Where an item's QR code stands; one field, so that each `qr` filter is one indexed query. */
+export type QrStatus = 'pending' | 'ready' | 'failed';
+export const QR_STATUSES: readonly QrStatus[] = ['pending', 'ready', 'failed'];
+
+/** Who wrote an item: the JSON API, a CSV upload, or a client app writing Firestore itself. */
+export type EquipmentSource = 'api' | 'csv' | 'client';
+
+export interface Equipment {
+  assetId: string;
+  name: string;
+  category: string;
+  serialNumber: string | null;
+  brand: string | null;
+  model: string | null;
+  locationId: string | null;
+  notes: string | null;
+  imageUrl: string | null;
+  source: string | null;
+  createdBy: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  qrStatus: QrStatus;
+  qrCodeGenerated: boolean;
+  scanUrl: string | null;
+  qrCodeUrl: string | null;
+  qrCodePath: string | null;
+  qrCodeGeneratedAt: string | null;
+  qrCodeError: string | null;
+  qrCodeAttempts: number;
+}
+
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** The status of a document, also for one a client wrote without `qrStatus`. */
+export function qrStatusOf(d: FirebaseFirestore.DocumentData): QrStatus {
+  if (QR_STATUSES.includes(d.qrStatus as QrStatus)) return d.qrStatus as QrStatus;
+  if (d.qrCodeGenerated === true) return 'ready';
+  return typeof d.qrCodeError === 'string' ? 'failed' : 'pending';
+}
+
+export function toEquipment(assetId: string, d: FirebaseFirestore.DocumentData): Equipment {
+  return {
+    assetId,
+    name: String(d.name ?? ''),
+    category: String(d.category ?? ''),
+    serialNumber: text(d.serialNumber),
+    brand: text(d.brand),
+    model: text(d.model),
+    locationId: text(d.locationId),
+    notes: text(d.notes),
+    imageUrl: text(d.imageUrl),
+    source: text(d.source),
+    createdBy: text(d.createdBy),
+    createdAt: iso(d.createdAt),
+    updatedAt: iso(d.updatedAt),
+    qrStatus: qrStatusOf(d),
+    qrCodeGenerated: d.qrCodeGenerated === true,
+    scanUrl: text(d.scanUrl),
+    qrCodeUrl: text(d.qrCodeUrl),
+    qrCodePath: text(d.qrCodePath),
+    qrCodeGeneratedAt: iso(d.qrCodeGeneratedAt),
+    qrCodeError: text(d.qrCodeError),
+    qrCodeAttempts: typeof d.qrCodeAttempts === 'number' ? d.qrCodeAttempts : 0,
+  };
+}
 
 export async function equipmentExists(orgId: string, assetId: string): Promise<boolean> {
   return (await equipmentRef(orgId).doc(assetId).get()).exists;
+}
+
+/** Fields of a new item once its location is resolved (no `location` name any more). */
+export type NewEquipmentFields = Omit<EquipmentCreate, 'location' | 'assetId'>;
+
+/** The document of a new item: its fields, who made it, and a code still to be made. */
+export function newEquipmentDocument(
+  fields: NewEquipmentFields,
+  createdBy: string,
+  source: EquipmentSource,
+  now: Timestamp,
+): Record<string, unknown> {
+  const doc: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined && value !== null) doc[key] = value;
+  }
+  return {
+    ...doc,
+    createdAt: now,
+    updatedAt: now,
+    createdBy,
+    source,
+    qrStatus: 'pending',
+    qrCodeGenerated: false,
+  };
+}
+
+/**
+ * An update of an item's fields: null clears a field (deleted from the document), undefined
+ * leaves it alone. `location` must have been resolved to `locationId` already.
+ */
+export function equipmentUpdate(fields: Omit<EquipmentPatch, 'location'>): Record<string, unknown> {
+  const update: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    update[key] = value === null ? FieldValue.delete() : value;
+  }
+  return update;
+}
+
+/** How many times a drawn asset id may collide before giving up (41 random bits: never). */
+const ID_DRAWS = 5;
+
+/**
+ * Creates an item in one transaction, with the reply that an Idempotency-Key stores with it (so
+ * a retried request finds either nothing or both). `assetId` given: 409 when taken.
+ */
+export async function createEquipment(
+  orgId: string,
+  fields: NewEquipmentFields,
+  opts: {
+    assetId?: string;
+    createdBy: string;
+    source: EquipmentSource;
+    /** Reads a stored reply (or throws on a mismatch) and records the new one, in `tx`. */
+    idempotency?: {
+      find(tx: Transaction): Promise<StoredReply | undefined>;
+      record(tx: Transaction, reply: StoredReply): void;
+    };
+  },
+): Promise<StoredReply> {
+  return db().runTransaction(async (tx) => {
+    const stored = await opts.idempotency?.find(tx);
+    if (stored) return stored;
+    let ref = equipmentRef(orgId).doc(opts.assetId ?? newAssetId(fields.category as Category));
+    for (let draw = 1; (await tx.get(ref)).exists; draw++) {
+      if (opts.assetId !== undefined) {
+        throw new AppError('conflict', `An item with assetId ${opts.assetId} exists already`, {
+          assetId: opts.assetId,
+        });
+      }
+      if (draw >= ID_DRAWS) throw new AppError('internal', 'Could not draw a free asset id');
+      ref = equipmentRef(orgId).doc(newAssetId(fields.category as Category));
+    }
+    tx.create(ref, newEquipmentDocument(fields, opts.createdBy, opts.source, Timestamp.now()));
+    const reply: StoredReply = { status: 201, body: { assetId: ref.id, qrCodeGenerating: true } };
+    opts.idempotency?.record(tx, reply);
+    return reply;
+  });
+}
+
+export async function getEquipment(orgId: string, assetId: string): Promise<Equipment> {
+  const data = (await equipmentRef(orgId).doc(assetId).get()).data();
+  if (!data) throw new AppError('not_found', `Equipment ${assetId} not found`);
+  return toEquipment(assetId, data);
+}
+
+export async function updateEquipment(
+  orgId: string,
+  assetId: string,
+  fields: Omit<EquipmentPatch, 'location'>,
+): Promise<Equipment> {
+  const ref = equipmentRef(orgId).doc(assetId);
+  await db().runTransaction(async (tx) => {
+    if (!(await tx.get(ref)).exists) {
+      throw new AppError('not_found', `Equipment ${assetId} not found`);
+    }
+    tx.update(ref, { ...equipmentUpdate(fields), updatedAt: Timestamp.now() });
+  });
+  return getEquipment(orgId, assetId);
+}
+
+export interface EquipmentFilter {
+  category?: Category;
+  locationId?: string;
+  qr?: QrStatus;
+}
+
+export interface EquipmentPage {
+  equipment: Equipment[];
+  nextPageToken: string | null;
+}
+
+/**
+ * The query of a list or export: equality filters only, ordered by asset id. Firestore serves
+ * any combination of them by merging the automatic single-field indexes, so none needs a
+ * composite index (docs/data-model.md).
+ */
+function filteredQuery(orgId: string, filter: EquipmentFilter): FirebaseFirestore.Query {
+  let query: FirebaseFirestore.Query = equipmentRef(orgId);
+  if (filter.category) query = query.where('category', '==', filter.category);
+  if (filter.locationId) query = query.where('locationId', '==', filter.locationId);
+  if (filter.qr) query = query.where('qrStatus', '==', filter.qr);
+  return query.orderBy(FieldPath.documentId());
+}
+
+/** The page token: the last asset id, and the filters it belongs to (a token is for one list). */
+interface Cursor {
+  after: string;
+  filter: EquipmentFilter;
+}
+
+const filterKey = (f: EquipmentFilter): string =>
+  JSON.stringify([f.category ?? null, f.locationId ?? null, f.qr ?? null]);
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.after, filterKey(cursor.filter)])).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(token: string, filter: EquipmentFilter): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString());
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'string') {
+    throw new AppError('invalid_argument', 'pageToken is not one this API gave out', {
+      field: 'pageToken',
+    });
+  }
+  if (parsed[1] !== filterKey(filter)) {
+    throw new AppError(
+      'invalid_argument',
+      'pageToken belongs to a list with other filters; send the same filters as for page one',
+      { field: 'pageToken' },
+    );
+  }
+  return parsed[0];
+}
+
+export async function listEquipment(
+  orgId: string,
+  filter: EquipmentFilter,
+  opts: { limit: number; pageToken?: string },
+): Promise<EquipmentPage> {
+  let query = filteredQuery(orgId, filter).limit(opts.limit + 1);
+  if (opts.pageToken) query = query.startAfter(decodeCursor(opts.pageToken, filter));
+  const docs = (await query.get()).docs;
+  const page = docs.slice(0, opts.limit);
+  const more = docs.length > opts.limit;
+  return {
+    equipment: page.map((doc) => toEquipment(doc.id, doc.data())),
+    nextPageToken: more ? encodeCursor({ after: page[page.length - 1].id, filter }) : null,
+  };
+}
+
+/** Every item (filtered), page by page with a cursor, for the export. */
+export async function* allEquipment(
+  orgId: string,
+  filter: EquipmentFilter = {},
+  pageSize = 500,
+): AsyncGenerator<Equipment> {
+  let after: string | undefined;
+  for (;;) {
+    let query = filteredQuery(orgId, filter).limit(pageSize);
+    if (after !== undefined) query = query.startAfter(after);
+    const docs = (await query.get()).docs;
+    for (const doc of docs) yield toEquipment(doc.id, doc.data());
+    if (docs.length < pageSize) return;
+    after = docs[docs.length - 1].id;
+  }
+}
+
+/**
+ * What an item leaves behind besides its document: its Storage objects (the QR PNG) and its
+ * scan token. Shared with a Firestore delete trigger, which gets the deleted data.
+ */
+export async function removeEquipmentArtifacts(
+  orgId: string,
+  assetId: string,
+  scanToken: unknown,
+): Promise<void> {
+  await Promise.all([
+    deletePrefix(equipmentStoragePrefix(orgId, assetId)),
+    typeof scanToken === 'string' ? scanTokenRef(scanToken).delete() : undefined,
+  ]);
+}
+
+/** Deletes an item, its Storage objects and its scan token; 404 when there is no such item. */
+export async function deleteEquipment(orgId: string, assetId: string): Promise<void> {
+  const ref = equipmentRef(orgId).doc(assetId);
+  const snap = await db().runTransaction(async (tx) => {
+    const found = await tx.get(ref);
+    if (!found.exists) throw new AppError('not_found', `Equipment ${assetId} not found`);
+    tx.delete(ref);
+    return found;
+  });
+  await removeEquipmentArtifacts(orgId, assetId, snap.get('scanToken'));
 }

@@ -28,3 +28,15 @@ export const scanTargetRef = (orgId: string, kind: 'qrCode' | 'equipment', id: s
 /** Storage folder of a standalone code's objects. */
 export const qrCodeStoragePrefix = (orgId: string, qrId: string): string =>
   `organizations/${orgId}/qrCodes/${qrId}/`;
+
+/** Storage folder of an equipment item's objects (its QR PNG): removed with the item. */
+export const equipmentStoragePrefix = (orgId: string, assetId: string): string =>
+  `organizations/${orgId}/equipment/${assetId}/`;
+/** Where the equipment trigger stores an item's QR code. */
+export const equipmentQrPngPath = (orgId: string, assetId: string): string =>
+  `${equipmentStoragePrefix(orgId, assetId)}qr.png`;
+/** Background QR (re)generation jobs of an organisation's equipment. */
+export const qrJobsRef = (orgId: string): CollectionReference => orgRef(orgId).collection('qrJobs');
+/** Stored first replies of requests sent with an Idempotency-Key header. */
+export const idempotencyKeysRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('idempotencyKeys');

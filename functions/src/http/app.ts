@@ -8,6 +8,7 @@ import { membersRouter } from './members';
 import { organizationsRouter } from './organizations';
 import { apiKeysRouter } from './apiKeys';
 import { equipmentCodesRouter } from './equipmentCodes';
+import { equipmentRouter } from './equipment';
 import { qrCodesRouter } from './qrCodes';
 import { scansRouter } from './scans';
 import { timelinesRouter } from './timelines';
@@ -22,6 +23,7 @@ export const routers: Router[] = [
   apiKeysRouter,
   locationsRouter,
   qrCodesRouter,
+  equipmentRouter,
   equipmentCodesRouter,
   scansRouter,
   timelinesRouter,

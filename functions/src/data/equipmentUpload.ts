@@ -1,0 +1,200 @@
+// Saving an equipment CSV upload: rows come from the streaming reader (domain/csv) and are written
+// through one BulkWriter, a batch of rows at a time, so at most one batch is held in memory and
+// the reader is paused (back-pressure) while a batch is written. Every valid row is saved; an
+// invalid one is reported with its physical line and saves nothing.
+import { Timestamp, type BulkWriter, type DocumentData } from 'firebase-admin/firestore';
+import {
+  readEquipmentCsv,
+  type CsvCreateRow,
+  type CsvLimits,
+  type CsvUpsertRow,
+} from '../domain/csv';
+import { newAssetId, type Category } from '../domain/equipment';
+import { equipmentUpdate, newEquipmentDocument, type NewEquipmentFields } from './equipment';
+import { db } from './firebase';
+import { loadLocationLookup, type LocationLookup } from './locationLookup';
+import { equipmentRef } from './paths';
+
+export interface UploadResult {
+  total: number;
+  created: number;
+  updated: number;
+  failed: { line: number; errors: string[] }[];
+  ignoredColumns: string[];
+}
+
+/** Rows written per batch: enough to keep BulkWriter's batches full, small enough to hold. */
+const BATCH_ROWS = 500;
+/** gRPC ALREADY_EXISTS: a create found the document there. */
+const ALREADY_EXISTS = 6;
+/** How many times a drawn asset id may be taken before the row fails (41 random bits). */
+const ID_DRAWS = 5;
+
+type Row = CsvCreateRow | CsvUpsertRow;
+
+const codeOf = (err: unknown): unknown => (err as { code?: unknown }).code;
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+class Batch {
+  private readonly pending: Promise<void>[] = [];
+
+  constructor(
+    private readonly orgId: string,
+    private readonly writer: BulkWriter,
+    private readonly lookup: LocationLookup,
+    private readonly createdBy: string,
+    private readonly result: UploadResult,
+  ) {}
+
+  /** The row's fields with `location` resolved to `locationId`, or the reason it cannot be. */
+  private resolveLocation<T extends { location?: string | null }>(
+    fields: T,
+  ): (Omit<T, 'location'> & { locationId?: string | null }) | string {
+    const { location, ...rest } = fields;
+    if (location === undefined) return rest;
+    if (location === null) return { ...rest, locationId: null };
+    const locationId = this.lookup.resolve(location);
+    if (locationId === undefined) {
+      return `location: no location named "${location}" (or with that id) in this organisation`;
+    }
+    return { ...rest, locationId };
+  }
+
+  private fail(line: number, error: string): void {
+    this.result.failed.push({ line, errors: [error] });
+  }
+
+  private create(line: number, fields: NewEquipmentFields, assetId?: string, draw = 1): void {
+    const id = assetId ?? newAssetId(fields.category as Category);
+    const doc = newEquipmentDocument(fields, this.createdBy, 'csv', Timestamp.now());
+    this.pending.push(
+      this.writer.create(equipmentRef(this.orgId).doc(id), doc).then(
+        () => {
+          this.result.created += 1;
+        },
+        (err: unknown) => {
+          if (codeOf(err) === ALREADY_EXISTS && assetId === undefined && draw < ID_DRAWS) {
+            this.create(line, fields, undefined, draw + 1);
+          } else if (codeOf(err) === ALREADY_EXISTS && assetId !== undefined) {
+            // Created by someone else (another upload) since we looked: update it instead.
+            this.update(line, assetId, fields, undefined);
+          } else {
+            this.fail(line, `could not be saved: ${messageOf(err)}`);
+          }
+        },
+      ),
+    );
+  }
+
+  private update(
+    line: number,
+    assetId: string,
+    fields: Record<string, unknown>,
+    existing: DocumentData | undefined,
+  ): void {
+    // An identical row writes nothing, so an export uploaded back changes nothing at all.
+    const changed =
+      existing === undefined ||
+      Object.entries(fields).some(([key, value]) =>
+        value === null ? existing[key] !== undefined : existing[key] !== value,
+      );
+    if (!changed) {
+      this.result.updated += 1;
+      return;
+    }
+    const update = { ...equipmentUpdate(fields), updatedAt: Timestamp.now() };
+    this.pending.push(
+      this.writer.update(equipmentRef(this.orgId).doc(assetId), update).then(
+        () => {
+          this.result.updated += 1;
+        },
+        (err: unknown) => this.fail(line, `could not be saved: ${messageOf(err)}`),
+      ),
+    );
+  }
+
+  /** Queues the rows' writes and resolves when every one has succeeded or been reported. */
+  async write(rows: Row[]): Promise<void> {
+    const upsertIds = [
+      ...new Set(rows.filter((r): r is CsvUpsertRow => r.mode === 'upsert').map((r) => r.assetId)),
+    ];
+    const existing = new Map<string, DocumentData>();
+    if (upsertIds.length > 0) {
+      const snaps = await db().getAll(...upsertIds.map((id) => equipmentRef(this.orgId).doc(id)));
+      for (const snap of snaps) {
+        const data = snap.data();
+        if (data) existing.set(snap.id, data);
+      }
+    }
+    const createdHere = new Set<string>();
+    for (const row of rows) {
+      const fields = this.resolveLocation(row.fields);
+      if (typeof fields === 'string') {
+        this.fail(row.line, fields);
+        continue;
+      }
+      if (row.mode === 'create') {
+        this.create(row.line, fields as NewEquipmentFields);
+        continue;
+      }
+      const found = existing.get(row.assetId);
+      if (found !== undefined || createdHere.has(row.assetId)) {
+        this.update(row.line, row.assetId, fields, found);
+      } else {
+        // A new item under the id the file gives; empty cells are simply absent.
+        createdHere.add(row.assetId);
+        this.create(row.line, fields as NewEquipmentFields, row.assetId);
+      }
+    }
+    this.writer.flush().catch(() => undefined);
+    // Retried creates push more promises while we wait; wait until no more come.
+    while (this.pending.length > 0) {
+      const waiting = this.pending.splice(0);
+      await Promise.all(waiting);
+      if (this.pending.length > 0) this.writer.flush().catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Reads the CSV from `source` and saves its rows. Throws the reader's CsvFileError and
+ * CsvLimitError (the file as a whole is refused); rows written before a limit error stay saved.
+ */
+export async function importEquipmentCsv(
+  orgId: string,
+  source: AsyncIterable<Buffer>,
+  limits: CsvLimits,
+  createdBy: string,
+): Promise<UploadResult> {
+  const lookup = await loadLocationLookup(orgId);
+  // Without throttling: BulkWriter's default 500 writes/s ramp (the "500/50/5" rule for new key
+  // ranges) would make a 10 000-row upload take 20 s; asset ids spread over the key space, and
+  // BulkWriter still backs off and retries when Firestore pushes back.
+  const writer = db().bulkWriter({ throttling: false });
+  const result: UploadResult = { total: 0, created: 0, updated: 0, failed: [], ignoredColumns: [] };
+  const batch = new Batch(orgId, writer, lookup, createdBy, result);
+  let rows: Row[] = [];
+  try {
+    for await (const event of readEquipmentCsv(source, limits)) {
+      if (event.kind === 'header') {
+        result.ignoredColumns = event.ignoredColumns;
+        continue;
+      }
+      result.total += 1;
+      if (event.kind === 'invalid') {
+        result.failed.push({ line: event.line, errors: event.errors });
+        continue;
+      }
+      rows.push(event);
+      if (rows.length >= BATCH_ROWS) {
+        await batch.write(rows);
+        rows = [];
+      }
+    }
+    await batch.write(rows);
+  } finally {
+    await writer.close();
+  }
+  result.failed.sort((a, b) => a.line - b.line);
+  return result;
+}

@@ -1,0 +1,165 @@
+// /v1/orgs/{orgId}/equipment: the inventory. Fixed paths (export.csv, bulk-upload,
+// batch-generate-qr, qr-jobs/...) are mounted before the /equipment/:assetId routes, so that an
+// asset id route never captures them (export.csv would even fail its id check).
+import { Router, type Request } from 'express';
+import { AppError } from '../domain/errors';
+import { parseCategory, validateEquipment, type EquipmentPatch } from '../domain/equipment';
+import { parseIdempotencyKey, requestFingerprint } from '../domain/idempotency';
+import {
+  createEquipment,
+  deleteEquipment,
+  getEquipment,
+  listEquipment,
+  updateEquipment,
+  type EquipmentFilter,
+  type QrStatus,
+} from '../data/equipment';
+import { regenerateEquipmentQr } from '../data/equipmentQr';
+import { idempotencyRecord } from '../data/idempotency';
+import { resolveLocation } from '../data/locationLookup';
+import { callerId } from './auth';
+import { jsonBody, valid } from './body';
+import { equipmentExportRouter } from './equipmentExport';
+import { equipmentJobsRouter } from './equipmentJobs';
+import { equipmentUploadRouter } from './equipmentUpload';
+import { queryEnum, queryInt, queryString } from './query';
+import { orgRoute } from './routes';
+
+export const equipmentRouter = Router();
+equipmentRouter.use(equipmentExportRouter, equipmentUploadRouter, equipmentJobsRouter);
+
+/** Page size of the list: 50 unless asked, at most 500. */
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 500;
+
+/** What the `qr` filter names, as the `qrStatus` field holds it. */
+const QR_FILTER: Record<string, QrStatus> = {
+  missing: 'pending',
+  failed: 'failed',
+  ready: 'ready',
+};
+
+/**
+ * `locationId` (must exist) or `location` (an id or a name, any case) as the location id to
+ * store: undefined when neither was given, null when the request clears it.
+ */
+async function locationIdOf(
+  orgId: string,
+  fields: { locationId?: string | null; location?: string | null },
+): Promise<string | null | undefined> {
+  const field = fields.locationId !== undefined ? 'locationId' : 'location';
+  const given = fields[field];
+  if (given === undefined) return undefined;
+  if (given === null) return null;
+  const found = await resolveLocation(orgId, given);
+  if (found === undefined || (field === 'locationId' && found !== given)) {
+    const message = `no location ${field === 'locationId' ? 'with this id' : 'with this name or id'} in this organisation`;
+    throw new AppError('invalid_argument', `Invalid request: ${field} ${message}`, {
+      errors: [{ field, message }],
+    });
+  }
+  return found;
+}
+
+/** The fields without the ones that say where the item is or what it is called in the path. */
+function plainFields<T extends { location?: unknown; locationId?: unknown; assetId?: unknown }>(
+  fields: T,
+): Omit<T, 'location' | 'locationId' | 'assetId'> {
+  const copy = { ...fields };
+  delete copy.location;
+  delete copy.locationId;
+  delete copy.assetId;
+  return copy;
+}
+
+orgRoute(equipmentRouter, 'post', '/equipment', 'write', async (req, res, access) => {
+  const key = parseIdempotencyKey(req.get('idempotency-key'));
+  const body = jsonBody(req);
+  const fields = valid(validateEquipment(body, 'create'));
+  const caller = callerId(access.caller);
+  const rest = plainFields(fields);
+  const locationId = await locationIdOf(access.orgId, fields);
+  const reply = await createEquipment(
+    access.orgId,
+    { ...rest, ...(locationId ? { locationId } : {}) },
+    {
+      assetId: fields.assetId,
+      createdBy: caller,
+      source: 'api',
+      idempotency:
+        key === undefined
+          ? undefined
+          : idempotencyRecord(
+              access.orgId,
+              caller,
+              key,
+              requestFingerprint('POST /equipment', body),
+            ),
+    },
+  );
+  if (reply.replayed) res.set('Idempotent-Replayed', 'true');
+  res.status(reply.status).json(reply.body);
+});
+
+function listFilter(req: Request): EquipmentFilter {
+  const filter: EquipmentFilter = {};
+  const category = queryString(req, 'category');
+  if (category !== undefined) {
+    filter.category = parseCategory(category);
+    if (!filter.category) {
+      throw new AppError('invalid_argument', `category "${category}" is not a category`, {
+        field: 'category',
+      });
+    }
+  }
+  const locationId = queryString(req, 'locationId');
+  if (locationId !== undefined) {
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(locationId)) {
+      throw new AppError('invalid_argument', 'locationId must be a location id', {
+        field: 'locationId',
+      });
+    }
+    filter.locationId = locationId;
+  }
+  const qr = queryEnum(req, 'qr', ['missing', 'failed', 'ready', 'any'], 'any');
+  if (qr !== 'any') filter.qr = QR_FILTER[qr];
+  return filter;
+}
+
+orgRoute(equipmentRouter, 'get', '/equipment', 'read', async (req, res, { orgId }) => {
+  const filter = listFilter(req);
+  const limit = queryInt(req, 'limit', 1, MAX_PAGE, DEFAULT_PAGE);
+  const pageToken = queryString(req, 'pageToken') || undefined;
+  res.json(await listEquipment(orgId, filter, { limit, pageToken }));
+});
+
+orgRoute(equipmentRouter, 'get', '/equipment/:assetId', 'read', async (req, res, { orgId }) => {
+  res.json(await getEquipment(orgId, req.params.assetId as string));
+});
+
+orgRoute(equipmentRouter, 'patch', '/equipment/:assetId', 'write', async (req, res, access) => {
+  const fields = valid(validateEquipment(jsonBody(req), 'update'));
+  const rest = plainFields(fields);
+  const locationId = await locationIdOf(access.orgId, fields);
+  const patch: Omit<EquipmentPatch, 'location'> = {
+    ...rest,
+    ...(locationId !== undefined ? { locationId } : {}),
+  };
+  res.json(await updateEquipment(access.orgId, req.params.assetId as string, patch));
+});
+
+orgRoute(equipmentRouter, 'delete', '/equipment/:assetId', 'write', async (req, res, access) => {
+  const assetId = req.params.assetId as string;
+  await deleteEquipment(access.orgId, assetId);
+  res.json({ assetId, deleted: true });
+});
+
+orgRoute(
+  equipmentRouter,
+  'post',
+  '/equipment/:assetId/generate-qr',
+  'write',
+  async (req, res, access) => {
+    res.json(await regenerateEquipmentQr(access.orgId, req.params.assetId as string));
+  },
+);

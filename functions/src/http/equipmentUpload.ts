@@ -1,0 +1,104 @@
+// POST /v1/orgs/{orgId}/equipment/bulk-upload: multipart/form-data with the CSV in the field
+// `file`. busboy splits the multipart body and the file part streams into the CSV reader, whose
+// rows are saved as they come (data/equipmentUpload.ts). On Cloud Functions (and in the local
+// functions host) the platform has already read the whole body into `req.rawBody` before the
+// handler runs, so busboy is fed from that buffer; elsewhere (a plain Express server) it reads
+// the request stream. See docs/api.md, "Bulk upload", for what that means for memory.
+import type { Readable } from 'node:stream';
+import busboy from 'busboy';
+import { Router, type Request } from 'express';
+import { equipmentUploadLimits } from '../config';
+import { CsvFileError, CsvLimitError, describeColumns } from '../domain/csv';
+import { AppError } from '../domain/errors';
+import { importEquipmentCsv, type UploadResult } from '../data/equipmentUpload';
+import { callerId } from './auth';
+import { orgRoute } from './routes';
+
+export const equipmentUploadRouter = Router();
+
+const EXPECTED =
+  'send multipart/form-data with the CSV file in the field "file" ' +
+  '(curl -F "file=@equipment.csv")';
+
+/**
+ * Feeds the request's multipart body to busboy and hands the `file` part, as a stream, to
+ * `handle`. Other parts are skipped. Rejects with 400 when the body is not valid multipart or has
+ * no `file` part.
+ */
+function withUploadedFile<T>(req: Request, handle: (file: Readable) => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 20, fieldSize: 4096 } });
+    } catch (err) {
+      // No boundary in the Content-Type, for instance.
+      reject(
+        new AppError(
+          'invalid_argument',
+          `The multipart body cannot be read (${String(err)}); ${EXPECTED}`,
+        ),
+      );
+      return;
+    }
+    let handled = false;
+    parser.on('file', (name, stream) => {
+      if (name !== 'file' || handled) {
+        stream.resume();
+        return;
+      }
+      handled = true;
+      handle(stream)
+        .then(resolve, reject)
+        .finally(() => stream.resume());
+    });
+    parser.on('error', (err: unknown) => {
+      reject(new AppError('invalid_argument', `The multipart body is malformed (${String(err)})`));
+    });
+    parser.on('close', () => {
+      if (!handled) {
+        reject(new AppError('invalid_argument', `The request has no "file" part; ${EXPECTED}`));
+      }
+    });
+    const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
+    if (rawBody !== undefined) parser.end(rawBody);
+    else req.pipe(parser);
+  });
+}
+
+/** The reader's whole-file failures as API errors: 400 naming the columns, 413 with the limit. */
+function uploadError(err: unknown): unknown {
+  if (err instanceof CsvFileError) {
+    const columns = describeColumns();
+    const message = err.message.includes(columns) ? err.message : `${err.message}; ${columns}`;
+    return new AppError('invalid_argument', message, { problem: err.problem, ...err.details });
+  }
+  if (err instanceof CsvLimitError) {
+    return new AppError('payload_too_large', err.message, { limit: err.limit, max: err.max });
+  }
+  return err;
+}
+
+orgRoute(
+  equipmentUploadRouter,
+  'post',
+  '/equipment/bulk-upload',
+  'write',
+  async (req, res, access) => {
+    if (!req.is('multipart/form-data')) {
+      throw new AppError(
+        'unsupported_media_type',
+        `Content-Type is ${req.get('content-type') ?? 'missing'}; ${EXPECTED}`,
+      );
+    }
+    const limits = equipmentUploadLimits();
+    let result: UploadResult;
+    try {
+      result = await withUploadedFile(req, (file) =>
+        importEquipmentCsv(access.orgId, file, limits, callerId(access.caller)),
+      );
+    } catch (err) {
+      throw uploadError(err);
+    }
+    res.json(result);
+  },
+);
