@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { Router, type Request } from 'express';
 import { equipmentUploadLimits } from '../config';
-import { CsvFileError, CsvLimitError, describeColumns } from '../domain/csv';
+import { CsvFileError, CsvLimitError, describeColumns, readEquipmentCsv } from '../domain/csv';
 import { AppError } from '../domain/errors';
 import { importEquipmentCsv, type UploadResult } from '../data/equipmentUpload';
 import { callerId } from './auth';
@@ -25,7 +25,11 @@ const EXPECTED =
  * `handle`. Other parts are skipped. Rejects with 400 when the body is not valid multipart or has
  * no `file` part.
  */
-function withUploadedFile<T>(req: Request, handle: (file: Readable) => Promise<T>): Promise<T> {
+function withUploadedFile<T>(
+  req: Request,
+  rawBody: Buffer | undefined,
+  handle: (file: Readable) => Promise<T>,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -59,7 +63,6 @@ function withUploadedFile<T>(req: Request, handle: (file: Readable) => Promise<T
         reject(new AppError('invalid_argument', `The request has no "file" part; ${EXPECTED}`));
       }
     });
-    const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
     if (rawBody !== undefined) parser.end(rawBody);
     else req.pipe(parser);
   });
@@ -91,9 +94,19 @@ orgRoute(
       );
     }
     const limits = equipmentUploadLimits();
+    const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
     let result: UploadResult;
     try {
-      result = await withUploadedFile(req, (file) =>
+      // The platform holds the whole body already: read it once without saving anything, so
+      // that a file over the row limit (or otherwise refused) is refused before any row is
+      // saved. A streamed body cannot be read twice: there, rows before the limit stay saved.
+      if (rawBody !== undefined) {
+        await withUploadedFile(req, rawBody, async (file) => {
+          const events = readEquipmentCsv(file, limits);
+          while (!(await events.next()).done);
+        });
+      }
+      result = await withUploadedFile(req, rawBody, (file) =>
         importEquipmentCsv(access.orgId, file, limits, callerId(access.caller)),
       );
     } catch (err) {
