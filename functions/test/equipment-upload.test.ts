@@ -14,7 +14,9 @@ import {
   upload,
   waitForQr,
 } from './support/equipment';
+import { serve, type NodeHandler } from './support/httpServer';
 import { functionUrl } from './support/stack';
+import { createApp } from '../src/http/app';
 
 interface UploadReply {
   total: number;
@@ -212,6 +214,36 @@ describe('equipment bulk upload', function () {
       body: 'x',
     });
     assert.equal(noBoundary.status, 400);
+  });
+
+  it('without a platform-buffered body (plain Express), busboy reads the request stream', async () => {
+    const orgId = await orgWithLocations(owner);
+    const server = await serve(createApp() as unknown as NodeHandler);
+    const saved = process.env.EQUIPMENT_UPLOAD_MAX_ROWS;
+    try {
+      const post = async (csv: string) => {
+        const form = new FormData();
+        form.append('note', 'a field before the file is skipped');
+        form.append('file', new Blob([csv], { type: 'text/csv' }), 'e.csv');
+        const res = await fetch(`${server.url}/v1/orgs/${orgId}/equipment/bulk-upload`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${owner.idToken}` },
+          body: form,
+        });
+        return { status: res.status, body: (await res.json()) as UploadReply & ErrorReply };
+      };
+      const ok = await post(seedCsv(40));
+      assert.equal(ok.status, 200);
+      assert.equal(ok.body.created, 40);
+      process.env.EQUIPMENT_UPLOAD_MAX_ROWS = '30';
+      const over = await post(seedCsv(31));
+      assert.equal(over.status, 413);
+      assert.deepEqual(over.body.error.details, { limit: 'rows', max: 30 });
+    } finally {
+      if (saved === undefined) delete process.env.EQUIPMENT_UPLOAD_MAX_ROWS;
+      else process.env.EQUIPMENT_UPLOAD_MAX_ROWS = saved;
+      await server.close();
+    }
   });
 
   it('two uploads into one organisation at once both succeed', async () => {
