@@ -73,6 +73,9 @@ export interface CsvInvalidRow {
 
 export type CsvEvent = CsvHeaderEvent | CsvCreateRow | CsvUpsertRow | CsvInvalidRow;
 
+/** Largest piece of input handed to csv-parse at once (see bytesOf). */
+const PARSE_PIECE_BYTES = 16 * 1024;
+
 /** A row longer than this (in bytes) is a quote that was never closed, not real data. */
 const MAX_RECORD_BYTES = 1024 * 1024;
 
@@ -129,7 +132,12 @@ async function* bytesOf(
         : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     total += bytes.length;
     if (total > maxBytes) throw new CsvLimitError('bytes', maxBytes);
-    if (bytes.length > 0) yield bytes;
+    // A source may hand over the whole file as one chunk (busboy fed from a buffered request
+    // body does). csv-parse turns a chunk into records all at once, whatever the back-pressure,
+    // so large chunks are cut into pieces: at most one piece's records wait in memory.
+    for (let at = 0; at < bytes.length; at += PARSE_PIECE_BYTES) {
+      yield bytes.subarray(at, at + PARSE_PIECE_BYTES);
+    }
   }
 }
 
