@@ -2,6 +2,8 @@
 // is in Storage and decodes, each spreadsheet dialect, each bad row and bad file with its reply,
 // two uploads at once, and export -> upload back changing nothing.
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { SignedIn } from 'emulator';
 import { CATEGORIES } from '../src/domain/equipment';
 import { db } from '../src/data/firebase';
@@ -125,6 +127,27 @@ describe('equipment bulk upload', function () {
     assert.equal(byName.get('Café light')?.brand, 'K€nig');
     assert.equal(byName.get('Café light')?.model, 'Pro “X”');
     assert.ok(byName.has('Plain'));
+  });
+
+  it('the example file in docs/api.md uploads as the docs say', async () => {
+    const orgId = await orgWithLocations(owner);
+    const file = fs.readFileSync(path.resolve(__dirname, '../../../docs/examples/equipment.csv'));
+    const reply = await upload<UploadReply>(orgId, owner.idToken, file);
+    assert.deepEqual(reply.body, {
+      total: 6,
+      created: 6,
+      updated: 0,
+      failed: [],
+      ignoredColumns: [],
+    });
+    const byName = new Map((await items(orgId)).map((d) => [d.get('name') as string, d.data()]));
+    assert.equal(
+      byName.get('Rode NTG4+')?.notes,
+      'Comes with "dead cat" windscreen\nand a shock mount',
+    );
+    assert.equal(byName.get('Sony A7 III')?.imageUrl, 'https://example.com/a7iii.jpg');
+    assert.equal(byName.get('Aputure 300d II')?.locationId, 'main-workshop');
+    assert.equal(byName.get('SanDisk 1 TB SSD')?.notes, '=backup drive (stored as written)');
   });
 
   it('reports each bad row with its line and reasons, and saves every valid row', async () => {
