@@ -64,6 +64,8 @@ describe('equipment QR trigger', function () {
     const data = (await equipmentDoc(orgId, assetId).get()).data();
     assert.equal(data?.qrStatus, 'ready');
     assert.equal(data?.qrCodeAttempts, 1);
+    assert.equal(data?.source, 'client');
+    assert.ok(data?.createdAt, 'createdAt set from the document create time');
     assert.ok(data?.qrCodeGeneratedAt);
     // The scan token points back at the item.
     const token = (

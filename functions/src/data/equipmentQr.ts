@@ -73,6 +73,11 @@ async function storeQr(
       qrStatus: 'ready',
       qrCodeError: FieldValue.delete(),
       qrCodeAttempts: FieldValue.increment(1),
+      // An item a client app wrote itself says so, and gets the times the API would give it.
+      ...(snap.get('source') === undefined ? { source: 'client' } : {}),
+      ...(snap.get('createdAt') === undefined && snap.createTime
+        ? { createdAt: snap.createTime, updatedAt: snap.createTime }
+        : {}),
     });
     return 'written' as const;
   });
