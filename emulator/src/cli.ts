@@ -12,6 +12,9 @@ const USAGE = `usage: cli.js start [--import=DIR] [--export-on-exit[=DIR]]
        cli.js test [spec files]
            start the stack on free ports, run every test suite (or the given ones), stop`;
 
+/** Where `start` and `test` write the rules coverage reports when they stop. */
+const RULES_COVERAGE_DIR = 'rules-coverage';
+
 interface StartFlags {
   importDir?: string;
   exportOnExitDir?: string;
@@ -50,7 +53,13 @@ function printEndpoints(stack: RunningStack): void {
 
 async function start(args: string[]): Promise<number> {
   const flags = parseStartFlags(args);
-  const stack = await startStack({ ...loadStackConfig(), ...flags, runSchedules: true });
+  const config = loadStackConfig();
+  const stack = await startStack({
+    ...config,
+    ...flags,
+    runSchedules: true,
+    rulesCoverageDir: path.join(findProjectRoot(), RULES_COVERAGE_DIR),
+  });
   if (flags.importDir) console.log(`Firestore data imported from ${flags.importDir}`);
   printEndpoints(stack);
   console.log('Ready: all emulators are running. Press Ctrl-C to stop.');
@@ -89,6 +98,7 @@ async function test(args: string[]): Promise<number> {
     ...loadStackConfig(root),
     anyFreePort: true,
     runSchedules: false,
+    rulesCoverageDir: path.join(root, RULES_COVERAGE_DIR),
   });
   printEndpoints(stack);
   try {

@@ -1,10 +1,12 @@
 // The whole local Firebase in one process: Firestore, Storage, Auth and the functions host,
 // wired so that every committed Firestore write reaches the host's document triggers.
+import * as path from 'node:path';
 import { AuthEmulatorServer } from './auth/server';
 import { firebaseConfigJson, type ServiceName, type StackConfig } from './config';
 import { FirestoreEmulator } from './firestore/server';
 import { FunctionsHost } from './functions/host';
 import { StorageEmulatorServer } from './storage/server';
+import { EmulatorHub } from './hub';
 
 export interface StackOptions extends StackConfig {
   /** Bind every service to a free port instead of the configured one (used by `npm test`). */
@@ -15,6 +17,8 @@ export interface StackOptions extends StackConfig {
   importDir?: string;
   /** Write Firestore's documents to this folder when the stack stops. */
   exportOnExitDir?: string;
+  /** Write the rules coverage reports (HTML) to this folder when the stack stops. */
+  rulesCoverageDir?: string;
 }
 
 export interface RunningStack {
@@ -28,8 +32,13 @@ export interface RunningStack {
 }
 
 /** The variables that make firebase-admin, the Firebase CLI and our tests use the local stack. */
-export function emulatorEnv(projectId: string, endpoints: Record<ServiceName, string>) {
+export function emulatorEnv(
+  projectId: string,
+  endpoints: Record<ServiceName, string>,
+  hub: string,
+) {
   return {
+    FIREBASE_EMULATOR_HUB: hub,
     GCLOUD_PROJECT: projectId,
     FIREBASE_CONFIG: firebaseConfigJson(projectId),
     FIRESTORE_EMULATOR_HOST: endpoints.firestore,
@@ -54,6 +63,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
   try {
     const firestore = new FirestoreEmulator({ projectId });
+    if (options.rulesFiles.firestore) firestore.rules.watch(options.rulesFiles.firestore);
+    stoppers.push(async () => firestore.rules.unwatch());
     if (options.importDir) await firestore.importData(options.importDir);
     const firestorePort = await firestore.listen(host, portOf('firestore'));
     stoppers.push(() => firestore.close());
@@ -85,7 +96,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       auth: `${host}:${authPort}`,
       functions: `${host}:${functionsPort}`,
     };
-    const env = emulatorEnv(projectId, endpoints);
+    const hub = new EmulatorHub();
+    const hubPort = await hub.listen(host, options.anyFreePort ? 0 : options.hubPort);
+    stoppers.push(() => hub.close());
+    hub.register('firestore', endpoints.firestore);
+    hub.register('storage', endpoints.storage);
+    hub.register('auth', endpoints.auth);
+    hub.register('functions', endpoints.functions);
+    const coverageDir = options.rulesCoverageDir;
+    if (coverageDir) {
+      stoppers.push(async () => {
+        const file = path.join(coverageDir, 'firestore-rules.html');
+        if (firestore.rules.writeCoverage(file)) console.log(`Firestore rules coverage: ${file}`);
+      });
+    }
+    const env = emulatorEnv(projectId, endpoints, `${host}:${hubPort}`);
     Object.assign(process.env, env);
     await functions.load();
     const unsubscribe = firestore.onCommit((event) => functions.handleCommit(event));

@@ -92,10 +92,10 @@ describe('rules language: parser', () => {
       /m\.rules:1:30: unknown method 'fly'/,
     );
     assert.throws(() => parseRules("rules_version = '2';", 'e.rules'), /needs a service block/);
-    assert.throws(
-      () => parseRules('service x { match /a/{b=**}/c { } }'),
-      /recursive wildcard must be the last/,
-    );
+    assert.throws(() => parseRules('service x { match /a/{b c} { } }'), /bad wildcard/);
+    // rules_version 2 allows a recursive wildcard anywhere, e.g. for collection groups.
+    const group = parseRules('service x { match /{p=**}/c/{d} { allow read; } }');
+    assert.deepEqual(group.services[0].matches[0].segments[0], { kind: 'rest', name: 'p' });
   });
 
   it('parses path literals with $() interpolation and division after operands', () => {

@@ -8,11 +8,14 @@ import * as grpc from '@grpc/grpc-js';
 import { firestoreServiceDefinition } from './proto';
 import type { CommitListener } from './events';
 import { FirestoreCore } from './core';
-import { hasStatusCode } from './errors';
+import { RpcError, hasStatusCode } from './errors';
 import { handleListen } from './listen';
 import { databaseRef } from './paths';
 import { readExport, writeExport } from './persistence';
 import type { ListenRequest, ListenResponse } from './types';
+import { FirestoreRules } from './rulesCheck';
+import { LoadedRules, readRulesBody } from '../rules/loaded';
+import { RulesSyntaxError } from '../rules/lexer';
 
 export interface FirestoreEmulatorOptions {
   /** Default project (used by nothing but logs and helpers; every project's data is served). */
@@ -90,8 +93,8 @@ function withLenientDeserializers(def: grpc.ServiceDefinition): grpc.ServiceDefi
   return out;
 }
 
-type UnaryFn<Req, Res> = (req: Req) => Res | Promise<Res>;
-type StreamFn<Req, Res> = (req: Req) => Res[] | Promise<Res[]>;
+type UnaryFn<Req, Res> = (req: Req, metadata: grpc.Metadata) => Res | Promise<Res>;
+type StreamFn<Req, Res> = (req: Req, metadata: grpc.Metadata) => Res[] | Promise<Res[]>;
 
 function unary<Req, Res>(fn: UnaryFn<Req, Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
@@ -100,7 +103,7 @@ function unary<Req, Res>(fn: UnaryFn<Req, Res>): grpc.handleUnaryCall<Req, Res> 
       return;
     }
     Promise.resolve()
-      .then(() => fn(call.request))
+      .then(() => fn(call.request, call.metadata))
       .then(
         (res) => callback(null, res),
         (err: unknown) => callback(toServiceError(err)),
@@ -122,7 +125,7 @@ function serverStream<Req, Res>(fn: StreamFn<Req, Res>): grpc.handleServerStream
       return;
     }
     Promise.resolve()
-      .then(() => fn(call.request))
+      .then(() => fn(call.request, call.metadata))
       .then(
         (items) => {
           if (call.cancelled) return;
@@ -139,6 +142,9 @@ function serverStream<Req, Res>(fn: StreamFn<Req, Res>): grpc.handleServerStream
 export class FirestoreEmulator {
   readonly projectId: string;
   private readonly core = new FirestoreCore();
+  /** The security rules in force for clients (none until loaded: then nothing is checked). */
+  readonly rules = new LoadedRules('Firestore');
+  private readonly rulesCheck = new FirestoreRules(this.rules, (n) => this.core.store.get(n));
   private readonly grpcServer = new grpc.Server({
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
@@ -273,9 +279,26 @@ export class FirestoreEmulator {
       req.method === 'PUT' &&
       /^\/emulator\/v1\/projects\/[^/]+:securityRules$/.test(url.pathname)
     ) {
-      // Rules are not evaluated by this emulator; accept them so tooling that pushes rules works.
-      req.resume();
-      send(200, '{}');
+      readRulesBody(req).then(
+        (files) => {
+          try {
+            const f = files[0];
+            this.rules.load(f.content, f.name ?? 'firestore.rules');
+            send(200, '{}');
+          } catch (err) {
+            const code = err instanceof RulesSyntaxError ? 400 : 500;
+            send(code, JSON.stringify({ error: { code, message: (err as Error).message } }));
+          }
+        },
+        (err: Error) => send(400, JSON.stringify({ error: { code: 400, message: err.message } })),
+      );
+    } else if (
+      req.method === 'GET' &&
+      /^\/emulator\/v1\/projects\/[^/]+:ruleCoverage\.html$/.test(url.pathname)
+    ) {
+      const report = this.rules.coverageReport();
+      if (report) send(200, report, 'text/html');
+      else send(404, JSON.stringify({ error: { code: 404, message: 'No rules loaded' } }));
     } else {
       send(
         404,
@@ -288,21 +311,64 @@ export class FirestoreEmulator {
 
   private handlers(): grpc.UntypedServiceImplementation {
     const c = this.core;
+    const caller = (md: grpc.Metadata) => this.rulesCheck.callerOf(md);
+    // RPCs the client SDKs never send: admins only while rules are in force.
+    const adminOnly = (md: grpc.Metadata, rpc: string): void => {
+      if (caller(md)) {
+        throw new RpcError(
+          grpc.status.PERMISSION_DENIED,
+          `${rpc} is served to admin callers only while security rules are loaded`,
+        );
+      }
+    };
     return {
-      GetDocument: unary((r) => c.getDocument(r)),
-      ListDocuments: unary((r) => c.listDocuments(r)),
-      CreateDocument: unary((r) => c.createDocument(r)),
-      UpdateDocument: unary((r) => c.updateDocument(r)),
-      DeleteDocument: unary((r) => c.deleteDocument(r)),
-      BatchGetDocuments: serverStream((r) => c.batchGetDocuments(r)),
+      GetDocument: unary((r, md) => {
+        caller(md)?.authorizeGets([String(r.name)]);
+        return c.getDocument(r);
+      }),
+      ListDocuments: unary((r, md) => {
+        adminOnly(md, 'ListDocuments');
+        return c.listDocuments(r);
+      }),
+      CreateDocument: unary((r, md) => {
+        adminOnly(md, 'CreateDocument');
+        return c.createDocument(r);
+      }),
+      UpdateDocument: unary((r, md) => {
+        adminOnly(md, 'UpdateDocument');
+        return c.updateDocument(r);
+      }),
+      DeleteDocument: unary((r, md) => {
+        adminOnly(md, 'DeleteDocument');
+        return c.deleteDocument(r);
+      }),
+      BatchGetDocuments: serverStream((r, md) => {
+        caller(md)?.authorizeGets(r.documents ?? []);
+        return c.batchGetDocuments(r);
+      }),
       BeginTransaction: unary((r) => c.beginTransaction(r)),
-      Commit: unary((r) => c.commit(r)),
+      Commit: unary((r, md) => c.commit(r, caller(md))),
       Rollback: unary((r) => c.rollback(r)),
-      RunQuery: serverStream((r) => c.runQuery(r)),
-      RunAggregationQuery: serverStream(async (r) => [await c.runAggregationQuery(r)]),
-      ListCollectionIds: unary((r) => c.listCollectionIds(r)),
-      BatchWrite: unary((r) => c.batchWrite(r)),
-      PartitionQuery: unary((r) => c.partitionQuery(r)),
+      RunQuery: serverStream((r, md) => {
+        caller(md)?.authorizeQuery(r.parent, r.structuredQuery);
+        return c.runQuery(r);
+      }),
+      RunAggregationQuery: serverStream(async (r, md) => {
+        caller(md)?.authorizeQuery(r.parent, r.structuredAggregationQuery?.structuredQuery);
+        return [await c.runAggregationQuery(r)];
+      }),
+      ListCollectionIds: unary((r, md) => {
+        adminOnly(md, 'ListCollectionIds');
+        return c.listCollectionIds(r);
+      }),
+      BatchWrite: unary((r, md) => {
+        adminOnly(md, 'BatchWrite');
+        return c.batchWrite(r);
+      }),
+      PartitionQuery: unary((r, md) => {
+        adminOnly(md, 'PartitionQuery');
+        return c.partitionQuery(r);
+      }),
       Write: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
         call.emit('error', {
           code: grpc.status.UNIMPLEMENTED,
@@ -318,7 +384,8 @@ export class FirestoreEmulator {
         call.on('cancelled', done);
         call.on('error', done);
         try {
-          handleListen(call, c.listenSource);
+          const rules = caller(call.metadata);
+          handleListen(call, c.listenSource, rules && ((t) => rules.listenTargetDenial(t)));
         } catch (err) {
           done();
           call.emit('error', toServiceError(err));

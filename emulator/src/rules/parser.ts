@@ -154,9 +154,6 @@ class Parser {
     const segments: MatchSegment[] = [];
     while (s[i] === '/') {
       i++;
-      if (segments.some((x) => x.kind === 'rest')) {
-        throw this.lexer.error(i, 'a recursive wildcard must be the last segment');
-      }
       if (s[i] === '{') {
         const close = s.indexOf('}', i);
         if (close < 0) throw this.lexer.error(i, "unterminated wildcard: missing '}'");
