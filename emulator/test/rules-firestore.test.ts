@@ -8,6 +8,7 @@
 // calls here until the stream is served.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   assertFails,
@@ -32,6 +33,7 @@ import {
 } from 'firebase/firestore';
 import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
 import { findProjectRoot } from '../src/config';
+import { FirestoreEmulator } from '../src/firestore/server';
 
 const RUN = Date.now().toString(36);
 const PROJECT_ID = `demo-rules-${RUN}`;
@@ -334,5 +336,70 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
     );
     // The previous rules still decide.
     await assertSucceeds(env.authenticatedContext('alice').firestore().doc('profiles/alice').get());
+  });
+});
+
+describe('firestore security rules: the rules file is watched', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let emulator: FirestoreEmulator;
+  let app: FirebaseApp;
+  const logs: string[] = [];
+
+  const OPEN = `rules_version = '2';
+service cloud.firestore {
+  match /databases/{db}/documents {
+    match /notes/{id} { allow get: if true; }
+  }
+}
+`;
+
+  async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rules-watch-'));
+    fs.writeFileSync(path.join(dir, 'firestore.rules'), OPEN);
+    emulator = new FirestoreEmulator({ projectId: PROJECT_ID, log: (l) => logs.push(l) });
+    emulator.rules.watch(path.join(dir, 'firestore.rules'));
+    const port = await emulator.listen('127.0.0.1', 0);
+    app = initializeApp({ projectId: PROJECT_ID }, `rules-watch-${RUN}`);
+    connectFirestoreEmulator(getFirestore(app), '127.0.0.1', port, {
+      mockUserToken: { sub: 'w', user_id: 'w' },
+    });
+  });
+
+  after(async () => {
+    await deleteApp(app);
+    emulator.rules.unwatch();
+    await emulator.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const canRead = () =>
+    getDoc(doc(getFirestore(app), 'notes/n1')).then(
+      () => true,
+      (err: { code?: string }) => {
+        if (err.code !== 'permission-denied') throw err;
+        return false;
+      },
+    );
+
+  it('reloads a changed file, and keeps the last good rules when it does not parse', async () => {
+    assert.match(logs[0], /^Firestore rules loaded from .*firestore\.rules$/);
+    assert.equal(await canRead(), true);
+    fs.writeFileSync(path.join(dir, 'firestore.rules'), OPEN.replace('if true', 'if false'));
+    await until('the changed rules', async () => !(await canRead()));
+    assert.ok(logs.some((l) => /^Firestore rules reloaded from /.test(l)));
+    fs.writeFileSync(path.join(dir, 'firestore.rules'), OPEN.replace('if true', 'if (true'));
+    await until('the syntax error report', () => logs.some((l) => /firestore\.rules:4:44/.test(l)));
+    const report = logs.find((l) => /firestore\.rules:4:44/.test(l));
+    assert.match(report ?? '', /expected '\)'.*the previous rules stay in force/);
+    assert.equal(await canRead(), false);
   });
 });

@@ -13,7 +13,6 @@ import {
   SINGLE_DOCUMENT_CALL_LIMIT,
   denialMessage,
   type Decision,
-  type Ruleset,
 } from '../rules/engine';
 import { RequestBudget, type EvalHooks } from '../rules/evaluator';
 import type { Method } from '../rules/ast';
@@ -183,8 +182,8 @@ function queryInfo(query: StructuredQuery): RMap {
 
 export class RulesCaller implements WriteAuthority {
   constructor(
-    private readonly ruleset: Ruleset,
-    private readonly fileName: string,
+    /** Read at every check: a Listen stream outlives rules reloads. */
+    private readonly loaded: LoadedRules,
     private readonly auth: RValue,
     private readonly getDocument: (name: string) => Document | undefined,
   ) {}
@@ -224,7 +223,9 @@ export class RulesCaller implements WriteAuthority {
       path,
       ...variables.request,
     });
-    return this.ruleset.evaluate(
+    const ruleset = this.loaded.ruleset;
+    if (!ruleset) return { allowed: true, denials: [] };
+    return ruleset.evaluate(
       {
         service: 'cloud.firestore',
         path: path.segments,
@@ -237,7 +238,7 @@ export class RulesCaller implements WriteAuthority {
   }
 
   private refuse(decision: Decision): never {
-    throw permissionDenied(denialMessage(decision, this.fileName));
+    throw permissionDenied(denialMessage(decision, this.loaded.ruleset?.file.file ?? 'rules'));
   }
 
   /** Get and BatchGet: every named document must pass `get`. */
@@ -352,11 +353,10 @@ export class FirestoreRules {
 
   /** undefined = not checked (an owner token, or no rules loaded). */
   callerOf(metadata: grpc.Metadata | undefined): RulesCaller | undefined {
-    const ruleset = this.loaded.ruleset;
-    if (!ruleset) return undefined;
+    if (!this.loaded.ruleset) return undefined;
     const header = metadata?.get('authorization')[0];
     const identity = identityOf(typeof header === 'string' ? header : header?.toString());
     if (identity.kind === 'owner') return undefined;
-    return new RulesCaller(ruleset, ruleset.file.file, identity.auth, this.getDocument);
+    return new RulesCaller(this.loaded, identity.auth, this.getDocument);
   }
 }

@@ -20,6 +20,8 @@ import { RulesSyntaxError } from '../rules/lexer';
 export interface FirestoreEmulatorOptions {
   /** Default project (used by nothing but logs and helpers; every project's data is served). */
   projectId?: string;
+  /** Where rules loading reports (loaded, reloaded, syntax errors); default console.log. */
+  log?: (line: string) => void;
 }
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -143,8 +145,8 @@ export class FirestoreEmulator {
   readonly projectId: string;
   private readonly core = new FirestoreCore();
   /** The security rules in force for clients (none until loaded: then nothing is checked). */
-  readonly rules = new LoadedRules('Firestore');
-  private readonly rulesCheck = new FirestoreRules(this.rules, (n) => this.core.store.get(n));
+  readonly rules: LoadedRules;
+  private readonly rulesCheck: FirestoreRules;
   private readonly grpcServer = new grpc.Server({
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
@@ -158,6 +160,8 @@ export class FirestoreEmulator {
 
   constructor(options: FirestoreEmulatorOptions = {}) {
     this.projectId = options.projectId ?? process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
+    this.rules = new LoadedRules('Firestore', options.log);
+    this.rulesCheck = new FirestoreRules(this.rules, (n) => this.core.store.get(n));
     this.grpcServer.addService(
       withLenientDeserializers(firestoreServiceDefinition()),
       this.handlers(),
