@@ -34,6 +34,8 @@ import {
 import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
 import { findProjectRoot } from '../src/config';
 import { FirestoreEmulator } from '../src/firestore/server';
+import { loadFirestoreProtos } from '../src/firestore/proto';
+import * as grpc from '@grpc/grpc-js';
 
 const RUN = Date.now().toString(36);
 const PROJECT_ID = `demo-rules-${RUN}`;
@@ -229,6 +231,48 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
         t.set(frank.doc('orgs/o3/members/frank'), { role: 'owner' });
       }),
     );
+  });
+
+  it('checks every write of a plain Commit (a batch outside a transaction), getAfter included', async () => {
+    // What the Write stream will hand to the same commit path: a raw Commit with a client token.
+    const pkg = loadFirestoreProtos() as unknown as {
+      google: { firestore: { v1: { Firestore: grpc.ServiceClientConstructor } } };
+    };
+    const { host, port } = envHost('FIRESTORE_EMULATOR_HOST');
+    const client = new pkg.google.firestore.v1.Firestore(
+      `${host}:${port}`,
+      grpc.credentials.createInsecure(),
+    ) as grpc.Client & Record<string, unknown>;
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const token = `${part({ alg: 'none' })}.${part({ sub: 'kim', user_id: 'kim' })}.`;
+    const root = `projects/${PROJECT_ID}/databases/(default)/documents`;
+    const commit = (writes: object[]) =>
+      new Promise<void>((resolve, reject) => {
+        const md = new grpc.Metadata();
+        md.set('authorization', `Bearer ${token}`);
+        (
+          client.Commit as (r: object, m: grpc.Metadata, cb: (e: Error | null) => void) => void
+        ).call(
+          client,
+          { database: `projects/${PROJECT_ID}/databases/(default)`, writes },
+          md,
+          (err) => (err ? reject(err) : resolve()),
+        );
+      });
+    const set = (name: string, fields: object) => ({ update: { name: `${root}/${name}`, fields } });
+    try {
+      await commit([
+        set('orgs/k1', { owner: { stringValue: 'kim' } }),
+        set('orgs/k1/members/kim', { role: { stringValue: 'owner' } }),
+      ]);
+      await assert.rejects(
+        commit([set('orgs/k2/members/kim', { role: { stringValue: 'owner' } })]),
+        (err: grpc.ServiceError) =>
+          err.code === grpc.status.PERMISSION_DENIED && /@ L19/.test(err.details),
+      );
+    } finally {
+      client.close();
+    }
   });
 
   it('allows 10 document accesses for one document and 20 for a transaction', async () => {
