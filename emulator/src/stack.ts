@@ -73,6 +73,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (exportDir) stoppers.push(async () => void (await firestore.exportData(exportDir)));
 
     const storage = new StorageEmulatorServer({ projectId });
+    if (options.rulesFiles.storage) storage.rules.watch(options.rulesFiles.storage);
+    stoppers.push(async () => storage.rules.unwatch());
+    storage.firestoreLookup = (project, p) => firestore.documentForRules(project, p);
     const storagePort = await storage.listen(host, portOf('storage'));
     stoppers.push(() => storage.close());
 
@@ -108,6 +111,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       stoppers.push(async () => {
         const file = path.join(coverageDir, 'firestore-rules.html');
         if (firestore.rules.writeCoverage(file)) console.log(`Firestore rules coverage: ${file}`);
+        const storageFile = path.join(coverageDir, 'storage-rules.html');
+        if (storage.rules.writeCoverage(storageFile)) {
+          console.log(`Storage rules coverage: ${storageFile}`);
+        }
       });
     }
     const env = emulatorEnv(projectId, endpoints, `${host}:${hubPort}`);

@@ -105,6 +105,15 @@ describe('rules language: parser', () => {
     });
     assert.ok(p instanceof RPath);
     assert.equal(p.toString(), '/databases/(default)/documents/users/u1');
+    const literal = evaluate(
+      'exists(/databases/(default)/documents/a/$(x))',
+      { x: 'b' },
+      {
+        document: (path) =>
+          path.toString() === '/databases/(default)/documents/a/b' ? true : null,
+      },
+    );
+    assert.equal(literal, true);
     assert.equal(evaluate('10 / 2 / 5'), 1n);
     assert.equal(evaluate('(4) / 2'), 2n);
   });

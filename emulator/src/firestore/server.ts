@@ -13,7 +13,8 @@ import { handleListen } from './listen';
 import { databaseRef } from './paths';
 import { readExport, writeExport } from './persistence';
 import type { ListenRequest, ListenResponse } from './types';
-import { FirestoreRules } from './rulesCheck';
+import { FirestoreRules, resourceOf } from './rulesCheck';
+import { RulesError, type RPath, type RValue } from '../rules/values';
 import { LoadedRules, readRulesBody } from '../rules/loaded';
 import { RulesSyntaxError } from '../rules/lexer';
 
@@ -210,6 +211,16 @@ export class FirestoreEmulator {
   /** Called once per successful Commit/BatchWrite with every changed document. */
   onCommit(listener: CommitListener): () => void {
     return this.core.onCommit(listener);
+  }
+
+  /** One document as Storage rules' firestore.get() sees it (null when it does not exist). */
+  documentForRules(projectId: string, path: RPath): RValue {
+    const segs = path.segments;
+    if (segs[0] !== 'databases' || segs[2] !== 'documents' || segs.length % 2 !== 1) {
+      throw new RulesError(`Not a Firestore document path: ${path.toString()}`);
+    }
+    const name = `projects/${projectId}/${segs.join('/')}`;
+    return resourceOf(name, this.core.store.get(name));
   }
 
   /** Deletes all data. */

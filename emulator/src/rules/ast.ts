@@ -25,7 +25,7 @@ export type Expr =
 /** A literal as written: ints are bigint, floats number (so `1` and `1.0` stay distinct). */
 export type LiteralValue = null | boolean | bigint | number | string;
 
-/** One segment of a path literal: plain text, or `$(expr)` / `(expr)` interpolation. */
+/** One segment of a path literal: plain text, or `$(expr)` interpolation. */
 export type PathSegment = { text: string } | { expr: Expr };
 
 export type BinaryOp =

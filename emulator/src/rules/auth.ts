@@ -29,7 +29,8 @@ function decodePayload(token: string): Record<string, unknown> | undefined {
 
 /** The identity behind an Authorization header value (absent or unreadable = signed out). */
 export function identityOf(authorization: string | undefined): Identity {
-  const m = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '');
+  // Firestore's SDKs say `Bearer`, Storage's `Firebase`.
+  const m = /^(?:Bearer|Firebase)\s+(.+)$/i.exec(authorization?.trim() ?? '');
   if (!m) return { kind: 'client', auth: null };
   const token = m[1].trim();
   if (token === 'owner') return { kind: 'owner' };

@@ -416,15 +416,16 @@ class Parser {
     let i = slash.start;
     while (s[i] === '/' && s[i + 1] !== '/' && s[i + 1] !== '*') {
       i++;
-      const interp = s[i] === '$' && s[i + 1] === '(' ? 2 : s[i] === '(' ? 1 : 0;
-      if (interp > 0) {
-        this.seek(i + interp);
+      if (s[i] === '$' && s[i + 1] === '(') {
+        this.seek(i + 2);
         const expr = this.parseExpr();
         if (!this.is(')')) throw this.fail("expected ')' to close the path segment");
         i = this.tok.end;
         segments.push({ expr });
       } else {
-        const m = /^[A-Za-z0-9_\-.~%@+=:!&]+/.exec(s.slice(i));
+        // Balanced parentheses are text, as in `/databases/(default)/documents`; an unbalanced
+        // `)` ends the path (the call around it closes).
+        const m = /^(?:[A-Za-z0-9_\-.~%@+=:!&]|\([^()/\s]*\))+/.exec(s.slice(i));
         // `:` may follow a path in a map literal; strip what cannot end a segment.
         const text = m ? m[0].replace(/[:]+$/, '') : '';
         if (!text) throw this.lexer.error(i, 'empty path segment');

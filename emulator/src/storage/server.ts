@@ -24,10 +24,13 @@ import { UploadService } from 'firebase-tools/lib/emulator/storage/upload';
 import { defaultStorageBucket } from '../config';
 import { authorizeAdminSdkRequest, denyAllClientsValidator } from './access';
 import { forwardAsyncErrors } from '../shared/asyncErrors';
-import { sendJsonError } from '../shared/jsonReply';
+import { sendJson, sendJsonError } from '../shared/jsonReply';
 import { serveBucketResource } from './bucketResource';
 import { rejectFailedPrecondition } from './preconditions';
 import { ResumableChunks } from './resumableChunks';
+import { storageRulesValidator, type FirestoreLookup } from './rulesCheck';
+import { LoadedRules, readRulesBody } from '../rules/loaded';
+import { RulesSyntaxError } from '../rules/lexer';
 import { HttpLifecycle } from '../shared/httpLifecycle';
 
 /** firebase-tools' name for the Storage emulator (its Emulators.STORAGE). */
@@ -51,6 +54,10 @@ export class StorageEmulatorServer {
   private uploads: UploadService | undefined;
   private adminLayer: StorageLayer | undefined;
   private registration: RegisteredEmulator | undefined;
+  /** The security rules for client requests (none loaded: only the admin credential passes). */
+  readonly rules = new LoadedRules('Storage');
+  /** How rules' firestore.get()/exists() read Firestore (the stack connects ours). */
+  firestoreLookup: FirestoreLookup | undefined;
 
   constructor(opts: StorageEmulatorOptions) {
     this.projectId = opts.projectId;
@@ -78,7 +85,7 @@ export class StorageEmulatorServer {
         persistence,
         cloudFunctions,
       );
-    const clientLayer = layer(denyAllClientsValidator);
+    const clientLayer = layer(storageRulesValidator(this.rules, () => this.firestoreLookup));
     const adminLayer = layer(getAdminOnlyFirebaseRulesValidator());
     const emulator: StorageEmulatorLike = {
       storageLayer: clientLayer,
@@ -101,6 +108,10 @@ export class StorageEmulatorServer {
       const chunks = new ResumableChunks(uploads, adminLayer);
       const handler = (req: IncomingMessage, res: ServerResponse): void => {
         authorizeAdminSdkRequest(req);
+        if (req.method === 'PUT' && req.url === '/internal/setRules') {
+          this.setRules(req, res);
+          return;
+        }
         if (serveBucketResource(adminLayer, req, res)) return;
         if (rejectFailedPrecondition(adminLayer, req, res)) return;
         if (chunks.matches(req)) {
@@ -121,6 +132,22 @@ export class StorageEmulatorServer {
     this.register(host, bound);
     this.createDefaultBucket();
     return bound;
+  }
+
+  /** PUT /internal/setRules, as rules-unit-testing sends it: replaces the rules in force. */
+  private setRules(req: IncomingMessage, res: ServerResponse): void {
+    readRulesBody(req).then(
+      (files) => {
+        try {
+          this.rules.load(files[0].content, files[0].name ?? 'storage.rules');
+          sendJson(res, 200, { message: 'Rules updated successfully' });
+        } catch (err) {
+          const status = err instanceof RulesSyntaxError ? 400 : 500;
+          sendJsonError(res, status, (err as Error).message);
+        }
+      },
+      (err: Error) => sendJsonError(res, 400, err.message),
+    );
   }
 
   /** Deletes every object and upload, keeping the server running. */
