@@ -366,6 +366,21 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
     assert.equal(allowed, 1);
   });
 
+  it('serves a coverage report with the counts of each allow line', async () => {
+    const { host, port } = envHost('FIRESTORE_EMULATOR_HOST');
+    const res = await fetch(
+      `http://${host}:${port}/emulator/v1/projects/${PROJECT_ID}:ruleCoverage.html`,
+    );
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    const row = (line: number) =>
+      new RegExp(`<td class="n">${line}</td>.*?<td class="c">([^<]*)</td>`).exec(html)?.[1];
+    // Line 8 (allow get on profiles) was both allowed and denied by the tests above.
+    assert.match(row(8) ?? '', /^\d+ evaluated: [1-9]\d* allowed, [1-9]\d* denied, 0 errors$/);
+    // Line 24 (allow get on posts) was never reached: the report says so.
+    assert.equal(row(24), 'never evaluated');
+  });
+
   it('reports a syntax error in uploaded rules with line and column, keeping the old rules', async () => {
     await assert.rejects(
       initializeTestEnvironment({

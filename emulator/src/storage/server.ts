@@ -5,7 +5,7 @@
 // firebase-tools' StorageEmulator class always starts the rules runtime (a Java process that it
 // downloads on first use), so we do not use that class. Its createApp() only needs an object
 // with two StorageLayers, the upload service and a rules manager; we build those from the
-// same firebase-tools classes and replace rules evaluation by the fixed policy in ./access.ts.
+// same firebase-tools classes and answer its rules questions with our engine (./rulesCheck.ts).
 // Nothing here spawns a process or opens a network connection other than the listening socket.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,11 +18,12 @@ import { Persistence } from 'firebase-tools/lib/emulator/storage/persistence';
 import {
   getAdminCredentialValidator,
   getAdminOnlyFirebaseRulesValidator,
+  type RulesValidator,
 } from 'firebase-tools/lib/emulator/storage/rules/utils';
 import { createApp, type StorageEmulatorLike } from 'firebase-tools/lib/emulator/storage/server';
 import { UploadService } from 'firebase-tools/lib/emulator/storage/upload';
 import { defaultStorageBucket } from '../config';
-import { authorizeAdminSdkRequest, denyAllClientsValidator } from './access';
+import { authorizeAdminSdkRequest } from './access';
 import { forwardAsyncErrors } from '../shared/asyncErrors';
 import { sendJson, sendJsonError } from '../shared/jsonReply';
 import { serveBucketResource } from './bucketResource';
@@ -75,7 +76,7 @@ export class StorageEmulatorServer {
     const persistence = new Persistence(blobDir);
     const uploads = new UploadService(persistence);
     const cloudFunctions = new StorageCloudFunctions(this.projectId);
-    const layer = (validator: typeof denyAllClientsValidator): StorageLayer =>
+    const layer = (validator: RulesValidator): StorageLayer =>
       new StorageLayer(
         this.projectId,
         this.files,
@@ -85,14 +86,16 @@ export class StorageEmulatorServer {
         persistence,
         cloudFunctions,
       );
-    const clientLayer = layer(storageRulesValidator(this.rules, () => this.firestoreLookup));
+    const rulesValidator = storageRulesValidator(this.rules, () => this.firestoreLookup);
+    const clientLayer = layer(rulesValidator);
     const adminLayer = layer(getAdminOnlyFirebaseRulesValidator());
     const emulator: StorageEmulatorLike = {
       storageLayer: clientLayer,
       adminStorageLayer: adminLayer,
       uploadService: uploads,
-      // The /v0 API refuses every request when no ruleset is loaded; ours is the fixed policy.
-      rulesManager: { getRuleset: () => denyAllClientsValidator },
+      // The /v0 API refuses every request when no ruleset is loaded; ours always answers
+      // (denying clients while no rules are loaded).
+      rulesManager: { getRuleset: () => rulesValidator },
       reset: () => this.clear(),
       replaceRules: () =>
         Promise.reject(new Error('this Storage emulator does not evaluate security rules')),
