@@ -243,7 +243,7 @@ export class RulesCaller implements WriteAuthority {
 
   /** Get and BatchGet: every named document must pass `get`. */
   authorizeGets(names: string[]): void {
-    if (names.length === 0) return;
+    if (!this.loaded.ruleset || names.length === 0) return;
     const projectId = parseDocumentName(names[0]).db.projectId;
     const budget = new RequestBudget(
       names.length > 1 ? MULTI_DOCUMENT_CALL_LIMIT : SINGLE_DOCUMENT_CALL_LIMIT,
@@ -268,6 +268,7 @@ export class RulesCaller implements WriteAuthority {
    * could return, judged from its constraints alone (rules are not filters).
    */
   authorizeQuery(parentName: string | undefined, query: StructuredQuery | undefined): void {
+    if (!this.loaded.ruleset) return;
     const parent = parseParent(parentName);
     const from = query?.from?.[0];
     if (!query || !from?.collectionId) return; // malformed: the query code reports it
@@ -320,7 +321,7 @@ export class RulesCaller implements WriteAuthority {
     afterOf: (name: string) => Document | undefined,
     time: Timestamp,
   ): void {
-    if (writes.length === 0) return;
+    if (!this.loaded.ruleset || writes.length === 0) return;
     const projectId = parseDocumentName(writes[0].name).db.projectId;
     const budget = new RequestBudget(
       writes.length > 1 ? MULTI_DOCUMENT_CALL_LIMIT : SINGLE_DOCUMENT_CALL_LIMIT,
@@ -351,9 +352,12 @@ export class FirestoreRules {
     private readonly getDocument: (name: string) => Document | undefined,
   ) {}
 
-  /** undefined = not checked (an owner token, or no rules loaded). */
+  /**
+   * undefined for the admin token (never checked). Any other caller is checked against the
+   * rules in force at each request, so a stream opened before rules were loaded is checked
+   * once they are; with no rules loaded every check passes.
+   */
   callerOf(metadata: grpc.Metadata | undefined): RulesCaller | undefined {
-    if (!this.loaded.ruleset) return undefined;
     const header = metadata?.get('authorization')[0];
     const identity = identityOf(typeof header === 'string' ? header : header?.toString());
     if (identity.kind === 'owner') return undefined;

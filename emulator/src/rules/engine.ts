@@ -98,10 +98,6 @@ export class Ruleset {
     for (const m of block.matches) this.registerAllows(m);
   }
 
-  hasService(name: ServiceName): boolean {
-    return this.file.services.some((s) => s.name === name);
-  }
-
   /** Evaluation counts of every allow statement, in source order. */
   coverage(): Array<{ allow: Allow; counts: AllowCounts }> {
     return [...this.counts]
