@@ -79,6 +79,9 @@ service cloud.firestore {
     match /{path=**}/comments/{comment} {
       allow list: if signedIn();
     }
+    match /admin/{doc} {
+      allow get: if request.auth.token.role == 'admin' && request.auth.token.email_verified == true;
+    }
   }
 }
 `;
@@ -159,6 +162,16 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
     };
     assert.equal(err.code, 'permission-denied');
     assert.match(err.message, /false for 'get' @ L8: `signedIn\(\) && request\.auth\.uid == uid`/);
+  });
+
+  it('exposes the token claims as request.auth.token', async () => {
+    const claims = { role: 'admin', email_verified: true };
+    const admin = env.authenticatedContext('root', claims).firestore();
+    await assertSucceeds(admin.doc('admin/settings').get());
+    const unverified = env.authenticatedContext('root2', { ...claims, email_verified: false });
+    await assertFails(unverified.firestore().doc('admin/settings').get());
+    // A missing claim is an error, which denies.
+    await assertFails(env.authenticatedContext('plain').firestore().doc('admin/settings').get());
   });
 
   it("takes request.auth from the Auth emulator's real ID tokens", async () => {

@@ -357,6 +357,63 @@ service cloud.firestore {
   });
 });
 
+describe('rules language: methods, functions and scopes', () => {
+  const rules = Ruleset.parse(
+    `rules_version = '2';
+service cloud.firestore {
+  match /databases/{database}/documents {
+    function loop(n) { return loop(n + 1); }
+    match /a/{x} {
+      function sameAsX(v) { return v == x; }
+      function unused() { let boom = request.nothing; return true; }
+      allow read: if sameAsX('r');
+      allow write: if x == 'w' && unused();
+      match /deep/{y} {
+        allow get: if loop(0);
+        allow list: if sameAsX('l');
+      }
+    }
+  }
+}`,
+    'scopes.rules',
+  );
+  const ask = (method: RulesRequest['method'], path: string) =>
+    rules.evaluate(
+      {
+        service: 'cloud.firestore',
+        method,
+        path: `databases/(default)/documents/${path}`.split('/'),
+        variables: { request: RMap.of({}), resource: null },
+      },
+      {},
+      new RequestBudget(10),
+    );
+
+  it('read covers get and list, write covers create, update and delete', () => {
+    for (const m of ['get', 'list'] as const) assert.equal(ask(m, 'a/r').allowed, true, m);
+    for (const m of ['create', 'update', 'delete'] as const) {
+      assert.equal(ask(m, 'a/w').allowed, true, m);
+      assert.equal(ask(m, 'a/r').allowed, false, m);
+    }
+  });
+
+  it('functions see the wildcards of the match they are declared in; let is lazy', () => {
+    assert.equal(ask('list', 'a/l/deep/z').allowed, true);
+    assert.equal(ask('list', 'a/q/deep/z').allowed, false);
+  });
+
+  it('unbounded recursion is an error that denies, not a crash', () => {
+    const d = ask('get', 'a/q/deep/z');
+    assert.equal(d.allowed, false);
+    assert.match(d.denials[0], /Maximum function call depth/);
+  });
+
+  it('string() of numbers and paths', () => {
+    assert.equal(evaluate('string(1.5) + string(2.0) + string(-3)'), '1.52.0-3');
+    assert.equal(evaluate("string(path('/a/b'))"), '/a/b');
+  });
+});
+
 // Values the glue code builds must round-trip through fromPlain.
 describe('rules language: values', () => {
   it('converts plain objects', () => {

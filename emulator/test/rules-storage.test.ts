@@ -31,6 +31,9 @@ service firebase.storage {
         && request.resource.contentType.matches('image/.*')
         && request.resource.metadata.uploadedBy == request.auth.uid;
       allow delete: if isMember(org) && resource.size < 1024;
+      allow update: if isMember(org)
+        && request.resource.metadata.keys().hasOnly(['uploadedBy', 'caption'])
+        && request.resource.contentType == resource.contentType;
     }
   }
 }
@@ -120,6 +123,11 @@ describe('storage security rules (client SDK and rules-unit-testing)', function 
     const listed = await assertSucceeds(storageOf('vic').ref(`organizations/${ORG}`).listAll());
     assert.ok(listed.items.some((i) => i.name === 'r.png'));
     await assertFails(storageOf('zoe').ref(`organizations/${ORG}`).listAll());
+    const caption = { customMetadata: { caption: 'a lens' } };
+    await assertSucceeds(ref('ann').updateMetadata(caption));
+    await assertFails(ref('ann').updateMetadata({ customMetadata: { secret: 'x' } }));
+    await assertFails(ref('ann').updateMetadata({ contentType: 'text/plain' }));
+    await assertFails(ref('vic').updateMetadata(caption));
     await assertFails(ref('vic').delete());
     await assertSucceeds(ref('ann').delete());
   });
