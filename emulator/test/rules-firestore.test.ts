@@ -79,6 +79,9 @@ service cloud.firestore {
     match /{path=**}/comments/{comment} {
       allow list: if signedIn();
     }
+    match /ranked/{doc} {
+      allow list: if request.query.orderBy.score == 'DESC' && request.query.offset == null;
+    }
     match /admin/{doc} {
       allow get: if request.auth.token.role == 'admin' && request.auth.token.email_verified == true;
     }
@@ -330,6 +333,10 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
     // request.query.limit must be at most 10.
     await assertFails(posts.where('owner', '==', 'hana').limit(11).get());
     await assertFails(posts.where('owner', '==', 'hana').get());
+    // request.query.orderBy maps each ordered field to ASC or DESC.
+    const ranked = hana.collection('ranked');
+    await assertSucceeds(ranked.orderBy('score', 'desc').get());
+    await assertFails(ranked.orderBy('score').get());
     // Collection group queries match rules with a recursive wildcard.
     await assertSucceeds(hana.collectionGroup('comments').get());
     await assertFails(env.unauthenticatedContext().firestore().collectionGroup('comments').get());

@@ -167,7 +167,7 @@ function queryInfo(query: StructuredQuery): RMap {
   const orderBy = new Map<string, RValue>();
   for (const o of query.orderBy ?? []) {
     if (o.field?.fieldPath)
-      orderBy.set(o.field.fieldPath, o.direction === 'DESCENDING' ? 'desc' : 'asc');
+      orderBy.set(o.field.fieldPath, o.direction === 'DESCENDING' ? 'DESC' : 'ASC');
   }
   const limit = query.limit;
   const limitValue = typeof limit === 'object' && limit !== null ? limit.value : limit;
