@@ -79,6 +79,10 @@ service cloud.firestore {
     match /{path=**}/comments/{comment} {
       allow list: if signedIn();
     }
+    match /stories/{story} {
+      // The rules reference's example for queries: either filter satisfies it.
+      allow list: if resource.data.published == true || resource.data.author == request.auth.uid;
+    }
     match /ranked/{doc} {
       allow list: if request.query.orderBy.score == 'DESC' && request.query.offset == null;
     }
@@ -333,6 +337,12 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
     // request.query.limit must be at most 10.
     await assertFails(posts.where('owner', '==', 'hana').limit(11).get());
     await assertFails(posts.where('owner', '==', 'hana').get());
+    // error || true is true: a query on either field of the `||` is allowed, neither is not.
+    const stories = hana.collection('stories');
+    await assertSucceeds(stories.where('published', '==', true).get());
+    await assertSucceeds(stories.where('author', '==', 'hana').get());
+    await assertFails(stories.where('author', '==', 'ivan').get());
+    await assertFails(stories.get());
     // request.query.orderBy maps each ordered field to ASC or DESC.
     const ranked = hana.collection('ranked');
     await assertSucceeds(ranked.orderBy('score', 'desc').get());

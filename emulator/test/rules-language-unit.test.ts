@@ -5,6 +5,10 @@ import { RulesSyntaxError } from '../src/rules/lexer';
 import { parseExpression, parseRules } from '../src/rules/parser';
 import { Evaluator, RequestBudget, Scope, type EvalHooks } from '../src/rules/evaluator';
 import { Ruleset, type RulesRequest } from '../src/rules/engine';
+import { LoadedRules } from '../src/rules/loaded';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   RDuration,
   RMap,
@@ -422,5 +426,43 @@ describe('rules language: values', () => {
     assert.ok(v.entries.get('t') instanceof RTimestamp);
     const kinds: RValue[] = [new RSet([1n, 1n]), new RDuration(1n)];
     assert.equal((kinds[0] as RSet).items.length, 1);
+  });
+});
+
+describe('rules language: loading and coverage report', () => {
+  const SOURCE = `service cloud.firestore {
+  match /databases/{d}/documents/x/{y} {
+    allow get: if y == 'a';
+    allow list: if false;
+  }
+}`;
+  const get = (y: string): RulesRequest => ({
+    service: 'cloud.firestore',
+    method: 'get',
+    path: ['databases', '(default)', 'documents', 'x', y],
+    variables: {},
+  });
+
+  it('keeps counting when the same rules are loaded again, and reports every ruleset', () => {
+    const logs: string[] = [];
+    const loaded = new LoadedRules('Test', (l) => logs.push(l));
+    assert.equal(loaded.coverageReport(), undefined);
+    loaded.load(SOURCE, 'one.rules').evaluate(get('a'), {}, new RequestBudget(10));
+    loaded.load('service cloud.firestore { match /z { allow read; } }', 'two.rules');
+    loaded.load(SOURCE, 'one.rules').evaluate(get('b'), {}, new RequestBudget(10));
+    assert.throws(() => loaded.load('service {', 'bad.rules'), RulesSyntaxError);
+    assert.equal(loaded.ruleset?.file.file, 'one.rules');
+    const html = loaded.coverageReport() ?? '';
+    assert.match(html, /<h2>1\. one\.rules<\/h2>/);
+    assert.match(html, /<h2>2\. two\.rules<\/h2>/);
+    assert.match(html, /2 evaluated: 1 allowed, 1 denied, 0 errors/);
+    assert.match(html, /<tr class="untested"><td class="n">4<\/td>/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rules-coverage-'));
+    try {
+      assert.equal(loaded.writeCoverage(path.join(dir, 'sub', 'report.html')), true);
+      assert.equal(fs.readFileSync(path.join(dir, 'sub', 'report.html'), 'utf8'), html);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -30,10 +30,10 @@ export class LoadedRules {
   load(source: string, file: string): Ruleset {
     const seen = this.history.find((r) => r.file.source === source && r.file.file === file);
     const next = seen ?? Ruleset.parse(source, file);
-    if (!seen) {
-      this.history.push(next);
-      if (this.history.length > MAX_HISTORY) this.history.shift();
-    }
+    // The most recently loaded goes last, so the report lists it first.
+    if (seen) this.history.splice(this.history.indexOf(seen), 1);
+    this.history.push(next);
+    if (this.history.length > MAX_HISTORY) this.history.shift();
     this.current = next;
     return next;
   }
