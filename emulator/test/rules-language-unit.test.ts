@@ -308,7 +308,7 @@ service cloud.firestore {
     // {rest=**} also matches zero segments (rules_version 2), so line 14 applies too.
     assert.deepEqual(d.denials, [
       "false for 'get' @ L10: `isSignedIn() && isOwner()`",
-      "Index out of range: 0 for 'get' @ L14: `rest[0] == 'public'`",
+      "Index out of range: 0 (at L14:28) for 'get' @ L14: `rest[0] == 'public'`",
     ]);
     const nullAuth = ask('get', 'users/u1', { request: { auth: null } });
     assert.equal(nullAuth.allowed, false);
@@ -326,7 +326,7 @@ service cloud.firestore {
   it('evaluation errors deny and are reported', () => {
     const d = ask('create', 'users/u1', { request: {} });
     assert.equal(d.allowed, false);
-    assert.match(d.denials[0], /Property resource is undefined on object for 'create' @ L12/);
+    assert.match(d.denials[0], /^Property resource is undefined on object \(at L12:31\) for 'create' @ L12/);
   });
 
   it('get() reads through the hook and honours the call budget', () => {

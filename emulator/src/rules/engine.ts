@@ -162,7 +162,10 @@ export class Ruleset {
       } catch (err) {
         if (!(err instanceof RulesError)) throw err;
         if (counts) counts.errors++;
-        denials.push(`${err.message} for '${req.method}' ${where}: \`${allow.conditionText}\``);
+        const at = err.at ? ` (at L${err.at.line}:${err.at.column})` : '';
+        denials.push(
+          `${err.message}${at} for '${req.method}' ${where}: \`${allow.conditionText}\``,
+        );
       }
     }
     return { allowed: false, denials };

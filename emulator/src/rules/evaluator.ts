@@ -315,6 +315,16 @@ export class Evaluator {
   ) {}
 
   eval(e: Expr, scope: Scope): RValue {
+    try {
+      return this.evalNode(e, scope);
+    } catch (err) {
+      // The innermost expression that failed names the place.
+      if (err instanceof RulesError && !err.at) err.at = { line: e.pos.line, column: e.pos.column };
+      throw err;
+    }
+  }
+
+  private evalNode(e: Expr, scope: Scope): RValue {
     switch (e.kind) {
       case 'literal':
         return e.value;

@@ -3,6 +3,8 @@
 // `1` and `1.0` stay distinct types as in the rules language), small classes for the rest.
 
 export class RulesError extends Error {
+  /** Where in the rules the error arose (the innermost expression), once known. */
+  at?: { line: number; column: number };
   constructor(message: string) {
     super(message);
     this.name = 'RulesError';
