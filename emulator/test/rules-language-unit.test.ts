@@ -326,7 +326,10 @@ service cloud.firestore {
   it('evaluation errors deny and are reported', () => {
     const d = ask('create', 'users/u1', { request: {} });
     assert.equal(d.allowed, false);
-    assert.match(d.denials[0], /^Property resource is undefined on object \(at L12:31\) for 'create' @ L12/);
+    assert.match(
+      d.denials[0],
+      /^Property resource is undefined on object \(at L12:31\) for 'create' @ L12/,
+    );
   });
 
   it('get() reads through the hook and honours the call budget', () => {
