@@ -319,6 +319,16 @@ service cloud.firestore {
     assert.equal(ask('get', 'users/u1/public/x', { request: {} }).allowed, true);
     assert.equal(ask('get', 'users/u1/public/x/deeper/y', { request: {} }).allowed, true);
     assert.equal(ask('get', 'users/u1/private/x', { request: {} }).allowed, false);
+    // Version 1 (no rules_version): a recursive wildcard needs at least one segment.
+    const v1 = Ruleset.parse('service cloud.firestore { match /a/{rest=**} { allow get; } }');
+    const at = (path: string[]) =>
+      v1.evaluate(
+        { service: 'cloud.firestore', method: 'get', path, variables: {} },
+        {},
+        new RequestBudget(10),
+      ).allowed;
+    assert.equal(at(['a']), false);
+    assert.equal(at(['a', 'b']), true);
     // A path no match block covers is denied with no statement to blame.
     assert.deepEqual(ask('get', 'other/x', {}).denials, []);
   });

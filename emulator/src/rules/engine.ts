@@ -53,6 +53,7 @@ interface Applicable {
 function matchPrefix(
   segments: readonly MatchSegment[],
   path: readonly string[],
+  minRest: number,
 ): Array<{ bindings: Map<string, RValue>; rest: readonly string[] }> {
   const out: Array<{ bindings: Map<string, RValue>; rest: readonly string[] }> = [];
   const walk = (i: number, at: number, bindings: Map<string, RValue>): void => {
@@ -62,8 +63,8 @@ function matchPrefix(
     }
     const seg = segments[i];
     if (seg.kind === 'rest') {
-      // `{name=**}` takes zero or more segments (rules_version 2).
-      for (let end = path.length; end >= at; end--) {
+      // `{name=**}` takes zero or more segments (rules_version 2), one or more in version 1.
+      for (let end = path.length; end >= at + minRest; end--) {
         walk(i + 1, end, new Map(bindings).set(seg.name, new RPath(path.slice(at, end))));
       }
       return;
@@ -115,8 +116,9 @@ export class Ruleset {
   /** The allow statements that apply to a request, each with its scope. */
   private applicable(req: RulesRequest, root: Scope): Applicable[] {
     const found: Applicable[] = [];
+    const minRest = this.file.version === '2' ? 0 : 1;
     const visit = (block: MatchBlock, path: readonly string[], parent: Scope): void => {
-      for (const { bindings, rest } of matchPrefix(block.segments, path)) {
+      for (const { bindings, rest } of matchPrefix(block.segments, path, minRest)) {
         const scope = new Scope(parent);
         for (const [k, v] of bindings) scope.set(k, v);
         for (const f of block.functions) scope.define(f);
