@@ -253,7 +253,7 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
     );
   });
 
-  it('checks every write of a plain Commit (a batch outside a transaction), getAfter included', async () => {
+  it('checks every write of a plain Commit (a batch outside a transaction), getAfter included; raw calls', async () => {
     // What the Write stream will hand to the same commit path: a raw Commit with a client token.
     const pkg = loadFirestoreProtos() as unknown as {
       google: { firestore: { v1: { Firestore: grpc.ServiceClientConstructor } } };
@@ -290,6 +290,27 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
         (err: grpc.ServiceError) =>
           err.code === grpc.status.PERMISSION_DENIED && /@ L19/.test(err.details),
       );
+      // A query filter the rules cannot even read is the client's error, not a crash.
+      const md = new grpc.Metadata();
+      md.set('authorization', `Bearer ${token}`);
+      const where = {
+        fieldFilter: { field: { fieldPath: 'a..b' }, op: 'EQUAL', value: { stringValue: 'x' } },
+      };
+      const runQuery = client.RunQuery as (
+        r: object,
+        m: grpc.Metadata,
+      ) => grpc.ClientReadableStream<unknown>;
+      const bad = await new Promise<grpc.ServiceError>((resolve, reject) => {
+        const stream = runQuery.call(
+          client,
+          { parent: root, structuredQuery: { from: [{ collectionId: 'posts' }], where } },
+          md,
+        );
+        stream.on('data', () => undefined);
+        stream.on('error', resolve);
+        stream.on('end', () => reject(new Error('the malformed query was answered')));
+      });
+      assert.equal(bad.code, grpc.status.INVALID_ARGUMENT, bad.details);
     } finally {
       client.close();
     }

@@ -3,7 +3,7 @@
 // when no rules are loaded, and otherwise answers for reads (get, list from query constraints)
 // and, through core.commit, for every write of a commit, batch or transaction.
 import * as grpc from '@grpc/grpc-js';
-import { RpcError } from './errors';
+import { RpcError, invalidArgument } from './errors';
 import { parseDocumentName, parseParent } from './paths';
 import { parseFieldPath } from './values';
 import type { Document, Filter, StructuredQuery, Target, Timestamp, Value } from './types';
@@ -275,7 +275,14 @@ export class RulesCaller implements WriteAuthority {
     const base = from.allDescendants
       ? `${parent.name}/${ANY_ANCESTORS}/${from.collectionId}`
       : `${parent.name}/${from.collectionId}`;
-    const alts = alternatives(query.where);
+    let alts: Known[];
+    try {
+      alts = alternatives(query.where);
+    } catch (err) {
+      // A filter that does not even parse (bad field path, bad integer): the client's error.
+      if (err instanceof RpcError) throw err;
+      throw invalidArgument(`Malformed query filter: ${(err as Error).message}`);
+    }
     if (alts.length > MAX_QUERY_ALTERNATIVES) {
       throw permissionDenied(
         `The query has more than ${MAX_QUERY_ALTERNATIVES} filter combinations for the rules to check`,
