@@ -100,6 +100,8 @@ describe('storage security rules (client SDK and rules-unit-testing)', function 
   it('refuses uploads by size, content type, metadata and membership', async () => {
     const ok = { contentType: 'image/png', customMetadata: { uploadedBy: 'ann' } };
     await assertFails(upload('ann', 'big.png', png(2048), ok));
+    // Large enough for the SDK's resumable protocol: judged when the upload finalizes.
+    await assertFails(upload('ann', 'huge.png', png(600 * 1024), ok));
     await assertFails(upload('ann', 'a.txt', png(10), { ...ok, contentType: 'text/plain' }));
     await assertFails(
       upload('ann', 'm.png', png(10), { ...ok, customMetadata: { uploadedBy: 'someone' } }),
