@@ -83,6 +83,9 @@ service cloud.firestore {
       // The rules reference's example for queries: either filter satisfies it.
       allow list: if resource.data.published == true || resource.data.author == request.auth.uid;
     }
+    match /chats/{chat} {
+      allow list: if request.auth.uid in resource.data.members;
+    }
     match /ranked/{doc} {
       allow list: if request.query.orderBy.score == 'DESC' && request.query.offset == null;
     }
@@ -364,6 +367,15 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
     await assertSucceeds(stories.where('author', '==', 'hana').get());
     await assertFails(stories.where('author', '==', 'ivan').get());
     await assertFails(stories.get());
+    // array-contains promises the item: `uid in members` holds for every result.
+    await seed({ 'chats/c1': { members: ['hana', 'ivan'] } });
+    const chats = hana.collection('chats');
+    const mineChats = await assertSucceeds(chats.where('members', 'array-contains', 'hana').get());
+    assert.equal(mineChats.size, 1);
+    await assertFails(chats.where('members', 'array-contains', 'ivan').get());
+    await assertSucceeds(chats.where('members', 'array-contains-any', ['hana']).get());
+    await assertFails(chats.where('members', 'array-contains-any', ['hana', 'ivan']).get());
+    await assertFails(chats.get());
     // request.query.orderBy maps each ordered field to ASC or DESC.
     const ranked = hana.collection('ranked');
     await assertSucceeds(ranked.orderBy('score', 'desc').get());

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import {
   RDuration,
   RMap,
+  RPartialList,
   RPath,
   RSet,
   RTimestamp,
@@ -428,6 +429,29 @@ service cloud.firestore {
   it('string() of numbers and paths', () => {
     assert.equal(evaluate('string(1.5) + string(2.0) + string(-3)'), '1.52.0-3');
     assert.equal(evaluate("string(path('/a/b'))"), '/a/b');
+  });
+});
+
+describe('rules language: lists a query only partly determines', () => {
+  const partial = new RPartialList(['a']);
+  const run = (src: string) => {
+    const scope = new Scope().set('l', partial);
+    try {
+      return new Evaluator({}, new RequestBudget(10)).eval(parseExpression(src), scope);
+    } catch (err) {
+      if (err instanceof RulesError) return ERROR;
+      throw err;
+    }
+  };
+
+  it('answers membership of the known items and nothing else', () => {
+    assert.equal(run("'a' in l"), true);
+    assert.equal(run("l.hasAny(['a', 'z']) && l.hasAll(['a']) && l is list"), true);
+    assert.equal(run("'z' in l"), ERROR);
+    assert.equal(run("l.hasAll(['a', 'z'])"), ERROR);
+    assert.equal(run('l.size() > 0'), ERROR);
+    assert.equal(run("l == ['a']"), ERROR);
+    assert.equal(run("l != ['a']"), ERROR);
   });
 });
 

@@ -17,7 +17,15 @@ import {
 import { RequestBudget, type EvalHooks } from '../rules/evaluator';
 import type { Method } from '../rules/ast';
 import type { LoadedRules } from '../rules/loaded';
-import { RLatLng, RMap, RPath, RTimestamp, RulesError, type RValue } from '../rules/values';
+import {
+  RLatLng,
+  RMap,
+  RPartialList,
+  RPath,
+  RTimestamp,
+  RulesError,
+  type RValue,
+} from '../rules/values';
 
 /** One write of a commit as the rules see it: the document before and after it. */
 export interface WriteUnderRules {
@@ -119,6 +127,15 @@ function alternatives(filter: Filter | undefined): Known[] {
     if (field.op === 'IN') {
       return (field.value.arrayValue?.values ?? []).map(
         (v) => new Map([[key, { path, value: valueToRules(v) }]]),
+      );
+    }
+    // Every result's list holds the value (array-contains) or one of the values (-any).
+    if (field.op === 'ARRAY_CONTAINS') {
+      return [new Map([[key, { path, value: new RPartialList([valueToRules(field.value)]) }]])];
+    }
+    if (field.op === 'ARRAY_CONTAINS_ANY') {
+      return (field.value.arrayValue?.values ?? []).map(
+        (v) => new Map([[key, { path, value: new RPartialList([valueToRules(v)]) }]]),
       );
     }
     return [new Map()];

@@ -9,6 +9,7 @@ import {
   RLatLng,
   RMap,
   RMapDiff,
+  RPartialList,
   RPath,
   RSet,
   RTimestamp,
@@ -216,7 +217,15 @@ function arith(op: '+' | '-' | '*' | '/' | '%', a: RValue, b: RValue): RValue {
   return fail(`Operator ${op} cannot be applied to ${typeOf(a)} and ${typeOf(b)}`);
 }
 
+/** `x in partial`, `partial.hasAny/hasAll(xs)`: true when the known items decide it. */
+function partialHas(list: RPartialList, items: readonly RValue[], all: boolean): boolean {
+  const known = (x: RValue) => list.known.some((k) => equals(k, x));
+  if (all ? items.every(known) : items.some(known)) return true;
+  return fail('The query does not determine whether the list contains these items');
+}
+
 function contains(container: RValue, item: RValue): boolean {
+  if (container instanceof RPartialList) return partialHas(container, [item], true);
   if (isList(container)) return container.some((x) => equals(x, item));
   if (container instanceof RSet) return container.has(item);
   if (container instanceof RMap) return container.entries.has(asString(item, 'Map key'));
@@ -671,6 +680,10 @@ export class Evaluator {
     const m = `${typeOf(v)}.${name}`;
     if (typeof v === 'string') return this.stringMethod(v, name, args, m);
     if (isList(v)) return this.listMethod(v, name, args, m);
+    if (v instanceof RPartialList && (name === 'hasAny' || name === 'hasAll')) {
+      this.arity(m, args, 1);
+      return partialHas(v, itemsOf(args[0]), name === 'hasAll');
+    }
     if (v instanceof RSet) return this.setMethod(v, name, args, m);
     if (v instanceof RMap) return this.mapMethod(v, name, args, m);
     if (v instanceof RMapDiff) {

@@ -61,6 +61,15 @@ export class RMapDiff {
   ) {}
 }
 
+/**
+ * A list known only to contain some values, as a query's `array-contains` filter promises for
+ * every document it returns. Asking whether it holds one of them is answerable; anything else
+ * about it (size, items, equality) is an error, as the query does not determine it.
+ */
+export class RPartialList {
+  constructor(readonly known: readonly RValue[]) {}
+}
+
 export type RValue =
   | null
   | boolean
@@ -75,7 +84,8 @@ export type RValue =
   | RTimestamp
   | RDuration
   | RLatLng
-  | RMapDiff;
+  | RMapDiff
+  | RPartialList;
 
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
@@ -101,7 +111,7 @@ export function typeOf(v: RValue): string {
   if (typeof v === 'number') return 'float';
   if (typeof v === 'string') return 'string';
   if (isBytes(v)) return 'bytes';
-  if (isList(v)) return 'list';
+  if (isList(v) || v instanceof RPartialList) return 'list';
   if (v instanceof RMap) return 'map';
   if (v instanceof RSet) return 'set';
   if (v instanceof RPath) return 'path';
@@ -125,6 +135,9 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /** `==`: ints and floats compare by value (`1 == 1.0`); other types only with themselves. */
 export function equals(a: RValue, b: RValue): boolean {
+  if (a instanceof RPartialList || b instanceof RPartialList) {
+    throw new RulesError('The query does not determine this list, only some of its items');
+  }
   if (typeof a === 'bigint' && typeof b === 'number') return Number(a) === b;
   if (typeof a === 'number' && typeof b === 'bigint') return a === Number(b);
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b;
@@ -184,6 +197,7 @@ export function show(v: RValue): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (isBytes(v)) return `b'${Buffer.from(v).toString('base64')}'`;
   if (isList(v)) return `[${v.map(show).join(', ')}]`;
+  if (v instanceof RPartialList) return `list containing [${v.known.map(show).join(', ')}]`;
   if (v instanceof RMap) {
     return `{${[...v.entries].map(([k, x]) => `${JSON.stringify(k)}: ${show(x)}`).join(', ')}}`;
   }
@@ -218,7 +232,8 @@ export function fromPlain(v: unknown): RValue {
       v instanceof RTimestamp ||
       v instanceof RDuration ||
       v instanceof RLatLng ||
-      v instanceof RMapDiff;
+      v instanceof RMapDiff ||
+      v instanceof RPartialList;
     if (isRulesValue) return v;
     return new RMap(
       new Map(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, fromPlain(x)])),
