@@ -307,6 +307,50 @@ describe('domain/csv readEquipmentCsv: dialects', () => {
   });
 });
 
+/** Waits until `check` holds, polling, or fails after `ms`. */
+async function eventually(check: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail('condition not reached before the deadline');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe('domain/csv readEquipmentCsv: releasing the source', () => {
+  function manyChunks(): Readable {
+    const chunks = [Buffer.from('name,category\n')];
+    for (let i = 0; i < 1000; i++) chunks.push(Buffer.from(`Item ${i},camera\n`.repeat(100)));
+    return Readable.from(chunks);
+  }
+
+  it('a consumer that stops early ends the source stream', async () => {
+    const source = manyChunks();
+    for await (const event of readEquipmentCsv(source, LIMITS)) {
+      if (event.kind === 'row') break;
+    }
+    await eventually(() => source.destroyed);
+  });
+
+  it('a file refused at its start ends the source stream', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]);
+    // Longer than what is examined at the start, so the source is not at its end yet.
+    const source = Readable.from([png, ...Array.from({ length: 50 }, () => Buffer.alloc(10_000))]);
+    await assert.rejects(async () => {
+      for await (const event of readEquipmentCsv(source, LIMITS)) void event;
+    }, CsvFileError);
+    await eventually(() => source.destroyed);
+  });
+
+  it('a row limit error ends the source stream', async () => {
+    const source = manyChunks();
+    await assert.rejects(async () => {
+      for await (const event of readEquipmentCsv(source, { maxRows: 10, maxBytes: 1e9 }))
+        void event;
+    }, CsvLimitError);
+    await eventually(() => source.destroyed);
+  });
+});
+
 describe('domain/csv readEquipmentCsv: bad input', () => {
   it('refuses an empty file, a BOM alone and blank lines alone', async () => {
     for (const file of [

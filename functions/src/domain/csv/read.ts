@@ -23,6 +23,7 @@ import {
   inspectFileStart,
   SNIFF_BYTES,
   type CsvEncoding,
+  type FileStart,
 } from './encoding';
 import { CsvFileError, CsvLimitError } from './errors';
 import { undoFormulaNeutralisation } from './formula';
@@ -139,7 +140,7 @@ async function* bytesOf(
  */
 async function* parserInput(
   head: Buffer,
-  rest: AsyncIterator<Buffer>,
+  rest: AsyncGenerator<Buffer>,
   decider: EncodingDecider,
 ): AsyncGenerator<Buffer> {
   let carry: Buffer | undefined;
@@ -157,11 +158,8 @@ async function* parserInput(
     }
   }
   yield* release(decider.push(head));
-  for (;;) {
-    const next = await rest.next();
-    if (next.done) break;
-    yield* release(decider.push(next.value));
-  }
+  // for-await ends `rest` (and so the source) when this generator is stopped early.
+  for await (const chunk of rest) yield* release(decider.push(chunk));
   yield* release(decider.end());
   if (carry) yield carry;
 }
@@ -185,18 +183,23 @@ export async function* readEquipmentCsv(
   const headChunks: Buffer[] = [];
   let headLength = 0;
   let complete = false;
-  while (headLength < SNIFF_BYTES) {
-    const next = await input.next();
-    if (next.done) {
-      complete = true;
-      break;
+  let start: FileStart;
+  try {
+    while (headLength < SNIFF_BYTES) {
+      const next = await input.next();
+      if (next.done) {
+        complete = true;
+        break;
+      }
+      headChunks.push(next.value);
+      headLength += next.value.length;
     }
-    headChunks.push(next.value);
-    headLength += next.value.length;
+    start = inspectFileStart(Buffer.concat(headChunks), complete);
+  } catch (error) {
+    await input.return(undefined); // stop reading the source: for a Readable, destroys it
+    throw error;
   }
-  const fullHead = Buffer.concat(headChunks);
-  const start = inspectFileStart(fullHead, complete);
-  const head = fullHead.subarray(start.bomLength);
+  const head = Buffer.concat(headChunks).subarray(start.bomLength);
   const delimiter = detectDelimiter(head.toString('latin1'));
   const decider = new EncodingDecider(start.encoding);
 
