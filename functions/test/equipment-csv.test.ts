@@ -408,6 +408,7 @@ describe('domain/csv readEquipmentCsv: bad input', () => {
       'name,Colour,category,Purchase Date,,scanUrl,QR Code URL\nA,red,camera,2024,x,u,v\nB,blue,lens,2023,,,\n';
     const { header, rows } = await read(file);
     assert.deepEqual(header.ignoredColumns, ['Colour', 'Purchase Date', '(column 5, no name)']);
+    assert.deepEqual(header.columns, ['name', 'category']);
     assert.deepEqual(rows[0].fields, { name: 'A', category: 'CAMERA' });
     assert.equal(rows.length, 2);
   });

@@ -40,6 +40,8 @@ export interface CsvHeaderEvent {
   kind: 'header';
   line: number;
   delimiter: CsvDelimiter;
+  /** The equipment columns the header has, in header order (scanUrl and qrCodeUrl left out). */
+  columns: ImportColumn[];
   /** Header names, as written, of columns that are read by nobody; reported once. */
   ignoredColumns: string[];
 }
@@ -255,7 +257,13 @@ export async function* readEquipmentCsv(
         );
         const mapped = mapHeader(names);
         header = mapped;
-        yield { kind: 'header', line, delimiter, ignoredColumns: mapped.ignoredColumns };
+        yield {
+          kind: 'header',
+          line,
+          delimiter,
+          columns: mapped.columns.filter((column): column is ImportColumn => column !== null),
+          ignoredColumns: mapped.ignoredColumns,
+        };
         continue;
       }
       if (cells.every((cell) => cell.trim() === '')) continue;
