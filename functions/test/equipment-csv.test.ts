@@ -467,6 +467,13 @@ describe('domain/csv readEquipmentCsv: bad input', () => {
     assert.match(invalid[0].errors[0], /never closed/);
   });
 
+  it('refuses a file whose header line opens a quote that is never closed', async () => {
+    const error = await readError('"name,category\nA,camera\n');
+    assert.ok(error instanceof CsvFileError);
+    assert.equal(error.problem, 'unreadable_header');
+    assert.match(error.message, /required columns: name, category/);
+  });
+
   it('throws a limit error with the limit above maxRows data rows (blank rows not counted)', async () => {
     const file = 'name,category\nA,camera\n\n,\nB,lens\nC,lens\n';
     const ok = await read(file, { limits: { maxRows: 3, maxBytes: 1000 } });

@@ -15,7 +15,7 @@ import {
   type EquipmentPatch,
   type FieldError,
 } from '../equipment';
-import { mapHeader, type ImportColumn } from './columns';
+import { describeColumns, mapHeader, type ImportColumn } from './columns';
 import { detectDelimiter, type CsvDelimiter } from './delimiter';
 import {
   decodeCell,
@@ -171,7 +171,8 @@ async function* parserInput(
  * file order. `line` is the physical line (1-based) where the row starts, so a row whose quoted
  * cell holds line breaks still points at its first line.
  *
- * Throws CsvFileError (empty, not text, header without a required column, a column named twice)
+ * Throws CsvFileError (empty, not text, header without a required column, a column named twice,
+ * a header that cannot be read)
  * and CsvLimitError (more than maxRows data rows or maxBytes bytes). A row that fails is yielded
  * as `invalid` and reading goes on. Rows whose cells are all empty count as blank lines.
  * Cells are stored as written (formulas included), after undoing the export's formula
@@ -234,6 +235,12 @@ export async function* readEquipmentCsv(
   try {
     for await (const item of parser as AsyncIterable<ParsedRecord | SkippedRecord>) {
       const line = previousEnd + 1 + countLeadingBlankLines(item.raw);
+      if (isSkipped(item) && header === undefined) {
+        throw new CsvFileError(
+          'unreadable_header',
+          `the header line starts a quoted cell that is never closed; ${describeColumns()}`,
+        );
+      }
       if (isSkipped(item)) {
         // Only an unclosed quote (at the end, or a runaway row) gets here: nothing after it can
         // be read reliably, so the report says so and reading stops.
