@@ -467,6 +467,19 @@ describe('domain/csv readEquipmentCsv: bad input', () => {
     assert.match(invalid[0].errors[0], /never closed/);
   });
 
+  it('stops at a runaway quoted cell (over 1 MiB) instead of buffering the rest of the file', async () => {
+    const after = 'Item,camera\n'.repeat(200_000); // 2.4 MB that the open quote swallows
+    const file = `name,category\nA,camera\n"Runaway,lens\n${after}`;
+    const { rows, invalid } = await read(file, { chunkSize: 64 * 1024 });
+    assert.deepEqual(
+      rows.map((r) => r.fields.name),
+      ['A'],
+    );
+    assert.equal(invalid.length, 1);
+    assert.equal(invalid[0].line, 3);
+    assert.match(invalid[0].errors[0], /never closed/);
+  });
+
   it('refuses a file whose header line opens a quote that is never closed', async () => {
     const error = await readError('"name,category\nA,camera\n');
     assert.ok(error instanceof CsvFileError);
