@@ -97,6 +97,23 @@ describe('domain/csv readEquipmentCsv: dialects', () => {
     });
   }
 
+  it("follows Excel's sep= line and keeps physical line numbers", async () => {
+    // The header has more semicolons than commas; the sep line says comma.
+    const file = '\r\nSEP=,\r\nname,category,notes\r\nA;1,camera,x;y;z\r\n';
+    const { header, rows } = await read(file);
+    assert.equal(header.delimiter, ',');
+    assert.equal(header.line, 3);
+    assert.deepEqual(rows[0], {
+      kind: 'row',
+      mode: 'create',
+      line: 4,
+      fields: { name: 'A;1', category: 'CAMERA', notes: 'x;y;z' },
+    });
+    const tab = await read('sep=\t\nname\tcategory\nB\tlens\n');
+    assert.equal(tab.header.delimiter, '\t');
+    assert.equal(tab.rows[0].line, 3);
+  });
+
   it('matches header names ignoring case, spaces, underscores and hyphens', async () => {
     const file =
       'NAME,category,serial_number,BRAND,Model,LOCATION,Notes,image-url,Asset ID\n' +

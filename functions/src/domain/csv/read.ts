@@ -16,7 +16,7 @@ import {
   type FieldError,
 } from '../equipment';
 import { describeColumns, mapHeader, type ImportColumn } from './columns';
-import { detectDelimiter, type CsvDelimiter } from './delimiter';
+import { detectDelimiter, excelSeparatorLine, type CsvDelimiter } from './delimiter';
 import {
   decodeCell,
   EncodingDecider,
@@ -202,8 +202,10 @@ export async function* readEquipmentCsv(
     await input.return(undefined); // stop reading the source: for a Readable, destroys it
     throw error;
   }
-  const head = Buffer.concat(headChunks).subarray(start.bomLength);
-  const delimiter = detectDelimiter(head.toString('latin1'));
+  let head = Buffer.concat(headChunks).subarray(start.bomLength);
+  const separatorLine = excelSeparatorLine(head.toString('latin1', 0, 256));
+  if (separatorLine) head = head.subarray(separatorLine.length);
+  const delimiter = separatorLine?.delimiter ?? detectDelimiter(head.toString('latin1'));
   const decider = new EncodingDecider(start.encoding);
 
   // on_skip pushes the failure into the parser's own output, so it arrives in file order.
@@ -230,7 +232,7 @@ export async function* readEquipmentCsv(
   });
 
   let header: { columns: (ImportColumn | null)[] } | undefined;
-  let previousEnd = 0;
+  let previousEnd = separatorLine?.line ?? 0;
   let rows = 0;
   try {
     for await (const item of parser as AsyncIterable<ParsedRecord | SkippedRecord>) {
