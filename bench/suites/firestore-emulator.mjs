@@ -4,41 +4,14 @@
 //   - 1 000 single-document transactions      vs  1 000 plain get + set pairs (no transaction)
 //   - a page walk over 10 000 documents       vs  one get() of the whole collection
 // The whole local stack runs in a child process, so its peak memory is its own.
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import * as readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { round } from '../lib/measure.mjs';
+import { startStackProcess } from '../lib/stack-client.mjs';
 
 const require = createRequire(import.meta.url);
-const here = path.dirname(fileURLToPath(import.meta.url));
 const DOCS = 10_000;
 const TRANSACTIONS = 1_000;
 const PAGE = 500;
-
-async function startServer() {
-  const child = spawn(process.execPath, [path.join(here, '..', 'lib', 'stack-server.mjs')], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = readline.createInterface({ input: child.stdout });
-  const waiting = [];
-  lines.on('line', (line) => waiting.shift()?.(line));
-  const nextLine = () => new Promise((resolve) => waiting.push(resolve));
-  const firestore = (await nextLine()).split(' ')[1];
-  return {
-    firestore,
-    async peakRss() {
-      child.stdin.write('peak\n');
-      return Number((await nextLine()).split(' ')[1]);
-    },
-    stop: () =>
-      new Promise((resolve) => {
-        child.on('exit', resolve);
-        child.stdin.end();
-      }),
-  };
-}
 
 async function seconds(fn) {
   const start = process.hrtime.bigint();
@@ -55,7 +28,7 @@ const docData = (i) => ({
 });
 
 export async function run() {
-  const server = await startServer();
+  const server = await startStackProcess();
   process.env.FIRESTORE_EMULATOR_HOST = server.firestore;
   process.env.METADATA_SERVER_DETECTION = 'none';
   const { initializeApp, deleteApp } = require('firebase-admin/app');
