@@ -26,7 +26,7 @@ import {
 import { DocumentStore, versionKey } from './store';
 import { TransactionManager, type Transaction } from './transactions';
 import { RpcError, failedPrecondition, hasStatusCode, invalidArgument, notFound } from './errors';
-import { applyWrite, checkWriteCount, writeTarget } from './commit';
+import { applyWrite, checkTransformCounts, writeTarget } from './commit';
 import { projectFields } from './fields';
 import {
   checkCollectionId,
@@ -514,7 +514,7 @@ export class FirestoreCore {
 
   commit(req: CommitRequest): CommitResponse {
     const db = parseDatabase(req.database);
-    const writes = checkWriteCount(req.writes);
+    const writes = req.writes ?? [];
     const txn =
       req.transaction && req.transaction.length > 0
         ? this.txns.get(req.transaction, db.database)
@@ -524,12 +524,14 @@ export class FirestoreCore {
         throw invalidArgument('Cannot write in a read-only transaction');
       }
       if (txn) this.txns.validate(txn);
+      const names = writes.map((w, i) => this.checkTarget(w, db, i));
+      checkTransformCounts(writes, names);
       const time = this.clock.nextCommitTime();
       const ts = toTimestamp(time);
       const working = new Map<string, Document | undefined>();
       const before = new Map<string, Document | undefined>();
       const writeResults = writes.map((w, i) => {
-        const name = this.checkTarget(w, db, i);
+        const name = names[i];
         const current = working.has(name) ? working.get(name) : this.store.get(name);
         if (!before.has(name)) before.set(name, current);
         const r = applyWrite(w, current, ts);
@@ -546,11 +548,12 @@ export class FirestoreCore {
 
   batchWrite(req: BatchWriteRequest): BatchWriteResponse {
     const db = parseDatabase(req.database);
-    const writes = checkWriteCount(req.writes);
+    const writes = req.writes ?? [];
     const names = writes.map((w, i) => this.checkTarget(w, db, i));
     if (new Set(names).size !== names.length) {
       throw invalidArgument('BatchWrite cannot write the same document more than once');
     }
+    checkTransformCounts(writes, names);
     const time = this.clock.nextCommitTime();
     const ts = toTimestamp(time);
     const before = new Map<string, Document | undefined>();

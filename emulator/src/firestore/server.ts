@@ -68,7 +68,7 @@ function withLenientDeserializers(def: grpc.ServiceDefinition): grpc.ServiceDefi
           const marker: RejectedRequest = {
             [REJECTED]: {
               code: grpc.status.INVALID_ARGUMENT,
-              details: `Request payload size ${bytes.length} bytes exceeds the limit of ${MAX_REQUEST_BYTES} bytes`,
+              details: `Request payload size ${bytes.length} bytes exceeds the 10 MiB limit (${MAX_REQUEST_BYTES} bytes) on the size of an API request`,
             },
           };
           return marker;
