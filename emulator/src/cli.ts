@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { findProjectRoot, loadStackConfig } from './config';
+import { usageSummary, writeUsageReport } from './firestore/indexes/usage';
 import { isHttpKind } from './functions/discovery';
 import { startStack, type RunningStack } from './stack';
 
@@ -92,10 +93,24 @@ async function test(args: string[]): Promise<number> {
   });
   printEndpoints(stack);
   try {
-    return await runMocha(root, stack.env, args);
+    const code = await runMocha(root, stack.env, args);
+    await reportIndexUsage(root, stack);
+    return code;
   } finally {
     await stack.stop();
   }
+}
+
+/** After a test run: which declared Firestore indexes the tests used, in a file and one line. */
+async function reportIndexUsage(root: string, stack: RunningStack): Promise<void> {
+  const report = stack.firestoreIndexUsage();
+  if (!report) {
+    console.log('firestore indexes: checks were off (FIRESTORE_INDEX_CHECKS=off), no report');
+    return;
+  }
+  const file = path.join(root, 'test-results', 'firestore-index-usage.json');
+  await writeUsageReport(file, report);
+  console.log(usageSummary(report, path.relative(root, file)));
 }
 
 function isAddressInUse(err: unknown): boolean {

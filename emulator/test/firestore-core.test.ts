@@ -19,11 +19,13 @@ import {
 import { FirestoreEmulator } from '../src/firestore/server';
 import { loadFirestoreProtos } from '../src/firestore/proto';
 import type { CommitEvent } from '../src/firestore/events';
+import { indexChecksOff } from './indexChecksOff';
 
 // The SDK probes the GCE metadata server (169.254.169.254) on start; there is none here.
 process.env.METADATA_SERVER_DETECTION ??= 'none';
 
-const PROJECT_ID = process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
+// Its own project: this suite tests query semantics with index checks off (indexChecksOff).
+const PROJECT_ID = 'demo-emulator-core';
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
 /** Resolves with the gRPC status code of a rejected promise (fails if it resolves). */
@@ -59,6 +61,7 @@ describe('firestore core (through firebase-admin)', function () {
       process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${port}`;
     }
     host = process.env.FIRESTORE_EMULATOR_HOST ?? '';
+    await indexChecksOff(host, PROJECT_ID);
     db = newApp(PROJECT_ID);
     root = db.collection(`core-${RUN}`);
   });
