@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { findProjectRoot, loadStackConfig } from './config';
+import { signInAs } from './auth/idTokens';
 import { usageSummary, writeUsageReport } from './firestore/indexes/usage';
 import { isHttpKind } from './functions/discovery';
 import { startStack, type RunningStack } from './stack';
@@ -11,7 +12,10 @@ const USAGE = `usage: cli.js start [--import=DIR] [--export-on-exit[=DIR]]
            start the local stack and wait for Ctrl-C; optionally load Firestore data from DIR
            and write it back on exit (DIR defaults to the --import one, else .emulator-data)
        cli.js test [spec files]
-           start the stack on free ports, run every test suite (or the given ones), stop`;
+           start the stack on free ports, run every test suite (or the given ones), stop
+       cli.js token --email EMAIL
+           print a fresh ID token for EMAIL from the running local Auth emulator, creating the
+           user if needed (FIREBASE_AUTH_EMULATOR_HOST, else firebase.json's auth port)`;
 
 interface StartFlags {
   importDir?: string;
@@ -113,6 +117,27 @@ async function reportIndexUsage(root: string, stack: RunningStack): Promise<void
   console.log(usageSummary(report, path.relative(root, file)));
 }
 
+async function token(args: string[]): Promise<number> {
+  const [flag, email, ...extra] = args.flatMap((arg) => arg.split(/=(.*)/s, 2).filter(Boolean));
+  if (flag !== '--email' || !email || extra.length) {
+    console.error(USAGE);
+    return 2;
+  }
+  const config = loadStackConfig();
+  const authHost = process.env.FIREBASE_AUTH_EMULATOR_HOST ?? `${config.host}:${config.ports.auth}`;
+  try {
+    const { idToken } = await signInAs(authHost, config.projectId, email);
+    // Only the token on stdout, so TOKEN=$(npm run --silent token -- --email ...) works.
+    console.log(idToken);
+    return 0;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    console.error(`Could not get a token from the Auth emulator at ${authHost}: ${reason}`);
+    console.error('Is the local stack running? Start it with `npm start`.');
+    return 1;
+  }
+}
+
 function isAddressInUse(err: unknown): boolean {
   return typeof err === 'object' && err !== null && 'code' in err && err.code === 'EADDRINUSE';
 }
@@ -124,6 +149,8 @@ async function main(argv: string[]): Promise<number> {
       return start(rest);
     case 'test':
       return test(rest);
+    case 'token':
+      return token(rest);
     default:
       console.error(USAGE);
       return 2;

@@ -5,3 +5,4 @@ import { REGION } from './config';
 setGlobalOptions({ region: REGION });
 
 export { api } from './http/api';
+export { organizationCreated } from './triggers/organizationCreated';

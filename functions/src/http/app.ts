@@ -3,10 +3,21 @@ import express, { type Router } from 'express';
 import { maxJsonBodyBytes } from '../config';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter } from './health';
+import { locationsRouter } from './locations';
+import { membersRouter } from './members';
+import { organizationsRouter } from './organizations';
+import { apiKeysRouter } from './apiKeys';
+import { rejectEmptyPathSegments } from './routes';
 import { requestLog } from './requestLog';
 
 /** The resource routers, in the order they are tried. */
-export const routers: Router[] = [healthRouter];
+export const routers: Router[] = [
+  healthRouter,
+  organizationsRouter,
+  membersRouter,
+  apiKeysRouter,
+  locationsRouter,
+];
 
 export function createApp(routes: Router[] = routers): express.Express {
   const app = express();
@@ -17,6 +28,7 @@ export function createApp(routes: Router[] = routers): express.Express {
   // In production the Functions framework may already have parsed the body; express.json()
   // then leaves it alone. Locally and in tests, this is where bad JSON becomes a 400.
   app.use(express.json({ limit: maxJsonBodyBytes() }));
+  app.use('/v1', rejectEmptyPathSegments);
   for (const router of routes) app.use(router);
   app.use(notFoundHandler);
   app.use(errorHandler);
