@@ -3,19 +3,22 @@
 //   - 10 000 documents through BulkWriter   vs  the same documents as 20 batches of 500
 //   - 1 000 single-document transactions      vs  1 000 plain get + set pairs (no transaction)
 //   - a page walk over 10 000 documents       vs  one get() of the whole collection
+//   - median RunQuery latency, index checks on vs the same query with checks off (issue 12)
+//   - one batch of 5 000 writes                vs  the same documents as 10 batches of 500
 // The whole local stack runs in a child process, so its peak memory is its own.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { round } from '../lib/measure.mjs';
+import { medianMs, round } from '../lib/measure.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DOCS = 10_000;
 const TRANSACTIONS = 1_000;
 const PAGE = 500;
+const BIG_BATCH = 5_000;
 
 async function startServer() {
   const child = spawn(process.execPath, [path.join(here, '..', 'lib', 'stack-server.mjs')], {
@@ -136,6 +139,58 @@ export async function run() {
       value: walk,
       anchor: 'one get() of all docs',
       anchorValue: whole,
+    });
+
+    // The index check on the query path: the same served query (equality + orderBy on another
+    // field, with its composite index declared for this database) with checks on, and with
+    // checks off for the database. Same server, same data, alternating is not needed: medians.
+    const indexConfig = `http://${server.firestore}/emulator/v1/projects/demo-bench/databases/(default)/indexConfig`;
+    const put = async (body) => {
+      const res = await fetch(indexConfig, { method: 'PUT', body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`PUT indexConfig: ${res.status} ${await res.text()}`);
+    };
+    const indexed = db.collection('bulk').where('group', '==', 3).orderBy('i', 'desc').limit(20);
+    await put({
+      indexes: [
+        {
+          collectionGroup: 'bulk',
+          queryScope: 'COLLECTION',
+          fields: [
+            { fieldPath: 'group', order: 'ASCENDING' },
+            { fieldPath: 'i', order: 'DESCENDING' },
+          ],
+        },
+      ],
+    });
+    const checksOn = await medianMs(() => indexed.get(), { runs: 300, warmup: 30 });
+    await put({ checks: false });
+    const checksOff = await medianMs(() => indexed.get(), { runs: 300, warmup: 30 });
+    rows.push({
+      name: 'Firestore emulator: RunQuery median latency (==, orderBy, limit 20 of 10 000), index checks on',
+      unit: 'ms',
+      value: checksOn,
+      anchor: 'the same query with index checks off',
+      anchorValue: checksOff,
+    });
+
+    const bigBatch = await seconds(async () => {
+      const batch = db.batch();
+      for (let i = 0; i < BIG_BATCH; i++) batch.set(db.doc(`big/d${i}`), docData(i));
+      await batch.commit();
+    });
+    const smallBatches = await seconds(async () => {
+      for (let start = 0; start < BIG_BATCH; start += 500) {
+        const batch = db.batch();
+        for (let i = start; i < start + 500; i++) batch.set(db.doc(`small/d${i}`), docData(i));
+        await batch.commit();
+      }
+    });
+    rows.push({
+      name: `Firestore emulator: one batch commit of ${BIG_BATCH} writes`,
+      unit: 's',
+      value: bigBatch,
+      anchor: `${BIG_BATCH / 500} batch commits of 500`,
+      anchorValue: smallBatches,
     });
 
     rows.push({
