@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { medianMs, round } from '../lib/measure.mjs';
+import { median, round } from '../lib/measure.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -143,14 +143,14 @@ export async function run() {
 
     // The index check on the query path: the same served query (equality + orderBy on another
     // field, with its composite index declared for this database) with checks on, and with
-    // checks off for the database. Same server, same data, alternating is not needed: medians.
+    // checks off for the database. Same server, same data; blocks of runs alternate between
+    // the two so that drift (GC after the writes above, other load) hits both alike.
     const indexConfig = `http://${server.firestore}/emulator/v1/projects/demo-bench/databases/(default)/indexConfig`;
     const put = async (body) => {
       const res = await fetch(indexConfig, { method: 'PUT', body: JSON.stringify(body) });
       if (!res.ok) throw new Error(`PUT indexConfig: ${res.status} ${await res.text()}`);
     };
-    const indexed = db.collection('bulk').where('group', '==', 3).orderBy('i', 'desc').limit(20);
-    await put({
+    const declared = {
       indexes: [
         {
           collectionGroup: 'bulk',
@@ -161,10 +161,27 @@ export async function run() {
           ],
         },
       ],
-    });
-    const checksOn = await medianMs(() => indexed.get(), { runs: 300, warmup: 30 });
-    await put({ checks: false });
-    const checksOff = await medianMs(() => indexed.get(), { runs: 300, warmup: 30 });
+    };
+    const indexed = db.collection('bulk').where('group', '==', 3).orderBy('i', 'desc').limit(20);
+    const on = [];
+    const off = [];
+    const timeRuns = async (into, runs) => {
+      for (let i = 0; i < runs; i++) {
+        const start = process.hrtime.bigint();
+        await indexed.get();
+        into.push(Number(process.hrtime.bigint() - start) / 1e6);
+      }
+    };
+    await put(declared);
+    await timeRuns([], 30); // warm-up
+    for (let block = 0; block < 6; block++) {
+      await put(declared);
+      await timeRuns(on, 50);
+      await put({ checks: false });
+      await timeRuns(off, 50);
+    }
+    const checksOn = round(median(on));
+    const checksOff = round(median(off));
     rows.push({
       name: 'Firestore emulator: RunQuery median latency (==, orderBy, limit 20 of 10 000), index checks on',
       unit: 'ms',
@@ -173,18 +190,30 @@ export async function run() {
       anchorValue: checksOff,
     });
 
-    const bigBatch = await seconds(async () => {
-      const batch = db.batch();
-      for (let i = 0; i < BIG_BATCH; i++) batch.set(db.doc(`big/d${i}`), docData(i));
-      await batch.commit();
-    });
-    const smallBatches = await seconds(async () => {
-      for (let start = 0; start < BIG_BATCH; start += 500) {
+    // Two passes in opposite order, so that neither side always runs first (JIT, GC after the
+    // work above); each value is the mean of its two runs.
+    const oneBatch = (pass) =>
+      seconds(async () => {
         const batch = db.batch();
-        for (let i = start; i < start + 500; i++) batch.set(db.doc(`small/d${i}`), docData(i));
+        for (let i = 0; i < BIG_BATCH; i++) batch.set(db.doc(`big${pass}/d${i}`), docData(i));
         await batch.commit();
-      }
-    });
+      });
+    const tenBatches = (pass) =>
+      seconds(async () => {
+        for (let start = 0; start < BIG_BATCH; start += 500) {
+          const batch = db.batch();
+          for (let i = start; i < start + 500; i++) {
+            batch.set(db.doc(`small${pass}/d${i}`), docData(i));
+          }
+          await batch.commit();
+        }
+      });
+    const big0 = await oneBatch(0);
+    const small0 = await tenBatches(0);
+    const small1 = await tenBatches(1);
+    const big1 = await oneBatch(1);
+    const bigBatch = round((big0 + big1) / 2, 2);
+    const smallBatches = round((small0 + small1) / 2, 2);
     rows.push({
       name: `Firestore emulator: one batch commit of ${BIG_BATCH} writes`,
       unit: 's',
