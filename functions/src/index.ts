@@ -6,3 +6,5 @@ setGlobalOptions({ region: REGION });
 
 export { api } from './http/api';
 export { organizationCreated } from './triggers/organizationCreated';
+export { qrCodeCreated } from './triggers/qrCodeCreated';
+export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';

@@ -325,7 +325,9 @@ describe('QR renderer', () => {
       [{ light: 'white' }, 'light'],
       [{ light: '#fff' }, 'light'],
       [{ light: { a: '1' } }, 'light'],
-      [{ dark: '#ffffff' }, 'light'],
+      [{ dark: '#ffffff' }, 'dark'],
+      [{ light: '000000' }, 'light'],
+      [{ dark: '#ABCDEF', light: 'abcdef' }, 'light'],
       [{ dark: '#123456', light: '123456' }, 'light'],
     ];
     for (const [raw, field] of invalid) {
@@ -373,6 +375,7 @@ describe('QR renderer', () => {
       assert.equal(field({ errorCorrection: 'X' as ErrorCorrection }), 'errorCorrection');
       assert.equal(field({ dark: 'red' }), 'dark');
       assert.equal(field({ light: '#FFFFFF', dark: '#ffffff' }), 'light');
+      assert.equal(field({ dark: '#FFFFFF' }), 'dark');
       assert.equal(field({ dark: 'ABCDEF' }), 'accepted');
     });
 

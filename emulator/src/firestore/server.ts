@@ -13,6 +13,7 @@ import { IndexChecker, type IndexCheckOptions } from './indexes/checker';
 import { serveIndexConfigHttp } from './indexes/http';
 import type { IndexUsageReport } from './indexes/usage';
 import { handleListen } from './listen';
+import { writeStreamHandler } from './writeStream';
 import { databaseRef } from './paths';
 import { readExport, writeExport } from './persistence';
 import type { ListenSource } from './source';
@@ -332,12 +333,7 @@ export class FirestoreEmulator {
       ListCollectionIds: unary((r) => c.listCollectionIds(r)),
       BatchWrite: unary((r) => c.batchWrite(r)),
       PartitionQuery: unary((r) => c.partitionQuery(r)),
-      Write: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-        call.emit('error', {
-          code: grpc.status.UNIMPLEMENTED,
-          details: 'The Write stream is not supported by this emulator; use Commit',
-        });
-      },
+      Write: writeStreamHandler((r) => c.commit(r)),
       Listen: (call: grpc.ServerDuplexStream<ListenRequest, ListenResponse>) => {
         this.listenCalls.add(call);
         const done = (): void => {

@@ -76,5 +76,10 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
     });
     httpError = new AppError('internal', 'Internal error');
   }
+  const retryAfter = (httpError.details as { retryAfterSeconds?: unknown } | undefined)
+    ?.retryAfterSeconds;
+  if (httpError.code === 'rate_limited' && typeof retryAfter === 'number') {
+    res.set('Retry-After', String(retryAfter));
+  }
   res.status(statusOf(httpError.code)).json(errorBody(httpError));
 };

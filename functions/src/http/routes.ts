@@ -5,7 +5,8 @@ import { AppError } from '../domain/errors';
 import { idProblem } from '../domain/ids';
 import { allows, PERMISSIONS, type Permission, type Role } from '../domain/roles';
 import { roleOf } from '../data/members';
-import { authenticate, type Caller, type UserCaller } from './auth';
+import { authenticate, callerId, type Caller, type UserCaller } from './auth';
+import { limitCaller } from './rateLimits';
 
 export interface OrgAccess {
   orgId: string;
@@ -31,6 +32,7 @@ function checkPathIds(params: Record<string, string>): void {
 
 async function authorize(req: Request, orgId: string, permission: Permission): Promise<OrgAccess> {
   const caller = await authenticate(req, orgId);
+  limitCaller(callerId(caller), orgId);
   const role = caller.kind === 'apiKey' ? caller.role : await roleOf(orgId, caller.uid);
   // The same reply whether or not the organisation exists: outsiders learn nothing.
   if (!role) throw new AppError('permission_denied', 'You are not a member of this organisation');
@@ -71,6 +73,7 @@ export function userRoute(
     if (caller.kind !== 'user') {
       throw new AppError('permission_denied', 'This route needs a signed-in user, not an API key');
     }
+    limitCaller(callerId(caller));
     await handler(req, res, caller);
   });
 }

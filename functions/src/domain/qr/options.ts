@@ -68,7 +68,7 @@ export function parseQrOptions(raw: Record<string, unknown>): QrOptions {
     dark: dark === undefined ? QR_DEFAULTS.dark : checkColour(dark, 'dark', false),
     light: light === undefined ? QR_DEFAULTS.light : checkColour(light, 'light', true),
   };
-  checkDistinct(options, 'light');
+  checkDistinct(options, light === undefined ? 'dark' : 'light');
   return options;
 }
 
@@ -86,7 +86,7 @@ export function resolveQrOptions(partial: Partial<QrOptions> = {}): QrOptions {
     light:
       partial.light === undefined ? QR_DEFAULTS.light : checkColour(partial.light, 'light', true),
   };
-  checkDistinct(options, 'light');
+  checkDistinct(options, partial.light === undefined ? 'dark' : 'light');
   return options;
 }
 
@@ -94,8 +94,9 @@ function optionalString(raw: Record<string, unknown>, field: QrQueryField): stri
   const value = raw[field];
   if (value === undefined) return undefined;
   // Express turns `?size=1&size=2` into an array and `?size[a]=1` into an object.
+  if (Array.isArray(value)) throw new QrOptionError(field, `${field} must be given only once`);
   if (typeof value !== 'string') {
-    throw new QrOptionError(field, `${field} must be given once, as a single value`);
+    throw new QrOptionError(field, `${field} must be a single text value, got ${typeof value}`);
   }
   return value;
 }
@@ -149,10 +150,12 @@ function checkColour(value: string, field: string, mayBeTransparent: boolean): s
   throw new QrOptionError(field, `${field} must be a colour as ${allowed}, got ${quote(value)}`);
 }
 
-function checkDistinct(options: QrOptions, field: string): void {
+/** `field` is the one the caller gave (light when both were given). */
+function checkDistinct(options: QrOptions, field: 'dark' | 'light'): void {
   // A code drawn in one colour on the same colour cannot be read by anything.
   if (options.dark === options.light) {
-    throw new QrOptionError(field, `${field} must differ from dark (both are ${options.dark})`);
+    const other = field === 'dark' ? 'light' : 'dark';
+    throw new QrOptionError(field, `${field} must differ from ${other} (both are ${options.dark})`);
   }
 }
 

@@ -11,7 +11,7 @@ export function matrixToSvg(matrix: QrMatrix, options: QrOptions): string {
   const n = matrix.size;
   const total = n + 2 * margin;
   const parts: string[] = [];
-  // Pen position after the last run, in matrix coordinates; null before the first.
+  // Where the last run ended, in matrix coordinates; the first run moves absolutely.
   let penX = 0;
   let penY = 0;
   let started = false;
