@@ -10,7 +10,7 @@ import {
   sameFields,
   setField,
 } from './fields';
-import { parseDocumentName, parseFieldPath } from './paths';
+import { parseDocumentName, parseFieldPath, type DatabaseRef } from './paths';
 import { compareTimestamps, getFieldFromFields } from './values';
 
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -154,11 +154,24 @@ function transformCount(w: Write): number {
 }
 
 /**
- * The request's writes; INVALID_ARGUMENT when one document gets more than
- * MAX_TRANSFORMS_PER_DOCUMENT field transforms across the request's writes. `names[i]` is the
- * (validated) document that write i targets.
+ * The documents a request's writes target (write i targets names[i]). INVALID_ARGUMENT when a
+ * write is empty or outside database `db`, or when one document gets more than
+ * MAX_TRANSFORMS_PER_DOCUMENT field transforms across the request's writes.
  */
-export function checkTransformCounts(writes: Write[], names: string[]): void {
+export function requestTargets(writes: Write[], db: DatabaseRef): string[] {
+  const names = writes.map((w, i) => {
+    if (typeof w !== 'object' || w === null) throw invalidArgument(`Write ${i} is empty`);
+    const name = writeTarget(w);
+    if (!name.startsWith(`${db.root}/`)) {
+      throw invalidArgument(`Write ${i} targets "${name}", which is not in ${db.database}`);
+    }
+    return name;
+  });
+  checkTransformCounts(writes, names);
+  return names;
+}
+
+function checkTransformCounts(writes: Write[], names: string[]): void {
   const perDocument = new Map<string, number>();
   writes.forEach((w, i) => {
     const n = transformCount(w);

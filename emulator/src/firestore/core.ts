@@ -26,7 +26,7 @@ import {
 import { DocumentStore, versionKey } from './store';
 import { TransactionManager, type Transaction } from './transactions';
 import { RpcError, failedPrecondition, hasStatusCode, invalidArgument, notFound } from './errors';
-import { applyWrite, checkTransformCounts, writeTarget } from './commit';
+import { applyWrite, requestTargets } from './commit';
 import { projectFields } from './fields';
 import {
   checkCollectionId,
@@ -524,8 +524,7 @@ export class FirestoreCore {
         throw invalidArgument('Cannot write in a read-only transaction');
       }
       if (txn) this.txns.validate(txn);
-      const names = writes.map((w, i) => this.checkTarget(w, db, i));
-      checkTransformCounts(writes, names);
+      const names = requestTargets(writes, db);
       const time = this.clock.nextCommitTime();
       const ts = toTimestamp(time);
       const working = new Map<string, Document | undefined>();
@@ -549,11 +548,10 @@ export class FirestoreCore {
   batchWrite(req: BatchWriteRequest): BatchWriteResponse {
     const db = parseDatabase(req.database);
     const writes = req.writes ?? [];
-    const names = writes.map((w, i) => this.checkTarget(w, db, i));
+    const names = requestTargets(writes, db);
     if (new Set(names).size !== names.length) {
       throw invalidArgument('BatchWrite cannot write the same document more than once');
     }
-    checkTransformCounts(writes, names);
     const time = this.clock.nextCommitTime();
     const ts = toTimestamp(time);
     const before = new Map<string, Document | undefined>();
@@ -575,15 +573,6 @@ export class FirestoreCore {
     });
     this.applyChanges(db, before, after, time);
     return { writeResults, status };
-  }
-
-  private checkTarget(w: Write, db: DatabaseRef, index: number): string {
-    if (typeof w !== 'object' || w === null) throw invalidArgument(`Write ${index} is empty`);
-    const name = writeTarget(w);
-    if (!name.startsWith(`${db.root}/`)) {
-      throw invalidArgument(`Write ${index} targets "${name}", which is not in ${db.database}`);
-    }
-    return name;
   }
 
   private applyChanges(
