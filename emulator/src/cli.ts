@@ -1,6 +1,8 @@
 // `node emulator/lib/src/cli.js start|test`: the commands behind `npm start`, `npm run emulators`
 // and `npm test`.
 import { spawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { findProjectRoot, loadStackConfig } from './config';
 import { signInAs } from './auth/idTokens';
@@ -97,8 +99,13 @@ async function test(args: string[]): Promise<number> {
   });
   printEndpoints(stack);
   try {
-    const code = await runMocha(root, stack.env, args);
+    const summary = path.join(os.tmpdir(), `test-summary-${process.pid}.txt`);
+    const code = await runMocha(root, { ...stack.env, TEST_SUMMARY_FILE: summary }, args);
     await reportIndexUsage(root, stack);
+    // The reporter's `tests: N passed, N failed` line, kept for last (CI and people read it).
+    const line = await fsp.readFile(summary, 'utf8').catch(() => '');
+    await fsp.rm(summary, { force: true });
+    if (line) process.stdout.write(line);
     return code;
   } finally {
     await stack.stop();

@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { IndexConfigError, parseIndexConfig } from '../src/firestore/indexes/config';
 import { indexChecksEnabledByEnv } from '../src/firestore/indexes/checker';
 import { missingIndexMessage, planQuery, type Plan } from '../src/firestore/indexes/planner';
+import { IndexUsage, usageSummary } from '../src/firestore/indexes/usage';
 import type { Filter, FieldOperator, StructuredQuery, UnaryOperator } from '../src/firestore/types';
 
 const V = { valueType: 'integerValue', integerValue: '1' } as const;
@@ -412,6 +413,46 @@ describe('firestore index planner (documented index rules)', () => {
     for (const [name, json] of invalid) {
       it(`rejects ${name}`, () => assert.throws(() => parseIndexConfig(json), IndexConfigError));
     }
+  });
+
+  it('the usage report counts the queries each declared entry served and names the unused ones', () => {
+    const used = composite('COLLECTION', ['state', 'ASCENDING'], ['population', 'ASCENDING']);
+    const unused = composite('COLLECTION', ['country', 'ASCENDING'], ['name', 'DESCENDING']);
+    const override = {
+      collectionGroup: 'cities',
+      fieldPath: 'tags',
+      indexes: [{ arrayConfig: 'CONTAINS', queryScope: 'COLLECTION_GROUP' }],
+    };
+    const exemption = { collectionGroup: 'cities', fieldPath: 'notes', indexes: [] };
+    const cfg = config({ indexes: [used, unused], fieldOverrides: [override, exemption] });
+    const usage = new IndexUsage();
+    for (let i = 0; i < 2; i++) {
+      const plan = planQuery(
+        q({ where: f('state', 'EQUAL'), orderBy: [['population', 'asc']] }),
+        cfg,
+      );
+      assert.ok(plan.ok);
+      usage.record(plan.uses);
+    }
+    const served = planQuery(q({ where: f('state', 'EQUAL') }), cfg);
+    assert.ok(served.ok);
+    usage.record(served.uses);
+    const report = usage.report('firestore.indexes.json', cfg);
+    assert.equal(report.queriesChecked, 3);
+    assert.deepEqual(report.used, [{ section: 'indexes', entry: used, queries: 2 }]);
+    assert.deepEqual(
+      report.unused.map((u) => u.entry),
+      [unused, override],
+    );
+    assert.deepEqual(
+      report.exemptions.map((u) => u.entry),
+      [exemption],
+    );
+    assert.equal(
+      usageSummary(report, 'test-results/x.json'),
+      'firestore indexes: 1 of 3 declared entries served the 3 checked queries; unused: ' +
+        'index cities(country,name); override cities(tags) (report: test-results/x.json)',
+    );
   });
 
   it('FIRESTORE_INDEX_CHECKS=off (or 0, false) turns the checks off; anything else keeps them on', () => {
