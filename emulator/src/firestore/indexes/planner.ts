@@ -20,6 +20,7 @@
 //  - OR / IN / array-contains-any queries are served per disjunction of their disjunctive
 //    normal form; `in` and array-contains-any behave like == and array-contains.
 //  - Filters and orders on __name__ need no index.
+import { INEQUALITY_OPS } from '../query';
 import type { Filter, StructuredQuery } from '../types';
 import {
   DOCUMENT_ID_FIELD,
@@ -92,16 +93,6 @@ function keyOf(path: string | undefined): string {
 
 const EQUALITY_OPS = new Set(['EQUAL', 'IN', 'IS_NULL', 'IS_NAN']);
 const CONTAINS_OPS = new Set(['ARRAY_CONTAINS', 'ARRAY_CONTAINS_ANY']);
-const INEQUALITY_OPS = new Set([
-  'LESS_THAN',
-  'LESS_THAN_OR_EQUAL',
-  'GREATER_THAN',
-  'GREATER_THAN_OR_EQUAL',
-  'NOT_EQUAL',
-  'NOT_IN',
-  'IS_NOT_NULL',
-  'IS_NOT_NAN',
-]);
 
 function addUnique(list: string[], key: string): string[] {
   return list.includes(key) ? list : [...list, key];
