@@ -1,8 +1,12 @@
 // `node emulator/lib/src/cli.js start|test`: the commands behind `npm start`, `npm run emulators`
 // and `npm test`.
 import { spawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { findProjectRoot, loadStackConfig } from './config';
+import { signInAs } from './auth/idTokens';
+import { usageSummary, writeUsageReport } from './firestore/indexes/usage';
 import { isHttpKind } from './functions/discovery';
 import { startStack, type RunningStack } from './stack';
 
@@ -10,10 +14,19 @@ const USAGE = `usage: cli.js start [--import=DIR] [--export-on-exit[=DIR]]
            start the local stack and wait for Ctrl-C; optionally load Firestore data from DIR
            and write it back on exit (DIR defaults to the --import one, else .emulator-data)
        cli.js test [spec files]
-           start the stack on free ports, run every test suite (or the given ones), stop`;
+           start the stack on free ports, run every test suite (or the given ones), stop
+       cli.js token --email EMAIL
+           print a fresh ID token for EMAIL from the running local Auth emulator, creating the
+           user if needed (FIREBASE_AUTH_EMULATOR_HOST, else firebase.json's auth port)`;
 
 /** Where `start` and `test` write the rules coverage reports when they stop. */
 const RULES_COVERAGE_DIR = 'rules-coverage';
+
+function reportRulesCoverage(root: string, stack: RunningStack): void {
+  for (const file of stack.writeRulesCoverage(path.join(root, RULES_COVERAGE_DIR))) {
+    console.log(`Rules coverage: ${path.relative(root, file)}`);
+  }
+}
 
 interface StartFlags {
   importDir?: string;
@@ -54,13 +67,7 @@ function printEndpoints(stack: RunningStack): void {
 
 async function start(args: string[]): Promise<number> {
   const flags = parseStartFlags(args);
-  const config = loadStackConfig();
-  const stack = await startStack({
-    ...config,
-    ...flags,
-    runSchedules: true,
-    rulesCoverageDir: path.join(findProjectRoot(), RULES_COVERAGE_DIR),
-  });
+  const stack = await startStack({ ...loadStackConfig(), ...flags, runSchedules: true });
   if (flags.importDir) console.log(`Firestore data imported from ${flags.importDir}`);
   printEndpoints(stack);
   console.log('Ready: all emulators are running. Press Ctrl-C to stop.');
@@ -69,6 +76,7 @@ async function start(args: string[]): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   console.log('Stopping…');
+  reportRulesCoverage(findProjectRoot(), stack);
   await stack.stop();
   if (flags.exportOnExitDir) console.log(`Firestore data exported to ${flags.exportOnExitDir}`);
   console.log('Stopped.');
@@ -99,13 +107,53 @@ async function test(args: string[]): Promise<number> {
     ...loadStackConfig(root),
     anyFreePort: true,
     runSchedules: false,
-    rulesCoverageDir: path.join(root, RULES_COVERAGE_DIR),
   });
   printEndpoints(stack);
   try {
-    return await runMocha(root, stack.env, args);
+    const summary = path.join(os.tmpdir(), `test-summary-${process.pid}.txt`);
+    const code = await runMocha(root, { ...stack.env, TEST_SUMMARY_FILE: summary }, args);
+    await reportIndexUsage(root, stack);
+    reportRulesCoverage(root, stack);
+    // The reporter's `tests: N passed, N failed` line, kept for last (CI and people read it).
+    const line = await fsp.readFile(summary, 'utf8').catch(() => '');
+    await fsp.rm(summary, { force: true });
+    if (line) process.stdout.write(line);
+    return code;
   } finally {
     await stack.stop();
+  }
+}
+
+/** After a test run: which declared Firestore indexes the tests used, in a file and one line. */
+async function reportIndexUsage(root: string, stack: RunningStack): Promise<void> {
+  const report = stack.firestoreIndexUsage();
+  if (!report) {
+    console.log('firestore indexes: checks were off (FIRESTORE_INDEX_CHECKS=off), no report');
+    return;
+  }
+  const file = path.join(root, 'test-results', 'firestore-index-usage.json');
+  await writeUsageReport(file, report);
+  console.log(usageSummary(report, path.relative(root, file)));
+}
+
+async function token(args: string[]): Promise<number> {
+  const [flag, email, ...extra] = args.flatMap((arg) => arg.split(/=(.*)/s, 2).filter(Boolean));
+  if (flag !== '--email' || !email || extra.length) {
+    console.error(USAGE);
+    return 2;
+  }
+  const config = loadStackConfig();
+  const authHost = process.env.FIREBASE_AUTH_EMULATOR_HOST ?? `${config.host}:${config.ports.auth}`;
+  try {
+    const { idToken } = await signInAs(authHost, config.projectId, email);
+    // Only the token on stdout, so TOKEN=$(npm run --silent token -- --email ...) works.
+    console.log(idToken);
+    return 0;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    console.error(`Could not get a token from the Auth emulator at ${authHost}: ${reason}`);
+    console.error('Is the local stack running? Start it with `npm start`.');
+    return 1;
   }
 }
 
@@ -120,6 +168,8 @@ async function main(argv: string[]): Promise<number> {
       return start(rest);
     case 'test':
       return test(rest);
+    case 'token':
+      return token(rest);
     default:
       console.error(USAGE);
       return 2;

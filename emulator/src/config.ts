@@ -24,6 +24,8 @@ export interface StackConfig {
   rulesFiles: { firestore?: string; storage?: string };
   /** The emulator hub's port (rules-unit-testing discovers the stack through it). */
   hubPort: number;
+  /** firebase.json's firestore.indexes, resolved from the project root. */
+  firestoreIndexes: string;
 }
 
 /** The Firebase CLI's default emulator hub port. */
@@ -33,7 +35,7 @@ type RulesEntry = { rules?: string } | Array<{ rules?: string }>;
 
 interface FirebaseJson {
   emulators?: Partial<Record<ServiceName | 'hub', { host?: string; port?: number }>>;
-  firestore?: RulesEntry;
+  firestore?: { rules?: string; indexes?: string };
   storage?: RulesEntry;
   functions?: { source?: string } | Array<{ source?: string }>;
 }
@@ -100,5 +102,9 @@ export function loadStackConfig(root: string = findProjectRoot()): StackConfig {
       storage: rulesOf(firebaseJson.storage),
     },
     hubPort: emulators.hub?.port ?? DEFAULT_HUB_PORT,
+    firestoreIndexes: path.resolve(
+      root,
+      firebaseJson.firestore?.indexes ?? 'firestore.indexes.json',
+    ),
   };
 }

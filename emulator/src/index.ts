@@ -6,3 +6,4 @@ export { AuthEmulatorServer } from './auth/server';
 export { FunctionsHost } from './functions/host';
 export { loadStackConfig, type StackConfig } from './config';
 export { emulatorEnv, startStack, type RunningStack, type StackOptions } from './stack';
+export { ensureUser, signInAs, type SignedIn } from './auth/idTokens';

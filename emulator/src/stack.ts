@@ -3,6 +3,8 @@
 import * as path from 'node:path';
 import { AuthEmulatorServer } from './auth/server';
 import { firebaseConfigJson, type ServiceName, type StackConfig } from './config';
+import { indexChecksEnabledByEnv } from './firestore/indexes/checker';
+import type { IndexUsageReport } from './firestore/indexes/usage';
 import { FirestoreEmulator } from './firestore/server';
 import { FunctionsHost } from './functions/host';
 import { StorageEmulatorServer } from './storage/server';
@@ -17,8 +19,6 @@ export interface StackOptions extends StackConfig {
   importDir?: string;
   /** Write Firestore's documents to this folder when the stack stops. */
   exportOnExitDir?: string;
-  /** Write the rules coverage reports (HTML) to this folder when the stack stops. */
-  rulesCoverageDir?: string;
 }
 
 export interface RunningStack {
@@ -28,6 +28,13 @@ export interface RunningStack {
   /** The variables that point Firebase SDKs and the Firebase CLI at this stack. */
   env: Record<string, string>;
   functions: FunctionsHost;
+  /** Which declared Firestore indexes served queries (undefined when index checks are off). */
+  firestoreIndexUsage(): IndexUsageReport | undefined;
+  /**
+   * Writes the rules coverage reports (HTML, one per service that ever had rules) to `dir`;
+   * returns the files written.
+   */
+  writeRulesCoverage(dir: string): string[];
   stop(): Promise<void>;
 }
 
@@ -62,7 +69,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
 
   try {
-    const firestore = new FirestoreEmulator({ projectId });
+    // Queries are checked against the project's index file, as production would check them,
+    // unless FIRESTORE_INDEX_CHECKS=off.
+    const firestore = new FirestoreEmulator({
+      projectId,
+      indexes: { file: options.firestoreIndexes, enabled: indexChecksEnabledByEnv() },
+    });
     if (options.rulesFiles.firestore) firestore.rules.watch(options.rulesFiles.firestore);
     stoppers.push(async () => firestore.rules.unwatch());
     if (options.importDir) await firestore.importData(options.importDir);
@@ -106,24 +118,33 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     hub.register('storage', endpoints.storage);
     hub.register('auth', endpoints.auth);
     hub.register('functions', endpoints.functions);
-    const coverageDir = options.rulesCoverageDir;
-    if (coverageDir) {
-      stoppers.push(async () => {
-        const file = path.join(coverageDir, 'firestore-rules.html');
-        if (firestore.rules.writeCoverage(file)) console.log(`Firestore rules coverage: ${file}`);
-        const storageFile = path.join(coverageDir, 'storage-rules.html');
-        if (storage.rules.writeCoverage(storageFile)) {
-          console.log(`Storage rules coverage: ${storageFile}`);
-        }
-      });
-    }
     const env = emulatorEnv(projectId, endpoints, `${host}:${hubPort}`);
     Object.assign(process.env, env);
     await functions.load();
     const unsubscribe = firestore.onCommit((event) => functions.handleCommit(event));
     stoppers.push(async () => unsubscribe());
 
-    return { projectId, endpoints, env, functions, stop: stopAll };
+    const firestoreIndexUsage = () => firestore.indexUsage();
+    const writeRulesCoverage = (dir: string): string[] => {
+      const written: string[] = [];
+      for (const [service, rules] of [
+        ['firestore', firestore.rules],
+        ['storage', storage.rules],
+      ] as const) {
+        const file = path.join(dir, `${service}-rules.html`);
+        if (rules.writeCoverage(file)) written.push(file);
+      }
+      return written;
+    };
+    return {
+      projectId,
+      endpoints,
+      env,
+      functions,
+      firestoreIndexUsage,
+      writeRulesCoverage,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

@@ -47,3 +47,39 @@ export const maxJsonBodyBytes = (): number =>
 export const SCAN_HASH_SECRET = defineSecret('SCAN_HASH_SECRET', {
   description: 'Secret salt for hashing scanner IP addresses in scan analytics.',
 });
+
+const DEFAULT_RATE_LIMIT_PER_CALLER = 600;
+const DEFAULT_RATE_LIMIT_PER_ORG = 6000;
+const DEFAULT_RATE_LIMIT_PER_SCANNER = 120;
+const DEFAULT_RATE_LIMIT_BURST_SECONDS = 10;
+
+/** Requests a minute one caller (a user or an API key) may make on /v1, per instance. */
+export const RATE_LIMIT_PER_CALLER = defineInt('RATE_LIMIT_PER_CALLER', {
+  default: DEFAULT_RATE_LIMIT_PER_CALLER,
+  description: 'Requests per minute per caller on /v1 (per function instance).',
+});
+
+/** Requests a minute all callers of one organisation together may make on /v1, per instance. */
+export const RATE_LIMIT_PER_ORG = defineInt('RATE_LIMIT_PER_ORG', {
+  default: DEFAULT_RATE_LIMIT_PER_ORG,
+  description: 'Requests per minute per organisation on /v1 (per function instance).',
+});
+
+/** Scans a minute one client address may make on /s/, per instance. */
+export const RATE_LIMIT_PER_SCANNER = defineInt('RATE_LIMIT_PER_SCANNER', {
+  default: DEFAULT_RATE_LIMIT_PER_SCANNER,
+  description: 'Requests per minute per client address on /s/ (per function instance).',
+});
+
+/** How many seconds' worth of requests may come at once before the per-minute rate applies. */
+export const RATE_LIMIT_BURST_SECONDS = defineInt('RATE_LIMIT_BURST_SECONDS', {
+  default: DEFAULT_RATE_LIMIT_BURST_SECONDS,
+  description: 'Burst allowance of every rate limit, in seconds of its rate.',
+});
+
+export const rateLimits = () => ({
+  perCaller: valueOr(RATE_LIMIT_PER_CALLER, DEFAULT_RATE_LIMIT_PER_CALLER),
+  perOrg: valueOr(RATE_LIMIT_PER_ORG, DEFAULT_RATE_LIMIT_PER_ORG),
+  perScanner: valueOr(RATE_LIMIT_PER_SCANNER, DEFAULT_RATE_LIMIT_PER_SCANNER),
+  burstSeconds: valueOr(RATE_LIMIT_BURST_SECONDS, DEFAULT_RATE_LIMIT_BURST_SECONDS),
+});

@@ -5,3 +5,6 @@ import { REGION } from './config';
 setGlobalOptions({ region: REGION });
 
 export { api } from './http/api';
+export { organizationCreated } from './triggers/organizationCreated';
+export { qrCodeCreated } from './triggers/qrCodeCreated';
+export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';

@@ -9,9 +9,14 @@ import { firestoreServiceDefinition } from './proto';
 import type { CommitListener } from './events';
 import { FirestoreCore } from './core';
 import { RpcError, hasStatusCode } from './errors';
+import { IndexChecker, type IndexCheckOptions } from './indexes/checker';
+import { serveIndexConfigHttp } from './indexes/http';
+import type { IndexUsageReport } from './indexes/usage';
 import { handleListen } from './listen';
+import { writeStreamHandler } from './writeStream';
 import { databaseRef } from './paths';
 import { readExport, writeExport } from './persistence';
+import type { ListenSource } from './source';
 import type { ListenRequest, ListenResponse } from './types';
 import { FirestoreRules, resourceOf } from './rulesCheck';
 import { RulesError, type RPath, type RValue } from '../rules/values';
@@ -23,6 +28,11 @@ export interface FirestoreEmulatorOptions {
   projectId?: string;
   /** Where rules loading reports (loaded, reloaded, syntax errors); default console.log. */
   log?: (line: string) => void;
+  /**
+   * Check every query against this firestore.indexes.json, as production would (see
+   * indexes/README.md). Without it no query is refused for want of an index.
+   */
+  indexes?: IndexCheckOptions;
 }
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -74,7 +84,7 @@ function withLenientDeserializers(def: grpc.ServiceDefinition): grpc.ServiceDefi
           const marker: RejectedRequest = {
             [REJECTED]: {
               code: grpc.status.INVALID_ARGUMENT,
-              details: `Request payload size ${bytes.length} bytes exceeds the limit of ${MAX_REQUEST_BYTES} bytes`,
+              details: `Request payload size ${bytes.length} bytes exceeds the 10 MiB limit (${MAX_REQUEST_BYTES} bytes) on the size of an API request`,
             },
           };
           return marker;
@@ -148,6 +158,8 @@ export class FirestoreEmulator {
   /** The security rules in force for clients (none until loaded: then nothing is checked). */
   readonly rules: LoadedRules;
   private readonly rulesCheck: FirestoreRules;
+  private readonly indexes: IndexChecker;
+  private readonly listenSource: ListenSource;
   private readonly grpcServer = new grpc.Server({
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
@@ -163,6 +175,11 @@ export class FirestoreEmulator {
     this.projectId = options.projectId ?? process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
     this.rules = new LoadedRules('Firestore', options.log);
     this.rulesCheck = new FirestoreRules(this.rules, (n) => this.core.store.get(n));
+    this.indexes = new IndexChecker(options.indexes);
+    this.listenSource = {
+      ...this.core.listenSource,
+      checkQuery: (parent, query) => this.indexes.check(parent, query),
+    };
     this.grpcServer.addService(
       withLenientDeserializers(firestoreServiceDefinition()),
       this.handlers(),
@@ -194,6 +211,7 @@ export class FirestoreEmulator {
 
   /** Stops listening and drops every connection, Listen streams included. */
   async close(): Promise<void> {
+    this.indexes.close();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const closed = new Promise<void>((resolve) => {
@@ -221,6 +239,11 @@ export class FirestoreEmulator {
     }
     const name = `projects/${projectId}/${segs.join('/')}`;
     return resourceOf(name, this.core.store.get(name));
+  }
+
+  /** Which declared indexes served queries so far (undefined when index checks are off). */
+  indexUsage(): IndexUsageReport | undefined {
+    return this.indexes.usageReport();
   }
 
   /** Deletes all data. */
@@ -285,6 +308,7 @@ export class FirestoreEmulator {
     const clearMatch = /^\/emulator\/v1\/projects\/([^/]+)\/databases\/([^/]+)\/documents\/?$/.exec(
       url.pathname,
     );
+    if (serveIndexConfigHttp(req, res, url.pathname, this.indexes)) return;
     if (req.method === 'DELETE' && clearMatch) {
       this.core.clear(databaseRef(clearMatch[1], clearMatch[2]));
       send(200, '{}');
@@ -366,10 +390,13 @@ export class FirestoreEmulator {
       Rollback: unary((r) => c.rollback(r)),
       RunQuery: serverStream((r, md) => {
         caller(md)?.authorizeQuery(r.parent, r.structuredQuery);
+        this.indexes.check(r.parent, r.structuredQuery);
         return c.runQuery(r);
       }),
       RunAggregationQuery: serverStream(async (r, md) => {
-        caller(md)?.authorizeQuery(r.parent, r.structuredAggregationQuery?.structuredQuery);
+        const query = r.structuredAggregationQuery?.structuredQuery;
+        caller(md)?.authorizeQuery(r.parent, query);
+        this.indexes.check(r.parent, query);
         return [await c.runAggregationQuery(r)];
       }),
       ListCollectionIds: unary((r, md) => {
@@ -384,12 +411,8 @@ export class FirestoreEmulator {
         adminOnly(md, 'PartitionQuery');
         return c.partitionQuery(r);
       }),
-      Write: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-        call.emit('error', {
-          code: grpc.status.UNIMPLEMENTED,
-          details: 'The Write stream is not supported by this emulator; use Commit',
-        });
-      },
+      // Every write of the stream goes through the Commit path, rules included.
+      Write: writeStreamHandler((r, md) => c.commit(r, caller(md))),
       Listen: (call: grpc.ServerDuplexStream<ListenRequest, ListenResponse>) => {
         this.listenCalls.add(call);
         const done = (): void => {
@@ -400,7 +423,7 @@ export class FirestoreEmulator {
         call.on('error', done);
         try {
           const rules = caller(call.metadata);
-          handleListen(call, c.listenSource, rules && ((t) => rules.listenTargetDenial(t)));
+          handleListen(call, this.listenSource, rules && ((t) => rules.listenTargetDenial(t)));
         } catch (err) {
           done();
           call.emit('error', toServiceError(err));

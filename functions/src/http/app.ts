@@ -3,20 +3,43 @@ import express, { type Router } from 'express';
 import { maxJsonBodyBytes } from '../config';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter } from './health';
+import { locationsRouter } from './locations';
+import { membersRouter } from './members';
+import { organizationsRouter } from './organizations';
+import { apiKeysRouter } from './apiKeys';
+import { equipmentCodesRouter } from './equipmentCodes';
+import { qrCodesRouter } from './qrCodes';
+import { scansRouter } from './scans';
+import { timelinesRouter } from './timelines';
+import { rejectEmptyPathSegments } from './routes';
 import { requestLog } from './requestLog';
 
 /** The resource routers, in the order they are tried. */
-export const routers: Router[] = [healthRouter];
+export const routers: Router[] = [
+  healthRouter,
+  organizationsRouter,
+  membersRouter,
+  apiKeysRouter,
+  locationsRouter,
+  qrCodesRouter,
+  equipmentCodesRouter,
+  scansRouter,
+  timelinesRouter,
+];
 
 export function createApp(routes: Router[] = routers): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  // Cloud Functions sits behind Google's front end; trust it for req.ip.
-  app.set('trust proxy', true);
+  // Cloud Functions sits behind exactly one proxy, Google's front end, which appends the client's
+  // address to X-Forwarded-For. Trusting one hop makes req.ip that address; entries a client
+  // wrote into the header itself stay to its left and are ignored, so nobody picks their own
+  // rate-limit bucket.
+  app.set('trust proxy', 1);
   app.use(requestLog);
   // In production the Functions framework may already have parsed the body; express.json()
   // then leaves it alone. Locally and in tests, this is where bad JSON becomes a 400.
   app.use(express.json({ limit: maxJsonBodyBytes() }));
+  app.use('/v1', rejectEmptyPathSegments);
   for (const router of routes) app.use(router);
   app.use(notFoundHandler);
   app.use(errorHandler);

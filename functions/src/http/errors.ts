@@ -1,18 +1,9 @@
 // One error shape for every reply: {"error": {"code", "message", "details"?}} with the right status.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { logger } from 'firebase-functions';
+import { AppError, type ErrorCode } from '../domain/errors';
 
-export type ErrorCode =
-  | 'invalid_argument'
-  | 'unauthenticated'
-  | 'permission_denied'
-  | 'not_found'
-  | 'conflict'
-  | 'gone'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'rate_limited'
-  | 'internal';
+export { AppError, type ErrorCode };
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_argument: 400,
@@ -27,26 +18,16 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-/** An error meant for the caller: its code, message and details are sent as they are. */
-export class HttpError extends Error {
-  readonly status: number;
-
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-    this.status = STATUS_BY_CODE[code];
-  }
+/** The HTTP status of an error code. */
+export function statusOf(code: ErrorCode): number {
+  return STATUS_BY_CODE[code];
 }
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
 }
 
-export function errorBody(err: HttpError): ErrorBody {
+export function errorBody(err: AppError): ErrorBody {
   const body: ErrorBody = { error: { code: err.code, message: err.message } };
   if (err.details !== undefined) body.error.details = err.details;
   return body;
@@ -54,24 +35,24 @@ export function errorBody(err: HttpError): ErrorBody {
 
 /** Fallback route: anything no router claimed. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new HttpError('not_found', `No route for ${req.method} ${req.path}`));
+  next(new AppError('not_found', `No route for ${req.method} ${req.path}`));
 };
 
 /** Errors thrown by body-parser carry a `type`; these are the caller's fault, not ours. */
-function fromBodyParser(err: unknown): HttpError | undefined {
+function fromBodyParser(err: unknown): AppError | undefined {
   if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
   switch ((err as { type: unknown }).type) {
     case 'entity.parse.failed':
-      return new HttpError('invalid_argument', 'Request body is not valid JSON');
+      return new AppError('invalid_argument', 'Request body is not valid JSON');
     case 'entity.too.large': {
       const limit = (err as { limit?: unknown }).limit;
-      return new HttpError('payload_too_large', 'Request body is too large', { limitBytes: limit });
+      return new AppError('payload_too_large', 'Request body is too large', { limitBytes: limit });
     }
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new HttpError('unsupported_media_type', 'Request body encoding is not supported');
+      return new AppError('unsupported_media_type', 'Request body encoding is not supported');
     case 'request.aborted':
-      return new HttpError('invalid_argument', 'Request was aborted by the client');
+      return new AppError('invalid_argument', 'Request was aborted by the client');
     default:
       return undefined;
   }
@@ -83,7 +64,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
     next(err);
     return;
   }
-  let httpError = err instanceof HttpError ? err : fromBodyParser(err);
+  let httpError = err instanceof AppError ? err : fromBodyParser(err);
   if (!httpError) {
     logger.error('http.unexpected_error', {
       method: req.method,
@@ -93,7 +74,12 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
           ? { name: err.name, message: err.message, stack: err.stack }
           : String(err),
     });
-    httpError = new HttpError('internal', 'Internal error');
+    httpError = new AppError('internal', 'Internal error');
   }
-  res.status(httpError.status).json(errorBody(httpError));
+  const retryAfter = (httpError.details as { retryAfterSeconds?: unknown } | undefined)
+    ?.retryAfterSeconds;
+  if (httpError.code === 'rate_limited' && typeof retryAfter === 'number') {
+    res.set('Retry-After', String(retryAfter));
+  }
+  res.status(statusOf(httpError.code)).json(errorBody(httpError));
 };

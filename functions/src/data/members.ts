@@ -1,0 +1,87 @@
+// Member documents: organizations/{orgId}/members/{uid}, small on purpose (client apps read them
+// through the rules): uid, role, email, addedAt, addedBy.
+import { Timestamp, type Transaction } from 'firebase-admin/firestore';
+import { AppError } from '../domain/errors';
+import { isRole, roleChangeProblem, type Role } from '../domain/roles';
+import { memberRef, membersRef } from './paths';
+import { db } from './firebase';
+import { iso } from './timestamps';
+
+export interface Member {
+  uid: string;
+  role: Role;
+  email: string | null;
+  addedAt: string | null;
+  addedBy: string | null;
+}
+
+function toMember(uid: string, data: FirebaseFirestore.DocumentData): Member {
+  return {
+    uid,
+    role: isRole(data.role) ? data.role : 'viewer',
+    email: typeof data.email === 'string' ? data.email : null,
+    addedAt: iso(data.addedAt),
+    addedBy: typeof data.addedBy === 'string' ? data.addedBy : null,
+  };
+}
+
+/** The caller's role in the organisation, or undefined when they are not a member. */
+export async function roleOf(orgId: string, uid: string): Promise<Role | undefined> {
+  const snap = await memberRef(orgId, uid).get();
+  const role: unknown = snap.get('role');
+  return snap.exists && isRole(role) ? role : undefined;
+}
+
+export async function listMembers(orgId: string): Promise<Member[]> {
+  const snap = await membersRef(orgId).get();
+  return snap.docs.map((doc) => toMember(doc.id, doc.data()));
+}
+
+export async function addMember(
+  orgId: string,
+  member: { uid: string; email: string | null; role: Role },
+  addedBy: string,
+): Promise<Member> {
+  const ref = memberRef(orgId, member.uid);
+  const data = { ...member, addedAt: Timestamp.now(), addedBy };
+  await db().runTransaction(async (tx) => {
+    if ((await tx.get(ref)).exists) {
+      throw new AppError('conflict', `${member.email ?? member.uid} is already a member`);
+    }
+    tx.create(ref, data);
+  });
+  return toMember(member.uid, data);
+}
+
+async function ownerCount(tx: Transaction, orgId: string): Promise<number> {
+  const owners = await tx.get(membersRef(orgId).where('role', '==', 'owner'));
+  return owners.size;
+}
+
+/**
+ * Changes a member's role (`to`) or removes them (`to` null), in a transaction that counts the
+ * owners, so two admins demoting the last two owners at once cannot leave none.
+ */
+export async function changeMember(
+  orgId: string,
+  uid: string,
+  to: Role | null,
+  actorRole: Role,
+): Promise<Member | null> {
+  const ref = memberRef(orgId, uid);
+  return db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    const data = snap.data();
+    if (!data) throw new AppError('not_found', `${uid} is not a member of this organisation`);
+    const from: Role = isRole(data.role) ? data.role : 'viewer';
+    const owners = from === 'owner' ? await ownerCount(tx, orgId) : 0;
+    const problem = roleChangeProblem(actorRole, from, to, owners);
+    if (problem) throw new AppError(problem.code, problem.message);
+    if (to === null) {
+      tx.delete(ref);
+      return null;
+    }
+    tx.update(ref, { role: to });
+    return toMember(uid, { ...data, role: to });
+  });
+}

@@ -1,0 +1,106 @@
+// Organisation documents and the owner membership created with them.
+import { Timestamp } from 'firebase-admin/firestore';
+import { AppError } from '../domain/errors';
+import type { NewOrganization, OrganizationChanges } from '../domain/organization';
+import type { Role } from '../domain/roles';
+import { db } from './firebase';
+import { ORGS, memberRef, orgRef } from './paths';
+import { iso } from './timestamps';
+
+export interface Organization {
+  orgId: string;
+  name: string;
+  timeZone: string;
+  assetUrlTemplate: string | null;
+  createdAt: string | null;
+  createdBy: string | null;
+}
+
+function toOrganization(orgId: string, data: FirebaseFirestore.DocumentData): Organization {
+  return {
+    orgId,
+    name: String(data.name ?? ''),
+    timeZone: String(data.timeZone ?? 'UTC'),
+    assetUrlTemplate: typeof data.assetUrlTemplate === 'string' ? data.assetUrlTemplate : null,
+    createdAt: iso(data.createdAt),
+    createdBy: typeof data.createdBy === 'string' ? data.createdBy : null,
+  };
+}
+
+/** Creates the organisation and makes `owner` its owner, in one transaction. */
+export async function createOrganization(
+  input: NewOrganization,
+  owner: { uid: string; email: string | null },
+): Promise<Organization> {
+  const ref = input.orgId ? orgRef(input.orgId) : db().collection(ORGS).doc();
+  const now = Timestamp.now();
+  await db().runTransaction(async (tx) => {
+    const existing = await tx.get(ref);
+    if (existing.exists) {
+      throw new AppError('conflict', `The organisation id "${ref.id}" is taken; choose another`);
+    }
+    tx.create(ref, {
+      name: input.name,
+      timeZone: input.timeZone,
+      createdAt: now,
+      createdBy: owner.uid,
+      updatedAt: now,
+    });
+    tx.create(memberRef(ref.id, owner.uid), {
+      uid: owner.uid,
+      role: 'owner' satisfies Role,
+      email: owner.email,
+      addedAt: now,
+      addedBy: owner.uid,
+    });
+  });
+  return toOrganization(ref.id, {
+    name: input.name,
+    timeZone: input.timeZone,
+    createdAt: now,
+    createdBy: owner.uid,
+  });
+}
+
+export async function getOrganization(orgId: string): Promise<Organization> {
+  const snap = await orgRef(orgId).get();
+  const data = snap.data();
+  if (!data) throw new AppError('not_found', `Organisation ${orgId} not found`);
+  return toOrganization(orgId, data);
+}
+
+export async function updateOrganization(
+  orgId: string,
+  changes: OrganizationChanges,
+): Promise<Organization> {
+  const ref = orgRef(orgId);
+  return db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    const data = snap.data();
+    if (!data) throw new AppError('not_found', `Organisation ${orgId} not found`);
+    const update = { ...changes, updatedAt: Timestamp.now() };
+    tx.update(ref, update);
+    return toOrganization(orgId, { ...data, ...update });
+  });
+}
+
+/**
+ * The organisations a user belongs to, with their role: one collection-group query on the
+ * member documents (field override in firestore.indexes.json), then one batched read.
+ */
+export async function organizationsOf(uid: string): Promise<Array<Organization & { role: Role }>> {
+  const members = await db().collectionGroup('members').where('uid', '==', uid).get();
+  const memberships = members.docs
+    .map((doc) => ({ orgRef: doc.ref.parent.parent, role: doc.get('role') as Role }))
+    .filter((m): m is { orgRef: FirebaseFirestore.DocumentReference; role: Role } =>
+      Boolean(m.orgRef && m.orgRef.parent.id === ORGS),
+    );
+  if (memberships.length === 0) return [];
+  const orgs = await db().getAll(...memberships.map((m) => m.orgRef));
+  const result: Array<Organization & { role: Role }> = [];
+  orgs.forEach((snap, i) => {
+    const data = snap.data();
+    if (data) result.push({ ...toOrganization(snap.id, data), role: memberships[i].role });
+  });
+  return result.sort((a, b) => a.name.localeCompare(b.name) || a.orgId.localeCompare(b.orgId));
+}

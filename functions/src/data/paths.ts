@@ -1,0 +1,30 @@
+// Every Firestore path of the organisation data, in one place: the contract with client apps
+// (docs/data-model.md). Ids are validated before they get here.
+import type { CollectionReference, DocumentReference } from 'firebase-admin/firestore';
+import { db } from './firebase';
+
+export const ORGS = 'organizations';
+
+export const orgRef = (orgId: string): DocumentReference => db().collection(ORGS).doc(orgId);
+export const membersRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('members');
+export const memberRef = (orgId: string, uid: string): DocumentReference =>
+  membersRef(orgId).doc(uid);
+export const apiKeysRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('apiKeys');
+export const locationsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('locations');
+export const equipmentRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('equipment');
+export const qrCodesRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('qrCodes');
+/** The top-level lookup of scan tokens: scanTokens/{token} says whose code it is. */
+export const scanTokenRef = (token: string): DocumentReference =>
+  db().collection('scanTokens').doc(token);
+/** The document a scan counts for: a standalone code or an equipment item. */
+export const scanTargetRef = (orgId: string, kind: 'qrCode' | 'equipment', id: string) =>
+  (kind === 'qrCode' ? qrCodesRef(orgId) : equipmentRef(orgId)).doc(id);
+
+/** Storage folder of a standalone code's objects. */
+export const qrCodeStoragePrefix = (orgId: string, qrId: string): string =>
+  `organizations/${orgId}/qrCodes/${qrId}/`;

@@ -1,0 +1,214 @@
+// Standalone codes: organizations/{orgId}/qrCodes/{qrId}, their PNG in Storage under the same
+// path, and (tracked codes) their scan token.
+import { FieldPath, Timestamp } from 'firebase-admin/firestore';
+import { AppError } from '../domain/errors';
+import { isExpired, type NewQrCode } from '../domain/qrCodes';
+import { db } from './firebase';
+import { qrCodeStoragePrefix, qrCodesRef, scanTokenRef } from './paths';
+import { createScanToken } from './scanTokens';
+import { deletePrefix } from './storage';
+import { iso } from './timestamps';
+
+export interface QrCode {
+  qrId: string;
+  /** The text the code encodes: the scan URL for a tracked code. */
+  data: string;
+  url: string | null;
+  label: string | null;
+  tracked: boolean;
+  scanUrl: string | null;
+  expiresAt: string | null;
+  createdAt: string | null;
+  createdBy: string | null;
+  pngUrl: string | null;
+  pngPath: string | null;
+}
+
+function toQrCode(qrId: string, d: FirebaseFirestore.DocumentData): QrCode {
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  return {
+    qrId,
+    data: String(d.data ?? ''),
+    url: text(d.url),
+    label: text(d.label),
+    tracked: d.tracked === true,
+    scanUrl: text(d.scanUrl),
+    expiresAt: iso(d.expiresAt),
+    createdAt: iso(d.createdAt),
+    createdBy: text(d.createdBy),
+    pngUrl: text(d.pngUrl),
+    pngPath: text(d.pngPath),
+  };
+}
+
+export async function createQrCode(
+  orgId: string,
+  input: NewQrCode,
+  createdBy: string,
+): Promise<QrCode> {
+  const ref = qrCodesRef(orgId).doc();
+  const now = Timestamp.now();
+  const expiresAt =
+    input.expiresInHours === null
+      ? null
+      : Timestamp.fromMillis(now.toMillis() + input.expiresInHours * 3_600_000);
+  return db().runTransaction(async (tx) => {
+    const token = input.tracked ? createScanToken(tx, { orgId, kind: 'qrCode', id: ref.id }) : null;
+    const data = {
+      data: token ? token.scanUrl : (input.data ?? ''),
+      url: input.url,
+      label: input.label,
+      tracked: input.tracked,
+      scanToken: token?.token ?? null,
+      scanUrl: token?.scanUrl ?? null,
+      expiresAt,
+      createdAt: now,
+      createdBy,
+    };
+    tx.create(ref, data);
+    return toQrCode(ref.id, data);
+  });
+}
+
+/** A code, or 404; 410 once it has expired (even before the cleanup has removed it). */
+export async function getQrCode(orgId: string, qrId: string): Promise<QrCode> {
+  const data = (await qrCodesRef(orgId).doc(qrId).get()).data();
+  if (!data) throw new AppError('not_found', `QR code ${qrId} not found`);
+  const code = toQrCode(qrId, data);
+  if (isExpired(code.expiresAt ? new Date(code.expiresAt) : null)) {
+    throw new AppError('gone', `QR code ${qrId} expired at ${code.expiresAt}`, {
+      expiresAt: code.expiresAt,
+    });
+  }
+  return code;
+}
+
+export interface QrCodePage {
+  qrCodes: QrCode[];
+  nextPageToken: string | null;
+}
+
+interface Cursor {
+  s: number;
+  n: number;
+  id: string;
+}
+
+function encodeCursor(createdAt: Timestamp, id: string): string {
+  const cursor: Cursor = { s: createdAt.seconds, n: createdAt.nanoseconds, id };
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(token: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(token, 'base64url').toString()) as Partial<Cursor>;
+    if (Number.isInteger(c.s) && Number.isInteger(c.n) && typeof c.id === 'string') {
+      return c as Cursor;
+    }
+  } catch {
+    // fall through
+  }
+  throw new AppError('invalid_argument', 'pageToken is not one this API gave out', {
+    field: 'pageToken',
+  });
+}
+
+/**
+ * Newest first, `limit` per page. With `hideExpired`, expired codes are skipped while paging
+ * (Firestore cannot filter "no expiry or not yet expired" in one query with this order); the
+ * cursor remembers how far the scan got, so pages never repeat or skip a code.
+ */
+export async function listQrCodes(
+  orgId: string,
+  opts: { limit: number; pageToken?: string; hideExpired: boolean },
+): Promise<QrCodePage> {
+  const now = new Date();
+  const codes: QrCode[] = [];
+  let after = opts.pageToken ? decodeCursor(opts.pageToken) : undefined;
+  for (;;) {
+    // A few extra per round when expired codes are skipped, so one round usually fills the page.
+    const requested = opts.limit - codes.length + (opts.hideExpired ? 10 : 0);
+    let query = qrCodesRef(orgId)
+      .orderBy('createdAt', 'desc')
+      .orderBy(FieldPath.documentId(), 'desc')
+      .limit(requested);
+    if (after) query = query.startAfter(new Timestamp(after.s, after.n), after.id);
+    const snap = await query.get();
+    for (const doc of snap.docs) {
+      const code = toQrCode(doc.id, doc.data());
+      const createdAt = doc.get('createdAt') as Timestamp;
+      after = { s: createdAt.seconds, n: createdAt.nanoseconds, id: doc.id };
+      const expired = isExpired(code.expiresAt ? new Date(code.expiresAt) : null, now);
+      if (!(opts.hideExpired && expired)) codes.push(code);
+      if (codes.length === opts.limit) {
+        return { qrCodes: codes, nextPageToken: encodeCursor(createdAt, doc.id) };
+      }
+    }
+    if (snap.size < requested) return { qrCodes: codes, nextPageToken: null };
+  }
+}
+
+/** Deletes a code, its Storage objects and its scan token. */
+export async function deleteQrCode(orgId: string, qrId: string): Promise<void> {
+  const ref = qrCodesRef(orgId).doc(qrId);
+  const snap = await ref.get();
+  if (!snap.exists) throw new AppError('not_found', `QR code ${qrId} not found`);
+  await removeQrCode(orgId, snap);
+}
+
+/**
+ * Removes a code that was read as `snap`, unless it changed since (a precondition on its update
+ * time): of two cleanups racing for one code, one removes it and the other skips it, so nothing
+ * is deleted twice. Resolves with false when skipped.
+ */
+export async function removeQrCode(
+  orgId: string,
+  snap: FirebaseFirestore.DocumentSnapshot,
+): Promise<boolean> {
+  try {
+    await snap.ref.delete({ lastUpdateTime: snap.updateTime });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    // 9 FAILED_PRECONDITION / 5 NOT_FOUND: someone else removed or changed it first.
+    if (code === 9 || code === 5) return false;
+    throw err;
+  }
+  const token: unknown = snap.get('scanToken');
+  await Promise.all([
+    deletePrefix(qrCodeStoragePrefix(orgId, snap.id)),
+    typeof token === 'string' ? scanTokenRef(token).delete() : undefined,
+  ]);
+  return true;
+}
+
+/** Records where the trigger stored the code's PNG; false if the code was deleted meanwhile. */
+export async function setQrCodePng(
+  orgId: string,
+  qrId: string,
+  png: { path: string; url: string },
+): Promise<boolean> {
+  try {
+    await qrCodesRef(orgId)
+      .doc(qrId)
+      .update({ pngPath: png.path, pngUrl: png.url, pngGeneratedAt: Timestamp.now() });
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 5) return false;
+    throw err;
+  }
+}
+
+/** One page of expired codes across every organisation (collection-group query on expiresAt). */
+export async function expiredQrCodes(
+  now: Date,
+  limit: number,
+  after?: FirebaseFirestore.DocumentSnapshot,
+): Promise<FirebaseFirestore.QueryDocumentSnapshot[]> {
+  let query = db()
+    .collectionGroup('qrCodes')
+    .where('expiresAt', '<=', Timestamp.fromDate(now))
+    .orderBy('expiresAt')
+    .limit(limit);
+  if (after) query = query.startAfter(after);
+  return (await query.get()).docs;
+}

@@ -1,0 +1,55 @@
+// Token buckets, one per key (a caller, an organisation, a client address): `perMinute` tokens
+// refill evenly over a minute, and a full bucket holds `burstSeconds` worth, so a short burst
+// passes and a sustained flood is held to the rate. Memory is bounded: the least recently used
+// keys are dropped first, and a dropped key simply starts again with a full bucket.
+
+export interface Decision {
+  allowed: boolean;
+  /** Seconds until one more request would be allowed (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedMs: number;
+}
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly capacity: number;
+  private readonly refillPerMs: number;
+
+  constructor(
+    perMinute: number,
+    burstSeconds: number,
+    private readonly maxKeys = 50_000,
+  ) {
+    this.refillPerMs = perMinute / 60_000;
+    this.capacity = Math.max(1, Math.round((perMinute / 60) * burstSeconds));
+  }
+
+  take(key: string, nowMs: number = Date.now()): Decision {
+    let bucket = this.buckets.get(key);
+    if (bucket) {
+      this.buckets.delete(key); // re-inserted below: Map order is recency order
+      bucket.tokens = Math.min(
+        this.capacity,
+        bucket.tokens + (nowMs - bucket.updatedMs) * this.refillPerMs,
+      );
+      bucket.updatedMs = nowMs;
+    } else {
+      bucket = { tokens: this.capacity, updatedMs: nowMs };
+      if (this.buckets.size >= this.maxKeys) {
+        const oldest = this.buckets.keys().next().value;
+        if (oldest !== undefined) this.buckets.delete(oldest);
+      }
+    }
+    this.buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { allowed: true, retryAfterSeconds: 0 };
+    }
+    const waitMs = (1 - bucket.tokens) / this.refillPerMs;
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+  }
+}

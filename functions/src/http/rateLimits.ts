@@ -1,0 +1,46 @@
+// Rate limits: per caller and per organisation on /v1, per client address on /s/. Each function
+// instance counts on its own (docs/operations.md says what that means with many instances).
+import type { Request } from 'express';
+import { rateLimits } from '../config';
+import { AppError } from '../domain/errors';
+import { RateLimiter, type Decision } from '../domain/rateLimit';
+
+let limiters: { caller: RateLimiter; org: RateLimiter; scanner: RateLimiter } | undefined;
+
+/** Built on first use, when params have their values. */
+function get() {
+  if (!limiters) {
+    const limits = rateLimits();
+    limiters = {
+      caller: new RateLimiter(limits.perCaller, limits.burstSeconds),
+      org: new RateLimiter(limits.perOrg, limits.burstSeconds),
+      scanner: new RateLimiter(limits.perScanner, limits.burstSeconds),
+    };
+  }
+  return limiters;
+}
+
+function refuse(decision: Decision, what: string): never {
+  throw new AppError(
+    'rate_limited',
+    `Too many requests ${what}; retry in ${decision.retryAfterSeconds} s`,
+    {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    },
+  );
+}
+
+export function limitCaller(callerKey: string, orgId?: string): void {
+  const { caller, org } = get();
+  const mine = caller.take(callerKey);
+  if (!mine.allowed) refuse(mine, 'from this caller');
+  if (orgId) {
+    const theirs = org.take(orgId);
+    if (!theirs.allowed) refuse(theirs, 'for this organisation');
+  }
+}
+
+export function limitScanner(req: Request): void {
+  const decision = get().scanner.take(req.ip ?? 'unknown');
+  if (!decision.allowed) refuse(decision, 'from this address');
+}

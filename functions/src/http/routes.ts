@@ -1,0 +1,89 @@
+// How every /v1 route is declared. A route names the permission it needs; `orgRoute` checks the
+// path ids, who is calling and their role before the handler runs, so no handler can forget.
+import type { Request, Response, Router } from 'express';
+import { AppError } from '../domain/errors';
+import { idProblem } from '../domain/ids';
+import { allows, PERMISSIONS, type Permission, type Role } from '../domain/roles';
+import { roleOf } from '../data/members';
+import { authenticate, callerId, type Caller, type UserCaller } from './auth';
+import { limitCaller } from './rateLimits';
+
+export interface OrgAccess {
+  orgId: string;
+  role: Role;
+  caller: Caller;
+}
+
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+type OrgHandler = (req: Request, res: Response, access: OrgAccess) => Promise<void> | void;
+type UserHandler = (req: Request, res: Response, caller: UserCaller) => Promise<void> | void;
+
+/** Every path parameter is an id that reaches a Firestore path: refuse bad ones before any read. */
+function checkPathIds(params: Record<string, string>): void {
+  for (const [name, value] of Object.entries(params)) {
+    const problem = idProblem(value);
+    if (problem) {
+      throw new AppError('invalid_argument', `The ${name} in the path ${problem}`, {
+        field: name,
+      });
+    }
+  }
+}
+
+async function authorize(req: Request, orgId: string, permission: Permission): Promise<OrgAccess> {
+  const caller = await authenticate(req, orgId);
+  limitCaller(callerId(caller), orgId);
+  const role = caller.kind === 'apiKey' ? caller.role : await roleOf(orgId, caller.uid);
+  // The same reply whether or not the organisation exists: outsiders learn nothing.
+  if (!role) throw new AppError('permission_denied', 'You are not a member of this organisation');
+  if (!allows(role, permission)) {
+    throw new AppError(
+      'permission_denied',
+      `This needs the ${PERMISSIONS[permission]} role or higher; you are ${role}`,
+    );
+  }
+  return { orgId, role, caller };
+}
+
+/** A route under /v1/orgs/:orgId/... that needs `permission` in that organisation. */
+export function orgRoute(
+  router: Router,
+  method: Method,
+  path: string,
+  permission: Permission,
+  handler: OrgHandler,
+): void {
+  router[method](`/v1/orgs/:orgId${path}`, async (req: Request, res: Response) => {
+    const params = req.params as Record<string, string>;
+    checkPathIds(params);
+    const access = await authorize(req, params.orgId, permission);
+    await handler(req, res, access);
+  });
+}
+
+/** A route that needs a signed-in person (an ID token), in no particular organisation. */
+export function userRoute(
+  router: Router,
+  method: Method,
+  path: string,
+  handler: UserHandler,
+): void {
+  router[method](path, async (req: Request, res: Response) => {
+    const caller = await authenticate(req);
+    if (caller.kind !== 'user') {
+      throw new AppError('permission_denied', 'This route needs a signed-in user, not an API key');
+    }
+    limitCaller(callerId(caller));
+    await handler(req, res, caller);
+  });
+}
+
+/** `/v1/orgs//members` would otherwise fall through to a 404: an empty id is a bad request. */
+export const rejectEmptyPathSegments = (req: Request, _res: Response, next: () => void): void => {
+  const segments = req.path.split('/').slice(1);
+  // A single trailing slash is harmless; an empty segment anywhere else is an empty id.
+  if (segments.slice(0, -1).includes('')) {
+    throw new AppError('invalid_argument', 'The path has an empty id (two slashes in a row)');
+  }
+  next();
+};

@@ -1,0 +1,123 @@
+// What `firebase deploy` would learn from the built code: firebase-functions' own manifest
+// discovery (its `firebase-functions` binary, the step the CLI runs before deploying), checked
+// against the functions we mean to deploy. A function that would not deploy fails here.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+interface Endpoint {
+  platform: string;
+  region: string;
+  entryPoint: string;
+  httpsTrigger?: Record<string, unknown>;
+  eventTrigger?: {
+    eventType: string;
+    eventFilters: Record<string, string>;
+    eventFilterPathPatterns?: Record<string, string>;
+    retry: boolean;
+  };
+  scheduleTrigger?: { schedule: string; timeZone?: string | null };
+  timeoutSeconds?: number | null;
+}
+
+interface Manifest {
+  specVersion: string;
+  endpoints: Record<string, Endpoint>;
+  params: Array<{ name: string; type: string; default?: unknown }>;
+}
+
+/** Every function the codebase deploys, with the trigger it must have. Extend it with each new one. */
+const EXPECTED: Record<string, (e: Endpoint) => void> = {
+  api: (e) => assert.deepEqual(e.httpsTrigger, {}),
+  organizationCreated: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}',
+    });
+    assert.deepEqual(e.eventTrigger?.eventFilters, {
+      database: '(default)',
+      namespace: '(default)',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+  },
+  qrCodeCreated: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/qrCodes/{qrId}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+  },
+  cleanupExpiredQrCodes: (e) => {
+    assert.equal(e.scheduleTrigger?.schedule, 'every 60 minutes');
+    assert.equal(e.timeoutSeconds, 540);
+  },
+};
+
+const functionsDir = path.resolve(__dirname, '..', '..');
+
+function discover(): Promise<Manifest> {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'manifest-')), 'functions.json');
+  // The package's exports map hides lib/bin, so find it beside the package's main module.
+  const main = require.resolve('firebase-functions', { paths: [functionsDir] });
+  const root = main.slice(0, main.lastIndexOf(`${path.sep}lib${path.sep}`));
+  const bin = path.join(root, 'lib', 'bin', 'firebase-functions.js');
+  // As the CLI runs it: in the functions folder, with no emulator variables, so loading the
+  // code must not need a database.
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    FUNCTIONS_MANIFEST_OUTPUT_PATH: out,
+    GCLOUD_PROJECT: 'demo-qr-assets',
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin], {
+      cwd: functionsDir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`manifest discovery failed (${code}): ${stderr}`));
+      const manifest = JSON.parse(fs.readFileSync(out, 'utf8')) as Manifest;
+      fs.rmSync(path.dirname(out), { recursive: true, force: true });
+      resolve(manifest);
+    });
+  });
+}
+
+describe('deploy manifest (firebase-functions discovery)', function () {
+  this.timeout(60_000);
+  let manifest: Manifest;
+
+  before(async () => {
+    manifest = await discover();
+  });
+
+  it('lists exactly the functions we deploy', () => {
+    assert.equal(manifest.specVersion, 'v1alpha1');
+    assert.deepEqual(Object.keys(manifest.endpoints).sort(), Object.keys(EXPECTED).sort());
+  });
+
+  for (const [name, check] of Object.entries(EXPECTED)) {
+    it(`${name}: 2nd gen, in the REGION param, with its trigger`, () => {
+      const endpoint = manifest.endpoints[name];
+      assert.ok(endpoint, `${name} is not in the manifest`);
+      assert.equal(endpoint.platform, 'gcfv2');
+      assert.equal(endpoint.region, '{{ params.REGION }}');
+      assert.equal(endpoint.entryPoint, name);
+      check(endpoint);
+    });
+  }
+
+  it('declares its params with defaults (the secret has none, by design)', () => {
+    const params = Object.fromEntries(manifest.params.map((p) => [p.name, p]));
+    assert.equal(params.REGION?.default, 'us-central1');
+    assert.equal(params.SCAN_HASH_SECRET?.type, 'secret');
+    for (const p of manifest.params) {
+      if (p.type !== 'secret') assert.notEqual(p.default, undefined, `${p.name} has no default`);
+    }
+  });
+});
