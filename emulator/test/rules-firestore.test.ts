@@ -3,9 +3,8 @@
 // emulator tokens, the owner bypass, get/exists/getAfter and their limits, transforms in
 // request.resource, diff() on update, list queries judged by their constraints, Listen.
 //
-// Writes go through runTransaction (the Commit RPC). The Node client SDK sends set/update/
-// delete and writeBatch through the Write stream instead; those are covered by raw Commit
-// calls here until the stream is served.
+// Writes go through runTransaction (the Commit RPC) and through the Write stream (set, update,
+// delete, writeBatch of the Node client SDK); both reach the same check in core.commit().
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -257,7 +256,7 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
   });
 
   it('checks every write of a plain Commit (a batch outside a transaction), getAfter included; raw calls', async () => {
-    // What the Write stream will hand to the same commit path: a raw Commit with a client token.
+    // The commit path through a raw Commit RPC with a client token (no SDK in between).
     const pkg = loadFirestoreProtos() as unknown as {
       google: { firestore: { v1: { Firestore: grpc.ServiceClientConstructor } } };
     };
@@ -317,6 +316,34 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
     } finally {
       client.close();
     }
+  });
+
+  it('checks writes of the Write stream (set, update, delete, writeBatch) like any commit', async () => {
+    const { FieldValue } = firebase.firestore;
+    const lena = env.authenticatedContext('lena').firestore();
+    // set/update/delete and batches of the Node client SDK go through the Write stream.
+    await assertSucceeds(
+      lena.doc('profiles/lena').set({ name: 'L', createdAt: FieldValue.serverTimestamp() }),
+    );
+    await assertFails(lena.doc('profiles/lena2').set({ name: 'X', createdAt: new Date(0) }));
+    await assertSucceeds(lena.doc('profiles/lena').update({ name: 'Lena' }));
+    await assertFails(lena.doc('profiles/lena').update({ role: 'owner' }));
+    await assertFails(lena.doc('profiles/lena').delete());
+    const ok = lena.batch();
+    ok.set(lena.doc('orgs/l1'), { owner: 'lena' });
+    ok.set(lena.doc('orgs/l1/members/lena'), { role: 'owner' });
+    await assertSucceeds(ok.commit());
+    const refused = lena.batch();
+    refused.set(lena.doc('orgs/l2/members/lena'), { role: 'owner' });
+    const err = (await assertFails(refused.commit())) as { message: string };
+    assert.match(err.message, /@ L19/);
+    // Nothing of a refused batch was applied.
+    await env.withSecurityRulesDisabled(async (ctx) => {
+      const snap = await ctx.firestore().doc('orgs/l2/members/lena').get();
+      assert.equal(snap.exists, false);
+      const kept = await ctx.firestore().doc('profiles/lena').get();
+      assert.deepEqual(Object.keys(kept.data() ?? {}).sort(), ['createdAt', 'name']);
+    });
   });
 
   it('allows 10 document accesses for one document and 20 for a transaction', async () => {
