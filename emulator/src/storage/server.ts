@@ -97,8 +97,9 @@ export class StorageEmulatorServer {
       // (denying clients while no rules are loaded).
       rulesManager: { getRuleset: () => rulesValidator },
       reset: () => this.clear(),
+      // Never reached: PUT /internal/setRules is answered by setRules() before the app.
       replaceRules: () =>
-        Promise.reject(new Error('this Storage emulator does not evaluate security rules')),
+        Promise.reject(new Error('rules are replaced through this server, not firebase-tools')),
     };
     this.blobDir = blobDir;
     this.persistence = persistence;
