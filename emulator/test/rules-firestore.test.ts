@@ -85,6 +85,20 @@ service cloud.firestore {
     match /chats/{chat} {
       allow list: if request.auth.uid in resource.data.members;
     }
+    match /typed/{id} {
+      function d() { return request.resource.data; }
+      allow create: if d().i is int && d().f is float && d().s is string && d().b is bool
+        && d().n == null && d().t is timestamp && d().g is latlng && d().y is bytes
+        && d().r is path && d().l is list && d().m is map
+        && d().i + 1 == 43 && d().f * 2 == 3.0 && d().i / 5 == 8
+        && d().s.matches('h.*o') && d().s.size() == 5 && d().s.upper() == 'HELLO'
+        && d().t < request.time && d().t.toMillis() == 1000 && d().t + duration.value(1, 's') > d().t
+        && d().g.latitude() == 1.5 && d().g.longitude() == 2.5
+        && d().y.size() == 3 && d().y.toBase64() == 'AQID'
+        && d().r[3] == 'profiles' && d().r == /databases/$(database)/documents/profiles/x
+        && d().l.hasAll([1, 'x']) && d().l.size() == 2
+        && d().m.keys().hasOnly(['k']) && d().m.diff({'k': 1}).changedKeys() == ['k'].toSet();
+    }
     match /ranked/{doc} {
       allow list: if request.query.orderBy.score == 'DESC' && request.query.offset == null;
     }
@@ -344,6 +358,30 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
       const kept = await ctx.firestore().doc('profiles/lena').get();
       assert.deepEqual(Object.keys(kept.data() ?? {}).sort(), ['createdAt', 'name']);
     });
+  });
+
+  it('sees every Firestore value type as its rules type', async () => {
+    const { Blob, GeoPoint, Timestamp } = firebase.firestore;
+    const mona = env.authenticatedContext('mona').firestore();
+    const typed = (overrides: object) => ({
+      i: 42,
+      f: 1.5,
+      s: 'hello',
+      b: true,
+      n: null,
+      t: Timestamp.fromMillis(1000),
+      g: new GeoPoint(1.5, 2.5),
+      y: Blob.fromUint8Array(new Uint8Array([1, 2, 3])),
+      r: mona.doc('profiles/x'),
+      l: [1, 'x'],
+      m: { k: 'v' },
+      ...overrides,
+    });
+    await assertSucceeds(mona.doc('typed/ok').set(typed({})));
+    // A whole number from JavaScript is an int, so `is float` is false.
+    await assertFails(mona.doc('typed/int').set(typed({ f: 2 })));
+    await assertFails(mona.doc('typed/str').set(typed({ i: '42' })));
+    await assertFails(mona.doc('typed/ref').set(typed({ r: mona.doc('profiles/y') })));
   });
 
   it('allows 10 document accesses for one document and 20 for a transaction', async () => {
