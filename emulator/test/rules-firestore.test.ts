@@ -99,6 +99,9 @@ service cloud.firestore {
         && d().l.hasAll([1, 'x']) && d().l.size() == 2
         && d().m.keys().hasOnly(['k']) && d().m.diff({'k': 1}).changedKeys() == ['k'].toSet();
     }
+    match /products/{doc} {
+      allow list: if resource.data.price is number && resource.data.price < 100;
+    }
     match /ranked/{doc} {
       allow list: if request.query.orderBy.score == 'DESC' && request.query.offset == null;
     }
@@ -441,6 +444,15 @@ describe('firestore security rules (client SDK and rules-unit-testing)', functio
     await assertSucceeds(chats.where('members', 'array-contains-any', ['hana']).get());
     await assertFails(chats.where('members', 'array-contains-any', ['hana', 'ivan']).get());
     await assertFails(chats.get());
+    // Range filters bound the field: the rule must hold for every value in the range.
+    const products = hana.collection('products');
+    await assertSucceeds(products.where('price', '<', 50).get());
+    await assertSucceeds(products.where('price', '<', 100).get());
+    await assertFails(products.where('price', '<=', 100).get());
+    await assertFails(products.where('price', '>', 10).get());
+    await assertSucceeds(products.where('price', '>', 10).where('price', '<=', 60).get());
+    await assertFails(products.where('price', '>=', 100).get());
+    await assertFails(products.where('price', '<', 'abc').get());
     // request.query.orderBy maps each ordered field to ASC or DESC.
     const ranked = hana.collection('ranked');
     await assertSucceeds(ranked.orderBy('score', 'desc').get());

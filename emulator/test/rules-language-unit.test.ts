@@ -14,6 +14,7 @@ import {
   RMap,
   RPartialList,
   RPath,
+  RRange,
   RSet,
   RTimestamp,
   RulesError,
@@ -452,6 +453,35 @@ describe('rules language: lists a query only partly determines', () => {
     assert.equal(run('l.size() > 0'), ERROR);
     assert.equal(run("l == ['a']"), ERROR);
     assert.equal(run("l != ['a']"), ERROR);
+  });
+});
+
+describe('rules language: values a query only bounds', () => {
+  const run = (src: string, range: RRange) => {
+    const scope = new Scope().set('x', range);
+    try {
+      return new Evaluator({}, new RequestBudget(10)).eval(parseExpression(src), scope);
+    } catch (err) {
+      if (err instanceof RulesError) return ERROR;
+      throw err;
+    }
+  };
+  const below10 = new RRange(undefined, { value: 10n, inclusive: false });
+  const from5to10 = new RRange({ value: 5n, inclusive: true }, { value: 10n, inclusive: true });
+
+  it('decides comparisons the bounds settle for every value, and nothing else', () => {
+    assert.equal(run('x < 10 && x <= 10 && x < 11.5 && 20 > x', below10), true);
+    assert.equal(run('x >= 10', below10), false);
+    assert.equal(run('x > 3', below10), ERROR);
+    assert.equal(run('x < 9', below10), ERROR);
+    assert.equal(run('x >= 5 && x <= 10 && x > 4 && x < 11', from5to10), true);
+    assert.equal(run('x < 5', from5to10), false);
+    assert.equal(run('x > 10', from5to10), false);
+    assert.equal(run('x < 10', from5to10), ERROR);
+    assert.equal(run('x == 7', from5to10), ERROR);
+    assert.equal(run('x is number', from5to10), true);
+    assert.equal(run('x is int', from5to10), ERROR);
+    assert.equal(run("x < 'a'", from5to10), ERROR);
   });
 });
 

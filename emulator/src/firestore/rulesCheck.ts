@@ -22,8 +22,11 @@ import {
   RMap,
   RPartialList,
   RPath,
+  RRange,
   RTimestamp,
   RulesError,
+  compare,
+  type Bound,
   type RValue,
 } from '../rules/values';
 
@@ -110,9 +113,42 @@ function permissionDenied(message: string): RpcError {
 /** Field values every result of one disjunct of the query must have. */
 type Known = Map<string, { path: string[]; value: RValue }>;
 
-function merge(a: Known, b: Known): Known {
-  return new Map([...a, ...b]);
+/** The tighter of two bounds on one side (`sign` 1 for lower bounds, -1 for upper ones). */
+function tighter(x: Bound | undefined, y: Bound | undefined, sign: 1 | -1): Bound | undefined {
+  if (!x || !y) return x ?? y;
+  let c: number;
+  try {
+    c = compare(x.value, y.value) * sign;
+  } catch {
+    return x; // bounds of different types: the query matches nothing anyway
+  }
+  if (c !== 0) return c > 0 ? x : y;
+  return { value: x.value, inclusive: x.inclusive && y.inclusive };
 }
+
+/** Both constraints on one field: an exact value wins over a range; two ranges intersect. */
+function mergeValue(x: RValue, y: RValue): RValue {
+  if (x instanceof RRange && y instanceof RRange) {
+    return new RRange(tighter(x.lo, y.lo, 1), tighter(x.hi, y.hi, -1));
+  }
+  return x instanceof RRange ? y : x;
+}
+
+function merge(a: Known, b: Known): Known {
+  const out = new Map(a);
+  for (const [key, entry] of b) {
+    const prior = out.get(key);
+    out.set(key, prior ? { path: entry.path, value: mergeValue(prior.value, entry.value) } : entry);
+  }
+  return out;
+}
+
+const RANGE_OPS: Record<string, (v: RValue) => RRange> = {
+  LESS_THAN: (v) => new RRange(undefined, { value: v, inclusive: false }),
+  LESS_THAN_OR_EQUAL: (v) => new RRange(undefined, { value: v, inclusive: true }),
+  GREATER_THAN: (v) => new RRange({ value: v, inclusive: false }),
+  GREATER_THAN_OR_EQUAL: (v) => new RRange({ value: v, inclusive: true }),
+};
 
 /** The query's filter as alternatives (OR and IN multiply them), each a set of known fields. */
 function alternatives(filter: Filter | undefined): Known[] {
@@ -129,6 +165,9 @@ function alternatives(filter: Filter | undefined): Known[] {
         (v) => new Map([[key, { path, value: valueToRules(v) }]]),
       );
     }
+    // Every result's value lies in the range (all of a query's ranges on a field intersect).
+    const range = field.op ? RANGE_OPS[field.op] : undefined;
+    if (range) return [new Map([[key, { path, value: range(valueToRules(field.value)) }]])];
     // Every result's list holds the value (array-contains) or one of the values (-any).
     if (field.op === 'ARRAY_CONTAINS') {
       return [new Map([[key, { path, value: new RPartialList([valueToRules(field.value)]) }]])];

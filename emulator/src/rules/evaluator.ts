@@ -11,11 +11,13 @@ import {
   RMapDiff,
   RPartialList,
   RPath,
+  RRange,
   RSet,
   RTimestamp,
   RulesError,
   checkInt,
   compare,
+  compareRange,
   equals,
   isBytes,
   isList,
@@ -95,6 +97,10 @@ export class Scope {
 }
 
 const MAX_CALL_DEPTH = 20;
+
+function isRelation(op: string): op is '<' | '<=' | '>' | '>=' {
+  return op === '<' || op === '<=' || op === '>' || op === '>=';
+}
 const NANOS_PER_SECOND = 1_000_000_000n;
 const NAMESPACES = new Set(['math', 'timestamp', 'duration', 'hashing', 'latlng', 'firestore']);
 
@@ -436,6 +442,9 @@ export class Evaluator {
     }
     const a = this.eval(l, scope);
     const b = this.eval(r, scope);
+    if ((a instanceof RRange || b instanceof RRange) && isRelation(op)) {
+      return compareRange(op, a, b);
+    }
     switch (op) {
       case '==':
         return equals(a, b);

@@ -70,6 +70,23 @@ export class RPartialList {
   constructor(readonly known: readonly RValue[]) {}
 }
 
+export interface Bound {
+  value: RValue;
+  inclusive: boolean;
+}
+
+/**
+ * A value known only to lie in a range, as a query's `<`, `<=`, `>`, `>=` filters promise for
+ * every document it returns. Comparing it with a constant is answerable when the bounds decide
+ * it for every value in the range; anything else about it is an error.
+ */
+export class RRange {
+  constructor(
+    readonly lo?: Bound,
+    readonly hi?: Bound,
+  ) {}
+}
+
 export type RValue =
   | null
   | boolean
@@ -85,7 +102,8 @@ export type RValue =
   | RDuration
   | RLatLng
   | RMapDiff
-  | RPartialList;
+  | RPartialList
+  | RRange;
 
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
@@ -112,6 +130,7 @@ export function typeOf(v: RValue): string {
   if (typeof v === 'string') return 'string';
   if (isBytes(v)) return 'bytes';
   if (isList(v) || v instanceof RPartialList) return 'list';
+  if (v instanceof RRange) return `range of ${typeOf((v.lo ?? v.hi)?.value ?? null)}`;
   if (v instanceof RMap) return 'map';
   if (v instanceof RSet) return 'set';
   if (v instanceof RPath) return 'path';
@@ -123,6 +142,13 @@ export function typeOf(v: RValue): string {
 
 /** `x is T`: `number` covers int and float; `boolean` is accepted as a spelling of bool. */
 export function isType(v: RValue, name: string): boolean {
+  if (v instanceof RRange) {
+    // Firestore's range filters only return values of the bound's kind (numbers with numbers).
+    const kind = typeOf((v.lo ?? v.hi)?.value ?? null);
+    if (name === 'number' && (kind === 'int' || kind === 'float')) return true;
+    if (name === kind && (kind === 'string' || kind === 'timestamp')) return true;
+    throw new RulesError(`The query does not determine whether this value is ${name}`);
+  }
   const t = typeOf(v);
   if (name === 'number') return t === 'int' || t === 'float';
   if (name === 'boolean') return t === 'bool';
@@ -137,6 +163,9 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 export function equals(a: RValue, b: RValue): boolean {
   if (a instanceof RPartialList || b instanceof RPartialList) {
     throw new RulesError('The query does not determine this list, only some of its items');
+  }
+  if (a instanceof RRange || b instanceof RRange) {
+    throw new RulesError('The query determines only a range for this value, not the value');
   }
   if (typeof a === 'bigint' && typeof b === 'number') return Number(a) === b;
   if (typeof a === 'number' && typeof b === 'bigint') return a === Number(b);
@@ -198,6 +227,11 @@ export function show(v: RValue): string {
   if (isBytes(v)) return `b'${Buffer.from(v).toString('base64')}'`;
   if (isList(v)) return `[${v.map(show).join(', ')}]`;
   if (v instanceof RPartialList) return `list containing [${v.known.map(show).join(', ')}]`;
+  if (v instanceof RRange) {
+    const lo = v.lo ? `${v.lo.inclusive ? '[' : '('}${show(v.lo.value)}` : '(-inf';
+    const hi = v.hi ? `${show(v.hi.value)}${v.hi.inclusive ? ']' : ')'}` : 'inf)';
+    return `range ${lo}, ${hi}`;
+  }
   if (v instanceof RMap) {
     return `{${[...v.entries].map(([k, x]) => `${JSON.stringify(k)}: ${show(x)}`).join(', ')}}`;
   }
@@ -233,11 +267,63 @@ export function fromPlain(v: unknown): RValue {
       v instanceof RDuration ||
       v instanceof RLatLng ||
       v instanceof RMapDiff ||
-      v instanceof RPartialList;
+      v instanceof RPartialList ||
+      v instanceof RRange;
     if (isRulesValue) return v;
     return new RMap(
       new Map(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, fromPlain(x)])),
     );
   }
   throw new RulesError(`Unsupported value ${String(v)}`);
+}
+
+type Relation = '<' | '<=' | '>' | '>=';
+
+const FLIPPED: Record<Relation, Relation> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+
+/**
+ * `a op b` where one side is a range: true when it holds for every value of the range, false
+ * when it holds for none, otherwise an error (the query does not decide it).
+ */
+export function compareRange(op: Relation, a: RValue, b: RValue): boolean {
+  if (!(a instanceof RRange)) {
+    if (!(b instanceof RRange)) throw new RulesError('compareRange needs a range');
+    return compareRange(FLIPPED[op], b, a);
+  }
+  if (b instanceof RRange) throw new RulesError('The query does not relate these two values');
+  const { lo, hi } = a;
+  // Everything in the range is below b (or at most b when `orEqual`).
+  const below = (orEqual: boolean): boolean => {
+    if (!hi) return false;
+    const c = compare(hi.value, b);
+    return c < 0 || (c === 0 && (orEqual || !hi.inclusive));
+  };
+  const above = (orEqual: boolean): boolean => {
+    if (!lo) return false;
+    const c = compare(lo.value, b);
+    return c > 0 || (c === 0 && (orEqual || !lo.inclusive));
+  };
+  let all: boolean;
+  let none: boolean;
+  switch (op) {
+    case '<':
+      all = below(false);
+      none = above(true);
+      break;
+    case '<=':
+      all = below(true);
+      none = above(false);
+      break;
+    case '>':
+      all = above(false);
+      none = below(true);
+      break;
+    case '>=':
+      all = above(true);
+      none = below(false);
+      break;
+  }
+  if (all) return true;
+  if (none) return false;
+  throw new RulesError(`The query's range for this value does not decide ${op} ${show(b)}`);
 }
