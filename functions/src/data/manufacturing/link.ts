@@ -1,0 +1,172 @@
+// Link from the queue: the next prepared codes of a batch go into a master case, in one
+// transaction that marks the codes packed, their queue entries consumed and counts them on the
+// master. Why no code is linked twice and no master over-filled, and how concurrent linkers
+// avoid queueing behind each other: docs/data-model.md#link-from-the-queue.
+import { Timestamp } from 'firebase-admin/firestore';
+import { AppError } from '../../domain/errors';
+import { chooseRun, headReadSize, linkCount } from '../../domain/manufacturing/linkWindow';
+import { statusChangeProblem, isCodeStatus } from '../../domain/manufacturing/status';
+import type { LinkRequest } from '../../domain/manufacturing/validate';
+import { db } from '../firebase';
+import { batchesRef, mastersRef, preparedCodesRef, unitCodesRef } from '../paths';
+import { masterInfo, toMaster, type MasterInfo } from './masters';
+
+/** Tries (a look at the queue head and one transaction each) before a link gives up with 409. */
+export const MAX_LINK_TRIES = 25;
+
+export interface LinkResult {
+  masterCodeInfo: MasterInfo;
+  linkedCodes: string[];
+  linkedCount: number;
+  consumedCount: number;
+  fromQueue: true;
+  /** How many tries it took (1 when nobody else was linking from this batch). */
+  tries: number;
+}
+
+interface HeadEntry {
+  id: string;
+  code: string;
+  seq: number;
+}
+
+type TryOutcome =
+  | { kind: 'linked'; result: Omit<LinkResult, 'tries'> }
+  | { kind: 'taken' }
+  | { kind: 'stale' }
+  | { kind: 'room'; room: number };
+
+/** Prepared entries at the head of a batch's queue, in sequence order (not in a transaction). */
+async function queueHead(orgId: string, batchId: string, limit: number): Promise<HeadEntry[]> {
+  const snap = await preparedCodesRef(orgId)
+    .where('batchId', '==', batchId)
+    .where('status', '==', 'prepared')
+    .orderBy('seq')
+    .select('code', 'seq')
+    .limit(limit)
+    .get();
+  return snap.docs.map((d) => ({ id: d.id, code: String(d.get('code')), seq: Number(d.get('seq')) }));
+}
+
+function overfill(room: number, target: number): AppError {
+  return new AppError(
+    'conflict',
+    `The master case has room for ${Math.max(0, room)} more units; ${target} would over-fill it`,
+    { reason: 'overfill', room: Math.max(0, room) },
+  );
+}
+
+export async function linkFromQueue(
+  orgId: string,
+  masterCode: string,
+  req: LinkRequest,
+  by: string,
+  random: () => number = Math.random,
+): Promise<LinkResult> {
+  const masterRef = mastersRef(orgId).doc(masterCode);
+  const [masterSnap, batchSnap] = await Promise.all([
+    masterRef.get(),
+    batchesRef(orgId, req.orderId).doc(req.batchId).get(),
+  ]);
+  if (!masterSnap.exists) throw new AppError('not_found', `Master case ${masterCode} not found`);
+  if (!batchSnap.exists) {
+    throw new AppError('not_found', `Batch ${req.batchId} of order ${req.orderId} not found`);
+  }
+  const master = toMaster(masterCode, masterSnap.data() ?? {});
+  if (master.orderId !== req.orderId) {
+    throw new AppError('conflict', `Master case ${masterCode} belongs to order ${master.orderId}`, {
+      reason: 'order_mismatch',
+    });
+  }
+  let room = master.expectedUnits - master.actualUnits;
+  for (let attempt = 0; attempt < MAX_LINK_TRIES; attempt += 1) {
+    const wanted = req.allowPartial ? Math.min(req.targetUnits, room) : req.targetUnits;
+    if (room <= 0 || (!req.allowPartial && req.targetUnits > room)) {
+      throw overfill(room, req.targetUnits);
+    }
+    const head = await queueHead(orgId, req.batchId, headReadSize(wanted, attempt));
+    const count = linkCount(req.targetUnits, room, head.length, req.allowPartial);
+    if ('problem' in count) {
+      if (count.problem === 'overfill') throw overfill(room, req.targetUnits);
+      throw new AppError(
+        'conflict',
+        `The prepared queue of batch ${req.batchId} holds ${head.length} codes; ${req.targetUnits} were asked for`,
+        { reason: 'queue_short', available: head.length },
+      );
+    }
+    const run = chooseRun(head, count.take, attempt, random());
+    const outcome = await linkRun(orgId, masterCode, req, run, by);
+    if (outcome.kind === 'linked') return { ...outcome.result, tries: attempt + 1 };
+    if (outcome.kind === 'room') room = outcome.room;
+  }
+  throw new AppError(
+    'conflict',
+    'Too many concurrent links on this queue took the codes first; try again',
+    { reason: 'contention', retryable: true },
+  );
+}
+
+/** One transaction over exactly the master, the run's codes and their queue entries. */
+function linkRun(
+  orgId: string,
+  masterCode: string,
+  req: LinkRequest,
+  run: HeadEntry[],
+  by: string,
+): Promise<TryOutcome> {
+  const masterRef = mastersRef(orgId).doc(masterCode);
+  const codeRefs = run.map((e) => unitCodesRef(orgId).doc(e.code));
+  const entryRefs = run.map((e) => preparedCodesRef(orgId).doc(e.id));
+  return db().runTransaction(async (tx): Promise<TryOutcome> => {
+    // Always master, then codes, then entries, each in sequence order: every transaction that
+    // touches codes and entries (the worker's pages, status changes) locks them in this order.
+    const master = await tx.get(masterRef);
+    const codes = await tx.getAll(...codeRefs);
+    const entries = await tx.getAll(...entryRefs);
+    const info = toMaster(masterCode, master.data() ?? {});
+    const room = info.expectedUnits - info.actualUnits;
+    if (room < run.length) return { kind: 'room', room };
+    if (entries.some((e) => e.get('status') !== 'prepared')) return { kind: 'taken' };
+    const now = Timestamp.now();
+    const stale = codes
+      .map((c, i) => ({ c, i }))
+      .filter(({ c }) => {
+        const status: unknown = c.get('status');
+        return (
+          !c.exists ||
+          c.get('batchId') !== req.batchId ||
+          !isCodeStatus(status) ||
+          statusChangeProblem(status, 'packed', 'link') !== undefined
+        );
+      });
+    if (stale.length > 0) {
+      // Prepared, then changed by someone else (shipped, say): it can never be linked.
+      for (const { i } of stale) {
+        tx.update(entryRefs[i]!, { status: 'invalid', invalidAt: now, invalidReason: 'not packable' });
+      }
+      return { kind: 'stale' };
+    }
+    for (let i = 0; i < run.length; i += 1) {
+      tx.update(codeRefs[i]!, {
+        status: 'packed',
+        masterCode,
+        packedAt: now,
+        packedBy: by,
+        statusChangedAt: now,
+      });
+      tx.update(entryRefs[i]!, { status: 'consumed', masterCode, consumedAt: now });
+    }
+    const actualUnits = info.actualUnits + run.length;
+    tx.update(masterRef, { actualUnits, updatedAt: now });
+    return {
+      kind: 'linked',
+      result: {
+        masterCodeInfo: masterInfo({ ...info, actualUnits }),
+        linkedCodes: run.map((e) => e.code),
+        linkedCount: run.length,
+        consumedCount: run.length,
+        fromQueue: true,
+      },
+    };
+  });
+}
