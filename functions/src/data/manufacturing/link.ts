@@ -45,7 +45,11 @@ async function queueHead(orgId: string, batchId: string, limit: number): Promise
     .select('code', 'seq')
     .limit(limit)
     .get();
-  return snap.docs.map((d) => ({ id: d.id, code: String(d.get('code')), seq: Number(d.get('seq')) }));
+  return snap.docs.map((d) => ({
+    id: d.id,
+    code: String(d.get('code')),
+    seq: Number(d.get('seq')),
+  }));
 }
 
 function overfill(room: number, target: number): AppError {
@@ -142,7 +146,11 @@ function linkRun(
     if (stale.length > 0) {
       // Prepared, then changed by someone else (shipped, say): it can never be linked.
       for (const { i } of stale) {
-        tx.update(entryRefs[i]!, { status: 'invalid', invalidAt: now, invalidReason: 'not packable' });
+        tx.update(entryRefs[i]!, {
+          status: 'invalid',
+          invalidAt: now,
+          invalidReason: 'not packable',
+        });
       }
       return { kind: 'stale' };
     }

@@ -274,7 +274,12 @@ export async function retryPrepJob(orgId: string, jobId: string, by: string): Pr
       'info',
       `retried by ${by}; resumes after sequence number ${Number(snap.get('checkpointSeq') ?? 0)}`,
     );
-    return toPrepJob(jobId, { ...snap.data(), status: 'queued', errorMessage: null, finishedAt: null });
+    return toPrepJob(jobId, {
+      ...snap.data(),
+      status: 'queued',
+      errorMessage: null,
+      finishedAt: null,
+    });
   });
 }
 

@@ -39,13 +39,7 @@ export interface RunOptions {
 }
 
 export type RunOutcome =
-  | 'completed'
-  | 'not_claimable'
-  | 'cancelled'
-  | 'lease_lost'
-  | 'paused'
-  | 'failed'
-  | 'will_retry';
+  'completed' | 'not_claimable' | 'cancelled' | 'lease_lost' | 'paused' | 'failed' | 'will_retry';
 
 interface Claimed {
   orderId: string;

@@ -20,7 +20,12 @@ export function headReadSize(take: number, attempt: number): number {
  * entries starting at a multiple of `take`. Try 0 takes the head; later tries a random run among
  * the whole runs that `head` holds. `random` is in [0, 1).
  */
-export function chooseRun<T>(head: readonly T[], take: number, attempt: number, random: number): T[] {
+export function chooseRun<T>(
+  head: readonly T[],
+  take: number,
+  attempt: number,
+  random: number,
+): T[] {
   const runs = Math.floor(head.length / take);
   if (attempt === 0 || runs <= 1) return head.slice(0, take);
   const run = Math.min(runs - 1, Math.floor(random * runs));
