@@ -61,7 +61,7 @@ async function createCode(
     const existing = (await ref.get()).data();
     if (existing?.batchId === batch.batchId && existing.seq === seq) return 'existed';
     if (attempt + 1 >= MAX_ATTEMPTS) {
-      throw new Error(`sequence number ${seq} collided ${MAX_ATTEMPTS} times`);
+      throw new Error(`sequence number ${seq} collided ${MAX_ATTEMPTS} times`, { cause: err });
     }
     await createCode(bulk, batch, seq, now, attempt + 1);
     return 'collided';
