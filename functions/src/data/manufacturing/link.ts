@@ -3,6 +3,7 @@
 // master. Why no code is linked twice and no master over-filled, and how concurrent linkers
 // avoid queueing behind each other: docs/data-model.md#link-from-the-queue.
 import { Timestamp } from 'firebase-admin/firestore';
+import { logger } from 'firebase-functions';
 import { AppError } from '../../domain/errors';
 import { chooseRun, headReadSize, linkCount } from '../../domain/manufacturing/linkWindow';
 import { statusChangeProblem, isCodeStatus } from '../../domain/manufacturing/status';
@@ -83,12 +84,14 @@ export async function linkFromQueue(
     });
   }
   let room = master.expectedUnits - master.actualUnits;
+  // Set once a try finds its run taken by another linker: from then on, spread out.
+  let spread = false;
   for (let attempt = 0; attempt < MAX_LINK_TRIES; attempt += 1) {
     const wanted = req.allowPartial ? Math.min(req.targetUnits, room) : req.targetUnits;
     if (room <= 0 || (!req.allowPartial && req.targetUnits > room)) {
       throw overfill(room, req.targetUnits);
     }
-    const head = await queueHead(orgId, req.batchId, headReadSize(wanted, attempt));
+    const head = await queueHead(orgId, req.batchId, headReadSize(wanted, spread));
     const count = linkCount(req.targetUnits, room, head.length, req.allowPartial);
     if ('problem' in count) {
       if (count.problem === 'overfill') throw overfill(room, req.targetUnits);
@@ -98,10 +101,20 @@ export async function linkFromQueue(
         { reason: 'queue_short', available: head.length },
       );
     }
-    const run = chooseRun(head, count.take, attempt, random());
+    const run = chooseRun(head, count.take, spread, random());
     const outcome = await linkRun(orgId, masterCode, req, run, by);
-    if (outcome.kind === 'linked') return { ...outcome.result, tries: attempt + 1 };
+    if (outcome.kind === 'linked') {
+      logger.info('link.from_queue', {
+        orgId,
+        masterCode,
+        batchId: req.batchId,
+        linked: outcome.result.linkedCount,
+        tries: attempt + 1,
+      });
+      return { ...outcome.result, tries: attempt + 1 };
+    }
     if (outcome.kind === 'room') room = outcome.room;
+    if (outcome.kind === 'taken') spread = true;
   }
   throw new AppError(
     'conflict',

@@ -9,25 +9,25 @@ export const LINK_SPREAD = 16;
 /** The most queue entries one look at the head reads (ids and sequence numbers only). */
 export const HEAD_READ_MAX = 2000;
 
-/** How many entries of the queue head to read for a try. */
-export function headReadSize(take: number, attempt: number): number {
-  if (attempt === 0) return take;
+/** How many entries of the queue head to read for a try; `spread` after a lost race. */
+export function headReadSize(take: number, spread: boolean): number {
+  if (!spread) return take;
   return Math.max(take, Math.min(HEAD_READ_MAX, take * LINK_SPREAD));
 }
 
 /**
- * The run of `head` (queue entries in sequence order) that try number `attempt` takes: `take`
- * entries starting at a multiple of `take`. Try 0 takes the head; later tries a random run among
- * the whole runs that `head` holds. `random` is in [0, 1).
+ * The run of `head` (queue entries in sequence order) that a try takes: `take` entries starting
+ * at a multiple of `take`. Without `spread` the head itself; with it (an earlier try lost its run
+ * to another linker) a random run among the whole runs that `head` holds. `random` is in [0, 1).
  */
 export function chooseRun<T>(
   head: readonly T[],
   take: number,
-  attempt: number,
+  spread: boolean,
   random: number,
 ): T[] {
   const runs = Math.floor(head.length / take);
-  if (attempt === 0 || runs <= 1) return head.slice(0, take);
+  if (!spread || runs <= 1) return head.slice(0, take);
   const run = Math.min(runs - 1, Math.floor(random * runs));
   return head.slice(run * take, run * take + take);
 }
