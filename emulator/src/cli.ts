@@ -1,9 +1,12 @@
 // `node emulator/lib/src/cli.js start|test`: the commands behind `npm start`, `npm run emulators`
 // and `npm test`.
 import { spawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { findProjectRoot, loadStackConfig } from './config';
 import { signInAs } from './auth/idTokens';
+import { usageSummary, writeUsageReport } from './firestore/indexes/usage';
 import { isHttpKind } from './functions/discovery';
 import { startStack, type RunningStack } from './stack';
 
@@ -96,10 +99,29 @@ async function test(args: string[]): Promise<number> {
   });
   printEndpoints(stack);
   try {
-    return await runMocha(root, stack.env, args);
+    const summary = path.join(os.tmpdir(), `test-summary-${process.pid}.txt`);
+    const code = await runMocha(root, { ...stack.env, TEST_SUMMARY_FILE: summary }, args);
+    await reportIndexUsage(root, stack);
+    // The reporter's `tests: N passed, N failed` line, kept for last (CI and people read it).
+    const line = await fsp.readFile(summary, 'utf8').catch(() => '');
+    await fsp.rm(summary, { force: true });
+    if (line) process.stdout.write(line);
+    return code;
   } finally {
     await stack.stop();
   }
+}
+
+/** After a test run: which declared Firestore indexes the tests used, in a file and one line. */
+async function reportIndexUsage(root: string, stack: RunningStack): Promise<void> {
+  const report = stack.firestoreIndexUsage();
+  if (!report) {
+    console.log('firestore indexes: checks were off (FIRESTORE_INDEX_CHECKS=off), no report');
+    return;
+  }
+  const file = path.join(root, 'test-results', 'firestore-index-usage.json');
+  await writeUsageReport(file, report);
+  console.log(usageSummary(report, path.relative(root, file)));
 }
 
 async function token(args: string[]): Promise<number> {

@@ -20,11 +20,14 @@ export interface StackConfig {
   ports: Record<ServiceName, number>;
   /** The functions package (its package.json names the built entry point). */
   functionsSource: string;
+  /** firebase.json's firestore.indexes, resolved from the project root. */
+  firestoreIndexes: string;
 }
 
 interface FirebaseJson {
   emulators?: Partial<Record<ServiceName, { host?: string; port?: number }>>;
   functions?: { source?: string } | Array<{ source?: string }>;
+  firestore?: { indexes?: string };
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -80,5 +83,9 @@ export function loadStackConfig(root: string = findProjectRoot()): StackConfig {
     host: '127.0.0.1',
     ports,
     functionsSource: path.join(root, functions?.source ?? 'functions'),
+    firestoreIndexes: path.resolve(
+      root,
+      firebaseJson.firestore?.indexes ?? 'firestore.indexes.json',
+    ),
   };
 }

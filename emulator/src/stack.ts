@@ -2,6 +2,8 @@
 // wired so that every committed Firestore write reaches the host's document triggers.
 import { AuthEmulatorServer } from './auth/server';
 import { firebaseConfigJson, type ServiceName, type StackConfig } from './config';
+import { indexChecksEnabledByEnv } from './firestore/indexes/checker';
+import type { IndexUsageReport } from './firestore/indexes/usage';
 import { FirestoreEmulator } from './firestore/server';
 import { FunctionsHost } from './functions/host';
 import { StorageEmulatorServer } from './storage/server';
@@ -24,6 +26,8 @@ export interface RunningStack {
   /** The variables that point Firebase SDKs and the Firebase CLI at this stack. */
   env: Record<string, string>;
   functions: FunctionsHost;
+  /** Which declared Firestore indexes served queries (undefined when index checks are off). */
+  firestoreIndexUsage(): IndexUsageReport | undefined;
   stop(): Promise<void>;
 }
 
@@ -53,7 +57,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
 
   try {
-    const firestore = new FirestoreEmulator({ projectId });
+    // Queries are checked against the project's index file, as production would check them,
+    // unless FIRESTORE_INDEX_CHECKS=off.
+    const firestore = new FirestoreEmulator({
+      projectId,
+      indexes: { file: options.firestoreIndexes, enabled: indexChecksEnabledByEnv() },
+    });
     if (options.importDir) await firestore.importData(options.importDir);
     const firestorePort = await firestore.listen(host, portOf('firestore'));
     stoppers.push(() => firestore.close());
@@ -91,7 +100,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const unsubscribe = firestore.onCommit((event) => functions.handleCommit(event));
     stoppers.push(async () => unsubscribe());
 
-    return { projectId, endpoints, env, functions, stop: stopAll };
+    const firestoreIndexUsage = () => firestore.indexUsage();
+    return { projectId, endpoints, env, functions, firestoreIndexUsage, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -42,6 +42,17 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
     });
     assert.equal(e.eventTrigger?.retry, true);
   },
+  qrCodeCreated: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/qrCodes/{qrId}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+  },
+  cleanupExpiredQrCodes: (e) => {
+    assert.equal(e.scheduleTrigger?.schedule, 'every 60 minutes');
+    assert.equal(e.timeoutSeconds, 540);
+  },
   batchCreated: (e) => {
     assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
     assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {

@@ -178,6 +178,7 @@ class ListenStream {
         throw new QueryError(grpc.status.INVALID_ARGUMENT, 'query target needs a structured_query');
       }
       const query = new CompiledQuery(parent, structured);
+      this.source.checkQuery?.(parent, structured);
       return {
         kind: 'query',
         id,

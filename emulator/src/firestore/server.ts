@@ -9,15 +9,24 @@ import { firestoreServiceDefinition } from './proto';
 import type { CommitListener } from './events';
 import { FirestoreCore } from './core';
 import { hasStatusCode } from './errors';
+import { IndexChecker, type IndexCheckOptions } from './indexes/checker';
+import { serveIndexConfigHttp } from './indexes/http';
+import type { IndexUsageReport } from './indexes/usage';
 import { handleListen } from './listen';
 import { writeStreamHandler } from './writeStream';
 import { databaseRef } from './paths';
 import { readExport, writeExport } from './persistence';
+import type { ListenSource } from './source';
 import type { ListenRequest, ListenResponse } from './types';
 
 export interface FirestoreEmulatorOptions {
   /** Default project (used by nothing but logs and helpers; every project's data is served). */
   projectId?: string;
+  /**
+   * Check every query against this firestore.indexes.json, as production would (see
+   * indexes/README.md). Without it no query is refused for want of an index.
+   */
+  indexes?: IndexCheckOptions;
 }
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -69,7 +78,7 @@ function withLenientDeserializers(def: grpc.ServiceDefinition): grpc.ServiceDefi
           const marker: RejectedRequest = {
             [REJECTED]: {
               code: grpc.status.INVALID_ARGUMENT,
-              details: `Request payload size ${bytes.length} bytes exceeds the limit of ${MAX_REQUEST_BYTES} bytes`,
+              details: `Request payload size ${bytes.length} bytes exceeds the 10 MiB limit (${MAX_REQUEST_BYTES} bytes) on the size of an API request`,
             },
           };
           return marker;
@@ -140,6 +149,8 @@ function serverStream<Req, Res>(fn: StreamFn<Req, Res>): grpc.handleServerStream
 export class FirestoreEmulator {
   readonly projectId: string;
   private readonly core = new FirestoreCore();
+  private readonly indexes: IndexChecker;
+  private readonly listenSource: ListenSource;
   private readonly grpcServer = new grpc.Server({
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
@@ -153,6 +164,11 @@ export class FirestoreEmulator {
 
   constructor(options: FirestoreEmulatorOptions = {}) {
     this.projectId = options.projectId ?? process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
+    this.indexes = new IndexChecker(options.indexes);
+    this.listenSource = {
+      ...this.core.listenSource,
+      checkQuery: (parent, query) => this.indexes.check(parent, query),
+    };
     this.grpcServer.addService(
       withLenientDeserializers(firestoreServiceDefinition()),
       this.handlers(),
@@ -184,6 +200,7 @@ export class FirestoreEmulator {
 
   /** Stops listening and drops every connection, Listen streams included. */
   async close(): Promise<void> {
+    this.indexes.close();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const closed = new Promise<void>((resolve) => {
@@ -201,6 +218,11 @@ export class FirestoreEmulator {
   /** Called once per successful Commit/BatchWrite with every changed document. */
   onCommit(listener: CommitListener): () => void {
     return this.core.onCommit(listener);
+  }
+
+  /** Which declared indexes served queries so far (undefined when index checks are off). */
+  indexUsage(): IndexUsageReport | undefined {
+    return this.indexes.usageReport();
   }
 
   /** Deletes all data. */
@@ -265,6 +287,7 @@ export class FirestoreEmulator {
     const clearMatch = /^\/emulator\/v1\/projects\/([^/]+)\/databases\/([^/]+)\/documents\/?$/.exec(
       url.pathname,
     );
+    if (serveIndexConfigHttp(req, res, url.pathname, this.indexes)) return;
     if (req.method === 'DELETE' && clearMatch) {
       this.core.clear(databaseRef(clearMatch[1], clearMatch[2]));
       send(200, '{}');
@@ -299,8 +322,14 @@ export class FirestoreEmulator {
       BeginTransaction: unary((r) => c.beginTransaction(r)),
       Commit: unary((r) => c.commit(r)),
       Rollback: unary((r) => c.rollback(r)),
-      RunQuery: serverStream((r) => c.runQuery(r)),
-      RunAggregationQuery: serverStream(async (r) => [await c.runAggregationQuery(r)]),
+      RunQuery: serverStream((r) => {
+        this.indexes.check(r.parent, r.structuredQuery);
+        return c.runQuery(r);
+      }),
+      RunAggregationQuery: serverStream(async (r) => {
+        this.indexes.check(r.parent, r.structuredAggregationQuery?.structuredQuery);
+        return [await c.runAggregationQuery(r)];
+      }),
       ListCollectionIds: unary((r) => c.listCollectionIds(r)),
       BatchWrite: unary((r) => c.batchWrite(r)),
       PartitionQuery: unary((r) => c.partitionQuery(r)),
@@ -314,7 +343,7 @@ export class FirestoreEmulator {
         call.on('cancelled', done);
         call.on('error', done);
         try {
-          handleListen(call, c.listenSource);
+          handleListen(call, this.listenSource);
         } catch (err) {
           done();
           call.emit('error', toServiceError(err));
