@@ -11,11 +11,10 @@ import {
   unitCode,
 } from '../src/domain/manufacturing/codes';
 import {
-  chooseRun,
-  headReadSize,
-  HEAD_READ_MAX,
   LINK_SPREAD,
   linkCount,
+  runOffset,
+  SPREAD_MAX_OFFSET,
 } from '../src/domain/manufacturing/linkWindow';
 import {
   addDecision,
@@ -111,26 +110,27 @@ describe('manufacturing domain: codes', () => {
 });
 
 describe('manufacturing domain: which run of the queue a link takes', () => {
-  const head = Array.from({ length: 1000 }, (_, i) => i);
-
   it('takes the head until it has lost a race', () => {
-    assert.equal(headReadSize(100, false), 100);
-    assert.deepEqual(chooseRun(head, 100, false, 0.99), head.slice(0, 100));
+    assert.equal(runOffset(100, false, 0.99), 0);
   });
 
-  it('after a lost race reads further and picks a random whole run', () => {
-    assert.equal(headReadSize(100, true), Math.min(HEAD_READ_MAX, 100 * LINK_SPREAD));
-    assert.equal(headReadSize(500, true), HEAD_READ_MAX);
-    assert.equal(headReadSize(5000, true), 5000);
-    assert.deepEqual(chooseRun(head, 100, true, 0), head.slice(0, 100));
-    assert.deepEqual(chooseRun(head, 100, true, 0.55), head.slice(500, 600));
-    assert.deepEqual(chooseRun(head, 100, true, 0.999), head.slice(900, 1000));
-    // A short head has one run: the head.
-    assert.deepEqual(chooseRun(head.slice(0, 150), 100, true, 0.9), head.slice(0, 100));
-    // Runs are spread evenly.
+  it('after a lost race starts at a random whole run among the first ones', () => {
+    assert.equal(runOffset(100, true, 0), 0);
+    assert.equal(runOffset(100, true, 0.55), 800);
+    assert.equal(runOffset(100, true, 0.999), (LINK_SPREAD - 1) * 100);
     const starts = new Set<number>();
-    for (let r = 0; r < 1; r += 0.01) starts.add(chooseRun(head, 100, true, r)[0]!);
-    assert.equal(starts.size, 10);
+    for (let r = 0; r < 1; r += 0.001) starts.add(runOffset(100, true, r));
+    assert.equal(starts.size, LINK_SPREAD);
+    for (const s of starts) assert.equal(s % 100, 0, 'aligned to whole runs');
+    // Large runs spread over fewer runs, never past SPREAD_MAX_OFFSET.
+    const big = new Set<number>();
+    for (let r = 0; r < 1; r += 0.001) big.add(runOffset(500, true, r));
+    assert.deepEqual(
+      [...big].sort((a, b) => a - b),
+      [0, 500, 1000, 1500],
+    );
+    assert.ok(Math.max(...big) < SPREAD_MAX_OFFSET);
+    assert.equal(runOffset(5000, true, 0.9), 0);
   });
 
   it('counts what a link takes, or why not', () => {

@@ -5,7 +5,7 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { logger } from 'firebase-functions';
 import { AppError } from '../../domain/errors';
-import { chooseRun, headReadSize, linkCount } from '../../domain/manufacturing/linkWindow';
+import { linkCount, runOffset } from '../../domain/manufacturing/linkWindow';
 import { statusChangeProblem, isCodeStatus } from '../../domain/manufacturing/status';
 import type { LinkRequest } from '../../domain/manufacturing/validate';
 import { db } from '../firebase';
@@ -37,15 +37,23 @@ type TryOutcome =
   | { kind: 'stale' }
   | { kind: 'room'; room: number };
 
-/** Prepared entries at the head of a batch's queue, in sequence order (not in a transaction). */
-async function queueHead(orgId: string, batchId: string, limit: number): Promise<HeadEntry[]> {
-  const snap = await preparedCodesRef(orgId)
+/**
+ * Prepared entries of a batch's queue in sequence order, from `offset` (not in a transaction;
+ * ids and sequence numbers only).
+ */
+async function queueRun(
+  orgId: string,
+  batchId: string,
+  offset: number,
+  limit: number,
+): Promise<HeadEntry[]> {
+  let query = preparedCodesRef(orgId)
     .where('batchId', '==', batchId)
     .where('status', '==', 'prepared')
     .orderBy('seq')
-    .select('code', 'seq')
-    .limit(limit)
-    .get();
+    .select('code', 'seq');
+  if (offset > 0) query = query.offset(offset);
+  const snap = await query.limit(limit).get();
   return snap.docs.map((d) => ({
     id: d.id,
     code: String(d.get('code')),
@@ -91,17 +99,27 @@ export async function linkFromQueue(
     if (room <= 0 || (!req.allowPartial && req.targetUnits > room)) {
       throw overfill(room, req.targetUnits);
     }
-    const head = await queueHead(orgId, req.batchId, headReadSize(wanted, spread));
-    const count = linkCount(req.targetUnits, room, head.length, req.allowPartial);
-    if ('problem' in count) {
-      if (count.problem === 'overfill') throw overfill(room, req.targetUnits);
-      throw new AppError(
-        'conflict',
-        `The prepared queue of batch ${req.batchId} holds ${head.length} codes; ${req.targetUnits} were asked for`,
-        { reason: 'queue_short', available: head.length },
-      );
+    // A spreading try looks at a random run further down; if the queue is not that long, or
+    // on the first try, it takes the head (which also tells whether the queue is short).
+    let run: HeadEntry[] | null = null;
+    const offset = runOffset(wanted, spread, random());
+    if (offset > 0) {
+      const further = await queueRun(orgId, req.batchId, offset, wanted);
+      if (further.length === wanted) run = further;
     }
-    const run = chooseRun(head, count.take, spread, random());
+    if (!run) {
+      const head = await queueRun(orgId, req.batchId, 0, wanted);
+      const count = linkCount(req.targetUnits, room, head.length, req.allowPartial);
+      if ('problem' in count) {
+        if (count.problem === 'overfill') throw overfill(room, req.targetUnits);
+        throw new AppError(
+          'conflict',
+          `The prepared queue of batch ${req.batchId} holds ${head.length} codes; ${req.targetUnits} were asked for`,
+          { reason: 'queue_short', available: head.length },
+        );
+      }
+      run = head.slice(0, count.take);
+    }
     const outcome = await linkRun(orgId, masterCode, req, run, by);
     if (outcome.kind === 'linked') {
       logger.info('link.from_queue', {
@@ -138,7 +156,11 @@ function linkRun(
     // Always master, then codes, then entries, each in sequence order: every transaction that
     // touches codes and entries (the worker's pages, status changes) locks them in this order.
     const master = await tx.get(masterRef);
-    const codes = await tx.getAll(...codeRefs);
+    // The run's first code alone first: if another link packed it, this run is lost, and the
+    // try ends after one read instead of reading every code and entry of the run.
+    const first = await tx.get(codeRefs[0] as FirebaseFirestore.DocumentReference);
+    if (first.get('status') === 'packed') return { kind: 'taken' };
+    const codes = [first, ...(codeRefs.length > 1 ? await tx.getAll(...codeRefs.slice(1)) : [])];
     const entries = await tx.getAll(...entryRefs);
     const info = toMaster(masterCode, master.data() ?? {});
     const room = info.expectedUnits - info.actualUnits;

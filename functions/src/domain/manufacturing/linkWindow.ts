@@ -1,35 +1,25 @@
 // Which prepared codes a link request tries to take. The queue is FIFO by sequence number, and
-// a link takes a contiguous run of it. The first try takes the head. A try that found its run
-// already taken by another linker (it waited on their locks, then saw the codes consumed) spreads
-// out: it picks one of the first `spread` runs at random, so twenty linkers that arrive together
-// contend once on the head and then mostly on different documents. See docs/data-model.md.
+// a link takes a contiguous run of it. The first try takes the head. A try that lost its run to
+// another linker (it waited on their locks, then saw the codes packed) spreads out: its next
+// tries take a run at a random offset among the first few runs, so twenty linkers that arrive
+// together contend once on the head and then mostly on different documents.
+// See docs/data-model.md#link-from-the-queue.
 
-/** How many runs of the queue head a retrying linker chooses among. */
+/** How many runs of the queue head a spreading linker chooses among. */
 export const LINK_SPREAD = 16;
-/** The most queue entries one look at the head reads (ids and sequence numbers only). */
-export const HEAD_READ_MAX = 2000;
-
-/** How many entries of the queue head to read for a try; `spread` after a lost race. */
-export function headReadSize(take: number, spread: boolean): number {
-  if (!spread) return take;
-  return Math.max(take, Math.min(HEAD_READ_MAX, take * LINK_SPREAD));
-}
+/** The furthest into the queue a spreading linker starts (entries skipped are still read). */
+export const SPREAD_MAX_OFFSET = 2000;
 
 /**
- * The run of `head` (queue entries in sequence order) that a try takes: `take` entries starting
- * at a multiple of `take`. Without `spread` the head itself; with it (an earlier try lost its run
- * to another linker) a random run among the whole runs that `head` holds. `random` is in [0, 1).
+ * Where in the queue a try starts: 0 (the head) unless `spread`, then a random whole run among
+ * the first LINK_SPREAD runs of `take` entries (fewer for large runs). Runs are aligned to
+ * multiples of `take`, so two spreading linkers take the same run or disjoint ones. `random` is
+ * in [0, 1).
  */
-export function chooseRun<T>(
-  head: readonly T[],
-  take: number,
-  spread: boolean,
-  random: number,
-): T[] {
-  const runs = Math.floor(head.length / take);
-  if (!spread || runs <= 1) return head.slice(0, take);
-  const run = Math.min(runs - 1, Math.floor(random * runs));
-  return head.slice(run * take, run * take + take);
+export function runOffset(take: number, spread: boolean, random: number): number {
+  if (!spread) return 0;
+  const runs = Math.max(1, Math.min(LINK_SPREAD, Math.floor(SPREAD_MAX_OFFSET / take)));
+  return Math.min(runs - 1, Math.floor(random * runs)) * take;
 }
 
 /**
