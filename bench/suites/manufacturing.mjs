@@ -21,18 +21,26 @@ const MiB = (bytes) => round(bytes / 2 ** 20, 0);
 function client(stack, token) {
   const base = `http://${stack.functions}/${PROJECT}/us-central1/api`;
   const request = async (method, path, body) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = await res.json();
-    if (res.status >= 300)
-      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
+    for (;;) {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const json = await res.json();
+      // The bench polls a lot: wait out the per-caller rate limit instead of failing.
+      if (res.status === 429) {
+        await sleep(1000 * (json.error?.details?.retryAfterSeconds ?? 1));
+        continue;
+      }
+      if (res.status >= 300) {
+        throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+      }
+      return json;
+    }
   };
   return {
     post: (path, body) => request('POST', path, body),
@@ -41,11 +49,11 @@ function client(stack, token) {
 }
 
 /** Polls until `probe` answers truthy; returns the time since `start`. */
-async function until(start, probe, timeoutMs = 600_000) {
+async function until(start, probe, timeoutMs = 600_000, pollMs = 50) {
   for (;;) {
     if (await probe()) return Number(process.hrtime.bigint() - start) / 1e6;
     if (Number(process.hrtime.bigint() - start) / 1e6 > timeoutMs) throw new Error('timed out');
-    await sleep(50);
+    await sleep(pollMs);
   }
 }
 
@@ -104,26 +112,45 @@ async function batchReady(api, orgId, orderId, units) {
   return { batchId, ms };
 }
 
+async function jobDone(api, orgId, jobId, pollMs = 50) {
+  const start = process.hrtime.bigint();
+  return until(
+    start,
+    async () => {
+      const job = await api.get(`/v1/orgs/${orgId}/prep-jobs/${jobId}`);
+      if (job.status === 'failed') throw new Error(`job failed: ${job.errorMessage}`);
+      return job.status === 'completed';
+    },
+    600_000,
+    pollMs,
+  );
+}
+
+/** A batch of `units` codes, generated and prepared (for the anchor's separate queues). */
+async function preparedBatch(api, orgId, orderId, units) {
+  const { batchId } = await batchReady(api, orgId, orderId, units);
+  const { jobId } = await api.post(`/v1/orgs/${orgId}/prep-jobs`, { orderId, batchId });
+  await jobDone(api, orgId, jobId, 250);
+  return batchId;
+}
+
 async function prepAndLink() {
   return withStack(async ({ api, orgId, orderId, db }) => {
     const { batchId } = await batchReady(api, orgId, orderId, PREP_UNITS);
     const start = process.hrtime.bigint();
     const { jobId } = await api.post(`/v1/orgs/${orgId}/prep-jobs`, { orderId, batchId });
-    const prepMs = await until(start, async () => {
-      const job = await api.get(`/v1/orgs/${orgId}/prep-jobs/${jobId}`);
-      if (job.status === 'failed') throw new Error(`job failed: ${job.errorMessage}`);
-      return job.status === 'completed';
-    });
+    await jobDone(api, orgId, jobId);
+    const prepMs = Number(process.hrtime.bigint() - start) / 1e6;
     const prepAnchorMs = await plainBulkCreates(db, `scratch/${orgId}/prepared`, PREP_UNITS);
 
     const newMaster = async () =>
       (await api.post(`/v1/orgs/${orgId}/masters`, { orderId, expectedUnits: LINK_UNITS }))
         .masterCode;
-    const link = async (masterCode) => {
+    const link = async (masterCode, fromBatch = batchId) => {
       const t = process.hrtime.bigint();
       const reply = await api.post(`/v1/orgs/${orgId}/masters/${masterCode}/link-from-queue`, {
         orderId,
-        batchId,
+        batchId: fromBatch,
         targetUnits: LINK_UNITS,
       });
       return { ms: Number(process.hrtime.bigint() - t) / 1e6, tries: reply.tries };
@@ -146,10 +173,23 @@ async function prepAndLink() {
       await batch.commit();
       anchorTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
-    const masters = [];
-    for (let i = 0; i < CONCURRENT; i++) masters.push(await newMaster());
+    // The anchor: as many links at once, each from its own batch's queue (no contention).
+    const own = [];
+    for (let i = 0; i < CONCURRENT; i++) {
+      own.push(await preparedBatch(api, orgId, orderId, LINK_UNITS));
+    }
+    const newMasters = async () => {
+      const list = [];
+      for (let i = 0; i < CONCURRENT; i++) list.push(await newMaster());
+      return list;
+    };
+    const apart = await newMasters();
+    const ta = process.hrtime.bigint();
+    await Promise.all(apart.map((m, i) => link(m, own[i])));
+    const apartMs = Number(process.hrtime.bigint() - ta) / 1e6;
+    const masters = await newMasters();
     const t = process.hrtime.bigint();
-    const together = await Promise.all(masters.map(link));
+    const together = await Promise.all(masters.map((m) => link(m)));
     const concurrentMs = Number(process.hrtime.bigint() - t) / 1e6;
     const tries = together.map((r) => r.tries);
     return {
@@ -158,6 +198,7 @@ async function prepAndLink() {
       singleMs: median(single),
       anchorMs: median(anchorTimes),
       concurrentMs,
+      apartMs,
       maxTries: Math.max(...tries),
       meanTries: tries.reduce((a, b) => a + b, 0) / tries.length,
     };
@@ -203,8 +244,8 @@ export async function run() {
       name: `${CONCURRENT} concurrent ${LINK_UNITS}-code links on one queue, all done`,
       unit: 'ms',
       value: round(p.concurrentMs, 0),
-      anchor: `${CONCURRENT} x the median single link (one after another)`,
-      anchorValue: round(p.singleMs * CONCURRENT, 0),
+      anchor: `${CONCURRENT} concurrent links, each from its own batch's queue`,
+      anchorValue: round(p.apartMs, 0),
     },
     {
       name: `${CONCURRENT} concurrent links: tries per link, mean (max ${p.maxTries})`,
