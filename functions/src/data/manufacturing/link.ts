@@ -120,7 +120,15 @@ export async function linkFromQueue(
       }
       run = head.slice(0, count.take);
     }
-    const outcome = await linkRun(orgId, masterCode, req, run, by);
+    let outcome: TryOutcome;
+    try {
+      outcome = await linkRun(orgId, masterCode, req, run, by);
+    } catch (err) {
+      // Production aborts a transaction that waits on a lock an older one needs (wound-wait),
+      // and the SDK gives up after a few attempts: that too is a lost race.
+      if ((err as { code?: unknown }).code !== 10) throw err;
+      outcome = { kind: 'taken' };
+    }
     if (outcome.kind === 'linked') {
       logger.info('link.from_queue', {
         orgId,

@@ -110,6 +110,8 @@ async function preparePage(
   now: number,
 ): Promise<PageOutcome> {
   const jobRef = prepJobsRef(orgId).doc(jobId);
+  // More attempts than the SDK's 5: a page contends with links and other jobs on its codes.
+  const options = { maxAttempts: 10 };
   return db().runTransaction(async (tx): Promise<PageOutcome> => {
     const jobSnap = await tx.get(jobRef);
     const d: DocumentData = jobSnap.data() ?? {};
@@ -186,7 +188,7 @@ async function preparePage(
       `completed: ${counts.prepared} prepared, ${counts.duplicates} already queued, ${counts.invalid} not preparable, ${counts.excluded} excluded, of ${counts.walked} codes`,
     );
     return 'completed';
-  });
+  }, options);
 }
 
 /** Gives the job back (claimable now) if this worker still holds it. */
