@@ -250,6 +250,10 @@ describe('manufacturing domain: request bodies', () => {
       ),
       ['excludeCodes'],
     );
+    assert.deepEqual(
+      errors(validateNewPrepJob({ orderId: 'o', batchId: 'b', excludeCodes: ['x'.repeat(129)] })),
+      ['excludeCodes'],
+    );
   });
 
   it('links and status changes', () => {

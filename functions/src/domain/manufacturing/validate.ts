@@ -120,6 +120,9 @@ export function validateNewPrepJob(body: Body): Validated<NewPrepJob> {
   if (raw !== undefined && raw !== null) {
     if (!Array.isArray(raw) || raw.some((c) => typeof c !== 'string')) {
       errors.push({ field: 'excludeCodes', message: 'must be a list of codes (strings)' });
+    } else if (raw.some((c) => (c as string).length > 128)) {
+      // No code is that long; refusing it keeps the job document well under 1 MiB.
+      errors.push({ field: 'excludeCodes', message: 'holds a code longer than 128 characters' });
     } else if (raw.length > MAX_EXCLUDE_CODES) {
       errors.push({
         field: 'excludeCodes',
