@@ -19,6 +19,15 @@ const USAGE = `usage: cli.js start [--import=DIR] [--export-on-exit[=DIR]]
            print a fresh ID token for EMAIL from the running local Auth emulator, creating the
            user if needed (FIREBASE_AUTH_EMULATOR_HOST, else firebase.json's auth port)`;
 
+/** Where `start` and `test` write the rules coverage reports when they stop. */
+const RULES_COVERAGE_DIR = 'rules-coverage';
+
+function reportRulesCoverage(root: string, stack: RunningStack): void {
+  for (const file of stack.writeRulesCoverage(path.join(root, RULES_COVERAGE_DIR))) {
+    console.log(`Rules coverage: ${path.relative(root, file)}`);
+  }
+}
+
 interface StartFlags {
   importDir?: string;
   exportOnExitDir?: string;
@@ -49,6 +58,7 @@ function printEndpoints(stack: RunningStack): void {
   console.log(`  Storage    http://${endpoints.storage}  (FIREBASE_STORAGE_EMULATOR_HOST)`);
   console.log(`  Auth       http://${endpoints.auth}  (FIREBASE_AUTH_EMULATOR_HOST)`);
   console.log(`  Functions  http://${endpoints.functions}`);
+  console.log(`  Hub        http://${stack.env.FIREBASE_EMULATOR_HUB}  (FIREBASE_EMULATOR_HUB)`);
   for (const fn of stack.functions.functions()) {
     const url = isHttpKind(fn.kind) ? `  ${stack.functions.url(fn.name)}` : '';
     console.log(`    ${fn.kind.padEnd(9)} ${fn.name}${url}`);
@@ -66,6 +76,7 @@ async function start(args: string[]): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   console.log('Stopping…');
+  reportRulesCoverage(findProjectRoot(), stack);
   await stack.stop();
   if (flags.exportOnExitDir) console.log(`Firestore data exported to ${flags.exportOnExitDir}`);
   console.log('Stopped.');
@@ -102,6 +113,7 @@ async function test(args: string[]): Promise<number> {
     const summary = path.join(os.tmpdir(), `test-summary-${process.pid}.txt`);
     const code = await runMocha(root, { ...stack.env, TEST_SUMMARY_FILE: summary }, args);
     await reportIndexUsage(root, stack);
+    reportRulesCoverage(root, stack);
     // The reporter's `tests: N passed, N failed` line, kept for last (CI and people read it).
     const line = await fsp.readFile(summary, 'utf8').catch(() => '');
     await fsp.rm(summary, { force: true });

@@ -40,6 +40,7 @@ import { toJsonDocument } from './json';
 import { runStructuredQuery } from './query';
 import { aggregate } from './aggregation';
 import { compareResourceNames } from './values';
+import type { WriteAuthority, WriteUnderRules } from './rulesCheck';
 
 /** How long old document versions are kept for reads in the past. */
 export const VERSION_RETENTION_MICROS = 5 * 60 * 1_000_000;
@@ -512,7 +513,8 @@ export class FirestoreCore {
 
   // ---- writes ----
 
-  commit(req: CommitRequest): CommitResponse {
+  /** `rules` (absent for admin callers) checks every write before anything is applied. */
+  commit(req: CommitRequest, rules?: WriteAuthority): CommitResponse {
     const db = parseDatabase(req.database);
     const writes = req.writes ?? [];
     const txn =
@@ -529,14 +531,18 @@ export class FirestoreCore {
       const ts = toTimestamp(time);
       const working = new Map<string, Document | undefined>();
       const before = new Map<string, Document | undefined>();
+      const underRules: WriteUnderRules[] = [];
       const writeResults = writes.map((w, i) => {
         const name = names[i];
         const current = working.has(name) ? working.get(name) : this.store.get(name);
         if (!before.has(name)) before.set(name, current);
         const r = applyWrite(w, current, ts);
         working.set(name, r.after);
+        underRules.push({ name, before: current, after: r.after });
         return r.result;
       });
+      const afterCommit = (n: string) => (working.has(n) ? working.get(n) : this.store.get(n));
+      rules?.authorizeWrites(underRules, afterCommit, ts);
       // Everything validated: apply atomically.
       this.applyChanges(db, before, working, time);
       return { writeResults, commitTime: ts };
