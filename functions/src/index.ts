@@ -8,3 +8,6 @@ export { api } from './http/api';
 export { organizationCreated } from './triggers/organizationCreated';
 export { qrCodeCreated } from './triggers/qrCodeCreated';
 export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';
+export { batchCreated } from './triggers/batchCreated';
+export { prepJobQueued } from './triggers/prepJobQueued';
+export { sweepPrepJobs } from './scheduled/sweepPrepJobs';
