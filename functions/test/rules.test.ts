@@ -21,6 +21,18 @@ type Actor = Role | 'signedOut' | 'stranger';
 const ACTORS: Actor[] = ['signedOut', ...ROLES, 'stranger'];
 type Op = 'get' | 'list' | 'create' | 'update' | 'delete';
 
+/** One document of each manufacturing collection (paths under the organisation). */
+const manufacturingDocs = [
+  'orders/o1',
+  'orders/o1/batches/b1',
+  'orders/o1/cases/1',
+  'codes/C0DE1',
+  'masters/M1',
+  'prepJobs/j1',
+  'prepJobs/j1/logs/l1',
+  'preparedCodes/o1~b1~C0DE1',
+];
+
 const root = path.resolve(__dirname, '..', '..', '..');
 const hostOf = (name: string) => {
   const v = process.env[name] ?? '';
@@ -81,6 +93,8 @@ describe('security rules of the project (client apps)', function () {
       source: 'api',
       qrCodeUrl: 'https://example.com/qr.png',
     });
+    for (const doc of manufacturingDocs)
+      batch.set(db().doc(`organizations/${orgId}/${doc}`), { seq: 1 });
     batch.set(db().doc(`organizations/${orgId}/equipment/CAM_1/scanDays/2026-12-01~0`), {
       date: '2026-12-01',
       scans: 1,
@@ -124,7 +138,15 @@ describe('security rules of the project (client apps)', function () {
   const atLeast = (role: Role) => (actor: Actor) => rank(actor) >= 5 - ROLES.indexOf(role);
   const never = () => false;
 
+  const readOnly = (doc: string): Case => ({
+    name: `manufacturing: ${doc.split('/').slice(-2, -1)[0]}`,
+    doc: `organizations/${orgId}/${doc}`,
+    list: `organizations/${orgId}/${doc.split('/').slice(0, -1).join('/')}`,
+    allowed: { get: atLeast('viewer'), list: atLeast('viewer') },
+  });
+
   const cases: Case[] = [
+    ...manufacturingDocs.map(readOnly),
     {
       name: 'organisation',
       doc: `organizations/${orgId}`,
