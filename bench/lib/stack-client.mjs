@@ -6,9 +6,11 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export async function startStackProcess() {
+/** `env`: extra variables for the stack, e.g. params of the functions. */
+export async function startStackProcess(env = {}) {
   const child = spawn(process.execPath, [path.join(here, 'stack-server.mjs')], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const lines = readline.createInterface({ input: child.stdout });
   const waiting = [];

@@ -10,3 +10,6 @@ export { qrCodeCreated } from './triggers/qrCodeCreated';
 export { equipmentCreated } from './triggers/equipmentCreated';
 export { qrJobCreated } from './triggers/qrJobCreated';
 export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';
+export { batchCreated } from './triggers/batchCreated';
+export { prepJobQueued } from './triggers/prepJobQueued';
+export { sweepPrepJobs } from './scheduled/sweepPrepJobs';

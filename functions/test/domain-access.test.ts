@@ -2,9 +2,12 @@
 import { strict as assert } from 'node:assert';
 import { apiKeyId, apiKeyMatches, generateApiKey, hashApiKey } from '../src/domain/apiKeys';
 import { idProblem, isValidId } from '../src/domain/ids';
-import { assetUrlTemplateProblem, validateNewOrganization } from '../src/domain/organization';
+import {
+  assetUrlTemplateProblem,
+  organizationTimeZone,
+  validateNewOrganization,
+} from '../src/domain/organization';
 import { allows, mayAssignRole, roleChangeProblem, ROLES } from '../src/domain/roles';
-import { canonicalTimeZone } from '../src/domain/timeZone';
 
 describe('roles', () => {
   it('rank owner > admin > editor > analyst > viewer for every permission', () => {
@@ -74,10 +77,10 @@ describe('API keys', () => {
 
 describe('organisation fields', () => {
   it('time zones: IANA names, canonical case; no offsets or made-up zones', () => {
-    assert.equal(canonicalTimeZone('europe/berlin'), 'Europe/Berlin');
-    assert.equal(canonicalTimeZone('UTC'), 'UTC');
+    assert.equal(organizationTimeZone('europe/berlin'), 'Europe/Berlin');
+    assert.equal(organizationTimeZone('UTC'), 'UTC');
     for (const zone of ['+01:00', 'Mars/Olympus', '', 'GMT+25'])
-      assert.equal(canonicalTimeZone(zone), undefined, zone);
+      assert.equal(organizationTimeZone(zone), undefined, zone);
   });
   it('assetUrlTemplate: https with {assetId}', () => {
     assert.equal(assetUrlTemplateProblem('https://a.example/x/{assetId}?v=1'), undefined);

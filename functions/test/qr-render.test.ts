@@ -1,9 +1,6 @@
 // The QR renderer, checked by readers that share no code with it: pngjs parses every PNG (and
 // checks its CRCs), resvg rasterises every SVG, and jsQR reads the pixels back to the text.
 import { strict as assert } from 'node:assert';
-import { Resvg } from '@resvg/resvg-js';
-import jsQR from 'jsqr';
-import { PNG } from 'pngjs';
 import {
   QR_DEFAULTS,
   QrOptionError,
@@ -17,47 +14,11 @@ import {
   type ErrorCorrection,
   type QrOptions,
 } from '../src/domain/qr';
+import { decode, onWhite, pngPixels, svgPixels, type Rgba } from './support/qrDecode';
 
 const URL_TEXT = 'https://qr.example.com/s/AbCdEfGhIjKlMnOpQrStUv';
 const UTF8_TEXT = 'Kamera Ä ö 日本 🎥';
 const LEVELS: ErrorCorrection[] = ['L', 'M', 'Q', 'H'];
-
-interface Rgba {
-  width: number;
-  height: number;
-  /** 4 bytes a pixel, straight alpha. */
-  data: Uint8Array;
-}
-
-function pngPixels(png: Buffer): Rgba {
-  // pngjs checks every chunk's CRC by default and throws on a mismatch.
-  const image = PNG.sync.read(png, { checkCRC: true });
-  return { width: image.width, height: image.height, data: new Uint8Array(image.data) };
-}
-
-function svgPixels(svg: string): Rgba {
-  const image = new Resvg(svg).render();
-  return { width: image.width, height: image.height, data: new Uint8Array(image.pixels) };
-}
-
-/** Composites on white, as a page or a scanner's screen would show a transparent image. */
-function onWhite(image: Rgba): Uint8ClampedArray {
-  const out = new Uint8ClampedArray(image.data.length);
-  for (let i = 0; i < image.data.length; i += 4) {
-    const alpha = image.data[i + 3] / 255;
-    for (let c = 0; c < 3; c++) out[i + c] = image.data[i + c] * alpha + 255 * (1 - alpha);
-    out[i + 3] = 255;
-  }
-  return out;
-}
-
-function decode(image: Rgba): { data: string; version: number } {
-  const result = jsQR(onWhite(image), image.width, image.height, {
-    inversionAttempts: 'dontInvert',
-  });
-  assert.ok(result, 'jsQR found no QR code in the image');
-  return { data: result.data, version: result.version };
-}
 
 function pixel(image: Rgba, x: number, y: number): [number, number, number, number] {
   const i = (y * image.width + x) * 4;

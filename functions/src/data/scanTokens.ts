@@ -4,7 +4,7 @@ import { publicBaseUrl } from '../config';
 import { AppError } from '../domain/errors';
 import { newScanToken, scanUrl, type ScanTarget } from '../domain/scanTokens';
 import { db } from './firebase';
-import { equipmentRef, scanTokenRef } from './paths';
+import { equipmentRef, orgRef, scanTargetRef, scanTokenRef } from './paths';
 
 /** Adds a new token for `target` to a transaction; returns the token and its URL. */
 export function createScanToken(
@@ -43,4 +43,16 @@ export async function ensureEquipmentScanToken(
     tx.update(ref, { scanToken: created.token, scanUrl: created.scanUrl });
     return { ...created, name };
   });
+}
+
+/** The scanned item's document and its organisation's, in one batched read. */
+export async function loadScanTarget(target: ScanTarget): Promise<{
+  item: FirebaseFirestore.DocumentData | undefined;
+  org: FirebaseFirestore.DocumentData | undefined;
+}> {
+  const [item, org] = await db().getAll(
+    scanTargetRef(target.orgId, target.kind, target.id),
+    orgRef(target.orgId),
+  );
+  return { item: item.data(), org: org.data() };
 }

@@ -1,6 +1,6 @@
 // What an organisation's create and update requests may contain.
 import { isValidId, idProblem } from './ids';
-import { canonicalTimeZone } from './timeZone';
+import { canonicalTimeZone, isValidTimeZone } from './timeline';
 import {
   type Body,
   type FieldError,
@@ -27,10 +27,19 @@ export interface OrganizationChanges {
   assetUrlTemplate?: string | null;
 }
 
+/**
+ * The canonical name of an IANA zone ("europe/berlin" -> "Europe/Berlin"), or undefined. Offsets
+ * such as "+01:00" are refused: they ignore daylight saving, so days would start at the wrong
+ * hour for half the year.
+ */
+export function organizationTimeZone(value: string): string | undefined {
+  return /^[A-Za-z]/.test(value) && isValidTimeZone(value) ? canonicalTimeZone(value) : undefined;
+}
+
 function readTimeZone(body: Body, errors: FieldError[]): string | undefined {
   const raw = readString(body, 'timeZone', { max: 100 }, errors);
   if (raw === undefined || raw === '') return undefined;
-  const zone = canonicalTimeZone(raw);
+  const zone = organizationTimeZone(raw);
   if (!zone) {
     errors.push({
       field: 'timeZone',

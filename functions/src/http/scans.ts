@@ -5,12 +5,10 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../domain/errors';
 import { isExpired } from '../domain/qrCodes';
-import { isScanToken, type ScanTarget } from '../domain/scanTokens';
+import { isScanToken } from '../domain/scanTokens';
 import { dayKey } from '../domain/timeline';
-import { db } from '../data/firebase';
-import { orgRef, scanTargetRef } from '../data/paths';
 import { recordScan } from '../data/scans';
-import { resolveScanToken } from '../data/scanTokens';
+import { loadScanTarget, resolveScanToken } from '../data/scanTokens';
 import { statusOf } from './errors';
 import { limitScanner } from './rateLimits';
 
@@ -36,20 +34,12 @@ function fail(req: Request, res: Response, error: AppError): void {
   throw error;
 }
 
-async function load(target: ScanTarget) {
-  const [item, org] = await db().getAll(
-    scanTargetRef(target.orgId, target.kind, target.id),
-    orgRef(target.orgId),
-  );
-  return { item: item.data(), org: org.data() };
-}
-
 scansRouter.get('/s/:token', async (req, res) => {
   limitScanner(req);
   res.set('Cache-Control', 'no-store');
   const token = req.params.token;
   const target = isScanToken(token) ? await resolveScanToken(token) : undefined;
-  const { item, org } = target ? await load(target) : { item: undefined, org: undefined };
+  const { item, org } = target ? await loadScanTarget(target) : { item: undefined, org: undefined };
   if (!target || !item || !org) {
     fail(req, res, new AppError('not_found', 'This code is not known here'));
     return;
