@@ -45,7 +45,8 @@ function inventoryCsv(rows) {
 }
 
 async function startFunctionsProcess(stack) {
-  const child = spawn(process.execPath, [path.join(here, '..', 'lib', 'functions-server.mjs')], {
+  const server = path.join(here, '..', 'lib', 'functions-server.mjs');
+  const child = spawn(process.execPath, ['--expose-gc', server], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: {
       ...process.env,
@@ -70,6 +71,7 @@ async function startFunctionsProcess(stack) {
     url: `http://${address}`,
     peakRss: () => ask('peak'),
     rss: () => ask('rss'),
+    liveHeap: () => ask('heap'),
     stop: () =>
       new Promise((resolve) => {
         child.on('exit', resolve);
@@ -207,6 +209,7 @@ export async function run() {
 
     // 1 000 and 10 000 rows to the api app in its own process.
     const idleRss = await functionsProcess.rss();
+    const idleHeap = await functionsProcess.liveHeap();
     const stackBefore = await stack.peakRss();
     const rows = [];
     for (const count of [1000, 10000]) {
@@ -215,6 +218,7 @@ export async function run() {
       const result = await uploadTo(functionsProcess.url, orgId, csv);
       if (result.body.created !== count) throw new Error(`created ${result.body.created}`);
       const peak = await functionsProcess.peakRss();
+      const heap = await functionsProcess.liveHeap();
       const stackPeak = await stack.peakRss();
       // Every trigger of the upload runs in the stack's process at once; wait until they have
       // all finished (or failed for good) before the next upload, and say how it went.
@@ -233,6 +237,13 @@ export async function run() {
           value: round(peak / 2 ** 20, 1),
           anchor: 'api process RSS, idle after warm-up',
           anchorValue: round(idleRss / 2 ** 20, 1),
+        },
+        {
+          name: `upload ${count} rows: api process peak live heap (after GC, sampled every 250 ms)`,
+          unit: 'MB',
+          value: round(heap / 2 ** 20, 1),
+          anchor: 'api process live heap, idle after warm-up',
+          anchorValue: round(idleHeap / 2 ** 20, 1),
         },
         {
           name: `upload ${count} rows: local stack process peak RSS (emulators, host, triggers)`,
