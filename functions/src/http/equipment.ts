@@ -3,6 +3,7 @@
 // asset id route never captures them (export.csv would even fail its id check).
 import { Router, type Request } from 'express';
 import { AppError } from '../domain/errors';
+import { isValidId } from '../domain/ids';
 import { parseCategory, validateEquipment, type EquipmentPatch } from '../domain/equipment';
 import { parseIdempotencyKey, requestFingerprint } from '../domain/idempotency';
 import {
@@ -114,15 +115,16 @@ function listFilter(req: Request): EquipmentFilter {
   }
   const locationId = queryString(req, 'locationId');
   if (locationId !== undefined) {
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(locationId)) {
+    if (!isValidId(locationId)) {
       throw new AppError('invalid_argument', 'locationId must be a location id', {
         field: 'locationId',
       });
     }
     filter.locationId = locationId;
   }
-  const qr = queryEnum(req, 'qr', ['missing', 'failed', 'ready', 'any'], 'any');
-  if (qr !== 'any') filter.qr = QR_FILTER[qr];
+  if (queryString(req, 'qr') !== undefined) {
+    filter.qr = QR_FILTER[queryEnum(req, 'qr', ['missing', 'failed', 'ready'], 'ready')];
+  }
   return filter;
 }
 
