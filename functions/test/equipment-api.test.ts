@@ -119,6 +119,8 @@ describe('equipment API', function () {
       .get();
     assert.equal(items.size, 1);
 
+    const badKey = await create(body, { 'Idempotency-Key': 'x'.repeat(256) });
+    assert.equal(badKey.status, 400);
     const changed = await create({ ...body, name: 'Rode NTG 2' }, { 'Idempotency-Key': key });
     assert.equal(changed.status, 422);
     assert.equal(changed.body.error.code, 'unprocessable');
