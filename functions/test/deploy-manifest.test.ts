@@ -49,6 +49,14 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
     });
     assert.equal(e.eventTrigger?.retry, true);
   },
+  tagPoolCreated: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/tagPools/{poolId}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+    assert.equal(e.timeoutSeconds, 540);
+  },
   cleanupExpiredQrCodes: (e) => {
     assert.equal(e.scheduleTrigger?.schedule, 'every 60 minutes');
     assert.equal(e.timeoutSeconds, 540);

@@ -11,6 +11,8 @@ import { equipmentCodesRouter } from './equipmentCodes';
 import { qrCodesRouter } from './qrCodes';
 import { scansRouter } from './scans';
 import { timelinesRouter } from './timelines';
+import { labelsRouter } from './labels';
+import { tagsRouter } from './tags';
 import { rejectEmptyPathSegments } from './routes';
 import { requestLog } from './requestLog';
 
@@ -25,6 +27,8 @@ export const routers: Router[] = [
   equipmentCodesRouter,
   scansRouter,
   timelinesRouter,
+  labelsRouter,
+  tagsRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {
