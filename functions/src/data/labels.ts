@@ -83,7 +83,8 @@ export async function itemLabels(
       qrText: item.scanUrl,
       lines: shown.map((f) => ({
         text: value[f],
-        bold: f === 'name' || (f === 'assetId' && fields[0] === 'assetId'),
+        bold: f === shown[0],
+        keepWhole: f === 'assetId',
       })),
     };
   });
@@ -103,7 +104,7 @@ export async function poolLabels(
   }
   async function* labels(): AsyncGenerator<LabelContent> {
     for await (const tag of poolTagsInOrder(orgId, poolId)) {
-      yield { qrText: tag.scanUrl, lines: [{ text: tag.code, bold: true }] };
+      yield { qrText: tag.scanUrl, lines: [{ text: tag.code, bold: true, keepWhole: true }] };
     }
   }
   return { count: state.count, labels: labels() };

@@ -60,8 +60,17 @@ function responseSink(res: Response): PdfSink {
     write: (chunk) => res.write(chunk),
     drained: () =>
       new Promise((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
+        if (!res.writableNeedDrain || res.destroyed) {
+          resolve();
+          return;
+        }
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
       }),
     end: () => res.end(),
   };

@@ -150,6 +150,8 @@ export type Measure = (text: string, bold: boolean, sizePt: number) => number;
 export interface LineInput {
   text: string;
   bold: boolean;
+  /** A code (asset id, tag code): the font shrinks, down to MIN_FONT_PT, before it is shortened. */
+  keepWhole?: boolean;
 }
 
 /** Lays out one label: the QR code in its square, the lines in the space beside or below it. */
@@ -200,8 +202,8 @@ export function layoutLabel(
 }
 
 /**
- * The lines at the largest size (up to MAX_FONT_PT) at which they stack in the area, each
- * shortened with an ellipsis to the area's width. When even MIN_FONT_PT is too large for all of
+ * The lines at the largest size (up to MAX_FONT_PT) at which they stack in the area and the
+ * codes among them fit whole, each line shortened with an ellipsis to the area's width. When even MIN_FONT_PT is too large for all of
  * them, the last lines are left out: a label never prints text outside itself.
  */
 export function fitLines(
@@ -218,7 +220,11 @@ export function fitLines(
     kept = kept.slice(0, -1);
   }
   if (kept.length === 0) return [];
-  const sizePt = Math.min(MAX_FONT_PT, heightPt / (kept.length * LINE_HEIGHT));
+  let sizePt = Math.min(MAX_FONT_PT, heightPt / (kept.length * LINE_HEIGHT));
+  const whole = kept.filter((l) => l.keepWhole);
+  while (sizePt > MIN_FONT_PT && whole.some((l) => measure(l.text, l.bold, sizePt) > widthPt)) {
+    sizePt = Math.max(MIN_FONT_PT, sizePt - 0.25);
+  }
   const blockMm = (kept.length * sizePt * LINE_HEIGHT) / PT_PER_MM;
   const top = area.y + (area.height - blockMm) / 2;
   const out: TextLine[] = [];

@@ -34,6 +34,7 @@ export interface PdfOptions {
 /** Where the bytes go: `write` returns false when the sink wants the writer to wait. */
 export interface PdfSink {
   write(chunk: Buffer): boolean;
+  /** Resolves when the sink can take more: at once when it already can. */
   drained(): Promise<void>;
   end(): void;
 }
