@@ -73,7 +73,7 @@ describe('label layout', () => {
             qrText: URL_SAMPLE,
             lines: [long, 'asset-1', long].map((text) => ({ text, bold: false })),
           },
-          { startPosition: 1, offsetMm: { x: 0, y: 0 }, errorCorrection: fit.errorCorrection },
+          { startPosition: 1, offsetMm: { x: 0, y: 0 }, qr: fit },
         );
         const b = layout.box;
         const q = layout.qr;
@@ -246,7 +246,7 @@ describe('PDF writer streaming', function () {
       {
         startPosition: 1,
         offsetMm: { x: 0, y: 0 },
-        errorCorrection: fit.errorCorrection,
+        qr: fit,
         title: 't',
       },
       {

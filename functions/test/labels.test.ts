@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { SignedIn } from 'emulator';
 import { db } from '../src/data/firebase';
 import { equipmentRef } from '../src/data/paths';
+import { fitQr } from '../src/domain/labels/layout';
 import { layoutAt } from '../src/domain/labels/pdf';
 import {
   BUILT_IN_TEMPLATES,
@@ -118,6 +119,9 @@ async function checkLabels(
     errorCorrection: 'L' | 'M' | 'Q' | 'H';
   },
 ): Promise<Map<number, Gray>> {
+  // The server chose the level for this template; the same URL length gives the same choice.
+  const qr = fitQr(t, expected[0].text)!;
+  assert.equal(qr.errorCorrection, options.errorCorrection, `${t.id}: error correction`);
   const pages = new Map<number, Gray>();
   for (const p of new Set(expected.map((e) => e.page)))
     pages.set(p, await renderPage(file, p + 1, DPI));
@@ -137,7 +141,7 @@ async function checkLabels(
       t,
       i,
       { qrText: e.text, lines: e.lines.map((text) => ({ text, bold: false })) },
-      options,
+      { startPosition: options.startPosition, offsetMm: options.offsetMm, qr },
     );
     const cell = gridCell(t, e.slot, options.offsetMm);
     // Where the first module should be: the grid's corner plus the symbol's place on the label.

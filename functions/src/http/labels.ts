@@ -6,16 +6,14 @@ import { logger } from 'firebase-functions';
 import { publicBaseUrl } from '../config';
 import { AppError } from '../domain/errors';
 import {
+  bestModuleMm,
   fitQr,
   MIN_MODULE_MM,
-  moduleMmFor,
-  qrSquareMm,
   smallestFittingTemplate,
 } from '../domain/labels/layout';
 import { writeLabelsPdf, type LabelContent, type PdfSink } from '../domain/labels/pdf';
 import { validateLabelRequest } from '../domain/labels/request';
 import { BUILT_IN_TEMPLATES, labelsPerPage, type LabelTemplate } from '../domain/labels/templates';
-import { buildMatrix } from '../domain/qr/matrix';
 import { newScanToken, scanUrl } from '../domain/scanTokens';
 import { itemLabels, poolLabels } from '../data/labels';
 import { jsonBody, valid } from './body';
@@ -39,7 +37,7 @@ function checkFits(template: LabelTemplate) {
   const fit = fitQr(template, sample);
   if (fit) return fit;
   const smallest = smallestFittingTemplate(sample);
-  const moduleMm = moduleMmFor(qrSquareMm(template), buildMatrix(sample, 'L').size);
+  const moduleMm = bestModuleMm(template, sample);
   throw new AppError(
     'invalid_argument',
     `Template ${template.id} is too small: its QR codes would have modules of ${moduleMm.toFixed(2)} mm, ` +
@@ -105,7 +103,7 @@ orgRoute(labelsRouter, 'post', '/labels', 'read', async (req, res, { orgId }) =>
       {
         startPosition: request.startPosition,
         offsetMm: request.offsetMm,
-        errorCorrection: fit.errorCorrection,
+        qr: fit,
         title: `Labels (${request.template.name})`,
       },
       responseSink(res),

@@ -14,7 +14,7 @@ export const SAFE_MARGIN_MM = 1;
 /** Gap between the QR code's quiet zone and the text. */
 const TEXT_GAP_MM = 0.5;
 /** Largest and smallest text size, in points. */
-const MAX_FONT_PT = 10;
+const MAX_FONT_PT = 9;
 export const MIN_FONT_PT = 4.5;
 /** Line height as a multiple of the font size (Helvetica's ascent+descent is 0.925 em). */
 export const LINE_HEIGHT = 1.2;
@@ -64,18 +64,23 @@ function arrangement(width: number, height: number): Arrangement {
   return 'square';
 }
 
-/** The side of the square (quiet zone included) that the QR code may use on a label. */
-export function qrSquareMm(template: LabelTemplate): number {
+/**
+ * The sides of the square (quiet zone included) that the QR code may use on a label: a smaller
+ * one that leaves the text room on wide labels, and the largest the label allows.
+ */
+export function qrSquaresMm(template: LabelTemplate): number[] {
   const w = template.labelWidthMm;
   const h = template.labelHeightMm;
   switch (arrangement(w, h)) {
     case 'wide':
-      return h;
+      // At most half the width when the code still fits: names need the room more than the
+      // code needs to be larger than necessary.
+      return h > w / 2 ? [w / 2, h] : [h];
     case 'tall':
-      return w;
+      return [w];
     case 'square':
       // Keep about a third of the height for two or three lines of text below the code.
-      return Math.min(w, h * 0.7);
+      return [Math.min(w, h * 0.7)];
   }
 }
 
@@ -88,6 +93,8 @@ export interface QrFit {
   errorCorrection: ErrorCorrection;
   version: number;
   moduleMm: number;
+  /** The square the symbol and its quiet zone are centred in. */
+  squareMm: number;
 }
 
 /** Strongest error correction first: more damage tolerated where the label has room for it. */
@@ -95,18 +102,26 @@ const LEVELS: ErrorCorrection[] = ['H', 'Q', 'M', 'L'];
 
 /**
  * The strongest error-correction level whose symbol for `text` still has modules of at least
- * MIN_MODULE_MM on this template; undefined when even level L does not fit.
+ * MIN_MODULE_MM on this template (in the smaller square when it fits there); undefined when even
+ * level L does not fit.
  */
 export function fitQr(template: LabelTemplate, text: string): QrFit | undefined {
-  const square = qrSquareMm(template);
   for (const level of LEVELS) {
     const matrix = buildMatrix(text, level);
-    const moduleMm = moduleMmFor(square, matrix.size);
-    if (moduleMm >= MIN_MODULE_MM) {
-      return { errorCorrection: level, version: matrix.version, moduleMm };
+    for (const squareMm of qrSquaresMm(template)) {
+      const moduleMm = moduleMmFor(squareMm, matrix.size);
+      if (moduleMm >= MIN_MODULE_MM) {
+        return { errorCorrection: level, version: matrix.version, moduleMm, squareMm };
+      }
     }
   }
   return undefined;
+}
+
+/** The largest module a template can give `text` (level L, largest square). */
+export function bestModuleMm(template: LabelTemplate, text: string): number {
+  const size = buildMatrix(text, 'L').size;
+  return Math.max(...qrSquaresMm(template).map((sq) => moduleMmFor(sq, size)));
 }
 
 /** The smallest built-in template (by label area) on which `text` fits, for the 400's advice. */
@@ -157,14 +172,13 @@ export interface LineInput {
 /** Lays out one label: the QR code in its square, the lines in the space beside or below it. */
 export function layoutLabel(
   box: Box,
-  template: LabelTemplate,
   qrText: string,
-  errorCorrection: ErrorCorrection,
+  fit: Pick<QrFit, 'errorCorrection' | 'squareMm'>,
   lines: LineInput[],
   measure: Measure,
 ): LabelLayout {
-  const matrix = buildMatrix(qrText, errorCorrection);
-  const square = qrSquareMm(template);
+  const matrix = buildMatrix(qrText, fit.errorCorrection);
+  const square = fit.squareMm;
   const moduleMm = moduleMmFor(square, matrix.size);
   const symbolMm = moduleMm * matrix.size;
   const shape = arrangement(box.width, box.height);

@@ -3,7 +3,6 @@
 // Pages go out as they are made: the caller's sink receives the bytes and the writer waits for
 // the sink to drain after each page, so 5 000 labels never sit in memory.
 import PDFDocument from 'pdfkit';
-import type { ErrorCorrection } from '../qr/options';
 import {
   cutMarks,
   labelBox,
@@ -13,6 +12,7 @@ import {
   type LineInput,
   type Measure,
   type Offset,
+  type QrFit,
 } from './layout';
 import type { LabelTemplate } from './templates';
 
@@ -27,7 +27,8 @@ export interface LabelContent {
 export interface PdfOptions {
   startPosition: number;
   offsetMm: Offset;
-  errorCorrection: ErrorCorrection;
+  /** The error-correction level and QR square chosen for the template (fitQr). */
+  qr: Pick<QrFit, 'errorCorrection' | 'squareMm'>;
   title: string;
 }
 
@@ -69,21 +70,14 @@ export function layoutAt(
   template: LabelTemplate,
   index: number,
   content: LabelContent,
-  options: Pick<PdfOptions, 'startPosition' | 'offsetMm' | 'errorCorrection'>,
+  options: Pick<PdfOptions, 'startPosition' | 'offsetMm' | 'qr'>,
 ): { page: number; layout: LabelLayout } {
   const { page, slot } = placement(template, index, options.startPosition);
   const box = labelBox(template, slot, options.offsetMm);
   const lines = content.lines.map((l) => ({ ...l, text: printable(l.text) }));
   return {
     page,
-    layout: layoutLabel(
-      box,
-      template,
-      content.qrText,
-      options.errorCorrection,
-      lines,
-      helveticaMeasure,
-    ),
+    layout: layoutLabel(box, content.qrText, options.qr, lines, helveticaMeasure),
   };
 }
 
