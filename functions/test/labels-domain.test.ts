@@ -3,7 +3,8 @@
 // and the PDF writer's streaming (a slow reader holds it back; memory stays flat).
 import { strict as assert } from 'node:assert';
 import { fitQr, MIN_MODULE_MM, SAFE_MARGIN_MM } from '../src/domain/labels/layout';
-import { layoutAt, writeLabelsPdf, type LabelContent } from '../src/domain/labels/pdf';
+import { layoutAt, moduleRects, writeLabelsPdf, type LabelContent } from '../src/domain/labels/pdf';
+import { buildMatrix } from '../src/domain/qr/matrix';
 import { validateLabelRequest } from '../src/domain/labels/request';
 import { BUILT_IN_TEMPLATES, builtInTemplate, labelsPerPage } from '../src/domain/labels/templates';
 import {
@@ -212,6 +213,23 @@ describe('import rows', () => {
       r.value.rejected.map((x) => x.index),
       [1, 2, 3],
     );
+  });
+});
+
+describe('QR modules as rectangles', () => {
+  it('cover exactly the dark modules, each once', () => {
+    for (const level of ['L', 'H'] as const) {
+      const matrix = buildMatrix(URL_SAMPLE, level);
+      const covered = new Uint8Array(matrix.size * matrix.size);
+      const rects = moduleRects(matrix);
+      for (const [x, y, w, h] of rects) {
+        for (let r = y; r < y + h; r++)
+          for (let c = x; c < x + w; c++) covered[r * matrix.size + c]++;
+      }
+      assert.deepEqual([...covered], [...matrix.modules]);
+      const dark = matrix.modules.reduce((sum, m) => sum + m, 0);
+      assert.ok(rects.length < dark / 2, `${rects.length} rectangles for ${dark} dark modules`);
+    }
   });
 });
 

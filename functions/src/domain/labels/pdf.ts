@@ -81,26 +81,51 @@ export function layoutAt(
   };
 }
 
-function drawQr(doc: PDFKit.PDFDocument, layout: LabelLayout): void {
-  const { x, y, moduleMm, matrix } = layout.qr;
-  const m = pt(moduleMm);
-  const x0 = pt(x);
-  const y0 = pt(y);
-  for (let row = 0; row < matrix.size; row++) {
+/**
+ * The dark modules as rectangles in module units: each run of dark modules in a row, grown
+ * downwards while the rows below have the same run. Fewer, integer rectangles keep the PDF small.
+ */
+export function moduleRects(
+  matrix: LabelLayout['qr']['matrix'],
+): Array<[number, number, number, number]> {
+  const { size, modules } = matrix;
+  const done: Array<[number, number, number, number]> = [];
+  // Open rectangles by "start,length" of their run: [x, y, width, height].
+  let open = new Map<string, [number, number, number, number]>();
+  for (let row = 0; row <= size; row++) {
+    const next = new Map<string, [number, number, number, number]>();
     let col = 0;
-    while (col < matrix.size) {
-      if (matrix.modules[row * matrix.size + col] !== 1) {
+    while (row < size && col < size) {
+      if (modules[row * size + col] !== 1) {
         col++;
         continue;
       }
       const start = col;
-      while (col < matrix.size && matrix.modules[row * matrix.size + col] === 1) col++;
-      // A run of dark modules in one row is one rectangle; all of them make one path, filled
-      // once, so no seams appear between neighbouring modules when a renderer anti-aliases.
-      doc.rect(x0 + start * m, y0 + row * m, (col - start) * m, m);
+      while (col < size && modules[row * size + col] === 1) col++;
+      const key = `${start},${col - start}`;
+      const above = open.get(key);
+      if (above) {
+        above[3]++;
+        open.delete(key);
+        next.set(key, above);
+      } else next.set(key, [start, row, col - start, 1]);
     }
+    done.push(...open.values());
+    open = next;
   }
+  return done;
+}
+
+function drawQr(doc: PDFKit.PDFDocument, layout: LabelLayout): void {
+  const { x, y, moduleMm, matrix } = layout.qr;
+  // Drawn in module units (a scale and a move), so every coordinate is a small whole number.
+  // All rectangles make one path, filled once: no seams between neighbouring modules when a
+  // renderer anti-aliases.
+  doc.save();
+  doc.transform(pt(moduleMm), 0, 0, pt(moduleMm), pt(x), pt(y));
+  for (const [rx, ry, w, h] of moduleRects(matrix)) doc.rect(rx, ry, w, h);
   doc.fillColor('black').fill('nonzero');
+  doc.restore();
 }
 
 function drawText(doc: PDFKit.PDFDocument, layout: LabelLayout): void {
