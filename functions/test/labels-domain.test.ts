@@ -255,7 +255,7 @@ describe('PDF writer streaming', function () {
     let maxPending = 0;
     let total = 0;
     let waits = 0;
-    const LIMIT = 256 * 1024;
+    const LIMIT = 32 * 1024;
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
     const result = await writeLabelsPdf(
@@ -292,7 +292,7 @@ describe('PDF writer streaming', function () {
     assert.equal(result.pages, 77);
     assert.ok(waits > 10, `the writer waited for the reader (${waits} times)`);
     // Never more than the reader's limit plus about one page in flight, however long the PDF.
-    assert.ok(maxPending < LIMIT + 1024 * 1024, `at most ${maxPending} bytes were waiting`);
+    assert.ok(maxPending < LIMIT + 256 * 1024, `at most ${maxPending} bytes were waiting`);
     assert.ok(total > 5 * maxPending, `the PDF (${total} bytes) is much larger than what waited`);
     console.log(
       `      5 000 labels: ${(total / 1e6).toFixed(2)} MB, at most ${(maxPending / 1e3).toFixed(0)} kB waiting, ` +
