@@ -104,9 +104,49 @@ describe('label layout', () => {
           const overlapsY = line.y < q.y + side + quiet && line.y + heightMm > q.y - quiet;
           assert.ok(!(overlapsX && overlapsY), `${t.id}: "${line.text}" overlaps the code`);
         }
-        assert.ok(layout.lines[0].text.endsWith('…'), `${t.id}: a long line ends with an ellipsis`);
+        assert.ok(
+          layout.lines.some((l) => l.text.endsWith('…')),
+          `${t.id}: a long line ends with an ellipsis`,
+        );
       }
     }
+  });
+
+  it('a long name wraps onto a second line at a space; codes stay whole where they can', () => {
+    const t = builtInTemplate('avery-l7160')!;
+    const fit = fitQr(t, URL_SAMPLE)!;
+    const { layout } = layoutAt(
+      t,
+      0,
+      {
+        qrText: URL_SAMPLE,
+        lines: [
+          { text: 'Sennheiser MKE 600 shotgun microphone kit', bold: true },
+          { text: 'AUDIO_44d0', bold: false, keepWhole: true },
+        ],
+      },
+      { startPosition: 1, offsetMm: { x: 0, y: 0 }, qr: fit },
+    );
+    assert.deepEqual(
+      layout.lines.map((l) => l.text),
+      ['Sennheiser MKE', '600 shotgun micr…', 'AUDIO_44d0'],
+    );
+    // On tiny labels the other lines go first; the code stays.
+    const tiny = builtInTemplate('brother-dk-11204')!;
+    const small = layoutAt(
+      tiny,
+      0,
+      {
+        qrText: URL_SAMPLE,
+        lines: [
+          ...['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((text) => ({ text, bold: false })),
+          { text: 'CODE-1', bold: false, keepWhole: true },
+        ],
+      },
+      { startPosition: 1, offsetMm: { x: 0, y: 0 }, qr: fitQr(tiny, URL_SAMPLE)! },
+    );
+    assert.ok(small.layout.lines.length < 10, 'some lines were left out');
+    assert.ok(small.layout.lines.some((l) => l.text === 'CODE-1'));
   });
 
   it('validates custom templates and lengths of continuous media', () => {

@@ -215,10 +215,15 @@ export function layoutLabel(
   };
 }
 
+/** Smallest size at which the first line (the name) may wrap onto a second line. */
+const MIN_WRAP_FONT_PT = 6;
+
 /**
  * The lines at the largest size (up to MAX_FONT_PT) at which they stack in the area and the
- * codes among them fit whole, each line shortened with an ellipsis to the area's width. When even MIN_FONT_PT is too large for all of
- * them, the last lines are left out: a label never prints text outside itself.
+ * codes among them fit whole, each line shortened with an ellipsis to the area's width. A first
+ * line too long for one line wraps at a space onto a second when the text stays legible. When
+ * even MIN_FONT_PT is too large for all lines, lines are left out, other lines before codes, last
+ * first: a label never prints text outside itself.
  */
 export function fitLines(
   area: Box,
@@ -229,20 +234,73 @@ export function fitLines(
   if (area.width <= 0 || area.height <= 0) return [];
   const heightPt = area.height * PT_PER_MM;
   const widthPt = area.width * PT_PER_MM;
-  let kept = lines.filter((l) => l.text.length > 0);
-  while (kept.length > 0 && heightPt / (kept.length * LINE_HEIGHT) < MIN_FONT_PT) {
-    kept = kept.slice(0, -1);
+  const fits = (n: number) => heightPt / (n * LINE_HEIGHT) >= MIN_FONT_PT;
+  const kept = lines.filter((l) => l.text.length > 0);
+  while (kept.length > 0 && !fits(kept.length)) {
+    const lastOther = kept.map((l) => !l.keepWhole).lastIndexOf(true);
+    kept.splice(lastOther >= 0 ? lastOther : kept.length - 1, 1);
   }
   if (kept.length === 0) return [];
-  let sizePt = Math.min(MAX_FONT_PT, heightPt / (kept.length * LINE_HEIGHT));
-  const whole = kept.filter((l) => l.keepWhole);
-  while (sizePt > MIN_FONT_PT && whole.some((l) => measure(l.text, l.bold, sizePt) > widthPt)) {
-    sizePt = Math.max(MIN_FONT_PT, sizePt - 0.25);
+  const sizeFor = (stack: LineInput[]): number => {
+    let sizePt = Math.min(MAX_FONT_PT, heightPt / (stack.length * LINE_HEIGHT));
+    const whole = stack.filter((l) => l.keepWhole);
+    while (sizePt > MIN_FONT_PT && whole.some((l) => measure(l.text, l.bold, sizePt) > widthPt)) {
+      sizePt = Math.max(MIN_FONT_PT, sizePt - 0.25);
+    }
+    return sizePt;
+  };
+  const sizePt = sizeFor(kept);
+  const [first, ...rest] = kept;
+  if (
+    !first.keepWhole &&
+    measure(first.text, first.bold, sizePt) > widthPt &&
+    fits(kept.length + 1)
+  ) {
+    const wrappedSize = sizeFor([first, ...kept]);
+    if (wrappedSize >= Math.max(MIN_WRAP_FONT_PT, sizePt * 0.75)) {
+      const [head, tail] = splitAtSpace(first.text, first.bold, wrappedSize, widthPt, measure);
+      if (head && tail) {
+        return place(
+          area,
+          [{ ...first, text: head }, { ...first, text: tail }, ...rest],
+          wrappedSize,
+          measure,
+          centred,
+        );
+      }
+    }
   }
-  const blockMm = (kept.length * sizePt * LINE_HEIGHT) / PT_PER_MM;
+  return place(area, kept, sizePt, measure, centred);
+}
+
+/** The most whole words of `text` that fit `widthPt`, and the rest. */
+function splitAtSpace(
+  text: string,
+  bold: boolean,
+  sizePt: number,
+  widthPt: number,
+  measure: Measure,
+): [string, string] {
+  const words = text.split(/\s+/);
+  let k = 0;
+  while (k < words.length - 1 && measure(words.slice(0, k + 1).join(' '), bold, sizePt) <= widthPt)
+    k++;
+  return [words.slice(0, k).join(' '), words.slice(k).join(' ')];
+}
+
+/** Stacks the lines at `sizePt`, centred vertically in the area, each shortened to its width. */
+function place(
+  area: Box,
+  lines: LineInput[],
+  sizePt: number,
+  measure: Measure,
+  centred: boolean,
+): TextLine[] {
+  const widthPt = area.width * PT_PER_MM;
+  const blockMm = (lines.length * sizePt * LINE_HEIGHT) / PT_PER_MM;
   const top = area.y + (area.height - blockMm) / 2;
   const out: TextLine[] = [];
-  kept.forEach((line, i) => {
+  lines.forEach((line, i) => {
     const text = shorten(line.text, line.bold, sizePt, widthPt, measure);
     if (text.length === 0) return;
     const widthMm = measure(text, line.bold, sizePt) / PT_PER_MM;
