@@ -30,10 +30,11 @@ userRoute(labelsRouter, 'get', '/v1/label-templates', (_req, res) => {
 
 /**
  * Every label encodes `{PUBLIC_BASE_URL}/s/{22-character token}`, so one sample URL tells
- * whether the template is big enough for all of them, before anything is read.
+ * whether the template is big enough for all of them, before anything is read. Items' URLs are
+ * checked again once read (the longest decides): one made under an older, longer base URL must
+ * not get modules below the minimum.
  */
-function checkFits(template: LabelTemplate) {
-  const sample = scanUrl(publicBaseUrl(), newScanToken());
+function checkFits(template: LabelTemplate, sample = scanUrl(publicBaseUrl(), newScanToken())) {
   const fit = fitQr(template, sample);
   if (fit) return fit;
   const smallest = smallestFittingTemplate(sample);
@@ -76,7 +77,7 @@ function responseSink(res: Response): PdfSink {
 
 orgRoute(labelsRouter, 'post', '/labels', 'read', async (req, res, { orgId }) => {
   const request = valid(validateLabelRequest(jsonBody(req)));
-  const fit = checkFits(request.template);
+  let fit = checkFits(request.template);
   let labels: Iterable<LabelContent> | AsyncIterable<LabelContent>;
   let count: number;
   if (request.source.kind === 'tagPool') {
@@ -85,6 +86,8 @@ orgRoute(labelsRouter, 'post', '/labels', 'read', async (req, res, { orgId }) =>
     count = pool.count;
   } else {
     const items = await itemLabels(orgId, request.source, request.fields);
+    const longest = items.reduce((a, b) => (b.qrText.length > a.length ? b.qrText : a), '');
+    if (longest.length > 0) fit = checkFits(request.template, longest);
     labels = items;
     count = items.length;
   }
