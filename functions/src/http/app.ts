@@ -13,6 +13,9 @@ import { scansRouter } from './scans';
 import { timelinesRouter } from './timelines';
 import { labelsRouter } from './labels';
 import { tagsRouter } from './tags';
+import { ordersRouter } from './manufacturing/orders';
+import { mastersRouter } from './manufacturing/masters';
+import { prepJobsRouter } from './manufacturing/prepJobs';
 import { rejectEmptyPathSegments } from './routes';
 import { requestLog } from './requestLog';
 
@@ -29,6 +32,9 @@ export const routers: Router[] = [
   timelinesRouter,
   labelsRouter,
   tagsRouter,
+  ordersRouter,
+  mastersRouter,
+  prepJobsRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {
