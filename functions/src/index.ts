@@ -7,4 +7,5 @@ setGlobalOptions({ region: REGION });
 export { api } from './http/api';
 export { organizationCreated } from './triggers/organizationCreated';
 export { qrCodeCreated } from './triggers/qrCodeCreated';
+export { equipmentImageSync } from './triggers/equipmentImageSync';
 export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';

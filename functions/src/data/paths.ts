@@ -28,3 +28,7 @@ export const scanTargetRef = (orgId: string, kind: 'qrCode' | 'equipment', id: s
 /** Storage folder of a standalone code's objects. */
 export const qrCodeStoragePrefix = (orgId: string, qrId: string): string =>
   `organizations/${orgId}/qrCodes/${qrId}/`;
+
+/** Storage folder of one import of an equipment item's image (image.webp and thumb.webp). */
+export const equipmentImageFolder = (orgId: string, assetId: string, importId: string): string =>
+  `organizations/${orgId}/equipment/${assetId}/image/${importId}/`;
