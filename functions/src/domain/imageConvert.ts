@@ -84,16 +84,17 @@ export async function convertImage(
       notAnImageMessage(sniffed.description, options.contentType),
     );
   }
-  const input = () =>
+  const input = (limitInputPixels: number | false = options.maxPixels) =>
     sharp(bytes, {
-      limitInputPixels: options.maxPixels,
+      limitInputPixels,
       // A truncated or corrupt file is refused, not half-decoded into grey.
       failOn: 'error',
       pages: 1,
     });
   let metadata: Metadata;
   try {
-    metadata = await input().metadata();
+    // The header alone (no decoding): the pixel count is checked below, in words for a person.
+    metadata = await input(false).metadata();
   } catch (err) {
     throw new ImageError(
       'undecodable',
