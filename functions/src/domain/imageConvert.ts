@@ -28,6 +28,9 @@ export const THUMB_WIDTH = 256;
  */
 const MAX_ASPECT = 4;
 const WEBP_QUALITY = 82;
+// libwebp's effort 0-6 (default 4): 2 took 40-60 % less CPU than 4 on a 1 MB photo, and the file
+// came out no larger. Imports are CPU-bound, so this is most of their cost.
+const WEBP_EFFORT = 2;
 
 export type ImageFailure = 'not_an_image' | 'too_many_pixels' | 'undecodable';
 
@@ -64,7 +67,7 @@ function megapixels(pixels: number): string {
 async function toWebp(pipeline: Sharp, width: number): Promise<WebpFile> {
   const { data, info } = await pipeline
     .resize({ width, height: width * MAX_ASPECT, fit: 'inside', withoutEnlargement: true })
-    .webp({ quality: WEBP_QUALITY })
+    .webp({ quality: WEBP_QUALITY, effort: WEBP_EFFORT })
     .toBuffer({ resolveWithObject: true });
   return { bytes: data, width: info.width, height: info.height };
 }
