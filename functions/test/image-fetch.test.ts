@@ -1,6 +1,10 @@
 // The SSRF-safe fetcher, called directly with its limits: every server is a local one on a
 // loopback address, and a refused URL is proven never to have reached its server.
 import { strict as assert } from 'node:assert';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { generate } from 'selfsigned';
 import { FetchError, safeFetch, type FetchLimits, type Resolver } from '../src/net/safeFetch';
 import { redirectTo, sendBytes, startImageServer, type ImageServer } from './support/imageServer';
 
@@ -256,5 +260,63 @@ describe('image import: safe fetcher', function () {
     const err = await failure(safeFetch(`${images.origin}/reset`, limits));
     assert.equal(err.kind, 'network');
     assert.equal(err.retryable, true);
+  });
+
+  describe('https to a checked address', () => {
+    let server: https.Server;
+    let port: number;
+    let cert: string;
+    const seen: Array<{ servername: string; host: string }> = [];
+    const toLoopback: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
+
+    before(async () => {
+      const pems = await generate([{ name: 'commonName', value: 'images.test' }], {
+        keyType: 'ec',
+        extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'images.test' }] }],
+      });
+      cert = pems.cert;
+      server = https.createServer({ key: pems.private, cert: pems.cert }, (req, res) => {
+        seen.push({
+          servername: String((req.socket as TLSSocket).servername),
+          host: String(req.headers.host),
+        });
+        res.writeHead(200, { 'content-type': 'image/png' }).end('secure bytes');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      port = (server.address() as AddressInfo).port;
+    });
+    after(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+
+    const allowing = (host: string) => ({ ...limits, allowedHosts: [{ host, port }] });
+
+    it('sends the URL host as TLS server name and Host, and checks the certificate against it', async () => {
+      const got = await safeFetch(`https://images.test:${port}/a.png`, allowing('images.test'), {
+        resolve: toLoopback,
+        ca: cert,
+      });
+      assert.equal(got.body.toString(), 'secure bytes');
+      assert.deepEqual(seen.at(-1), { servername: 'images.test', host: `images.test:${port}` });
+    });
+
+    it('refuses a certificate for another name, and an untrusted one', async () => {
+      const wrongName = await failure(
+        safeFetch(`https://other.test:${port}/a.png`, allowing('other.test'), {
+          resolve: toLoopback,
+          ca: cert,
+        }),
+      );
+      assert.equal(wrongName.kind, 'tls');
+      assert.equal(wrongName.retryable, false);
+      assert.match(wrongName.message, /secure connection to other\.test failed/);
+      const untrusted = await failure(
+        safeFetch(`https://images.test:${port}/a.png`, allowing('images.test'), {
+          resolve: toLoopback,
+        }),
+      );
+      assert.equal(untrusted.kind, 'tls');
+    });
   });
 });
