@@ -44,7 +44,7 @@ export const systemResolver: Resolver = (hostname) =>
 
 export interface FetchOptions {
   resolve?: Resolver;
-  /** Extra trusted certificates for https (tests with their own CA). */
+  /** CA certificates to trust instead of Node's built-in ones (tests with their own CA). */
   ca?: string | Buffer;
 }
 
@@ -181,7 +181,14 @@ async function pickAddress(
 
 function networkError(err: Error & { code?: string }, host: string): FetchError {
   const code = err.code ?? '';
-  if (code.startsWith('ERR_TLS') || code.includes('CERT') || code === 'EPROTO') {
+  // Node's own TLS codes (ERR_TLS_CERT_ALTNAME_INVALID ...) and OpenSSL's verify results
+  // (CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE ...): a retry will not fix a certificate.
+  const tls =
+    /^ERR_(TLS|SSL)_/.test(code) ||
+    code.includes('CERT') ||
+    code.includes('SIGNATURE') ||
+    code === 'EPROTO';
+  if (tls) {
     return new FetchError('tls', `The secure connection to ${host} failed: ${err.message}.`, false);
   }
   const words: Record<string, string> = {
@@ -218,11 +225,6 @@ function statusError(status: number, statusText: string | undefined): FetchError
   );
 }
 
-interface HopResult {
-  response: http.IncomingMessage;
-  request: http.ClientRequest;
-}
-
 /** One request to one checked address; resolves when the response headers arrive. */
 function requestHop(
   url: URL,
@@ -230,7 +232,7 @@ function requestHop(
   limits: FetchLimits,
   options: FetchOptions,
   register: (req: http.ClientRequest) => void,
-): Promise<HopResult> {
+): Promise<http.IncomingMessage> {
   const isHttps = url.protocol === 'https:';
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const requestOptions: https.RequestOptions = {
@@ -255,7 +257,7 @@ function requestHop(
     requestOptions.servername = isIpLiteral(host) ? '' : host;
     if (options.ca) requestOptions.ca = options.ca;
   }
-  return new Promise<HopResult>((resolve, reject) => {
+  return new Promise<http.IncomingMessage>((resolve, reject) => {
     const req = (isHttps ? https : http).request(requestOptions);
     register(req);
     const connectTimer = setTimeout(() => {
@@ -274,7 +276,7 @@ function requestHop(
     });
     req.on('response', (response) => {
       clearTimeout(connectTimer);
-      resolve({ response, request: req });
+      resolve(response);
     });
     req.on('error', (err: Error & { code?: string }) => {
       clearTimeout(connectTimer);
@@ -361,7 +363,7 @@ export async function safeFetch(
     for (let redirects = 0; ; redirects++) {
       const target = await pickAddress(url, limits, resolve);
       if (timedOut) throw new FetchError('timeout', 'timed out', true);
-      const { response } = await requestHop(url, target, limits, options, (req) => {
+      const response = await requestHop(url, target, limits, options, (req) => {
         current = req;
       });
       const status = response.statusCode ?? 0;
