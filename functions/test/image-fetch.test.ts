@@ -2,6 +2,7 @@
 // loopback address, and a refused URL is proven never to have reached its server.
 import { strict as assert } from 'node:assert';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { generate } from 'selfsigned';
@@ -253,6 +254,27 @@ describe('image import: safe fetcher', function () {
     };
     const later = await failure(safeFetch('http://flaky.example/', limits, { resolve: flaky }));
     assert.deepEqual([later.kind, later.retryable], ['dns', true]);
+  });
+
+  it('a server that does not speak HTTP fails at once', async () => {
+    const raw = net.createServer((socket) => {
+      socket.resume(); // read to the end, so the socket closes when the client hangs up
+      socket.end('SSH-2.0-OpenSSH_9.6\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const { port } = raw.address() as AddressInfo;
+    try {
+      const err = await failure(
+        safeFetch(`http://127.0.0.1:${port}/`, {
+          ...limits,
+          allowedHosts: [{ host: '127.0.0.1', port }],
+        }),
+      );
+      assert.deepEqual([err.kind, err.retryable], ['network', false]);
+      assert.match(err.message, /did not answer with valid HTTP \(HPE_/);
+    } finally {
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
   });
 
   it('a connection reset is retryable', async () => {

@@ -191,6 +191,14 @@ function networkError(err: Error & { code?: string }, host: string): FetchError 
   if (tls) {
     return new FetchError('tls', `The secure connection to ${host} failed: ${err.message}.`, false);
   }
+  // llhttp's parse errors (HPE_...): the server does not speak HTTP, and will not on a retry.
+  if (code.startsWith('HPE_')) {
+    return new FetchError(
+      'network',
+      `The server ${host} did not answer with valid HTTP (${code}).`,
+      false,
+    );
+  }
   const words: Record<string, string> = {
     ECONNREFUSED: 'refused the connection',
     ECONNRESET: 'reset the connection',
