@@ -511,6 +511,41 @@ describe('equipment image import in isolation (firebase-functions-test)', functi
     assert.deepEqual(await imageOf(assetId), image);
   });
 
+  it('an event where imageUrl did not change (its own writes of image, other fields) does nothing', async () => {
+    local.route('/same.png', sendBytes(await png(100, 100), 'image/png'));
+    const { assetId, event } = await itemAndEvent(`${local.origin}/same.png`);
+    const imageUrl = `${local.origin}/same.png`;
+    const path = itemPath(assetId);
+    const stored = await imageOf(assetId);
+    const ownWrite = {
+      ...event,
+      id: unique('evt'),
+      data: fft.makeChange(
+        fft.firestore.makeDocumentSnapshot(
+          { name: 'Test camera', imageUrl, image: { status: 'pending' } },
+          path,
+        ),
+        fft.firestore.makeDocumentSnapshot(
+          {
+            name: 'Test camera',
+            imageUrl,
+            image: { status: 'failed' },
+            notes: 'x',
+            qrCodeGenerated: true,
+          },
+          path,
+        ),
+      ),
+    };
+    await wrapped(ownWrite);
+    assert.equal(local.requests.get('/same.png'), undefined, 'nothing was downloaded');
+    assert.deepEqual(await imageOf(assetId), stored, 'nothing was written');
+    // The same document state with the URL as a change does import: the test above can fail.
+    await wrapped(event);
+    assert.equal(local.requests.get('/same.png'), 1);
+    assert.equal((await imageOf(assetId))?.status, 'ready');
+  });
+
   it('an import for an older URL never overwrites the newer one (URL changed while it ran)', async () => {
     let release: () => void = () => undefined;
     const released = new Promise<void>((resolve) => (release = resolve));
