@@ -60,8 +60,9 @@ export const equipmentImageSync = onDocumentWritten(
     const { orgId, assetId } = event.params;
     const before = event.data?.before.data();
     const after = event.data?.after.data();
-    const want: WantedImage | null = wantedUrl(after)
-      ? { sourceUrl: wantedUrl(after) as string, requestId: wantedRequestId(after) }
+    const sourceUrl = wantedUrl(after);
+    const want: WantedImage | null = sourceUrl
+      ? { sourceUrl, requestId: wantedRequestId(after) }
       : null;
     const changed =
       wantedUrl(before) !== wantedUrl(after) || wantedRequestId(before) !== wantedRequestId(after);
