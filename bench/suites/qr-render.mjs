@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { medianMs, round } from '../lib/measure.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,25 +35,8 @@ const SVG_CASES = [
   { size: 300, ecc: 'H' },
 ];
 
-const round = (value, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** Median wall time of `fn` in ms (awaited when it returns a promise), after a warm-up. */
-async function medianMs(fn, runs) {
-  for (let i = 0; i < Math.max(3, runs >> 3); i++) await fn();
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return round(median(times));
-}
+/** Median ms over `runs` calls, after a warm-up of an eighth of them (at least 3). */
+const medianOf = (fn, runs) => medianMs(fn, { runs, warmup: Math.max(3, runs >> 3) });
 
 /** segno's numbers for every case, or null (with the reason on stderr) when it cannot run. */
 function runSegno(cases) {
@@ -99,10 +83,10 @@ export async function run() {
     const options = { size: c.size, errorCorrection: c.ecc, margin: MARGIN };
     const label = `qr PNG ${c.size}px ${c.ecc}`;
     const png = qr.renderPng(TEXT, options);
-    const ours = await medianMs(() => qr.renderPng(TEXT, options), c.size > 1000 ? 200 : 500);
+    const ours = await medianOf(() => qr.renderPng(TEXT, options), c.size > 1000 ? 200 : 500);
     const qrcodeOptions = { width: c.size, margin: MARGIN, errorCorrectionLevel: c.ecc };
     // toBuffer takes about 250 ms at 2000 px: fewer runs there.
-    const toBuffer = await medianMs(
+    const toBuffer = await medianOf(
       () => QRCode.toBuffer(TEXT, qrcodeOptions),
       c.size > 1000 ? 15 : 100,
     );
@@ -147,14 +131,14 @@ export async function run() {
     const options = { size: c.size, errorCorrection: c.ecc, margin: MARGIN };
     const label = `qr SVG ${c.size}px ${c.ecc}`;
     const svg = qr.renderSvg(TEXT, options);
-    const ours = await medianMs(() => qr.renderSvg(TEXT, options), 500);
+    const ours = await medianOf(() => qr.renderSvg(TEXT, options), 500);
     const qrcodeOptions = {
       type: 'svg',
       width: c.size,
       margin: MARGIN,
       errorCorrectionLevel: c.ecc,
     };
-    const toString = await medianMs(() => QRCode.toString(TEXT, qrcodeOptions), 500);
+    const toString = await medianOf(() => QRCode.toString(TEXT, qrcodeOptions), 500);
     const theirs = await QRCode.toString(TEXT, qrcodeOptions);
     const s = segnoFor('svg', c);
     if (s) {

@@ -1,9 +1,12 @@
 // `node emulator/lib/src/cli.js start|test`: the commands behind `npm start`, `npm run emulators`
 // and `npm test`.
 import { spawn } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { findProjectRoot, loadStackConfig } from './config';
 import { signInAs } from './auth/idTokens';
+import { usageSummary, writeUsageReport } from './firestore/indexes/usage';
 import { isHttpKind } from './functions/discovery';
 import { startStack, type RunningStack } from './stack';
 
@@ -15,6 +18,15 @@ const USAGE = `usage: cli.js start [--import=DIR] [--export-on-exit[=DIR]]
        cli.js token --email EMAIL
            print a fresh ID token for EMAIL from the running local Auth emulator, creating the
            user if needed (FIREBASE_AUTH_EMULATOR_HOST, else firebase.json's auth port)`;
+
+/** Where `start` and `test` write the rules coverage reports when they stop. */
+const RULES_COVERAGE_DIR = 'rules-coverage';
+
+function reportRulesCoverage(root: string, stack: RunningStack): void {
+  for (const file of stack.writeRulesCoverage(path.join(root, RULES_COVERAGE_DIR))) {
+    console.log(`Rules coverage: ${path.relative(root, file)}`);
+  }
+}
 
 interface StartFlags {
   importDir?: string;
@@ -46,6 +58,7 @@ function printEndpoints(stack: RunningStack): void {
   console.log(`  Storage    http://${endpoints.storage}  (FIREBASE_STORAGE_EMULATOR_HOST)`);
   console.log(`  Auth       http://${endpoints.auth}  (FIREBASE_AUTH_EMULATOR_HOST)`);
   console.log(`  Functions  http://${endpoints.functions}`);
+  console.log(`  Hub        http://${stack.env.FIREBASE_EMULATOR_HUB}  (FIREBASE_EMULATOR_HUB)`);
   for (const fn of stack.functions.functions()) {
     const url = isHttpKind(fn.kind) ? `  ${stack.functions.url(fn.name)}` : '';
     console.log(`    ${fn.kind.padEnd(9)} ${fn.name}${url}`);
@@ -63,6 +76,7 @@ async function start(args: string[]): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   console.log('Stopping…');
+  reportRulesCoverage(findProjectRoot(), stack);
   await stack.stop();
   if (flags.exportOnExitDir) console.log(`Firestore data exported to ${flags.exportOnExitDir}`);
   console.log('Stopped.');
@@ -96,10 +110,30 @@ async function test(args: string[]): Promise<number> {
   });
   printEndpoints(stack);
   try {
-    return await runMocha(root, stack.env, args);
+    const summary = path.join(os.tmpdir(), `test-summary-${process.pid}.txt`);
+    const code = await runMocha(root, { ...stack.env, TEST_SUMMARY_FILE: summary }, args);
+    await reportIndexUsage(root, stack);
+    reportRulesCoverage(root, stack);
+    // The reporter's `tests: N passed, N failed` line, kept for last (CI and people read it).
+    const line = await fsp.readFile(summary, 'utf8').catch(() => '');
+    await fsp.rm(summary, { force: true });
+    if (line) process.stdout.write(line);
+    return code;
   } finally {
     await stack.stop();
   }
+}
+
+/** After a test run: which declared Firestore indexes the tests used, in a file and one line. */
+async function reportIndexUsage(root: string, stack: RunningStack): Promise<void> {
+  const report = stack.firestoreIndexUsage();
+  if (!report) {
+    console.log('firestore indexes: checks were off (FIRESTORE_INDEX_CHECKS=off), no report');
+    return;
+  }
+  const file = path.join(root, 'test-results', 'firestore-index-usage.json');
+  await writeUsageReport(file, report);
+  console.log(usageSummary(report, path.relative(root, file)));
 }
 
 async function token(args: string[]): Promise<number> {

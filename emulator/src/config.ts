@@ -20,10 +20,23 @@ export interface StackConfig {
   ports: Record<ServiceName, number>;
   /** The functions package (its package.json names the built entry point). */
   functionsSource: string;
+  /** The rules files firebase.json names (absolute paths), watched while the stack runs. */
+  rulesFiles: { firestore?: string; storage?: string };
+  /** The emulator hub's port (rules-unit-testing discovers the stack through it). */
+  hubPort: number;
+  /** firebase.json's firestore.indexes, resolved from the project root. */
+  firestoreIndexes: string;
 }
 
+/** The Firebase CLI's default emulator hub port. */
+const DEFAULT_HUB_PORT = 4400;
+
+type RulesEntry = { rules?: string } | Array<{ rules?: string }>;
+
 interface FirebaseJson {
-  emulators?: Partial<Record<ServiceName, { host?: string; port?: number }>>;
+  emulators?: Partial<Record<ServiceName | 'hub', { host?: string; port?: number }>>;
+  firestore?: { rules?: string; indexes?: string };
+  storage?: RulesEntry;
   functions?: { source?: string } | Array<{ source?: string }>;
 }
 
@@ -75,10 +88,23 @@ export function loadStackConfig(root: string = findProjectRoot()): StackConfig {
   const functions = Array.isArray(firebaseJson.functions)
     ? firebaseJson.functions[0]
     : firebaseJson.functions;
+  const rulesOf = (entry: RulesEntry | undefined): string | undefined => {
+    const rules = Array.isArray(entry) ? entry[0]?.rules : entry?.rules;
+    return rules ? path.join(root, rules) : undefined;
+  };
   return {
     projectId: resolveProjectId(root),
     host: '127.0.0.1',
     ports,
     functionsSource: path.join(root, functions?.source ?? 'functions'),
+    rulesFiles: {
+      firestore: rulesOf(firebaseJson.firestore),
+      storage: rulesOf(firebaseJson.storage),
+    },
+    hubPort: emulators.hub?.port ?? DEFAULT_HUB_PORT,
+    firestoreIndexes: path.resolve(
+      root,
+      firebaseJson.firestore?.indexes ?? 'firestore.indexes.json',
+    ),
   };
 }

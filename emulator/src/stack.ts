@@ -1,10 +1,14 @@
 // The whole local Firebase in one process: Firestore, Storage, Auth and the functions host,
 // wired so that every committed Firestore write reaches the host's document triggers.
+import * as path from 'node:path';
 import { AuthEmulatorServer } from './auth/server';
 import { firebaseConfigJson, type ServiceName, type StackConfig } from './config';
+import { indexChecksEnabledByEnv } from './firestore/indexes/checker';
+import type { IndexUsageReport } from './firestore/indexes/usage';
 import { FirestoreEmulator } from './firestore/server';
 import { FunctionsHost } from './functions/host';
 import { StorageEmulatorServer } from './storage/server';
+import { EmulatorHub } from './hub';
 
 export interface StackOptions extends StackConfig {
   /** Bind every service to a free port instead of the configured one (used by `npm test`). */
@@ -24,12 +28,24 @@ export interface RunningStack {
   /** The variables that point Firebase SDKs and the Firebase CLI at this stack. */
   env: Record<string, string>;
   functions: FunctionsHost;
+  /** Which declared Firestore indexes served queries (undefined when index checks are off). */
+  firestoreIndexUsage(): IndexUsageReport | undefined;
+  /**
+   * Writes the rules coverage reports (HTML, one per service that ever had rules) to `dir`;
+   * returns the files written.
+   */
+  writeRulesCoverage(dir: string): string[];
   stop(): Promise<void>;
 }
 
 /** The variables that make firebase-admin, the Firebase CLI and our tests use the local stack. */
-export function emulatorEnv(projectId: string, endpoints: Record<ServiceName, string>) {
+export function emulatorEnv(
+  projectId: string,
+  endpoints: Record<ServiceName, string>,
+  hub: string,
+) {
   return {
+    FIREBASE_EMULATOR_HUB: hub,
     GCLOUD_PROJECT: projectId,
     FIREBASE_CONFIG: firebaseConfigJson(projectId),
     FIRESTORE_EMULATOR_HOST: endpoints.firestore,
@@ -53,7 +69,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
 
   try {
-    const firestore = new FirestoreEmulator({ projectId });
+    // Queries are checked against the project's index file, as production would check them,
+    // unless FIRESTORE_INDEX_CHECKS=off.
+    const firestore = new FirestoreEmulator({
+      projectId,
+      indexes: { file: options.firestoreIndexes, enabled: indexChecksEnabledByEnv() },
+    });
+    if (options.rulesFiles.firestore) firestore.rules.watch(options.rulesFiles.firestore);
+    stoppers.push(async () => firestore.rules.unwatch());
     if (options.importDir) await firestore.importData(options.importDir);
     const firestorePort = await firestore.listen(host, portOf('firestore'));
     stoppers.push(() => firestore.close());
@@ -62,6 +85,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (exportDir) stoppers.push(async () => void (await firestore.exportData(exportDir)));
 
     const storage = new StorageEmulatorServer({ projectId });
+    if (options.rulesFiles.storage) storage.rules.watch(options.rulesFiles.storage);
+    stoppers.push(async () => storage.rules.unwatch());
+    storage.firestoreLookup = (project, p) => firestore.documentForRules(project, p);
     const storagePort = await storage.listen(host, portOf('storage'));
     stoppers.push(() => storage.close());
 
@@ -85,13 +111,40 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       auth: `${host}:${authPort}`,
       functions: `${host}:${functionsPort}`,
     };
-    const env = emulatorEnv(projectId, endpoints);
+    const hub = new EmulatorHub();
+    const hubPort = await hub.listen(host, options.anyFreePort ? 0 : options.hubPort);
+    stoppers.push(() => hub.close());
+    hub.register('firestore', endpoints.firestore);
+    hub.register('storage', endpoints.storage);
+    hub.register('auth', endpoints.auth);
+    hub.register('functions', endpoints.functions);
+    const env = emulatorEnv(projectId, endpoints, `${host}:${hubPort}`);
     Object.assign(process.env, env);
     await functions.load();
     const unsubscribe = firestore.onCommit((event) => functions.handleCommit(event));
     stoppers.push(async () => unsubscribe());
 
-    return { projectId, endpoints, env, functions, stop: stopAll };
+    const firestoreIndexUsage = () => firestore.indexUsage();
+    const writeRulesCoverage = (dir: string): string[] => {
+      const written: string[] = [];
+      for (const [service, rules] of [
+        ['firestore', firestore.rules],
+        ['storage', storage.rules],
+      ] as const) {
+        const file = path.join(dir, `${service}-rules.html`);
+        if (rules.writeCoverage(file)) written.push(file);
+      }
+      return written;
+    };
+    return {
+      projectId,
+      endpoints,
+      env,
+      functions,
+      firestoreIndexUsage,
+      writeRulesCoverage,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

@@ -11,6 +11,11 @@ import { applyTransform, documentSize, normalizeValue } from '../src/firestore/f
 import { applyWrite } from '../src/firestore/commit';
 import { DocumentStore } from '../src/firestore/store';
 import { MonotonicClock, timestampToRfc3339, toTimestamp } from '../src/firestore/clock';
+import {
+  TRANSACTION_IDLE_MS,
+  TRANSACTION_MAX_MS,
+  TransactionManager,
+} from '../src/firestore/transactions';
 import type { Document, FieldTransform, Value } from '../src/firestore/types';
 
 const ROOT = 'projects/p/databases/(default)/documents';
@@ -241,5 +246,41 @@ describe('firestore core units', () => {
       '1970-01-01T00:00:01.120Z',
     );
     assert.equal(timestampToRfc3339({ seconds: '1', nanos: 1000 }), '1970-01-01T00:00:01.000001Z');
+  });
+
+  describe('transaction time limits (quotas page: 270 s, 60 s idle)', () => {
+    it('a sweep expires a transaction idle for over 60 s but not one used since', () => {
+      const txns = new TransactionManager();
+      const idle = txns.begin('db', false);
+      const busy = txns.begin('db', false);
+      const now = Date.now();
+      busy.lastUsed = now + TRANSACTION_IDLE_MS;
+      txns.sweep(now + TRANSACTION_IDLE_MS + 1);
+      assert.equal(
+        code(() => txns.get(Buffer.from(idle.id, 'hex'), 'db')),
+        status.INVALID_ARGUMENT,
+      );
+      assert.equal(txns.get(Buffer.from(busy.id, 'hex'), 'db').id, busy.id);
+    });
+
+    it('a transaction in use expires 270 s after it began', () => {
+      const txns = new TransactionManager();
+      const txn = txns.begin('db', false);
+      const id = Buffer.from(txn.id, 'hex');
+      // Began 270 s ago and used just now: past the total limit though never idle.
+      txn.startedAt = Date.now() - TRANSACTION_MAX_MS - 1;
+      txn.lastUsed = Date.now();
+      assert.equal(
+        code(() => txns.get(id, 'db')),
+        status.INVALID_ARGUMENT,
+      );
+    });
+
+    it('a transaction 269 s old and recently used is still valid', () => {
+      const txns = new TransactionManager();
+      const txn = txns.begin('db', false);
+      txn.startedAt = Date.now() - TRANSACTION_MAX_MS + 1_000;
+      assert.equal(txns.get(Buffer.from(txn.id, 'hex'), 'db').id, txn.id);
+    });
   });
 });

@@ -4,8 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { App, deleteApp, initializeApp } from 'firebase-admin/app';
 import { Firestore, getFirestore } from 'firebase-admin/firestore';
 import { FirestoreEmulator } from '../src/firestore/server';
+import { indexChecksOff } from './indexChecksOff';
 
-const PROJECT_ID = process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
+// Its own project: these suites test query semantics with index checks off (indexChecksOff).
+const PROJECT_ID = 'demo-emulator-queries';
 
 /** Unique per process run, so suites can share a long-lived emulator without colliding. */
 export const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -25,6 +27,7 @@ export async function connect(appPrefix: string): Promise<Harness> {
     const port = await server.listen('127.0.0.1', 0);
     process.env.FIRESTORE_EMULATOR_HOST = `127.0.0.1:${port}`;
   }
+  await indexChecksOff(process.env.FIRESTORE_EMULATOR_HOST ?? '', PROJECT_ID);
   const app: App = initializeApp({ projectId: PROJECT_ID }, `${appPrefix}-${RUN}`);
   const db = getFirestore(app);
   return {

@@ -84,6 +84,32 @@ export const rateLimits = () => ({
   burstSeconds: valueOr(RATE_LIMIT_BURST_SECONDS, DEFAULT_RATE_LIMIT_BURST_SECONDS),
 });
 
+const DEFAULT_PREP_RETENTION_DAYS = 7;
+const DEFAULT_PREP_LEASE_SECONDS = 60;
+
+/**
+ * Days that completed prep jobs (with their logs) and consumed queue entries are kept before the
+ * sweeper removes them.
+ */
+export const PREP_RETENTION_DAYS = defineInt('PREP_RETENTION_DAYS', {
+  default: DEFAULT_PREP_RETENTION_DAYS,
+  description: 'Days completed prep jobs and consumed prepared-queue entries are kept.',
+});
+
+/**
+ * Seconds a prep worker's lease lasts; every page it finishes renews it. A worker that dies is
+ * replaced by the sweeper once its lease has run out.
+ */
+export const PREP_LEASE_SECONDS = defineInt('PREP_LEASE_SECONDS', {
+  default: DEFAULT_PREP_LEASE_SECONDS,
+  description: 'Seconds a prep-job worker holds its lease between two pages.',
+});
+
+export const prepRetentionDays = (): number =>
+  valueOr(PREP_RETENTION_DAYS, DEFAULT_PREP_RETENTION_DAYS);
+export const prepLeaseSeconds = (): number =>
+  valueOr(PREP_LEASE_SECONDS, DEFAULT_PREP_LEASE_SECONDS);
+
 // Equipment image imports (triggers/equipmentImageSync.ts). See docs/operations.md for sizing.
 const DEFAULT_IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS = 10;
 const DEFAULT_IMAGE_IMPORT_TIMEOUT_SECONDS = 30;

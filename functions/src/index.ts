@@ -9,3 +9,6 @@ export { organizationCreated } from './triggers/organizationCreated';
 export { qrCodeCreated } from './triggers/qrCodeCreated';
 export { equipmentImageSync } from './triggers/equipmentImageSync';
 export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';
+export { batchCreated } from './triggers/batchCreated';
+export { prepJobQueued } from './triggers/prepJobQueued';
+export { sweepPrepJobs } from './scheduled/sweepPrepJobs';

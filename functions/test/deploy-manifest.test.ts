@@ -69,6 +69,27 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
     assert.equal(e.scheduleTrigger?.schedule, 'every 60 minutes');
     assert.equal(e.timeoutSeconds, 540);
   },
+  batchCreated: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/orders/{orderId}/batches/{batchId}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+    assert.equal(e.timeoutSeconds, 540);
+  },
+  prepJobQueued: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.written');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/prepJobs/{jobId}',
+    });
+    // The sweeper, not event retries, picks up a job whose worker failed.
+    assert.equal(e.eventTrigger?.retry, false);
+    assert.equal(e.timeoutSeconds, 540);
+  },
+  sweepPrepJobs: (e) => {
+    assert.equal(e.scheduleTrigger?.schedule, 'every 2 minutes');
+    assert.equal(e.timeoutSeconds, 540);
+  },
 };
 
 const functionsDir = path.resolve(__dirname, '..', '..');

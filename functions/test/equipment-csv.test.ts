@@ -97,6 +97,23 @@ describe('domain/csv readEquipmentCsv: dialects', () => {
     });
   }
 
+  it("follows Excel's sep= line and keeps physical line numbers", async () => {
+    // The header has more semicolons than commas; the sep line says comma.
+    const file = '\r\nSEP=,\r\nname,category,notes\r\nA;1,camera,x;y;z\r\n';
+    const { header, rows } = await read(file);
+    assert.equal(header.delimiter, ',');
+    assert.equal(header.line, 3);
+    assert.deepEqual(rows[0], {
+      kind: 'row',
+      mode: 'create',
+      line: 4,
+      fields: { name: 'A;1', category: 'CAMERA', notes: 'x;y;z' },
+    });
+    const tab = await read('sep=\t\nname\tcategory\nB\tlens\n');
+    assert.equal(tab.header.delimiter, '\t');
+    assert.equal(tab.rows[0].line, 3);
+  });
+
   it('matches header names ignoring case, spaces, underscores and hyphens', async () => {
     const file =
       'NAME,category,serial_number,BRAND,Model,LOCATION,Notes,image-url,Asset ID\n' +
@@ -307,6 +324,50 @@ describe('domain/csv readEquipmentCsv: dialects', () => {
   });
 });
 
+/** Waits until `check` holds, polling, or fails after `ms`. */
+async function eventually(check: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail('condition not reached before the deadline');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe('domain/csv readEquipmentCsv: releasing the source', () => {
+  function manyChunks(): Readable {
+    const chunks = [Buffer.from('name,category\n')];
+    for (let i = 0; i < 1000; i++) chunks.push(Buffer.from(`Item ${i},camera\n`.repeat(100)));
+    return Readable.from(chunks);
+  }
+
+  it('a consumer that stops early ends the source stream', async () => {
+    const source = manyChunks();
+    for await (const event of readEquipmentCsv(source, LIMITS)) {
+      if (event.kind === 'row') break;
+    }
+    await eventually(() => source.destroyed);
+  });
+
+  it('a file refused at its start ends the source stream', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]);
+    // Longer than what is examined at the start, so the source is not at its end yet.
+    const source = Readable.from([png, ...Array.from({ length: 50 }, () => Buffer.alloc(10_000))]);
+    await assert.rejects(async () => {
+      for await (const event of readEquipmentCsv(source, LIMITS)) void event;
+    }, CsvFileError);
+    await eventually(() => source.destroyed);
+  });
+
+  it('a row limit error ends the source stream', async () => {
+    const source = manyChunks();
+    await assert.rejects(async () => {
+      for await (const event of readEquipmentCsv(source, { maxRows: 10, maxBytes: 1e9 }))
+        void event;
+    }, CsvLimitError);
+    await eventually(() => source.destroyed);
+  });
+});
+
 describe('domain/csv readEquipmentCsv: bad input', () => {
   it('refuses an empty file, a BOM alone and blank lines alone', async () => {
     for (const file of [
@@ -364,6 +425,7 @@ describe('domain/csv readEquipmentCsv: bad input', () => {
       'name,Colour,category,Purchase Date,,scanUrl,QR Code URL\nA,red,camera,2024,x,u,v\nB,blue,lens,2023,,,\n';
     const { header, rows } = await read(file);
     assert.deepEqual(header.ignoredColumns, ['Colour', 'Purchase Date', '(column 5, no name)']);
+    assert.deepEqual(header.columns, ['name', 'category']);
     assert.deepEqual(rows[0].fields, { name: 'A', category: 'CAMERA' });
     assert.equal(rows.length, 2);
   });
@@ -420,6 +482,26 @@ describe('domain/csv readEquipmentCsv: bad input', () => {
     assert.equal(invalid.length, 1);
     assert.equal(invalid[0].line, 4);
     assert.match(invalid[0].errors[0], /never closed/);
+  });
+
+  it('stops at a runaway quoted cell (over 1 MiB) instead of buffering the rest of the file', async () => {
+    const after = 'Item,camera\n'.repeat(200_000); // 2.4 MB that the open quote swallows
+    const file = `name,category\nA,camera\n"Runaway,lens\n${after}`;
+    const { rows, invalid } = await read(file, { chunkSize: 64 * 1024 });
+    assert.deepEqual(
+      rows.map((r) => r.fields.name),
+      ['A'],
+    );
+    assert.equal(invalid.length, 1);
+    assert.equal(invalid[0].line, 3);
+    assert.match(invalid[0].errors[0], /never closed/);
+  });
+
+  it('refuses a file whose header line opens a quote that is never closed', async () => {
+    const error = await readError('"name,category\nA,camera\n');
+    assert.ok(error instanceof CsvFileError);
+    assert.equal(error.problem, 'unreadable_header');
+    assert.match(error.message, /required columns: name, category/);
   });
 
   it('throws a limit error with the limit above maxRows data rows (blank rows not counted)', async () => {

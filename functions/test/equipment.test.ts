@@ -84,10 +84,15 @@ describe('domain/equipment validateEquipment', () => {
     ]);
     const byField = new Map(errors.map((e) => [e.field, e.message]));
     assert.match(byField.get('name') ?? '', /required/);
-    assert.match(byField.get('category') ?? '', /CAMERA, LENS, AUDIO/);
+    assert.match(byField.get('category') ?? '', /CAMERA, LENS, AUDIO.*got "spaceship"$/);
     assert.match(byField.get('serialNumber') ?? '', /at most 100 characters \(got 101\)/);
     assert.match(byField.get('brand') ?? '', /must be a string/);
     assert.match(byField.get('colour') ?? '', /unknown field/);
+  });
+
+  it('cuts an echoed unknown category short', () => {
+    const errors = errorsOf(validateEquipment({ name: 'x', category: 'y'.repeat(500) }, 'create'));
+    assert.match(errors[0].message, /got "y{40}…"$/);
   });
 
   it('limits count characters, not UTF-16 units, and accept exactly the limit', () => {

@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import type { SignedIn } from 'emulator';
 import { db } from '../src/data/firebase';
 import { addMember, call, createOrg, newUser, rawCall, unique } from './support/api';
+import { functionUrl } from './support/stack';
 
 type ErrorReply = {
   error: { code: string; message: string; details?: { errors?: Array<{ field: string }> } };
@@ -83,6 +84,18 @@ describe('organisations', () => {
       body: { name: 'x'.repeat(201) },
     });
     assert.match(long.body.error.message, /at most 200/);
+  });
+
+  it('a body that is not JSON is a 415 that says to send JSON', async () => {
+    const res = await fetch(`${functionUrl('api')}/v1/orgs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.idToken}` },
+      body: new URLSearchParams({ name: 'Form post' }),
+    });
+    assert.equal(res.status, 415);
+    const body = (await res.json()) as ErrorReply;
+    assert.equal(body.error.code, 'unsupported_media_type');
+    assert.match(body.error.message, /application\/json/);
   });
 
   it('GET /v1/orgs lists only my organisations, with my role in each', async () => {

@@ -10,11 +10,15 @@ import {
   sameFields,
   setField,
 } from './fields';
-import { parseDocumentName, parseFieldPath } from './paths';
+import { parseDocumentName, parseFieldPath, type DatabaseRef } from './paths';
 import { compareTimestamps, getFieldFromFields } from './values';
 
-export const MAX_WRITES_PER_REQUEST = 500;
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+/**
+ * At most this many field transforms on one document in one commit (quotas page, "Writes and
+ * transactions"). There is no limit on the number of writes since 2023-03-29.
+ */
+export const MAX_TRANSFORMS_PER_DOCUMENT = 500;
 
 /** The outcome of one write: the document's new state and the WriteResult to return. */
 export interface AppliedWrite {
@@ -144,13 +148,41 @@ export function applyWrite(w: Write, current: Document | undefined, time: Timest
   return { name, after, changed: true, result };
 }
 
-/** Throws INVALID_ARGUMENT if a request carries too many writes. */
-export function checkWriteCount(writes: Write[] | undefined): Write[] {
-  const list = writes ?? [];
-  if (list.length > MAX_WRITES_PER_REQUEST) {
-    throw invalidArgument(
-      `Too many writes in one request: ${list.length} (maximum is ${MAX_WRITES_PER_REQUEST})`,
-    );
-  }
-  return list;
+/** How many field transforms a write carries (update transforms or a transform write). */
+function transformCount(w: Write): number {
+  return (w.updateTransforms ?? []).length + (w.transform?.fieldTransforms ?? []).length;
+}
+
+/**
+ * The documents a request's writes target (write i targets names[i]). INVALID_ARGUMENT when a
+ * write is empty or outside database `db`, or when one document gets more than
+ * MAX_TRANSFORMS_PER_DOCUMENT field transforms across the request's writes.
+ */
+export function requestTargets(writes: Write[], db: DatabaseRef): string[] {
+  const names = writes.map((w, i) => {
+    if (typeof w !== 'object' || w === null) throw invalidArgument(`Write ${i} is empty`);
+    const name = writeTarget(w);
+    if (!name.startsWith(`${db.root}/`)) {
+      throw invalidArgument(`Write ${i} targets "${name}", which is not in ${db.database}`);
+    }
+    return name;
+  });
+  checkTransformCounts(writes, names);
+  return names;
+}
+
+function checkTransformCounts(writes: Write[], names: string[]): void {
+  const perDocument = new Map<string, number>();
+  writes.forEach((w, i) => {
+    const n = transformCount(w);
+    if (n === 0) return;
+    const total = (perDocument.get(names[i]) ?? 0) + n;
+    perDocument.set(names[i], total);
+    if (total > MAX_TRANSFORMS_PER_DOCUMENT) {
+      throw invalidArgument(
+        `Too many field transforms on document "${names[i]}" in one request: ${total} ` +
+          `(the limit is ${MAX_TRANSFORMS_PER_DOCUMENT} per document per commit)`,
+      );
+    }
+  });
 }

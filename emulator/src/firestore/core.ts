@@ -26,7 +26,7 @@ import {
 import { DocumentStore, versionKey } from './store';
 import { TransactionManager, type Transaction } from './transactions';
 import { RpcError, failedPrecondition, hasStatusCode, invalidArgument, notFound } from './errors';
-import { applyWrite, checkWriteCount, writeTarget } from './commit';
+import { applyWrite, requestTargets } from './commit';
 import { projectFields } from './fields';
 import {
   checkCollectionId,
@@ -40,6 +40,7 @@ import { toJsonDocument } from './json';
 import { runStructuredQuery } from './query';
 import { aggregate } from './aggregation';
 import { compareResourceNames } from './values';
+import type { WriteAuthority, WriteUnderRules } from './rulesCheck';
 
 /** How long old document versions are kept for reads in the past. */
 export const VERSION_RETENTION_MICROS = 5 * 60 * 1_000_000;
@@ -512,9 +513,10 @@ export class FirestoreCore {
 
   // ---- writes ----
 
-  commit(req: CommitRequest): CommitResponse {
+  /** `rules` (absent for admin callers) checks every write before anything is applied. */
+  commit(req: CommitRequest, rules?: WriteAuthority): CommitResponse {
     const db = parseDatabase(req.database);
-    const writes = checkWriteCount(req.writes);
+    const writes = req.writes ?? [];
     const txn =
       req.transaction && req.transaction.length > 0
         ? this.txns.get(req.transaction, db.database)
@@ -524,18 +526,23 @@ export class FirestoreCore {
         throw invalidArgument('Cannot write in a read-only transaction');
       }
       if (txn) this.txns.validate(txn);
+      const names = requestTargets(writes, db);
       const time = this.clock.nextCommitTime();
       const ts = toTimestamp(time);
       const working = new Map<string, Document | undefined>();
       const before = new Map<string, Document | undefined>();
+      const underRules: WriteUnderRules[] = [];
       const writeResults = writes.map((w, i) => {
-        const name = this.checkTarget(w, db, i);
+        const name = names[i];
         const current = working.has(name) ? working.get(name) : this.store.get(name);
         if (!before.has(name)) before.set(name, current);
         const r = applyWrite(w, current, ts);
         working.set(name, r.after);
+        underRules.push({ name, before: current, after: r.after });
         return r.result;
       });
+      const afterCommit = (n: string) => (working.has(n) ? working.get(n) : this.store.get(n));
+      rules?.authorizeWrites(underRules, afterCommit, ts);
       // Everything validated: apply atomically.
       this.applyChanges(db, before, working, time);
       return { writeResults, commitTime: ts };
@@ -546,8 +553,8 @@ export class FirestoreCore {
 
   batchWrite(req: BatchWriteRequest): BatchWriteResponse {
     const db = parseDatabase(req.database);
-    const writes = checkWriteCount(req.writes);
-    const names = writes.map((w, i) => this.checkTarget(w, db, i));
+    const writes = req.writes ?? [];
+    const names = requestTargets(writes, db);
     if (new Set(names).size !== names.length) {
       throw invalidArgument('BatchWrite cannot write the same document more than once');
     }
@@ -572,15 +579,6 @@ export class FirestoreCore {
     });
     this.applyChanges(db, before, after, time);
     return { writeResults, status };
-  }
-
-  private checkTarget(w: Write, db: DatabaseRef, index: number): string {
-    if (typeof w !== 'object' || w === null) throw invalidArgument(`Write ${index} is empty`);
-    const name = writeTarget(w);
-    if (!name.startsWith(`${db.root}/`)) {
-      throw invalidArgument(`Write ${index} targets "${name}", which is not in ${db.database}`);
-    }
-    return name;
   }
 
   private applyChanges(

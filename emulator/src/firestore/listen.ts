@@ -54,6 +54,7 @@ class ListenStream {
   constructor(
     private readonly call: ListenCall,
     private readonly source: ListenSource,
+    private readonly authorize?: ListenAuthorizer,
   ) {
     this.unsubscribe = source.subscribe((changes) => {
       if (this.closed || this.targets.size === 0) return;
@@ -125,6 +126,11 @@ class ListenStream {
       this.rejectTarget(id, grpc.status.INVALID_ARGUMENT, `target id ${id} is already in use`);
       return;
     }
+    const denied = this.authorize?.(target);
+    if (denied !== undefined) {
+      this.rejectTarget(id, grpc.status.PERMISSION_DENIED, denied);
+      return;
+    }
     let state: TargetState;
     try {
       state = this.buildTarget(id, target, database);
@@ -178,6 +184,7 @@ class ListenStream {
         throw new QueryError(grpc.status.INVALID_ARGUMENT, 'query target needs a structured_query');
       }
       const query = new CompiledQuery(parent, structured);
+      this.source.checkQuery?.(parent, structured);
       return {
         kind: 'query',
         id,
@@ -332,10 +339,17 @@ class ListenStream {
   }
 }
 
+/** Security rules for a new target: PERMISSION_DENIED's message, or undefined if allowed. */
+export type ListenAuthorizer = (target: Target) => string | undefined;
+
 /**
  * Serves one Listen call until the client closes or cancels it. `source` gives consistent
  * snapshots of the data and tells about every commit.
  */
-export function handleListen(call: ListenCall, source: ListenSource): void {
-  new ListenStream(call, source);
+export function handleListen(
+  call: ListenCall,
+  source: ListenSource,
+  authorize?: ListenAuthorizer,
+): void {
+  new ListenStream(call, source, authorize);
 }

@@ -73,7 +73,8 @@ export function parsePath(path: string | undefined, what: string): string[] {
   }
 }
 
-const INEQUALITY_OPS = new Set([
+/** The filter operators Firestore counts as inequalities (one ordered field per query). */
+export const INEQUALITY_OPS: ReadonlySet<string> = new Set([
   'LESS_THAN',
   'LESS_THAN_OR_EQUAL',
   'GREATER_THAN',

@@ -8,16 +8,31 @@ import * as grpc from '@grpc/grpc-js';
 import { firestoreServiceDefinition } from './proto';
 import type { CommitListener } from './events';
 import { FirestoreCore } from './core';
-import { hasStatusCode } from './errors';
+import { RpcError, hasStatusCode } from './errors';
+import { IndexChecker, type IndexCheckOptions } from './indexes/checker';
+import { serveIndexConfigHttp } from './indexes/http';
+import type { IndexUsageReport } from './indexes/usage';
 import { handleListen } from './listen';
 import { writeStreamHandler } from './writeStream';
 import { databaseRef } from './paths';
 import { readExport, writeExport } from './persistence';
+import type { ListenSource } from './source';
 import type { ListenRequest, ListenResponse } from './types';
+import { FirestoreRules, resourceOf } from './rulesCheck';
+import { RulesError, type RPath, type RValue } from '../rules/values';
+import { LoadedRules, readRulesBody } from '../rules/loaded';
+import { RulesSyntaxError } from '../rules/lexer';
 
 export interface FirestoreEmulatorOptions {
   /** Default project (used by nothing but logs and helpers; every project's data is served). */
   projectId?: string;
+  /** Where rules loading reports (loaded, reloaded, syntax errors); default console.log. */
+  log?: (line: string) => void;
+  /**
+   * Check every query against this firestore.indexes.json, as production would (see
+   * indexes/README.md). Without it no query is refused for want of an index.
+   */
+  indexes?: IndexCheckOptions;
 }
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -69,7 +84,7 @@ function withLenientDeserializers(def: grpc.ServiceDefinition): grpc.ServiceDefi
           const marker: RejectedRequest = {
             [REJECTED]: {
               code: grpc.status.INVALID_ARGUMENT,
-              details: `Request payload size ${bytes.length} bytes exceeds the limit of ${MAX_REQUEST_BYTES} bytes`,
+              details: `Request payload size ${bytes.length} bytes exceeds the 10 MiB limit (${MAX_REQUEST_BYTES} bytes) on the size of an API request`,
             },
           };
           return marker;
@@ -91,8 +106,8 @@ function withLenientDeserializers(def: grpc.ServiceDefinition): grpc.ServiceDefi
   return out;
 }
 
-type UnaryFn<Req, Res> = (req: Req) => Res | Promise<Res>;
-type StreamFn<Req, Res> = (req: Req) => Res[] | Promise<Res[]>;
+type UnaryFn<Req, Res> = (req: Req, metadata: grpc.Metadata) => Res | Promise<Res>;
+type StreamFn<Req, Res> = (req: Req, metadata: grpc.Metadata) => Res[] | Promise<Res[]>;
 
 function unary<Req, Res>(fn: UnaryFn<Req, Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
@@ -101,7 +116,7 @@ function unary<Req, Res>(fn: UnaryFn<Req, Res>): grpc.handleUnaryCall<Req, Res> 
       return;
     }
     Promise.resolve()
-      .then(() => fn(call.request))
+      .then(() => fn(call.request, call.metadata))
       .then(
         (res) => callback(null, res),
         (err: unknown) => callback(toServiceError(err)),
@@ -123,7 +138,7 @@ function serverStream<Req, Res>(fn: StreamFn<Req, Res>): grpc.handleServerStream
       return;
     }
     Promise.resolve()
-      .then(() => fn(call.request))
+      .then(() => fn(call.request, call.metadata))
       .then(
         (items) => {
           if (call.cancelled) return;
@@ -140,6 +155,11 @@ function serverStream<Req, Res>(fn: StreamFn<Req, Res>): grpc.handleServerStream
 export class FirestoreEmulator {
   readonly projectId: string;
   private readonly core = new FirestoreCore();
+  /** The security rules in force for clients (none until loaded: then nothing is checked). */
+  readonly rules: LoadedRules;
+  private readonly rulesCheck: FirestoreRules;
+  private readonly indexes: IndexChecker;
+  private readonly listenSource: ListenSource;
   private readonly grpcServer = new grpc.Server({
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
@@ -153,6 +173,13 @@ export class FirestoreEmulator {
 
   constructor(options: FirestoreEmulatorOptions = {}) {
     this.projectId = options.projectId ?? process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
+    this.rules = new LoadedRules('Firestore', options.log);
+    this.rulesCheck = new FirestoreRules(this.rules, (n) => this.core.store.get(n));
+    this.indexes = new IndexChecker(options.indexes);
+    this.listenSource = {
+      ...this.core.listenSource,
+      checkQuery: (parent, query) => this.indexes.check(parent, query),
+    };
     this.grpcServer.addService(
       withLenientDeserializers(firestoreServiceDefinition()),
       this.handlers(),
@@ -184,6 +211,7 @@ export class FirestoreEmulator {
 
   /** Stops listening and drops every connection, Listen streams included. */
   async close(): Promise<void> {
+    this.indexes.close();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const closed = new Promise<void>((resolve) => {
@@ -201,6 +229,21 @@ export class FirestoreEmulator {
   /** Called once per successful Commit/BatchWrite with every changed document. */
   onCommit(listener: CommitListener): () => void {
     return this.core.onCommit(listener);
+  }
+
+  /** One document as Storage rules' firestore.get() sees it (null when it does not exist). */
+  documentForRules(projectId: string, path: RPath): RValue {
+    const segs = path.segments;
+    if (segs[0] !== 'databases' || segs[2] !== 'documents' || segs.length % 2 !== 1) {
+      throw new RulesError(`Not a Firestore document path: ${path.toString()}`);
+    }
+    const name = `projects/${projectId}/${segs.join('/')}`;
+    return resourceOf(name, this.core.store.get(name));
+  }
+
+  /** Which declared indexes served queries so far (undefined when index checks are off). */
+  indexUsage(): IndexUsageReport | undefined {
+    return this.indexes.usageReport();
   }
 
   /** Deletes all data. */
@@ -265,6 +308,7 @@ export class FirestoreEmulator {
     const clearMatch = /^\/emulator\/v1\/projects\/([^/]+)\/databases\/([^/]+)\/documents\/?$/.exec(
       url.pathname,
     );
+    if (serveIndexConfigHttp(req, res, url.pathname, this.indexes)) return;
     if (req.method === 'DELETE' && clearMatch) {
       this.core.clear(databaseRef(clearMatch[1], clearMatch[2]));
       send(200, '{}');
@@ -274,9 +318,26 @@ export class FirestoreEmulator {
       req.method === 'PUT' &&
       /^\/emulator\/v1\/projects\/[^/]+:securityRules$/.test(url.pathname)
     ) {
-      // Rules are not evaluated by this emulator; accept them so tooling that pushes rules works.
-      req.resume();
-      send(200, '{}');
+      readRulesBody(req).then(
+        (files) => {
+          try {
+            const f = files[0];
+            this.rules.load(f.content, f.name ?? 'firestore.rules');
+            send(200, '{}');
+          } catch (err) {
+            const code = err instanceof RulesSyntaxError ? 400 : 500;
+            send(code, JSON.stringify({ error: { code, message: (err as Error).message } }));
+          }
+        },
+        (err: Error) => send(400, JSON.stringify({ error: { code: 400, message: err.message } })),
+      );
+    } else if (
+      req.method === 'GET' &&
+      /^\/emulator\/v1\/projects\/[^/]+:ruleCoverage\.html$/.test(url.pathname)
+    ) {
+      const report = this.rules.coverageReport();
+      if (report) send(200, report, 'text/html');
+      else send(404, JSON.stringify({ error: { code: 404, message: 'No rules loaded' } }));
     } else {
       send(
         404,
@@ -289,22 +350,69 @@ export class FirestoreEmulator {
 
   private handlers(): grpc.UntypedServiceImplementation {
     const c = this.core;
+    const caller = (md: grpc.Metadata) => this.rulesCheck.callerOf(md);
+    // RPCs the client SDKs never send: admins only while rules are in force.
+    const adminOnly = (md: grpc.Metadata, rpc: string): void => {
+      if (this.rules.ruleset && caller(md)) {
+        throw new RpcError(
+          grpc.status.PERMISSION_DENIED,
+          `${rpc} is served to admin callers only while security rules are loaded`,
+        );
+      }
+    };
     return {
-      GetDocument: unary((r) => c.getDocument(r)),
-      ListDocuments: unary((r) => c.listDocuments(r)),
-      CreateDocument: unary((r) => c.createDocument(r)),
-      UpdateDocument: unary((r) => c.updateDocument(r)),
-      DeleteDocument: unary((r) => c.deleteDocument(r)),
-      BatchGetDocuments: serverStream((r) => c.batchGetDocuments(r)),
+      GetDocument: unary((r, md) => {
+        caller(md)?.authorizeGets(r.name ? [r.name] : []);
+        return c.getDocument(r);
+      }),
+      ListDocuments: unary((r, md) => {
+        adminOnly(md, 'ListDocuments');
+        return c.listDocuments(r);
+      }),
+      CreateDocument: unary((r, md) => {
+        adminOnly(md, 'CreateDocument');
+        return c.createDocument(r);
+      }),
+      UpdateDocument: unary((r, md) => {
+        adminOnly(md, 'UpdateDocument');
+        return c.updateDocument(r);
+      }),
+      DeleteDocument: unary((r, md) => {
+        adminOnly(md, 'DeleteDocument');
+        return c.deleteDocument(r);
+      }),
+      BatchGetDocuments: serverStream((r, md) => {
+        caller(md)?.authorizeGets(r.documents ?? []);
+        return c.batchGetDocuments(r);
+      }),
       BeginTransaction: unary((r) => c.beginTransaction(r)),
-      Commit: unary((r) => c.commit(r)),
+      Commit: unary((r, md) => c.commit(r, caller(md))),
       Rollback: unary((r) => c.rollback(r)),
-      RunQuery: serverStream((r) => c.runQuery(r)),
-      RunAggregationQuery: serverStream(async (r) => [await c.runAggregationQuery(r)]),
-      ListCollectionIds: unary((r) => c.listCollectionIds(r)),
-      BatchWrite: unary((r) => c.batchWrite(r)),
-      PartitionQuery: unary((r) => c.partitionQuery(r)),
-      Write: writeStreamHandler((r) => c.commit(r)),
+      RunQuery: serverStream((r, md) => {
+        caller(md)?.authorizeQuery(r.parent, r.structuredQuery);
+        this.indexes.check(r.parent, r.structuredQuery);
+        return c.runQuery(r);
+      }),
+      RunAggregationQuery: serverStream(async (r, md) => {
+        const query = r.structuredAggregationQuery?.structuredQuery;
+        caller(md)?.authorizeQuery(r.parent, query);
+        this.indexes.check(r.parent, query);
+        return [await c.runAggregationQuery(r)];
+      }),
+      ListCollectionIds: unary((r, md) => {
+        adminOnly(md, 'ListCollectionIds');
+        return c.listCollectionIds(r);
+      }),
+      BatchWrite: unary((r, md) => {
+        adminOnly(md, 'BatchWrite');
+        return c.batchWrite(r);
+      }),
+      PartitionQuery: unary((r, md) => {
+        adminOnly(md, 'PartitionQuery');
+        return c.partitionQuery(r);
+      }),
+      // Every write of the stream goes through the Commit path, rules included.
+      Write: writeStreamHandler((r, md) => c.commit(r, caller(md))),
       Listen: (call: grpc.ServerDuplexStream<ListenRequest, ListenResponse>) => {
         this.listenCalls.add(call);
         const done = (): void => {
@@ -314,7 +422,8 @@ export class FirestoreEmulator {
         call.on('cancelled', done);
         call.on('error', done);
         try {
-          handleListen(call, c.listenSource);
+          const rules = caller(call.metadata);
+          handleListen(call, this.listenSource, rules && ((t) => rules.listenTargetDenial(t)));
         } catch (err) {
           done();
           call.emit('error', toServiceError(err));

@@ -1,6 +1,6 @@
 // The contract between the core server (which owns the data) and the Listen handler (listen.ts).
 // The server hands handleListen() a ListenSource; the handler never touches the store directly.
-import type { Document, Timestamp } from './types';
+import type { Document, StructuredQuery, Timestamp } from './types';
 
 /**
  * One document changed by a commit, in decoded-proto form. `before` absent = created,
@@ -34,4 +34,9 @@ export interface ListenSource {
    * every document it changed and the commit time. Returns the unsubscribe function.
    */
   subscribe(listener: (changes: InternalChange[], readTime: Timestamp) => void): () => void;
+  /**
+   * Throws (FAILED_PRECONDITION) when a query target could not be served for want of an index;
+   * called for every query target after it compiled. Absent = no index checks.
+   */
+  checkQuery?(parent: string, query: StructuredQuery): void;
 }

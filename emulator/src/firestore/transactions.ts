@@ -18,6 +18,8 @@ import type { Micros } from './clock';
 export const LOCK_WAIT_MS = 20_000;
 /** A transaction unused for this long expires and loses its locks. */
 export const TRANSACTION_IDLE_MS = 60_000;
+/** A transaction expires this long after it began, busy or not (quotas page: 270 s). */
+export const TRANSACTION_MAX_MS = 270_000;
 
 interface ReadCheck {
   fingerprint: string;
@@ -37,10 +39,21 @@ export interface Transaction {
    * of one transaction at once), for deadlock detection.
    */
   waitingFor: string[];
+  /** Date.now() when the transaction began, and when it was last used. */
+  startedAt: number;
   lastUsed: number;
   done: boolean;
   /** Why the transaction must fail at commit (deadlock victim, lock wait timeout). */
   doomed?: string;
+}
+
+/**
+ * Whether a transaction is past production's time limits: 60 s idle (not while it waits for a
+ * lock: the wait itself is bounded by LOCK_WAIT_MS) or 270 s since it began.
+ */
+export function isExpired(txn: Transaction, now: number): boolean {
+  if (now - txn.startedAt > TRANSACTION_MAX_MS) return true;
+  return now - txn.lastUsed > TRANSACTION_IDLE_MS && txn.waitingFor.length === 0;
 }
 
 export class TransactionManager {
@@ -53,6 +66,7 @@ export class TransactionManager {
   begin(database: string, readOnly: boolean, readTime?: Micros, retryOf?: Buffer): Transaction {
     if (retryOf && retryOf.length > 0) this.finish(retryOf.toString('hex'));
     const id = randomBytes(16).toString('hex');
+    const now = Date.now();
     const txn: Transaction = {
       id,
       database,
@@ -61,7 +75,8 @@ export class TransactionManager {
       checks: [],
       locks: new Set(),
       waitingFor: [],
-      lastUsed: Date.now(),
+      startedAt: now,
+      lastUsed: now,
       done: false,
     };
     this.txns.set(id, txn);
@@ -71,7 +86,9 @@ export class TransactionManager {
   /** Looks up an active transaction by its wire id. */
   get(idBytes: Buffer | Uint8Array | undefined, database: string): Transaction {
     const id = Buffer.from(idBytes ?? []).toString('hex');
-    const txn = this.txns.get(id);
+    const found = this.txns.get(id);
+    // Expiry is checked on use too, not only by the periodic sweep.
+    const txn = found && isExpired(found, Date.now()) ? this.expire(found) : found;
     if (!txn || txn.done) {
       throw invalidArgument(
         'The referenced transaction has expired or is no longer valid (transaction has expired)',
@@ -222,13 +239,16 @@ export class TransactionManager {
     }
   }
 
-  /** Expires idle transactions. */
+  /** Expires transactions idle for over 60 s or older than 270 s. */
   sweep(now = Date.now()): void {
     for (const txn of [...this.txns.values()]) {
-      if (now - txn.lastUsed > TRANSACTION_IDLE_MS && txn.waitingFor.length === 0) {
-        this.finish(txn.id);
-      }
+      if (isExpired(txn, now)) this.finish(txn.id);
     }
+  }
+
+  private expire(txn: Transaction): undefined {
+    this.finish(txn.id);
+    return undefined;
   }
 
   /** The snapshot time of the oldest active read-only transaction (pruning must keep it). */

@@ -1,14 +1,12 @@
-// Who may do what on the Storage emulator, without a rules engine.
+// Who may do what on the Storage emulator besides what the security rules decide.
 //
-// firebase-tools evaluates Storage security rules in a Java process, which we do not have.
-// This project's storage.rules deny every client request, so we enforce exactly that policy:
-//   - Cloud Storage JSON API (the paths @google-cloud/storage uses): always allowed. This is the
-//     admin surface; in production it needs service-account credentials and bypasses rules.
-//   - Firebase API (/v0/..., what the client SDKs and download URLs use): allowed for a valid
-//     download token (checked by firebase-tools' StorageLayer before it asks us), for the
-//     emulator's admin credential ("Bearer owner" / "Firebase owner"), and for requests made by
-//     the Google Cloud Node client, i.e. firebase-admin. Everything else is denied (403), as
-//     deny-all rules would do.
+// - Cloud Storage JSON API (the paths @google-cloud/storage uses): always allowed. This is the
+//   admin surface; in production it needs service-account credentials and bypasses rules.
+// - Firebase API (/v0/..., what the client SDKs and download URLs use): allowed for a valid
+//   download token (checked by firebase-tools' StorageLayer before it asks the rules), for the
+//   emulator's admin credential ("Bearer owner" / "Firebase owner"), and for requests made by
+//   the Google Cloud Node client, i.e. firebase-admin. Everything else is judged by the
+//   security rules (./rulesCheck.ts); with no rules loaded it is denied (403).
 //
 // Why the Google Cloud Node client counts as admin: firebase-admin's getDownloadURL() reads the
 // object's Firebase metadata through @google-cloud/storage, which sends no Authorization header
@@ -16,7 +14,6 @@
 // against the official emulator it is judged as an anonymous client and fails under deny-all
 // rules (firebase-tools issue #8070, firebase-admin-node issue #2344). We follow production.
 import type { IncomingMessage } from 'node:http';
-import type { RulesValidator } from 'firebase-tools/lib/emulator/storage/rules/utils';
 
 /** The credential firebase-tools' emulators accept as "the project owner". */
 export const ADMIN_AUTHORIZATION = 'Bearer owner';
@@ -24,15 +21,6 @@ export const ADMIN_AUTHORIZATION = 'Bearer owner';
 export function isAdminCredential(authorization: string | undefined): boolean {
   return authorization === 'Bearer owner' || authorization === 'Firebase owner';
 }
-
-/**
- * Validator for Firebase-API requests: only the admin credential passes. Requests that carry a
- * valid download token never reach it (StorageLayer.getObject accepts them first).
- */
-export const denyAllClientsValidator: RulesValidator = {
-  validate: (_path, _bucketId, _method, _vars, _projectId, authorization) =>
-    Promise.resolve(isAdminCredential(authorization)),
-};
 
 /**
  * True when the request comes from the Google Cloud Node client library (the one firebase-admin

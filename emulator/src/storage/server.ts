@@ -5,7 +5,7 @@
 // firebase-tools' StorageEmulator class always starts the rules runtime (a Java process that it
 // downloads on first use), so we do not use that class. Its createApp() only needs an object
 // with two StorageLayers, the upload service and a rules manager; we build those from the
-// same firebase-tools classes and replace rules evaluation by the fixed policy in ./access.ts.
+// same firebase-tools classes and answer its rules questions with our engine (./rulesCheck.ts).
 // Nothing here spawns a process or opens a network connection other than the listening socket.
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,16 +18,20 @@ import { Persistence } from 'firebase-tools/lib/emulator/storage/persistence';
 import {
   getAdminCredentialValidator,
   getAdminOnlyFirebaseRulesValidator,
+  type RulesValidator,
 } from 'firebase-tools/lib/emulator/storage/rules/utils';
 import { createApp, type StorageEmulatorLike } from 'firebase-tools/lib/emulator/storage/server';
 import { UploadService } from 'firebase-tools/lib/emulator/storage/upload';
 import { defaultStorageBucket } from '../config';
-import { authorizeAdminSdkRequest, denyAllClientsValidator } from './access';
+import { authorizeAdminSdkRequest } from './access';
 import { forwardAsyncErrors } from '../shared/asyncErrors';
-import { sendJsonError } from '../shared/jsonReply';
+import { sendJson, sendJsonError } from '../shared/jsonReply';
 import { serveBucketResource } from './bucketResource';
 import { rejectFailedPrecondition } from './preconditions';
 import { ResumableChunks } from './resumableChunks';
+import { storageRulesValidator, type FirestoreLookup } from './rulesCheck';
+import { LoadedRules, readRulesBody } from '../rules/loaded';
+import { RulesSyntaxError } from '../rules/lexer';
 import { HttpLifecycle } from '../shared/httpLifecycle';
 
 /** firebase-tools' name for the Storage emulator (its Emulators.STORAGE). */
@@ -51,6 +55,10 @@ export class StorageEmulatorServer {
   private uploads: UploadService | undefined;
   private adminLayer: StorageLayer | undefined;
   private registration: RegisteredEmulator | undefined;
+  /** The security rules for client requests (none loaded: only the admin credential passes). */
+  readonly rules = new LoadedRules('Storage');
+  /** How rules' firestore.get()/exists() read Firestore (the stack connects ours). */
+  firestoreLookup: FirestoreLookup | undefined;
 
   constructor(opts: StorageEmulatorOptions) {
     this.projectId = opts.projectId;
@@ -68,7 +76,7 @@ export class StorageEmulatorServer {
     const persistence = new Persistence(blobDir);
     const uploads = new UploadService(persistence);
     const cloudFunctions = new StorageCloudFunctions(this.projectId);
-    const layer = (validator: typeof denyAllClientsValidator): StorageLayer =>
+    const layer = (validator: RulesValidator): StorageLayer =>
       new StorageLayer(
         this.projectId,
         this.files,
@@ -78,17 +86,20 @@ export class StorageEmulatorServer {
         persistence,
         cloudFunctions,
       );
-    const clientLayer = layer(denyAllClientsValidator);
+    const rulesValidator = storageRulesValidator(this.rules, () => this.firestoreLookup);
+    const clientLayer = layer(rulesValidator);
     const adminLayer = layer(getAdminOnlyFirebaseRulesValidator());
     const emulator: StorageEmulatorLike = {
       storageLayer: clientLayer,
       adminStorageLayer: adminLayer,
       uploadService: uploads,
-      // The /v0 API refuses every request when no ruleset is loaded; ours is the fixed policy.
-      rulesManager: { getRuleset: () => denyAllClientsValidator },
+      // The /v0 API refuses every request when no ruleset is loaded; ours always answers
+      // (denying clients while no rules are loaded).
+      rulesManager: { getRuleset: () => rulesValidator },
       reset: () => this.clear(),
+      // Never reached: PUT /internal/setRules is answered by setRules() before the app.
       replaceRules: () =>
-        Promise.reject(new Error('this Storage emulator does not evaluate security rules')),
+        Promise.reject(new Error('rules are replaced through this server, not firebase-tools')),
     };
     this.blobDir = blobDir;
     this.persistence = persistence;
@@ -101,6 +112,10 @@ export class StorageEmulatorServer {
       const chunks = new ResumableChunks(uploads, adminLayer);
       const handler = (req: IncomingMessage, res: ServerResponse): void => {
         authorizeAdminSdkRequest(req);
+        if (req.method === 'PUT' && req.url === '/internal/setRules') {
+          this.setRules(req, res);
+          return;
+        }
         if (serveBucketResource(adminLayer, req, res)) return;
         if (rejectFailedPrecondition(adminLayer, req, res)) return;
         if (chunks.matches(req)) {
@@ -121,6 +136,22 @@ export class StorageEmulatorServer {
     this.register(host, bound);
     this.createDefaultBucket();
     return bound;
+  }
+
+  /** PUT /internal/setRules, as rules-unit-testing sends it: replaces the rules in force. */
+  private setRules(req: IncomingMessage, res: ServerResponse): void {
+    readRulesBody(req).then(
+      (files) => {
+        try {
+          this.rules.load(files[0].content, files[0].name ?? 'storage.rules');
+          sendJson(res, 200, { message: 'Rules updated successfully' });
+        } catch (err) {
+          const status = err instanceof RulesSyntaxError ? 400 : 500;
+          sendJsonError(res, status, (err as Error).message);
+        }
+      },
+      (err: Error) => sendJsonError(res, 400, err.message),
+    );
   }
 
   /** Deletes every object and upload, keeping the server running. */

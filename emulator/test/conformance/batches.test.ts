@@ -2,7 +2,7 @@
 // Docs: https://firebase.google.com/docs/firestore/manage-data/transactions#batched-writes,
 // https://firebase.google.com/docs/firestore/quotas
 import { strict as assert } from 'node:assert';
-import { CollectionReference, Firestore } from 'firebase-admin/firestore';
+import { CollectionReference, FieldValue, Firestore } from 'firebase-admin/firestore';
 import { Code, expectCode, getDb, grpcCode, uniqueName } from './setup';
 
 describe('conformance: batches and limits', function () {
@@ -88,44 +88,91 @@ describe('conformance: batches and limits', function () {
   });
 
   describe('limits', () => {
-    it('a batch of 500 writes commits', async () => {
-      const batch = db.batch();
-      for (let i = 0; i < 500; i++) batch.set(col.doc(`limit500-${i}`), { i });
-      await batch.commit();
-      const count = await col.where('i', '>=', 0).count().get();
-      assert.equal(count.data().count, 500);
-    });
+    // Since 2023-03-29 production has no limit on the number of writes in a commit or a
+    // transaction (release notes; quotas page, "Writes and transactions"). What remains is the
+    // 10 MiB request size, 1 MiB per document and 500 field transforms per document.
+    for (const count of [1_000, 5_000]) {
+      it(`a batch of ${count} writes commits, every write at one time`, async () => {
+        const sub = col.doc(`batch-${count}`).collection('items');
+        const batch = db.batch();
+        for (let i = 0; i < count; i++) batch.set(sub.doc(`d${i}`), { i });
+        const results = await batch.commit();
+        assert.equal(results.length, count);
+        for (const r of results) assert.ok(r.writeTime.isEqual(results[0].writeTime));
+        assert.equal((await sub.count().get()).data().count, count);
+      });
 
-    it('a batch of 501 writes is atomic: rejected with INVALID_ARGUMENT and nothing written, or all written', async () => {
-      // Older quotas pages listed 500 writes per commit; the current page lists only the 10 MiB
-      // request size, so both outcomes are accepted here, but never a partial write.
-      const sub = col.doc('limit501').collection('items');
-      const batch = db.batch();
-      for (let i = 0; i < 501; i++) batch.set(sub.doc(`d${i}`), { i });
-      let code: number | undefined;
-      try {
-        await batch.commit();
-      } catch (e) {
-        code = grpcCode(e);
-        assert.equal(code, Code.INVALID_ARGUMENT, `unexpected error: ${String(e)}`);
-      }
-      const written = (await sub.count().get()).data().count;
-      assert.equal(written, code === undefined ? 501 : 0);
-    });
+      it(`a batch of ${count} writes whose last write fails writes nothing`, async () => {
+        const sub = col.doc(`batch-fail-${count}`).collection('items');
+        await sub.doc('taken').set({ v: 0 });
+        const batch = db.batch();
+        for (let i = 0; i < count - 1; i++) batch.set(sub.doc(`d${i}`), { i });
+        batch.create(sub.doc('taken'), { v: 1 });
+        await expectCode(batch.commit(), Code.ALREADY_EXISTS);
+        assert.equal((await sub.count().get()).data().count, 1);
+      });
 
-    it('a commit over the 10 MiB request size is rejected and writes nothing', async () => {
+      it(`a transaction of ${count} writes commits them all`, async () => {
+        const sub = col.doc(`txn-${count}`).collection('items');
+        const marker = col.doc(`txn-${count}-marker`);
+        await db.runTransaction(async (t) => {
+          const seen = await t.get(marker);
+          for (let i = 0; i < count; i++) t.set(sub.doc(`d${i}`), { i });
+          t.set(marker, { runs: ((seen.get('runs') as number | undefined) ?? 0) + 1 });
+        });
+        assert.equal((await sub.count().get()).data().count, count);
+        assert.equal((await marker.get()).get('runs'), 1);
+      });
+
+      it(`a transaction of ${count} writes whose last write fails writes nothing`, async () => {
+        const sub = col.doc(`txn-fail-${count}`).collection('items');
+        await sub.doc('taken').set({ v: 0 });
+        await expectCode(
+          db.runTransaction(async (t) => {
+            await t.get(sub.doc('taken'));
+            for (let i = 0; i < count - 1; i++) t.set(sub.doc(`d${i}`), { i });
+            t.create(sub.doc('taken'), { v: 1 });
+          }),
+          Code.ALREADY_EXISTS,
+        );
+        assert.equal((await sub.count().get()).data().count, 1);
+      });
+    }
+
+    it('a commit just over the 10 MiB request size is rejected with INVALID_ARGUMENT and writes nothing', async () => {
       const sub = col.doc('limit-10mib').collection('items');
       const batch = db.batch();
-      // 12 documents of ~0.9 MB each: every document is valid, the request is ~11 MB.
-      for (let i = 0; i < 12; i++) batch.set(sub.doc(`d${i}`), { s: 'z'.repeat(900_000) });
-      let error: unknown;
-      try {
-        await batch.commit();
-      } catch (e) {
-        error = e;
-      }
-      assert.ok(error !== undefined, 'an 11 MB commit must be rejected');
+      // Ten 1,000,000-byte documents and one of 486,000 bytes: the field values alone are 240
+      // bytes over 10 MiB (10,485,760 bytes); names and encoding add under 2 KB more.
+      for (let i = 0; i < 10; i++) batch.set(sub.doc(`d${i}`), { s: 'z'.repeat(1_000_000) });
+      batch.set(sub.doc('d10'), { s: 'z'.repeat(486_000) });
+      await expectCode(batch.commit(), Code.INVALID_ARGUMENT);
       assert.equal((await sub.count().get()).data().count, 0);
+    });
+
+    it('a commit just under the 10 MiB request size is accepted', async () => {
+      const sub = col.doc('under-10mib').collection('items');
+      const batch = db.batch();
+      // 10,478,000 bytes of values plus under 2 KB of names and encoding: under 10,485,760.
+      for (let i = 0; i < 10; i++) batch.set(sub.doc(`d${i}`), { s: 'z'.repeat(1_000_000) });
+      batch.set(sub.doc('d10'), { s: 'z'.repeat(478_000) });
+      await batch.commit();
+      assert.equal((await sub.count().get()).data().count, 11);
+    });
+
+    it('500 field transforms on one document in one commit are accepted, 501 are rejected', async () => {
+      const ok = col.doc('transforms-500');
+      const fields: Record<string, FieldValue> = {};
+      for (let i = 0; i < 500; i++) fields[`n${i}`] = FieldValue.increment(1);
+      await ok.set(fields);
+      assert.equal((await ok.get()).get('n499'), 1);
+      const tooMany = col.doc('transforms-501');
+      // 500 in one write and 1 in another write to the same document, in one batch.
+      const batch = db.batch();
+      batch.set(tooMany, fields);
+      batch.update(tooMany, { extra: FieldValue.increment(1) });
+      await expectCode(batch.commit(), Code.INVALID_ARGUMENT);
+      assert.equal((await tooMany.get()).exists, false);
     });
 
     it('a document just under 1 MiB is accepted', async () => {

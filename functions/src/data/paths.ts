@@ -29,6 +29,26 @@ export const scanTargetRef = (orgId: string, kind: 'qrCode' | 'equipment', id: s
 export const qrCodeStoragePrefix = (orgId: string, qrId: string): string =>
   `organizations/${orgId}/qrCodes/${qrId}/`;
 
+// Manufacturing (docs/data-model.md#manufacturing).
+export const ordersRef = (orgId: string): CollectionReference => orgRef(orgId).collection('orders');
+export const batchesRef = (orgId: string, orderId: string): CollectionReference =>
+  ordersRef(orgId).doc(orderId).collection('batches');
+/** Case numbers of an order, one document each: the unique constraint on case numbers. */
+export const casesRef = (orgId: string, orderId: string): CollectionReference =>
+  ordersRef(orgId).doc(orderId).collection('cases');
+/** Unit codes, the code as the id: unique within the organisation. */
+export const unitCodesRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('codes');
+export const mastersRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('masters');
+export const prepJobsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('prepJobs');
+export const prepJobLogsRef = (orgId: string, jobId: string): CollectionReference =>
+  prepJobsRef(orgId).doc(jobId).collection('logs');
+/** The prepared-code queue, ids `{orderId}~{batchId}~{code}`. */
+export const preparedCodesRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('preparedCodes');
+
 /** Storage folder of one import of an equipment item's image (image.webp and thumb.webp). */
 export const equipmentImageFolder = (orgId: string, assetId: string, importId: string): string =>
   `organizations/${orgId}/equipment/${assetId}/image/${importId}/`;

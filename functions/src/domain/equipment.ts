@@ -106,6 +106,11 @@ export function parseCategory(text: string): Category | undefined {
   return (CATEGORIES as readonly string[]).includes(upper) ? (upper as Category) : undefined;
 }
 
+/** A value echoed in an error message: quoted, and cut short so a report stays readable. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
 function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
@@ -172,7 +177,7 @@ export function validateEquipment(
       return false;
     }
     const cleaned = exact ? raw : raw.trim();
-    return exact ? (raw === '' ? null : cleaned) : cleaned === '' ? null : cleaned;
+    return cleaned === '' ? null : cleaned;
   };
   const withinLimit = (field: keyof typeof LIMITS, got: string): boolean => {
     const count = charCount(got);
@@ -193,7 +198,11 @@ export function validateEquipment(
   if (typeof category === 'string') {
     const parsed = parseCategory(category);
     if (parsed) value.category = parsed;
-    else fail('category', `must be one of ${CATEGORIES.join(', ')} (any case); got "${category}"`);
+    else
+      fail(
+        'category',
+        `must be one of ${CATEGORIES.join(', ')} (any case); got ${quoted(category)}`,
+      );
   } else if (category === null || (category === undefined && mode === 'create')) {
     fail('category', mode === 'create' ? 'is required' : 'cannot be empty');
   }

@@ -12,6 +12,9 @@ import { equipmentImagesRouter } from './equipmentImages';
 import { qrCodesRouter } from './qrCodes';
 import { scansRouter } from './scans';
 import { timelinesRouter } from './timelines';
+import { ordersRouter } from './manufacturing/orders';
+import { mastersRouter } from './manufacturing/masters';
+import { prepJobsRouter } from './manufacturing/prepJobs';
 import { rejectEmptyPathSegments } from './routes';
 import { requestLog } from './requestLog';
 
@@ -27,6 +30,9 @@ export const routers: Router[] = [
   equipmentImagesRouter,
   scansRouter,
   timelinesRouter,
+  ordersRouter,
+  mastersRouter,
+  prepJobsRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {

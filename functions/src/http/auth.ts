@@ -29,7 +29,7 @@ export function callerId(caller: Caller): string {
 }
 
 function bearerToken(req: Request): string {
-  const header = req.get('authorization');
+  const header = req.header('authorization');
   if (!header) {
     throw new AppError(
       'unauthenticated',

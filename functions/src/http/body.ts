@@ -4,6 +4,14 @@ import { AppError } from '../domain/errors';
 import { isPlainObject, type Body, type Validated } from '../domain/validation';
 
 export function jsonBody(req: Request): Body {
+  // curl -d sends application/x-www-form-urlencoded unless told otherwise: say so, rather than
+  // answering "name is required" about a body that was never read.
+  if (req.is(['application/json', 'application/*+json']) === false) {
+    throw new AppError(
+      'unsupported_media_type',
+      `Send the body as JSON with Content-Type: application/json (got ${req.header('content-type')})`,
+    );
+  }
   const body: unknown = req.body;
   if (body === undefined || body === null || body === '') return {};
   if (!isPlainObject(body)) {

@@ -52,7 +52,7 @@ export function sendQrImage(req: Request, res: Response, text: string, fileBase:
   const etag = `"${qrCacheKey(text, options, format)}"`;
   // The image needs the caller's token, so shared caches must not keep it.
   res.set({ ETag: etag, 'Cache-Control': 'private, max-age=3600' });
-  if (ifNoneMatchHits(req.get('if-none-match'), etag)) {
+  if (ifNoneMatchHits(req.header('if-none-match'), etag)) {
     res.status(304).end();
     return;
   }

@@ -23,3 +23,22 @@ export function detectDelimiter(text: string): CsvDelimiter {
   }
   return best;
 }
+
+export interface SeparatorLine {
+  delimiter: CsvDelimiter;
+  /** Characters (bytes) to skip: blank lines before it, the line itself and its line break. */
+  length: number;
+  /** The line it is on (1-based). */
+  line: number;
+}
+
+/**
+ * Excel's "sep=;" first line, which names the delimiter for Excel and is not part of the data.
+ * Files written for Excel in locales that use a semicolon often start with one.
+ */
+export function excelSeparatorLine(text: string): SeparatorLine | undefined {
+  const match = /^((?:\r\n|\r|\n)*)sep=([,;\t])(?:\r\n|\r|\n|$)/i.exec(text);
+  if (match === null) return undefined;
+  const blankLines = match[1].match(/\r\n|\r|\n/g)?.length ?? 0;
+  return { delimiter: match[2] as CsvDelimiter, length: match[0].length, line: blankLines + 1 };
+}

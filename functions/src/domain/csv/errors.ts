@@ -1,7 +1,8 @@
 // Typed failures of a whole CSV file. Row-level problems are not errors: they are reported as
 // `invalid` rows and the rest of the file is still read.
 
-export type CsvFileProblem = 'empty' | 'not_text' | 'missing_columns' | 'duplicate_columns';
+export type CsvFileProblem =
+  'empty' | 'not_text' | 'missing_columns' | 'duplicate_columns' | 'unreadable_header';
 
 /** The file cannot be imported at all (the HTTP layer answers 400 with this message). */
 export class CsvFileError extends Error {

@@ -15,14 +15,15 @@ import {
   type EquipmentPatch,
   type FieldError,
 } from '../equipment';
-import { mapHeader, type ImportColumn } from './columns';
-import { detectDelimiter, type CsvDelimiter } from './delimiter';
+import { describeColumns, mapHeader, type ImportColumn } from './columns';
+import { detectDelimiter, excelSeparatorLine, type CsvDelimiter } from './delimiter';
 import {
   decodeCell,
   EncodingDecider,
   inspectFileStart,
   SNIFF_BYTES,
   type CsvEncoding,
+  type FileStart,
 } from './encoding';
 import { CsvFileError, CsvLimitError } from './errors';
 import { undoFormulaNeutralisation } from './formula';
@@ -39,6 +40,8 @@ export interface CsvHeaderEvent {
   kind: 'header';
   line: number;
   delimiter: CsvDelimiter;
+  /** The equipment columns the header has, in header order (scanUrl and qrCodeUrl left out). */
+  columns: ImportColumn[];
   /** Header names, as written, of columns that are read by nobody; reported once. */
   ignoredColumns: string[];
 }
@@ -139,7 +142,7 @@ async function* bytesOf(
  */
 async function* parserInput(
   head: Buffer,
-  rest: AsyncIterator<Buffer>,
+  rest: AsyncGenerator<Buffer>,
   decider: EncodingDecider,
 ): AsyncGenerator<Buffer> {
   let carry: Buffer | undefined;
@@ -157,11 +160,8 @@ async function* parserInput(
     }
   }
   yield* release(decider.push(head));
-  for (;;) {
-    const next = await rest.next();
-    if (next.done) break;
-    yield* release(decider.push(next.value));
-  }
+  // for-await ends `rest` (and so the source) when this generator is stopped early.
+  for await (const chunk of rest) yield* release(decider.push(chunk));
   yield* release(decider.end());
   if (carry) yield carry;
 }
@@ -171,7 +171,8 @@ async function* parserInput(
  * file order. `line` is the physical line (1-based) where the row starts, so a row whose quoted
  * cell holds line breaks still points at its first line.
  *
- * Throws CsvFileError (empty, not text, header without a required column, a column named twice)
+ * Throws CsvFileError (empty, not text, header without a required column, a column named twice,
+ * a header that cannot be read)
  * and CsvLimitError (more than maxRows data rows or maxBytes bytes). A row that fails is yielded
  * as `invalid` and reading goes on. Rows whose cells are all empty count as blank lines.
  * Cells are stored as written (formulas included), after undoing the export's formula
@@ -185,19 +186,26 @@ export async function* readEquipmentCsv(
   const headChunks: Buffer[] = [];
   let headLength = 0;
   let complete = false;
-  while (headLength < SNIFF_BYTES) {
-    const next = await input.next();
-    if (next.done) {
-      complete = true;
-      break;
+  let start: FileStart;
+  try {
+    while (headLength < SNIFF_BYTES) {
+      const next = await input.next();
+      if (next.done) {
+        complete = true;
+        break;
+      }
+      headChunks.push(next.value);
+      headLength += next.value.length;
     }
-    headChunks.push(next.value);
-    headLength += next.value.length;
+    start = inspectFileStart(Buffer.concat(headChunks), complete);
+  } catch (error) {
+    await input.return(undefined); // stop reading the source: for a Readable, destroys it
+    throw error;
   }
-  const fullHead = Buffer.concat(headChunks);
-  const start = inspectFileStart(fullHead, complete);
-  const head = fullHead.subarray(start.bomLength);
-  const delimiter = detectDelimiter(head.toString('latin1'));
+  let head = Buffer.concat(headChunks).subarray(start.bomLength);
+  const separatorLine = excelSeparatorLine(head.toString('latin1', 0, 256));
+  if (separatorLine) head = head.subarray(separatorLine.length);
+  const delimiter = separatorLine?.delimiter ?? detectDelimiter(head.toString('latin1'));
   const decider = new EncodingDecider(start.encoding);
 
   // on_skip pushes the failure into the parser's own output, so it arrives in file order.
@@ -224,11 +232,17 @@ export async function* readEquipmentCsv(
   });
 
   let header: { columns: (ImportColumn | null)[] } | undefined;
-  let previousEnd = 0;
+  let previousEnd = separatorLine?.line ?? 0;
   let rows = 0;
   try {
     for await (const item of parser as AsyncIterable<ParsedRecord | SkippedRecord>) {
       const line = previousEnd + 1 + countLeadingBlankLines(item.raw);
+      if (isSkipped(item) && header === undefined) {
+        throw new CsvFileError(
+          'unreadable_header',
+          `the header line starts a quoted cell that is never closed; ${describeColumns()}`,
+        );
+      }
       if (isSkipped(item)) {
         // Only an unclosed quote (at the end, or a runaway row) gets here: nothing after it can
         // be read reliably, so the report says so and reading stops.
@@ -252,7 +266,13 @@ export async function* readEquipmentCsv(
         );
         const mapped = mapHeader(names);
         header = mapped;
-        yield { kind: 'header', line, delimiter, ignoredColumns: mapped.ignoredColumns };
+        yield {
+          kind: 'header',
+          line,
+          delimiter,
+          columns: mapped.columns.filter((column): column is ImportColumn => column !== null),
+          ignoredColumns: mapped.ignoredColumns,
+        };
         continue;
       }
       if (cells.every((cell) => cell.trim() === '')) continue;

@@ -94,3 +94,23 @@ function tooLong(text: string, errorCorrection: ErrorCorrection): QrTextTooLongE
     errorCorrection,
   );
 }
+
+/** Calls `run(start, end)` for each run of dark modules in `row`, left to right (end exclusive). */
+export function forEachDarkRun(
+  matrix: QrMatrix,
+  row: number,
+  run: (start: number, end: number) => void,
+): void {
+  const n = matrix.size;
+  const base = row * n;
+  let col = 0;
+  while (col < n) {
+    if (matrix.modules[base + col] === 0) {
+      col++;
+      continue;
+    }
+    const start = col;
+    while (col < n && matrix.modules[base + col] !== 0) col++;
+    run(start, col);
+  }
+}

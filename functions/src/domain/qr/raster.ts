@@ -5,7 +5,7 @@
 // Deflate then has long runs of zeros instead of long-distance copies to find: at 2000 px this
 // is faster and smaller than filter type 0 everywhere (see bench/suites/qr-render.mjs).
 import type { PixelLayout } from './layout';
-import type { QrMatrix } from './matrix';
+import { forEachDarkRun, type QrMatrix } from './matrix';
 import { rowBytes } from './png';
 
 const FILTER_UP = 2;
@@ -18,18 +18,10 @@ export function rasterise(matrix: QrMatrix, size: number, layout: PixelLayout): 
   const n = matrix.size;
   for (let row = 0; row < n; row++) {
     line.fill(0);
-    const base = row * n;
-    let col = 0;
-    while (col < n) {
-      if (matrix.modules[base + col] === 0) {
-        col++;
-        continue;
-      }
-      const start = col;
-      while (col < n && matrix.modules[base + col] !== 0) col++;
-      // +8: the pixels of a scanline start after its filter byte.
-      setBits(line, 8 + offset + start * scale, 8 + offset + col * scale);
-    }
+    // +8: the pixels of a scanline start after its filter byte.
+    forEachDarkRun(matrix, row, (start, end) =>
+      setBits(line, 8 + offset + start * scale, 8 + offset + end * scale),
+    );
     const top = offset + row * scale;
     line.copy(out, top * stride);
     for (let y = top + 1; y < top + scale; y++) out[y * stride] = FILTER_UP;

@@ -3,7 +3,7 @@
 // middle of its row (y + 0.5), and each run moves relative to where the last one ended, which
 // keeps the path about half the size of one rectangle per run. The viewBox counts modules, so
 // the code is sharp at any zoom; width and height are the requested size in pixels.
-import type { QrMatrix } from './matrix';
+import { forEachDarkRun, type QrMatrix } from './matrix';
 import type { QrOptions } from './options';
 
 export function matrixToSvg(matrix: QrMatrix, options: QrOptions): string {
@@ -16,21 +16,13 @@ export function matrixToSvg(matrix: QrMatrix, options: QrOptions): string {
   let penY = 0;
   let started = false;
   for (let row = 0; row < n; row++) {
-    const base = row * n;
-    let col = 0;
-    while (col < n) {
-      if (matrix.modules[base + col] === 0) {
-        col++;
-        continue;
-      }
-      const start = col;
-      while (col < n && matrix.modules[base + col] !== 0) col++;
+    forEachDarkRun(matrix, row, (start, end) => {
       const move = started
         ? `m${start - penX} ${row - penY}`
         : `M${start + margin} ${row + margin + 0.5}`;
-      parts.push(`${move}h${col - start}`);
-      [penX, penY, started] = [col, row, true];
-    }
+      parts.push(`${move}h${end - start}`);
+      [penX, penY, started] = [end, row, true];
+    });
   }
   const background =
     light === 'transparent' ? '' : `<rect width="${total}" height="${total}" fill="${light}"/>`;

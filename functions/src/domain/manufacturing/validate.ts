@@ -1,0 +1,183 @@
+// Request bodies of the manufacturing routes. Each validator reports every bad field at once.
+import { isValidId } from '../ids';
+import {
+  readBoolean,
+  readString,
+  result,
+  unknownFields,
+  type Body,
+  type FieldError,
+  type Validated,
+} from '../validation';
+import { isCodeStatus, type CodeStatus } from './status';
+import { PREFIX_PATTERN } from './codes';
+
+export const MAX_BATCH_UNITS = 100_000;
+export const MAX_MASTER_UNITS = 10_000;
+export const MAX_LINK_UNITS = 500;
+export const MAX_EXCLUDE_CODES = 10_000;
+
+function readInt(
+  body: Body,
+  field: string,
+  rule: { min: number; max: number; required?: boolean },
+  errors: FieldError[],
+): number | undefined {
+  const raw = body[field];
+  if (raw === undefined || raw === null) {
+    if (rule.required) errors.push({ field, message: 'is required' });
+    return undefined;
+  }
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < rule.min || raw > rule.max) {
+    errors.push({ field, message: `must be a whole number from ${rule.min} to ${rule.max}` });
+    return undefined;
+  }
+  return raw;
+}
+
+function readId(body: Body, field: string, required: boolean, errors: FieldError[]) {
+  const raw = body[field];
+  if (raw === undefined || raw === null) {
+    if (required) errors.push({ field, message: 'is required' });
+    return undefined;
+  }
+  if (!isValidId(raw)) {
+    errors.push({
+      field,
+      message: 'must be 1 to 128 letters, digits, "_" or "-"',
+    });
+    return undefined;
+  }
+  return raw;
+}
+
+export interface NewOrder {
+  orderId?: string;
+  name: string;
+  sku: string | null;
+}
+
+export function validateNewOrder(body: Body): Validated<NewOrder> {
+  const errors = unknownFields(body, ['orderId', 'name', 'sku']);
+  const orderId = readId(body, 'orderId', false, errors);
+  const name = readString(body, 'name', { required: true, max: 200 }, errors);
+  const sku = readString(body, 'sku', { max: 100 }, errors);
+  return result({ orderId, name: name ?? '', sku: sku || null }, errors);
+}
+
+export interface NewBatch {
+  units: number;
+  prefix: string;
+}
+
+export function validateNewBatch(body: Body): Validated<NewBatch> {
+  const errors = unknownFields(body, ['units', 'prefix']);
+  const units = readInt(body, 'units', { min: 1, max: MAX_BATCH_UNITS, required: true }, errors);
+  let prefix = '';
+  if (body.prefix !== undefined && body.prefix !== null) {
+    if (typeof body.prefix !== 'string' || !PREFIX_PATTERN.test(body.prefix)) {
+      errors.push({ field: 'prefix', message: 'must be up to 32 letters, digits, "_" or "-"' });
+    } else prefix = body.prefix;
+  }
+  return result({ units: units ?? 0, prefix }, errors);
+}
+
+export interface NewMaster {
+  orderId: string;
+  expectedUnits: number;
+  caseNumber: number | null;
+}
+
+export function validateNewMaster(body: Body): Validated<NewMaster> {
+  const errors = unknownFields(body, ['orderId', 'expectedUnits', 'caseNumber']);
+  const orderId = readId(body, 'orderId', true, errors);
+  const expectedUnits = readInt(
+    body,
+    'expectedUnits',
+    { min: 1, max: MAX_MASTER_UNITS, required: true },
+    errors,
+  );
+  const caseNumber = readInt(body, 'caseNumber', { min: 1, max: 1_000_000_000 }, errors);
+  return result(
+    { orderId: orderId ?? '', expectedUnits: expectedUnits ?? 0, caseNumber: caseNumber ?? null },
+    errors,
+  );
+}
+
+export interface NewPrepJob {
+  orderId: string;
+  batchId: string;
+  /** Distinct, in the order given. */
+  excludeCodes: string[];
+}
+
+export function validateNewPrepJob(body: Body): Validated<NewPrepJob> {
+  const errors = unknownFields(body, ['orderId', 'batchId', 'excludeCodes']);
+  const orderId = readId(body, 'orderId', true, errors);
+  const batchId = readId(body, 'batchId', true, errors);
+  const excludeCodes: string[] = [];
+  const raw = body.excludeCodes;
+  if (raw !== undefined && raw !== null) {
+    if (!Array.isArray(raw) || raw.some((c) => typeof c !== 'string')) {
+      errors.push({ field: 'excludeCodes', message: 'must be a list of codes (strings)' });
+    } else if (raw.some((c) => (c as string).length > 128)) {
+      // No code is that long; refusing it keeps the job document well under 1 MiB.
+      errors.push({ field: 'excludeCodes', message: 'holds a code longer than 128 characters' });
+    } else if (raw.length > MAX_EXCLUDE_CODES) {
+      errors.push({
+        field: 'excludeCodes',
+        message: `has ${raw.length} codes (at most ${MAX_EXCLUDE_CODES})`,
+      });
+    } else {
+      const seen = new Set<string>();
+      for (const code of raw as string[]) {
+        const trimmed = code.trim();
+        if (trimmed && !seen.has(trimmed)) {
+          seen.add(trimmed);
+          excludeCodes.push(trimmed);
+        }
+      }
+    }
+  }
+  return result({ orderId: orderId ?? '', batchId: batchId ?? '', excludeCodes }, errors);
+}
+
+export interface LinkRequest {
+  orderId: string;
+  batchId: string;
+  targetUnits: number;
+  allowPartial: boolean;
+}
+
+export function validateLinkRequest(body: Body): Validated<LinkRequest> {
+  const errors = unknownFields(body, ['orderId', 'batchId', 'targetUnits', 'allowPartial']);
+  const orderId = readId(body, 'orderId', true, errors);
+  const batchId = readId(body, 'batchId', true, errors);
+  const targetUnits = readInt(
+    body,
+    'targetUnits',
+    { min: 1, max: MAX_LINK_UNITS, required: true },
+    errors,
+  );
+  const allowPartial = readBoolean(body, 'allowPartial', errors) ?? false;
+  return result(
+    {
+      orderId: orderId ?? '',
+      batchId: batchId ?? '',
+      targetUnits: targetUnits ?? 0,
+      allowPartial,
+    },
+    errors,
+  );
+}
+
+export function validateStatusChange(body: Body): Validated<{ status: CodeStatus }> {
+  const errors = unknownFields(body, ['status']);
+  if (!isCodeStatus(body.status)) {
+    errors.push({
+      field: 'status',
+      message: 'must be one of generated, packed, shipped, scanned, redeemed',
+    });
+  }
+  return result({ status: body.status as CodeStatus }, errors);
+}

@@ -1,0 +1,425 @@
+// The project's own firestore.rules and storage.rules, role by role, through the real client SDK
+// (@firebase/rules-unit-testing's contexts) against the local stack's rules engine: every
+// collection times signed out, each role, and a member of another organisation, times get, list,
+// create, update and delete; then equipment's field checks and Storage's photo uploads.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  assertFails,
+  assertSucceeds,
+  initializeTestEnvironment,
+  type RulesTestEnvironment,
+} from '@firebase/rules-unit-testing';
+import firebase from 'firebase/compat/app';
+import { Timestamp } from 'firebase-admin/firestore';
+import { db } from '../src/data/firebase';
+import { ROLES, type Role } from '../src/domain/roles';
+import { unique } from './support/api';
+import { projectId } from './support/stack';
+
+type Actor = Role | 'signedOut' | 'stranger';
+const ACTORS: Actor[] = ['signedOut', ...ROLES, 'stranger'];
+type Op = 'get' | 'list' | 'create' | 'update' | 'delete';
+
+/** One document of each manufacturing collection (paths under the organisation). */
+const manufacturingDocs = [
+  'orders/o1',
+  'orders/o1/batches/b1',
+  'orders/o1/cases/1',
+  'codes/C0DE1',
+  'masters/M1',
+  'prepJobs/j1',
+  'prepJobs/j1/logs/l1',
+  'preparedCodes/o1~b1~C0DE1',
+];
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const hostOf = (name: string) => {
+  const v = process.env[name] ?? '';
+  const i = v.lastIndexOf(':');
+  return { host: v.slice(0, i), port: Number(v.slice(i + 1)) };
+};
+
+describe('security rules of the project (client apps)', function () {
+  this.timeout(60_000);
+  let env: RulesTestEnvironment;
+  const orgId = unique('org');
+  const otherOrg = unique('other');
+  const uid = (actor: Actor) => `${actor}-${orgId}`;
+
+  before(async () => {
+    env = await initializeTestEnvironment({
+      projectId: projectId(),
+      hub: hostOf('FIREBASE_EMULATOR_HUB'),
+      // The files as they are deployed, loaded for this run.
+      firestore: { rules: fs.readFileSync(path.join(root, 'firestore.rules'), 'utf8') },
+      storage: { rules: fs.readFileSync(path.join(root, 'storage.rules'), 'utf8') },
+    });
+    const batch = db().batch();
+    batch.set(db().doc(`organizations/${orgId}`), { name: 'Rules org', timeZone: 'UTC' });
+    batch.set(db().doc(`organizations/${otherOrg}`), { name: 'Other org', timeZone: 'UTC' });
+    for (const role of ROLES) {
+      batch.set(db().doc(`organizations/${orgId}/members/${uid(role)}`), { uid: uid(role), role });
+    }
+    batch.set(db().doc(`organizations/${otherOrg}/members/${uid('stranger')}`), {
+      uid: uid('stranger'),
+      role: 'owner',
+    });
+    batch.set(db().doc(`organizations/${orgId}/apiKeys/k1`), {
+      name: 'k',
+      role: 'admin',
+      hash: 'x',
+    });
+    batch.set(db().doc(`scanTokens/${unique('tok')}`), { orgId, kind: 'qrCode', id: 'q1' });
+    batch.set(db().doc(`organizations/${orgId}/locations/shelf`), {
+      name: 'Shelf',
+      nameKey: 'shelf',
+    });
+    batch.set(db().doc(`organizations/${otherOrg}/locations/theirs`), {
+      name: 'Theirs',
+      nameKey: 'theirs',
+    });
+    batch.set(db().doc(`organizations/${orgId}/qrCodes/q1`), { data: 'x', tracked: false });
+    batch.set(db().doc(`organizations/${orgId}/qrCodes/q1/scanDays/2026-12-01~0`), {
+      date: '2026-12-01',
+      scans: 3,
+    });
+    batch.set(db().doc(`organizations/${orgId}/equipment/CAM_1`), {
+      name: 'Camera',
+      category: 'CAMERA',
+      createdBy: 'someone',
+      createdAt: Timestamp.now(),
+      updatedAt: Timestamp.now(),
+      source: 'api',
+      qrCodeUrl: 'https://example.com/qr.png',
+    });
+    for (const doc of manufacturingDocs)
+      batch.set(db().doc(`organizations/${orgId}/${doc}`), { seq: 1 });
+    batch.set(db().doc(`organizations/${orgId}/equipment/CAM_1/scanDays/2026-12-01~0`), {
+      date: '2026-12-01',
+      scans: 1,
+    });
+    await batch.commit();
+  });
+
+  after(async () => {
+    await env?.cleanup();
+  });
+
+  function client(actor: Actor) {
+    return actor === 'signedOut'
+      ? env.unauthenticatedContext().firestore()
+      : env.authenticatedContext(uid(actor)).firestore();
+  }
+
+  const now = () => firebase.firestore.FieldValue.serverTimestamp();
+  const newItem = (actor: Actor, extra: Record<string, unknown> = {}) => ({
+    name: 'Tripod',
+    category: 'TRIPOD',
+    createdBy: uid(actor),
+    createdAt: now(),
+    updatedAt: now(),
+    source: 'client',
+    ...extra,
+  });
+
+  /** What each actor may do to a collection, as the contract in issue 14 and docs say. */
+  interface Case {
+    name: string;
+    doc: string;
+    list: string;
+    allowed: Partial<Record<Op, (actor: Actor) => boolean>>;
+    create?: (actor: Actor) => Record<string, unknown>;
+    update?: (actor: Actor) => Record<string, unknown>;
+  }
+
+  const rank = (actor: Actor) =>
+    actor === 'signedOut' || actor === 'stranger' ? 0 : 5 - ROLES.indexOf(actor);
+  const atLeast = (role: Role) => (actor: Actor) => rank(actor) >= 5 - ROLES.indexOf(role);
+  const never = () => false;
+
+  const readOnly = (doc: string): Case => ({
+    name: `manufacturing: ${doc.split('/').slice(-2, -1)[0]}`,
+    doc: `organizations/${orgId}/${doc}`,
+    list: `organizations/${orgId}/${doc.split('/').slice(0, -1).join('/')}`,
+    allowed: { get: atLeast('viewer'), list: atLeast('viewer') },
+  });
+
+  const cases: Case[] = [
+    ...manufacturingDocs.map(readOnly),
+    {
+      name: 'organisation',
+      doc: `organizations/${orgId}`,
+      list: 'organizations',
+      allowed: { get: atLeast('viewer'), list: never },
+    },
+    {
+      name: 'member documents',
+      doc: `organizations/${orgId}/members/${uid('owner')}`,
+      list: `organizations/${orgId}/members`,
+      allowed: { get: atLeast('admin'), list: atLeast('admin') },
+    },
+    {
+      name: 'API keys',
+      doc: `organizations/${orgId}/apiKeys/k1`,
+      list: `organizations/${orgId}/apiKeys`,
+      allowed: {},
+    },
+    { name: 'scan tokens', doc: 'scanTokens/any', list: 'scanTokens', allowed: {} },
+    {
+      name: 'locations',
+      doc: `organizations/${orgId}/locations/shelf`,
+      list: `organizations/${orgId}/locations`,
+      allowed: { get: atLeast('viewer'), list: atLeast('viewer') },
+    },
+    {
+      name: 'standalone QR codes',
+      doc: `organizations/${orgId}/qrCodes/q1`,
+      list: `organizations/${orgId}/qrCodes`,
+      allowed: { get: atLeast('viewer'), list: atLeast('viewer') },
+    },
+    {
+      name: 'scan counters of a code',
+      doc: `organizations/${orgId}/qrCodes/q1/scanDays/2026-12-01~0`,
+      list: `organizations/${orgId}/qrCodes/q1/scanDays`,
+      allowed: { get: atLeast('analyst'), list: atLeast('analyst') },
+    },
+    {
+      name: 'scan counters of an item',
+      doc: `organizations/${orgId}/equipment/CAM_1/scanDays/2026-12-01~0`,
+      list: `organizations/${orgId}/equipment/CAM_1/scanDays`,
+      allowed: { get: atLeast('analyst'), list: atLeast('analyst') },
+    },
+    {
+      name: 'equipment',
+      doc: `organizations/${orgId}/equipment/CAM_1`,
+      list: `organizations/${orgId}/equipment`,
+      allowed: {
+        get: atLeast('viewer'),
+        list: atLeast('viewer'),
+        create: atLeast('editor'),
+        update: atLeast('editor'),
+        delete: atLeast('editor'),
+      },
+      create: (actor) => newItem(actor),
+      update: () => ({ notes: 'checked', updatedAt: now() }),
+    },
+  ];
+
+  for (const c of cases) {
+    describe(c.name, () => {
+      for (const actor of ACTORS) {
+        it(`${actor}: ${(['get', 'list', 'create', 'update', 'delete'] as Op[]).map((op) => `${op} ${c.allowed[op]?.(actor) ? 'yes' : 'no'}`).join(', ')}`, async () => {
+          const fs = client(actor);
+          const expect = async (op: Op, attempt: Promise<unknown>) => {
+            if (c.allowed[op]?.(actor)) await assertSucceeds(attempt);
+            else await assertFails(attempt);
+          };
+          await expect('get', fs.doc(c.doc).get());
+          await expect('list', fs.collection(c.list).get());
+          const fresh = `${c.list}/${unique('new')}`;
+          await expect('create', fs.doc(fresh).set(c.create?.(actor) ?? { name: 'x' }));
+          // Update and delete work on a document of their own, so one actor's success does not
+          // change what the next one sees.
+          const target = `${c.list}/${unique('t')}`;
+          const seed = (await db().doc(c.doc).get()).data() ?? {};
+          await db().doc(target).set(seed);
+          await expect('update', fs.doc(target).update(c.update?.(actor) ?? { name: 'changed' }));
+          await expect('delete', fs.doc(target).delete());
+        });
+      }
+    });
+  }
+
+  describe('member documents: each member reads their own', () => {
+    for (const role of ROLES) {
+      it(`${role} reads their own member document; a member of another organisation reads none`, async () => {
+        await assertSucceeds(
+          client(role)
+            .doc(`organizations/${orgId}/members/${uid(role)}`)
+            .get(),
+        );
+      });
+    }
+    it('nobody writes a member document, not even their own (that would make anyone owner)', async () => {
+      for (const role of ROLES) {
+        await assertFails(
+          client(role)
+            .doc(`organizations/${orgId}/members/${uid(role)}`)
+            .update({ role: 'owner' }),
+        );
+      }
+      await assertFails(
+        client('stranger')
+          .doc(`organizations/${orgId}/members/${uid('stranger')}`)
+          .set({ role: 'owner' }),
+      );
+    });
+  });
+
+  describe('equipment written by a client', () => {
+    const path = () => `organizations/${orgId}/equipment/${unique('ITEM')}`;
+    const editor = () => client('editor');
+
+    it('accepts exactly the client fields, with the optional ones at their limits', async () => {
+      await assertSucceeds(
+        editor()
+          .doc(path())
+          .set(
+            newItem('editor', {
+              serialNumber: 's'.repeat(100),
+              brand: 'b'.repeat(100),
+              model: 'm'.repeat(100),
+              notes: 'n'.repeat(2000),
+              imageUrl: `https://example.com/${'i'.repeat(2000)}`,
+              locationId: 'shelf',
+              name: 'N'.repeat(200),
+            }),
+          ),
+      );
+    });
+
+    const refused: Array<[string, Record<string, unknown>]> = [
+      ['a name too long', { name: 'N'.repeat(201) }],
+      ['an empty name', { name: '' }],
+      ['a name that is not a string', { name: 42 }],
+      ['an unknown category', { category: 'DRONE' }],
+      ['a lower-case category', { category: 'camera' }],
+      ['a serial number too long', { serialNumber: 's'.repeat(101) }],
+      ['a brand too long', { brand: 'b'.repeat(101) }],
+      ['a model of the wrong type', { model: ['x'] }],
+      ['notes too long', { notes: 'n'.repeat(2001) }],
+      ['an imageUrl that is not http(s)', { imageUrl: 'javascript:alert(1)' }],
+      ['an imageUrl too long', { imageUrl: `https://e.com/${'i'.repeat(2040)}` }],
+      ['a locationId of another organisation', { locationId: 'theirs' }],
+      ['a locationId that does not exist', { locationId: 'nowhere' }],
+      ['an extra key', { colour: 'black' }],
+      ['a server field (qrCodeUrl)', { qrCodeUrl: 'https://evil.example/qr.png' }],
+      ['a server field (scanUrl)', { scanUrl: 'https://evil.example/s/x' }],
+      ['createdBy of another user', { createdBy: 'someone-else' }],
+      ['createdAt not the request time', { createdAt: firebase.firestore.Timestamp.fromMillis(0) }],
+      ['updatedAt not the request time', { updatedAt: new Date() }],
+      ['source other than client', { source: 'api' }],
+    ];
+    for (const [what, change] of refused) {
+      it(`refuses ${what}`, async () => {
+        await assertFails(editor().doc(path()).set(newItem('editor', change)));
+      });
+    }
+    it('refuses a missing name or category', async () => {
+      const noName: Record<string, unknown> = newItem('editor');
+      delete noName.name;
+      await assertFails(editor().doc(path()).set(noName));
+      const noCategory: Record<string, unknown> = newItem('editor');
+      delete noCategory.category;
+      await assertFails(editor().doc(path()).set(noCategory));
+    });
+    it('refuses an id outside the pattern', async () => {
+      await assertFails(
+        editor()
+          .doc(`organizations/${orgId}/equipment/${'x'.repeat(129)}`)
+          .set(newItem('editor')),
+      );
+    });
+
+    it('updates only the client fields, with updatedAt the request time; server fields stay', async () => {
+      const doc = `organizations/${orgId}/equipment/CAM_1`;
+      await assertSucceeds(editor().doc(doc).update({ name: 'Camera A', updatedAt: now() }));
+      await assertFails(editor().doc(doc).update({ name: 'Camera B' }));
+      await assertFails(
+        editor().doc(doc).update({ qrCodeUrl: 'https://evil.example', updatedAt: now() }),
+      );
+      await assertFails(
+        editor()
+          .doc(doc)
+          .update({ createdBy: uid('editor'), updatedAt: now() }),
+      );
+      await assertFails(editor().doc(doc).update({ source: 'client', updatedAt: now() }));
+      await assertFails(
+        editor()
+          .doc(doc)
+          .update({ name: 'x'.repeat(201), updatedAt: now() }),
+      );
+      await assertFails(editor().doc(doc).update({ locationId: 'theirs', updatedAt: now() }));
+    });
+
+    it('a list query for another organisation’s items is refused', async () => {
+      await assertFails(client('stranger').collection(`organizations/${orgId}/equipment`).get());
+      await assertSucceeds(
+        client('stranger').collection(`organizations/${otherOrg}/equipment`).get(),
+      );
+    });
+  });
+
+  describe('Storage', () => {
+    const photo = (assetId: string, name = 'front.jpg') =>
+      `organizations/${orgId}/equipment/${assetId}/photos/${name}`;
+    const storage = (actor: Actor) =>
+      actor === 'signedOut'
+        ? env.unauthenticatedContext().storage()
+        : env.authenticatedContext(uid(actor)).storage();
+    const bytes = (n: number) => new Uint8Array(n);
+    const upload = (
+      actor: Actor,
+      path: string,
+      size: number,
+      contentType: string,
+    ): Promise<unknown> =>
+      new Promise((resolve, reject) => {
+        storage(actor).ref(path).put(bytes(size), { contentType }).then(resolve, reject);
+      });
+
+    before(async () => {
+      await env.withSecurityRulesDisabled(async (ctx) => {
+        const put = (p: string) =>
+          ctx
+            .storage()
+            .ref(p)
+            .put(bytes(10), { contentType: 'image/png' })
+            .then(() => undefined);
+        await put(`organizations/${orgId}/equipment/CAM_1/qr.png`);
+        await put(`organizations/${otherOrg}/equipment/X/qr.png`);
+      });
+    });
+
+    it('members read objects under their organisation’s prefix; nobody else does', async () => {
+      for (const actor of ACTORS) {
+        const read = storage(actor)
+          .ref(`organizations/${orgId}/equipment/CAM_1/qr.png`)
+          .getMetadata();
+        if (rank(actor) >= 1) await assertSucceeds(read);
+        else await assertFails(read);
+      }
+      await assertFails(
+        storage('owner').ref(`organizations/${otherOrg}/equipment/X/qr.png`).getMetadata(),
+      );
+    });
+
+    it('editors upload PNG, JPEG and WebP photos of an existing item, and delete them', async () => {
+      for (const [type, name] of [
+        ['image/png', 'a.png'],
+        ['image/jpeg', 'b.jpg'],
+        ['image/webp', 'c.webp'],
+      ]) {
+        await assertSucceeds(upload('editor', photo('CAM_1', name), 1000, type));
+      }
+      await assertSucceeds(storage('editor').ref(photo('CAM_1', 'a.png')).delete());
+    });
+
+    it('refuses 10 MB + 1 byte, a text file, a missing item, a viewer, and any other path', async () => {
+      await assertSucceeds(
+        upload('editor', photo('CAM_1', 'max.jpg'), 10 * 1024 * 1024, 'image/jpeg'),
+      );
+      await assertFails(
+        upload('editor', photo('CAM_1', 'big.jpg'), 10 * 1024 * 1024 + 1, 'image/jpeg'),
+      );
+      await assertFails(upload('editor', photo('CAM_1', 'notes.txt'), 10, 'text/plain'));
+      await assertFails(upload('editor', photo('NO_SUCH_ITEM'), 10, 'image/jpeg'));
+      await assertFails(upload('viewer', photo('CAM_1', 'v.jpg'), 10, 'image/jpeg'));
+      await assertFails(
+        upload('owner', `organizations/${orgId}/equipment/CAM_1/qr.png`, 10, 'image/png'),
+      );
+      await assertFails(upload('stranger', photo('CAM_1', 's.jpg'), 10, 'image/jpeg'));
+    });
+  });
+});
