@@ -8,6 +8,7 @@ export { api } from './http/api';
 export { organizationCreated } from './triggers/organizationCreated';
 export { qrCodeCreated } from './triggers/qrCodeCreated';
 export { tagPoolCreated } from './triggers/tagPoolCreated';
+export { equipmentImageSync } from './triggers/equipmentImageSync';
 export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';
 export { batchCreated } from './triggers/batchCreated';
 export { prepJobQueued } from './triggers/prepJobQueued';

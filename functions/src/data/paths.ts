@@ -57,3 +57,7 @@ export const prepJobLogsRef = (orgId: string, jobId: string): CollectionReferenc
 /** The prepared-code queue, ids `{orderId}~{batchId}~{code}`. */
 export const preparedCodesRef = (orgId: string): CollectionReference =>
   orgRef(orgId).collection('preparedCodes');
+
+/** Storage folder of one import of an equipment item's image (image.webp and thumb.webp). */
+export const equipmentImageFolder = (orgId: string, assetId: string, importId: string): string =>
+  `organizations/${orgId}/equipment/${assetId}/image/${importId}/`;

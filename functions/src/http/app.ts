@@ -8,6 +8,7 @@ import { membersRouter } from './members';
 import { organizationsRouter } from './organizations';
 import { apiKeysRouter } from './apiKeys';
 import { equipmentCodesRouter } from './equipmentCodes';
+import { equipmentImagesRouter } from './equipmentImages';
 import { qrCodesRouter } from './qrCodes';
 import { scansRouter } from './scans';
 import { timelinesRouter } from './timelines';
@@ -28,6 +29,7 @@ export const routers: Router[] = [
   locationsRouter,
   qrCodesRouter,
   equipmentCodesRouter,
+  equipmentImagesRouter,
   scansRouter,
   timelinesRouter,
   labelsRouter,
