@@ -110,6 +110,80 @@ export const prepRetentionDays = (): number =>
 export const prepLeaseSeconds = (): number =>
   valueOr(PREP_LEASE_SECONDS, DEFAULT_PREP_LEASE_SECONDS);
 
+// Equipment image imports (triggers/equipmentImageSync.ts). See docs/operations.md for sizing.
+const DEFAULT_IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS = 10;
+const DEFAULT_IMAGE_IMPORT_TIMEOUT_SECONDS = 30;
+const DEFAULT_IMAGE_IMPORT_MAX_BYTES = 10 * 1024 * 1024;
+const DEFAULT_IMAGE_IMPORT_MAX_PIXELS = 50_000_000;
+const DEFAULT_IMAGE_IMPORT_MAX_ATTEMPTS = 5;
+
+/** Seconds to wait for the image server to accept a connection, per connection. */
+export const IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS = defineInt(
+  'IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS',
+  {
+    default: DEFAULT_IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS,
+    description: 'Connect timeout of an image import, in seconds.',
+  },
+);
+
+/** Seconds one download may take in all: DNS, connections, redirects and body. */
+export const IMAGE_IMPORT_TIMEOUT_SECONDS = defineInt('IMAGE_IMPORT_TIMEOUT_SECONDS', {
+  default: DEFAULT_IMAGE_IMPORT_TIMEOUT_SECONDS,
+  description: 'Overall timeout of one image download, in seconds.',
+});
+
+/** Largest image file that is downloaded; the download stops past it. */
+export const IMAGE_IMPORT_MAX_BYTES = defineInt('IMAGE_IMPORT_MAX_BYTES', {
+  default: DEFAULT_IMAGE_IMPORT_MAX_BYTES,
+  description: 'Largest image file an import downloads, in bytes.',
+});
+
+/** Most pixels (width × height) an imported image may have: a guard against decompression bombs. */
+export const IMAGE_IMPORT_MAX_PIXELS = defineInt('IMAGE_IMPORT_MAX_PIXELS', {
+  default: DEFAULT_IMAGE_IMPORT_MAX_PIXELS,
+  description: 'Largest image an import decodes, in pixels (width times height).',
+});
+
+/** Tries of one import when the failure may heal (timeout, reset, 5xx) before it is failed. */
+export const IMAGE_IMPORT_MAX_ATTEMPTS = defineInt('IMAGE_IMPORT_MAX_ATTEMPTS', {
+  default: DEFAULT_IMAGE_IMPORT_MAX_ATTEMPTS,
+  description: 'Attempts of an image import whose failures may heal, before it is marked failed.',
+});
+
+/**
+ * Exact `host:port` pairs that imports may fetch from although the address check would refuse
+ * them (a loopback test server). Empty in production; functions/.env.local sets it for the
+ * local stack only.
+ */
+export const IMAGE_IMPORT_ALLOWED_HOSTS = defineString('IMAGE_IMPORT_ALLOWED_HOSTS', {
+  default: '',
+  description:
+    'Extra host:port pairs image imports may fetch from (comma-separated); empty in production.',
+});
+
+/** Instances of the import trigger at most: with the concurrency, the bound on parallel downloads. */
+export const IMAGE_IMPORT_MAX_INSTANCES = defineInt('IMAGE_IMPORT_MAX_INSTANCES', {
+  default: 10,
+  description: 'Most instances of equipmentImageSync.',
+});
+
+/** Imports one instance runs at once; each may hold a decoded image of up to MAX_PIXELS × 4 bytes. */
+export const IMAGE_IMPORT_CONCURRENCY = defineInt('IMAGE_IMPORT_CONCURRENCY', {
+  default: 4,
+  description: 'Concurrent imports per instance of equipmentImageSync.',
+});
+
+export const imageImportLimits = () => ({
+  connectTimeoutMs:
+    1000 *
+    valueOr(IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS, DEFAULT_IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS),
+  timeoutMs: 1000 * valueOr(IMAGE_IMPORT_TIMEOUT_SECONDS, DEFAULT_IMAGE_IMPORT_TIMEOUT_SECONDS),
+  maxBytes: valueOr(IMAGE_IMPORT_MAX_BYTES, DEFAULT_IMAGE_IMPORT_MAX_BYTES),
+  maxPixels: valueOr(IMAGE_IMPORT_MAX_PIXELS, DEFAULT_IMAGE_IMPORT_MAX_PIXELS),
+  maxAttempts: valueOr(IMAGE_IMPORT_MAX_ATTEMPTS, DEFAULT_IMAGE_IMPORT_MAX_ATTEMPTS),
+  allowedHosts: valueOr(IMAGE_IMPORT_ALLOWED_HOSTS, ''),
+});
+
 const DEFAULT_EQUIPMENT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024;
 const DEFAULT_EQUIPMENT_UPLOAD_MAX_ROWS = 50_000;
 const DEFAULT_EQUIPMENT_QR_MAX_ATTEMPTS = 3;

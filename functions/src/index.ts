@@ -7,6 +7,8 @@ setGlobalOptions({ region: REGION });
 export { api } from './http/api';
 export { organizationCreated } from './triggers/organizationCreated';
 export { qrCodeCreated } from './triggers/qrCodeCreated';
+export { tagPoolCreated } from './triggers/tagPoolCreated';
+export { equipmentImageSync } from './triggers/equipmentImageSync';
 export { equipmentCreated } from './triggers/equipmentCreated';
 export { qrJobCreated } from './triggers/qrJobCreated';
 export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';

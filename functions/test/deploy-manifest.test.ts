@@ -20,6 +20,10 @@ interface Endpoint {
   };
   scheduleTrigger?: { schedule: string; timeZone?: string | null };
   timeoutSeconds?: number | null;
+  availableMemoryMb?: number | null;
+  cpu?: number | string | null;
+  concurrency?: number | string | null;
+  maxInstances?: number | string | null;
 }
 
 interface Manifest {
@@ -48,6 +52,26 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
       document: 'organizations/{orgId}/qrCodes/{qrId}',
     });
     assert.equal(e.eventTrigger?.retry, true);
+  },
+  tagPoolCreated: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/tagPools/{poolId}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+    assert.equal(e.timeoutSeconds, 540);
+  },
+  equipmentImageSync: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.written');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/equipment/{assetId}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+    assert.equal(e.timeoutSeconds, 120);
+    assert.equal(e.availableMemoryMb, 1024);
+    assert.equal(e.cpu, 1);
+    assert.equal(e.concurrency, '{{ params.IMAGE_IMPORT_CONCURRENCY }}');
+    assert.equal(e.maxInstances, '{{ params.IMAGE_IMPORT_MAX_INSTANCES }}');
   },
   cleanupExpiredQrCodes: (e) => {
     assert.equal(e.scheduleTrigger?.schedule, 'every 60 minutes');

@@ -21,9 +21,18 @@ export const qrCodesRef = (orgId: string): CollectionReference =>
 /** The top-level lookup of scan tokens: scanTokens/{token} says whose code it is. */
 export const scanTokenRef = (token: string): DocumentReference =>
   db().collection('scanTokens').doc(token);
-/** The document a scan counts for: a standalone code or an equipment item. */
-export const scanTargetRef = (orgId: string, kind: 'qrCode' | 'equipment', id: string) =>
-  (kind === 'qrCode' ? qrCodesRef(orgId) : equipmentRef(orgId)).doc(id);
+/** The organisation's code index: pool tags and imported codes, id = codeKey(code). */
+export const tagsRef = (orgId: string): CollectionReference => orgRef(orgId).collection('tags');
+export const tagPoolsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('tagPools');
+/** The document a scan token points at: a standalone code, an equipment item or a tag. */
+export const scanTargetRef = (orgId: string, kind: 'qrCode' | 'equipment' | 'tag', id: string) =>
+  (kind === 'qrCode'
+    ? qrCodesRef(orgId)
+    : kind === 'tag'
+      ? tagsRef(orgId)
+      : equipmentRef(orgId)
+  ).doc(id);
 
 /** Storage folder of a standalone code's objects. */
 export const qrCodeStoragePrefix = (orgId: string, qrId: string): string =>
@@ -48,6 +57,10 @@ export const prepJobLogsRef = (orgId: string, jobId: string): CollectionReferenc
 /** The prepared-code queue, ids `{orderId}~{batchId}~{code}`. */
 export const preparedCodesRef = (orgId: string): CollectionReference =>
   orgRef(orgId).collection('preparedCodes');
+
+/** Storage folder of one import of an equipment item's image (image.webp and thumb.webp). */
+export const equipmentImageFolder = (orgId: string, assetId: string, importId: string): string =>
+  `organizations/${orgId}/equipment/${assetId}/image/${importId}/`;
 
 /** Storage folder of an equipment item's objects (its QR PNG): removed with the item. */
 export const equipmentStoragePrefix = (orgId: string, assetId: string): string =>

@@ -19,7 +19,7 @@ export function createScanToken(
 export async function resolveScanToken(token: string): Promise<ScanTarget | undefined> {
   const data = (await scanTokenRef(token).get()).data();
   if (!data || typeof data.orgId !== 'string' || typeof data.id !== 'string') return undefined;
-  if (data.kind !== 'qrCode' && data.kind !== 'equipment') return undefined;
+  if (data.kind !== 'qrCode' && data.kind !== 'equipment' && data.kind !== 'tag') return undefined;
   return { orgId: data.orgId, kind: data.kind, id: data.id };
 }
 
@@ -55,4 +55,53 @@ export async function loadScanTarget(target: ScanTarget): Promise<{
     orgRef(target.orgId),
   );
   return { item: item.data(), org: org.data() };
+}
+
+/** Items per transaction of ensureEquipmentScanTokens: 2 writes each stays under 500 writes. */
+const TOKEN_BATCH = 200;
+
+export interface ItemWithScanUrl {
+  assetId: string;
+  scanUrl: string;
+  data: FirebaseFirestore.DocumentData;
+}
+
+/**
+ * ensureEquipmentScanToken for many items at once: one transaction per 200 items reads them
+ * together and makes the tokens that are missing. Items that do not exist are returned in
+ * `missing`; the others in the order asked.
+ */
+export async function ensureEquipmentScanTokens(
+  orgId: string,
+  assetIds: string[],
+): Promise<{ items: ItemWithScanUrl[]; missing: string[] }> {
+  const items: ItemWithScanUrl[] = [];
+  const missing: string[] = [];
+  for (let i = 0; i < assetIds.length; i += TOKEN_BATCH) {
+    const ids = assetIds.slice(i, i + TOKEN_BATCH);
+    const refs = ids.map((id) => equipmentRef(orgId).doc(id));
+    const chunk = await db().runTransaction(async (tx) => {
+      const snaps = await tx.getAll(...refs);
+      const found: ItemWithScanUrl[] = [];
+      const absent: string[] = [];
+      snaps.forEach((snap, k) => {
+        const data = snap.data();
+        if (!data) {
+          absent.push(ids[k]);
+          return;
+        }
+        if (typeof data.scanToken === 'string' && typeof data.scanUrl === 'string') {
+          found.push({ assetId: ids[k], scanUrl: data.scanUrl, data });
+          return;
+        }
+        const created = createScanToken(tx, { orgId, kind: 'equipment', id: ids[k] });
+        tx.update(refs[k], { scanToken: created.token, scanUrl: created.scanUrl });
+        found.push({ assetId: ids[k], scanUrl: created.scanUrl, data });
+      });
+      return { found, absent };
+    });
+    items.push(...chunk.found);
+    missing.push(...chunk.absent);
+  }
+  return { items, missing };
 }

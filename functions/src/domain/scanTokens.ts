@@ -17,5 +17,5 @@ export function scanUrl(publicBaseUrl: string, token: string): string {
   return `${publicBaseUrl}/s/${token}`;
 }
 
-/** Where a scan token points. */
-export type ScanTarget = { orgId: string; kind: 'qrCode' | 'equipment'; id: string };
+/** Where a scan token points. A tag's scans are counted for the item it is assigned to. */
+export type ScanTarget = { orgId: string; kind: 'qrCode' | 'equipment' | 'tag'; id: string };

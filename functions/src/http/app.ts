@@ -8,10 +8,13 @@ import { membersRouter } from './members';
 import { organizationsRouter } from './organizations';
 import { apiKeysRouter } from './apiKeys';
 import { equipmentCodesRouter } from './equipmentCodes';
+import { equipmentImagesRouter } from './equipmentImages';
 import { equipmentRouter } from './equipment';
 import { qrCodesRouter } from './qrCodes';
 import { scansRouter } from './scans';
 import { timelinesRouter } from './timelines';
+import { labelsRouter } from './labels';
+import { tagsRouter } from './tags';
 import { ordersRouter } from './manufacturing/orders';
 import { mastersRouter } from './manufacturing/masters';
 import { prepJobsRouter } from './manufacturing/prepJobs';
@@ -28,8 +31,11 @@ export const routers: Router[] = [
   qrCodesRouter,
   equipmentRouter,
   equipmentCodesRouter,
+  equipmentImagesRouter,
   scansRouter,
   timelinesRouter,
+  labelsRouter,
+  tagsRouter,
   ordersRouter,
   mastersRouter,
   prepJobsRouter,

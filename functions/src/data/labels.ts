@@ -1,0 +1,111 @@
+// What goes on item labels: each item's scan URL (made on first need, in batches) and the text
+// fields asked for, read before the PDF starts so that a missing item is a 404, not a broken PDF.
+import { AppError } from '../domain/errors';
+import type { LabelField, LabelSource } from '../domain/labels/request';
+import { MAX_ASSET_IDS } from '../domain/labels/request';
+import type { LabelContent } from '../domain/labels/pdf';
+import { db } from './firebase';
+import { equipmentRef, locationsRef } from './paths';
+import { ensureEquipmentScanTokens } from './scanTokens';
+import { poolTagsInOrder, tagPoolState } from './tags';
+
+/** The asset ids a filter selects, in id order; 400 beyond MAX_ASSET_IDS. */
+async function filteredAssetIds(
+  orgId: string,
+  filter: { category?: string; locationId?: string },
+): Promise<string[]> {
+  let query: FirebaseFirestore.Query = equipmentRef(orgId);
+  if (filter.category) query = query.where('category', '==', filter.category);
+  if (filter.locationId) query = query.where('locationId', '==', filter.locationId);
+  const count = (await query.count().get()).data().count;
+  if (count > MAX_ASSET_IDS) {
+    throw new AppError(
+      'invalid_argument',
+      `The filter selects ${count} items; one PDF holds at most ${MAX_ASSET_IDS}. Narrow the filter or send assetIds.`,
+      { count, limit: MAX_ASSET_IDS },
+    );
+  }
+  if (count === 0) throw new AppError('not_found', 'No equipment matches the filter');
+  const snap = await query.select().get();
+  return snap.docs.map((d) => d.id).sort();
+}
+
+async function locationNames(orgId: string, ids: string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  if (ids.length === 0) return names;
+  const snaps = await db().getAll(...ids.map((id) => locationsRef(orgId).doc(id)));
+  for (const s of snaps) {
+    const name = s.get('name');
+    if (typeof name === 'string') names.set(s.id, name);
+  }
+  return names;
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/**
+ * The labels of items, in the order asked (a filter: id order). The item's short code is its
+ * assetId, printed even when `fields` leaves it out.
+ */
+export async function itemLabels(
+  orgId: string,
+  source: Exclude<LabelSource, { kind: 'tagPool' }>,
+  fields: LabelField[],
+): Promise<LabelContent[]> {
+  const asked =
+    source.kind === 'assetIds' ? source.assetIds : await filteredAssetIds(orgId, source);
+  const { items, missing } = await ensureEquipmentScanTokens(orgId, [...new Set(asked)]);
+  if (missing.length > 0) {
+    throw new AppError(
+      'not_found',
+      `${missing.length} of the items were not found: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`,
+      { missing: missing.slice(0, 100) },
+    );
+  }
+  const byId = new Map(items.map((i) => [i.assetId, i]));
+  const locations = fields.includes('location')
+    ? await locationNames(orgId, [
+        ...new Set(
+          items.map((i) => i.data.locationId).filter((l): l is string => typeof l === 'string'),
+        ),
+      ])
+    : new Map<string, string>();
+  const shown: LabelField[] = fields.includes('assetId') ? fields : [...fields, 'assetId'];
+  return asked.map((assetId) => {
+    const item = byId.get(assetId)!;
+    const value: Record<LabelField, string> = {
+      name: text(item.data.name),
+      assetId,
+      serialNumber: text(item.data.serialNumber),
+      location: locations.get(text(item.data.locationId)) ?? '',
+    };
+    return {
+      qrText: item.scanUrl,
+      lines: shown.map((f) => ({
+        text: value[f],
+        bold: f === shown[0],
+        keepWhole: f === 'assetId',
+      })),
+    };
+  });
+}
+
+/** A ready pool's labels, streamed from Firestore a page at a time. 409 until it is ready. */
+export async function poolLabels(
+  orgId: string,
+  poolId: string,
+): Promise<{ count: number; labels: AsyncIterable<LabelContent> }> {
+  const state = await tagPoolState(orgId, poolId);
+  if (!state) throw new AppError('not_found', `Tag pool ${poolId} not found`);
+  if (state.status !== 'ready') {
+    throw new AppError('conflict', `Tag pool ${poolId} is not ready yet (status ${state.status})`, {
+      status: state.status,
+    });
+  }
+  async function* labels(): AsyncGenerator<LabelContent> {
+    for await (const tag of poolTagsInOrder(orgId, poolId)) {
+      yield { qrText: tag.scanUrl, lines: [{ text: tag.code, bold: true, keepWhole: true }] };
+    }
+  }
+  return { count: state.count, labels: labels() };
+}

@@ -1,0 +1,195 @@
+// Label sheets as PDF, with pdfkit: the QR codes are vector paths (one filled path of module
+// runs per code, never an image), text in the PDF standard fonts Helvetica and Helvetica-Bold.
+// Pages go out as they are made: the caller's sink receives the bytes and the writer waits for
+// the sink to drain after each page, so 5 000 labels never sit in memory.
+import PDFDocument from 'pdfkit';
+import {
+  cutMarks,
+  labelBox,
+  layoutLabel,
+  placement,
+  type LabelLayout,
+  type LineInput,
+  type Measure,
+  type Offset,
+  type QrFit,
+} from './layout';
+import type { LabelTemplate } from './templates';
+
+const PT_PER_MM = 72 / 25.4;
+const pt = (mm: number): number => mm * PT_PER_MM;
+
+export interface LabelContent {
+  qrText: string;
+  lines: LineInput[];
+}
+
+export interface PdfOptions {
+  startPosition: number;
+  offsetMm: Offset;
+  /** The error-correction level and QR square chosen for the template (fitQr). */
+  qr: Pick<QrFit, 'errorCorrection' | 'squareMm'>;
+  title: string;
+}
+
+/** Where the bytes go: `write` returns false when the sink wants the writer to wait. */
+export interface PdfSink {
+  write(chunk: Buffer): boolean;
+  /** Resolves when the sink can take more: at once when it already can. */
+  drained(): Promise<void>;
+  end(): void;
+}
+
+const fontName = (bold: boolean) => (bold ? 'Helvetica-Bold' : 'Helvetica');
+
+/**
+ * The standard PDF fonts carry WinAnsi (Latin-1 and a few more) only; anything else would print
+ * as a wrong glyph, so it prints as "?" instead. Tags and ids are ASCII; names may lose accents
+ * outside Latin-1 (documented in docs/labels.md).
+ */
+export function printable(text: string): string {
+  return [...text]
+    .map((c) => {
+      const code = c.codePointAt(0) ?? 0;
+      if ((code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff)) return c;
+      return '…–—‘’“”•€™'.includes(c) ? c : '?';
+    })
+    .join('');
+}
+
+let measuringDoc: PDFKit.PDFDocument | undefined;
+
+/** Helvetica widths from pdfkit's own font metrics (the ones the PDF is drawn with). */
+export const helveticaMeasure: Measure = (text, bold, sizePt) => {
+  measuringDoc ??= new PDFDocument({ autoFirstPage: false });
+  return measuringDoc.font(fontName(bold)).fontSize(sizePt).widthOfString(text);
+};
+
+/** The layout of label number `index` (0-based) of a document, as the writer draws it. */
+export function layoutAt(
+  template: LabelTemplate,
+  index: number,
+  content: LabelContent,
+  options: Pick<PdfOptions, 'startPosition' | 'offsetMm' | 'qr'>,
+): { page: number; layout: LabelLayout } {
+  const { page, slot } = placement(template, index, options.startPosition);
+  const box = labelBox(template, slot, options.offsetMm);
+  const lines = content.lines.map((l) => ({ ...l, text: printable(l.text) }));
+  return {
+    page,
+    layout: layoutLabel(box, content.qrText, options.qr, lines, helveticaMeasure),
+  };
+}
+
+/**
+ * The dark modules as rectangles in module units: each run of dark modules in a row, grown
+ * downwards while the rows below have the same run. Fewer, integer rectangles keep the PDF small.
+ */
+export function moduleRects(
+  matrix: LabelLayout['qr']['matrix'],
+): Array<[number, number, number, number]> {
+  const { size, modules } = matrix;
+  const done: Array<[number, number, number, number]> = [];
+  // Open rectangles by "start,length" of their run: [x, y, width, height].
+  let open = new Map<string, [number, number, number, number]>();
+  for (let row = 0; row <= size; row++) {
+    const next = new Map<string, [number, number, number, number]>();
+    let col = 0;
+    while (row < size && col < size) {
+      if (modules[row * size + col] !== 1) {
+        col++;
+        continue;
+      }
+      const start = col;
+      while (col < size && modules[row * size + col] === 1) col++;
+      const key = `${start},${col - start}`;
+      const above = open.get(key);
+      if (above) {
+        above[3]++;
+        open.delete(key);
+        next.set(key, above);
+      } else next.set(key, [start, row, col - start, 1]);
+    }
+    done.push(...open.values());
+    open = next;
+  }
+  return done;
+}
+
+function drawQr(doc: PDFKit.PDFDocument, layout: LabelLayout): void {
+  const { x, y, moduleMm, matrix } = layout.qr;
+  // Drawn in module units (a scale and a move), so every coordinate is a small whole number.
+  // All rectangles make one path, filled once: no seams between neighbouring modules when a
+  // renderer anti-aliases.
+  doc.save();
+  doc.transform(pt(moduleMm), 0, 0, pt(moduleMm), pt(x), pt(y));
+  for (const [rx, ry, w, h] of moduleRects(matrix)) doc.rect(rx, ry, w, h);
+  doc.fillColor('black').fill('nonzero');
+  doc.restore();
+}
+
+function drawText(doc: PDFKit.PDFDocument, layout: LabelLayout): void {
+  for (const line of layout.lines) {
+    doc
+      .font(fontName(line.bold))
+      .fontSize(line.sizePt)
+      .fillColor('black')
+      .text(line.text, pt(line.x), pt(line.y), { lineBreak: false });
+  }
+}
+
+function drawCutMarks(doc: PDFKit.PDFDocument, template: LabelTemplate, offset: Offset): void {
+  for (const [x1, y1, x2, y2] of cutMarks(template, offset))
+    doc.moveTo(pt(x1), pt(y1)).lineTo(pt(x2), pt(y2));
+  doc.lineWidth(pt(0.15)).strokeColor('#555555').stroke();
+}
+
+/** Writes the whole PDF of `labels` to `sink`. Resolves when the last byte has been written. */
+export async function writeLabelsPdf(
+  template: LabelTemplate,
+  labels: AsyncIterable<LabelContent> | Iterable<LabelContent>,
+  options: PdfOptions,
+  sink: PdfSink,
+): Promise<{ labels: number; pages: number }> {
+  const doc = new PDFDocument({
+    autoFirstPage: false,
+    compress: true,
+    info: { Title: options.title, Producer: 'qr-asset-backend labels' },
+  });
+  let waiting = false;
+  doc.on('data', (chunk: Buffer) => {
+    if (!sink.write(chunk)) waiting = true;
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    doc.on('end', resolve);
+    doc.on('error', reject);
+  });
+  let currentPage = -1;
+  let count = 0;
+  const newPage = async () => {
+    // Adding a page flushes the previous one into the stream: let it reach the sink, and wait
+    // for the sink when it is full, so memory holds one page at a time.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (waiting) {
+      waiting = false;
+      await sink.drained();
+    }
+    doc.addPage({ size: [pt(template.page.widthMm), pt(template.page.heightMm)], margin: 0 });
+    if (template.cutMarks) drawCutMarks(doc, template, options.offsetMm);
+  };
+  for await (const content of labels) {
+    const { page, layout } = layoutAt(template, count, content, options);
+    while (currentPage < page) {
+      await newPage();
+      currentPage++;
+    }
+    drawQr(doc, layout);
+    drawText(doc, layout);
+    count++;
+  }
+  if (currentPage < 0) await newPage();
+  doc.end();
+  await finished;
+  sink.end();
+  return { labels: count, pages: Math.max(1, currentPage + 1) };
+}
