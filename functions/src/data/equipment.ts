@@ -12,6 +12,7 @@ import {
 import { db } from './firebase';
 import { equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
 import { type StoredReply } from './idempotency';
+import { locationIdFor } from './locationLookup';
 import { deletePrefix } from './storage';
 import { iso } from './timestamps';
 
@@ -126,15 +127,26 @@ export function equipmentUpdate(fields: Omit<EquipmentPatch, 'location'>): Recor
 /** How many times a drawn asset id may collide before giving up (41 random bits: never). */
 const ID_DRAWS = 5;
 
+/** The fields without the ones that name the location (resolved) or the item (its id). */
+function plainFields<T extends { location?: unknown; locationId?: unknown; assetId?: unknown }>(
+  fields: T,
+): Omit<T, 'location' | 'locationId' | 'assetId'> {
+  const copy = { ...fields };
+  delete copy.location;
+  delete copy.locationId;
+  delete copy.assetId;
+  return copy;
+}
+
 /**
- * Creates an item in one transaction, with the reply that an Idempotency-Key stores with it (so
- * a retried request finds either nothing or both). `assetId` given: 409 when taken.
+ * Creates an item from a validated body (its `location` resolved to `locationId`) in one
+ * transaction, with the reply that an Idempotency-Key stores with it (so a retried request finds
+ * either nothing or both). `assetId` given: 409 when taken.
  */
 export async function createEquipment(
   orgId: string,
-  fields: NewEquipmentFields,
+  input: EquipmentCreate,
   opts: {
-    assetId?: string;
     createdBy: string;
     source: EquipmentSource;
     /** Reads a stored reply (or throws on a mismatch) and records the new one, in `tx`. */
@@ -144,18 +156,24 @@ export async function createEquipment(
     };
   },
 ): Promise<StoredReply> {
+  const locationId = await locationIdFor(orgId, input);
+  const fields: NewEquipmentFields = {
+    ...plainFields(input),
+    ...(locationId ? { locationId } : {}),
+  };
+  const assetId = input.assetId;
   return db().runTransaction(async (tx) => {
     const stored = await opts.idempotency?.find(tx);
     if (stored) return stored;
-    let ref = equipmentRef(orgId).doc(opts.assetId ?? newAssetId(fields.category as Category));
+    let ref = equipmentRef(orgId).doc(assetId ?? newAssetId(fields.category));
     for (let draw = 1; (await tx.get(ref)).exists; draw++) {
-      if (opts.assetId !== undefined) {
-        throw new AppError('conflict', `An item with assetId ${opts.assetId} exists already`, {
-          assetId: opts.assetId,
+      if (assetId !== undefined) {
+        throw new AppError('conflict', `An item with assetId ${assetId} exists already`, {
+          assetId,
         });
       }
       if (draw >= ID_DRAWS) throw new AppError('internal', 'Could not draw a free asset id');
-      ref = equipmentRef(orgId).doc(newAssetId(fields.category as Category));
+      ref = equipmentRef(orgId).doc(newAssetId(fields.category));
     }
     tx.create(ref, newEquipmentDocument(fields, opts.createdBy, opts.source, Timestamp.now()));
     const reply: StoredReply = { status: 201, body: { assetId: ref.id, qrCodeGenerating: true } };
@@ -170,11 +188,14 @@ export async function getEquipment(orgId: string, assetId: string): Promise<Equi
   return toEquipment(assetId, data);
 }
 
+/** Applies a validated patch (its `location` resolved to `locationId`); 404 for no such item. */
 export async function updateEquipment(
   orgId: string,
   assetId: string,
-  fields: Omit<EquipmentPatch, 'location'>,
+  patch: EquipmentPatch,
 ): Promise<Equipment> {
+  const locationId = await locationIdFor(orgId, patch);
+  const fields = { ...plainFields(patch), ...(locationId !== undefined ? { locationId } : {}) };
   const ref = equipmentRef(orgId).doc(assetId);
   await db().runTransaction(async (tx) => {
     if (!(await tx.get(ref)).exists) {

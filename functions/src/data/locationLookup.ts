@@ -1,4 +1,5 @@
 // Which location an equipment field or CSV cell means: a location's id, or its name in any case.
+import { AppError } from '../domain/errors';
 import { ID_PATTERN } from '../domain/ids';
 import { locationNameKey } from '../domain/locations';
 import { locationsRef } from './paths';
@@ -44,4 +45,27 @@ export async function resolveLocation(orgId: string, text: string): Promise<stri
 export async function locationNamesById(orgId: string): Promise<Map<string, string>> {
   const snap = await locationsRef(orgId).select('name').get();
   return new Map(snap.docs.map((doc) => [doc.id, String(doc.get('name') ?? doc.id)]));
+}
+
+/**
+ * The location id a JSON body names: `locationId` (must exist) or `location` (an id or a name,
+ * any case). Undefined when neither was given, null when the body clears it; an unknown one is a
+ * 400 naming the field.
+ */
+export async function locationIdFor(
+  orgId: string,
+  fields: { locationId?: string | null; location?: string | null },
+): Promise<string | null | undefined> {
+  const field = fields.locationId !== undefined ? 'locationId' : 'location';
+  const given = fields[field];
+  if (given === undefined) return undefined;
+  if (given === null) return null;
+  const found = await resolveLocation(orgId, given);
+  if (found === undefined || (field === 'locationId' && found !== given)) {
+    const message = `no location ${field === 'locationId' ? 'with this id' : 'with this name or id'} in this organisation`;
+    throw new AppError('invalid_argument', `Invalid request: ${field} ${message}`, {
+      errors: [{ field, message }],
+    });
+  }
+  return found;
 }

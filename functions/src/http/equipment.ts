@@ -4,7 +4,7 @@
 import { Router, type Request } from 'express';
 import { AppError } from '../domain/errors';
 import { isValidId } from '../domain/ids';
-import { parseCategory, validateEquipment, type EquipmentPatch } from '../domain/equipment';
+import { parseCategory, validateEquipment } from '../domain/equipment';
 import { parseIdempotencyKey, requestFingerprint } from '../domain/idempotency';
 import {
   createEquipment,
@@ -17,7 +17,6 @@ import {
 } from '../data/equipment';
 import { regenerateEquipmentQr } from '../data/equipmentQr';
 import { idempotencyRecord } from '../data/idempotency';
-import { resolveLocation } from '../data/locationLookup';
 import { callerId } from './auth';
 import { jsonBody, valid } from './body';
 import { equipmentExportRouter } from './equipmentExport';
@@ -40,64 +39,19 @@ const QR_FILTER: Record<string, QrStatus> = {
   ready: 'ready',
 };
 
-/**
- * `locationId` (must exist) or `location` (an id or a name, any case) as the location id to
- * store: undefined when neither was given, null when the request clears it.
- */
-async function locationIdOf(
-  orgId: string,
-  fields: { locationId?: string | null; location?: string | null },
-): Promise<string | null | undefined> {
-  const field = fields.locationId !== undefined ? 'locationId' : 'location';
-  const given = fields[field];
-  if (given === undefined) return undefined;
-  if (given === null) return null;
-  const found = await resolveLocation(orgId, given);
-  if (found === undefined || (field === 'locationId' && found !== given)) {
-    const message = `no location ${field === 'locationId' ? 'with this id' : 'with this name or id'} in this organisation`;
-    throw new AppError('invalid_argument', `Invalid request: ${field} ${message}`, {
-      errors: [{ field, message }],
-    });
-  }
-  return found;
-}
-
-/** The fields without the ones that say where the item is or what it is called in the path. */
-function plainFields<T extends { location?: unknown; locationId?: unknown; assetId?: unknown }>(
-  fields: T,
-): Omit<T, 'location' | 'locationId' | 'assetId'> {
-  const copy = { ...fields };
-  delete copy.location;
-  delete copy.locationId;
-  delete copy.assetId;
-  return copy;
-}
-
 orgRoute(equipmentRouter, 'post', '/equipment', 'write', async (req, res, access) => {
   const key = parseIdempotencyKey(req.get('idempotency-key'));
   const body = jsonBody(req);
   const fields = valid(validateEquipment(body, 'create'));
   const caller = callerId(access.caller);
-  const rest = plainFields(fields);
-  const locationId = await locationIdOf(access.orgId, fields);
-  const reply = await createEquipment(
-    access.orgId,
-    { ...rest, ...(locationId ? { locationId } : {}) },
-    {
-      assetId: fields.assetId,
-      createdBy: caller,
-      source: 'api',
-      idempotency:
-        key === undefined
-          ? undefined
-          : idempotencyRecord(
-              access.orgId,
-              caller,
-              key,
-              requestFingerprint('POST /equipment', body),
-            ),
-    },
-  );
+  const reply = await createEquipment(access.orgId, fields, {
+    createdBy: caller,
+    source: 'api',
+    idempotency:
+      key === undefined
+        ? undefined
+        : idempotencyRecord(access.orgId, caller, key, requestFingerprint('POST /equipment', body)),
+  });
   if (reply.replayed) res.set('Idempotent-Replayed', 'true');
   res.status(reply.status).json(reply.body);
 });
@@ -141,13 +95,7 @@ orgRoute(equipmentRouter, 'get', '/equipment/:assetId', 'read', async (req, res,
 
 orgRoute(equipmentRouter, 'patch', '/equipment/:assetId', 'write', async (req, res, access) => {
   const fields = valid(validateEquipment(jsonBody(req), 'update'));
-  const rest = plainFields(fields);
-  const locationId = await locationIdOf(access.orgId, fields);
-  const patch: Omit<EquipmentPatch, 'location'> = {
-    ...rest,
-    ...(locationId !== undefined ? { locationId } : {}),
-  };
-  res.json(await updateEquipment(access.orgId, req.params.assetId as string, patch));
+  res.json(await updateEquipment(access.orgId, req.params.assetId as string, fields));
 });
 
 orgRoute(equipmentRouter, 'delete', '/equipment/:assetId', 'write', async (req, res, access) => {
