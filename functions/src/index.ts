@@ -11,6 +11,7 @@ export { tagPoolCreated } from './triggers/tagPoolCreated';
 export { equipmentImageSync } from './triggers/equipmentImageSync';
 export { equipmentCreated } from './triggers/equipmentCreated';
 export { qrJobCreated } from './triggers/qrJobCreated';
+export { equipmentDeleted } from './triggers/equipmentDeleted';
 export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';
 export { batchCreated } from './triggers/batchCreated';
 export { prepJobQueued } from './triggers/prepJobQueued';

@@ -105,6 +105,13 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
     });
     assert.equal(e.eventTrigger?.retry, true);
   },
+  equipmentDeleted: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.deleted');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/equipment/{assetId}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+  },
   qrJobCreated: (e) => {
     assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
     assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {

@@ -12,9 +12,13 @@ import {
 } from '@firebase/rules-unit-testing';
 import firebase from 'firebase/compat/app';
 import { Timestamp } from 'firebase-admin/firestore';
+import { strict as assert } from 'node:assert';
 import { db } from '../src/data/firebase';
+import { bucket } from '../src/data/storage';
 import { ROLES, type Role } from '../src/domain/roles';
 import { unique } from './support/api';
+import { decodePng } from './support/qrDecode';
+import { waitFor } from './support/wait';
 import { projectId } from './support/stack';
 
 type Actor = Role | 'signedOut' | 'stranger';
@@ -348,6 +352,44 @@ describe('security rules of the project (client apps)', function () {
       await assertSucceeds(
         client('stranger').collection(`organizations/${otherOrg}/equipment`).get(),
       );
+    });
+  });
+
+  describe('what client writes set off', () => {
+    it('a client-created item gets its QR PNG; a client-deleted item loses its Storage objects and scan token', async () => {
+      const assetId = unique('CLIENT');
+      const docPath = `organizations/${orgId}/equipment/${assetId}`;
+      await assertSucceeds(
+        client('editor')
+          .doc(docPath)
+          .set(newItem('editor', { name: 'Client tripod' })),
+      );
+      const item = await waitFor(async () => {
+        const snap = await db().doc(docPath).get();
+        return snap.get('qrCodeGenerated') === true ? snap : undefined;
+      });
+      const png = await fetch(String(item.get('qrCodeUrl')));
+      assert.equal(decodePng(Buffer.from(await png.arrayBuffer())), item.get('scanUrl'));
+      const photo = `${docPath}/photos/side.jpg`;
+      await assertSucceeds(
+        new Promise((resolve, reject) => {
+          env
+            .authenticatedContext(uid('editor'))
+            .storage()
+            .ref(photo)
+            .put(new Uint8Array(100), { contentType: 'image/jpeg' })
+            .then(resolve, reject);
+        }),
+      );
+      const token = String(item.get('scanToken'));
+      assert.ok((await db().doc(`scanTokens/${token}`).get()).exists);
+
+      await assertSucceeds(client('editor').doc(docPath).delete());
+      await waitFor(async () => {
+        const [files] = await bucket().getFiles({ prefix: `${docPath}/` });
+        const tokenGone = !(await db().doc(`scanTokens/${token}`).get()).exists;
+        return files.length === 0 && tokenGone;
+      });
     });
   });
 
