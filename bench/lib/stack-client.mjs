@@ -33,3 +33,15 @@ export async function startStackProcess(env = {}) {
       }),
   };
 }
+
+/** Points firebase-admin (and anything else reading the usual variables) in this process at `stack`. */
+export function pointSdksAt(stack, projectId = 'demo-qr-assets') {
+  Object.assign(process.env, {
+    FIRESTORE_EMULATOR_HOST: stack.firestore,
+    FIREBASE_AUTH_EMULATOR_HOST: stack.auth,
+    FIREBASE_STORAGE_EMULATOR_HOST: stack.storage,
+    GCLOUD_PROJECT: projectId,
+    // Without credentials, Google's auth library would probe the metadata server for some.
+    METADATA_SERVER_DETECTION: 'none',
+  });
+}

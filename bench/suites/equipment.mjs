@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { median, medianMs, round } from '../lib/measure.mjs';
-import { startStackProcess } from '../lib/stack-client.mjs';
+import { pointSdksAt, startStackProcess } from '../lib/stack-client.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -82,13 +82,7 @@ async function startFunctionsProcess(stack) {
 
 export async function run() {
   const stack = await startStackProcess();
-  Object.assign(process.env, {
-    FIRESTORE_EMULATOR_HOST: stack.firestore,
-    FIREBASE_AUTH_EMULATOR_HOST: stack.auth,
-    FIREBASE_STORAGE_EMULATOR_HOST: stack.storage,
-    GCLOUD_PROJECT: PROJECT,
-    METADATA_SERVER_DETECTION: 'none',
-  });
+  pointSdksAt(stack, PROJECT);
   const functionsProcess = await startFunctionsProcess(stack);
   const { signInAs } = require('../../emulator/lib/src/index.js');
   const { initializeApp, deleteApp } = require('firebase-admin/app');

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { round } from '../lib/measure.mjs';
-import { startStackProcess } from '../lib/stack-client.mjs';
+import { pointSdksAt, startStackProcess } from '../lib/stack-client.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -78,11 +78,7 @@ export async function run() {
     res.end(jpeg);
   });
   const stack = await startStackProcess();
-  Object.assign(process.env, {
-    FIRESTORE_EMULATOR_HOST: stack.firestore,
-    GCLOUD_PROJECT: PROJECT,
-    METADATA_SERVER_DETECTION: 'none',
-  });
+  pointSdksAt(stack, PROJECT);
   const { initializeApp, deleteApp } = require('firebase-admin/app');
   const { getFirestore } = require('firebase-admin/firestore');
   const app = initializeApp({ projectId: PROJECT }, `bench-images-${Date.now()}`);

@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { round } from '../lib/measure.mjs';
-import { startStackProcess } from '../lib/stack-client.mjs';
+import { pointSdksAt, startStackProcess } from '../lib/stack-client.mjs';
 
 const require = createRequire(import.meta.url);
 const here = fileURLToPath(import.meta.url);
@@ -107,12 +107,7 @@ function runChild(mode) {
 
 async function poolRows() {
   const stack = await startStackProcess();
-  Object.assign(process.env, {
-    FIRESTORE_EMULATOR_HOST: stack.firestore,
-    FIREBASE_AUTH_EMULATOR_HOST: stack.auth,
-    GCLOUD_PROJECT: PROJECT,
-    METADATA_SERVER_DETECTION: 'none',
-  });
+  pointSdksAt(stack, PROJECT);
   const { signInAs } = require('../../emulator/lib/src/index.js');
   const { initializeApp, deleteApp } = require('firebase-admin/app');
   const { getFirestore } = require('firebase-admin/firestore');

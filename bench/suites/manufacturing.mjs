@@ -4,7 +4,7 @@
 // the same run (BulkWriter for the background work, one WriteBatch for a link).
 import { createRequire } from 'node:module';
 import { median, round } from '../lib/measure.mjs';
-import { startStackProcess } from '../lib/stack-client.mjs';
+import { pointSdksAt, startStackProcess } from '../lib/stack-client.mjs';
 
 const require = createRequire(import.meta.url);
 const PROJECT = 'demo-qr-assets';
@@ -59,12 +59,7 @@ async function until(start, probe, timeoutMs = 600_000, pollMs = 50) {
 
 async function withStack(fn) {
   const stack = await startStackProcess();
-  Object.assign(process.env, {
-    FIRESTORE_EMULATOR_HOST: stack.firestore,
-    FIREBASE_AUTH_EMULATOR_HOST: stack.auth,
-    GCLOUD_PROJECT: PROJECT,
-    METADATA_SERVER_DETECTION: 'none',
-  });
+  pointSdksAt(stack, PROJECT);
   const { signInAs } = require('../../emulator/lib/src/index.js');
   const { initializeApp, deleteApp } = require('firebase-admin/app');
   const { getFirestore } = require('firebase-admin/firestore');
