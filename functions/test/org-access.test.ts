@@ -69,7 +69,7 @@ const routes: RouteCase[] = [
   },
   {
     name: 'GET members',
-    permission: 'read',
+    permission: 'manage',
     success: 200,
     make: async (ctx) => ({ method: 'GET', path: `/v1/orgs/${ctx.orgId}/members` }),
   },

@@ -200,7 +200,7 @@ describe('members', () => {
     orgId = await createOrg(owner);
   });
 
-  it('adds by email, resolved through Firebase Auth, and lists the small member document', async () => {
+  it('adds by email, resolved through Firebase Auth, and lists the small member document (admin and up, as in the rules)', async () => {
     const dana = await newUser('dana');
     const reply = await call('POST', `/v1/orgs/${orgId}/members`, {
       token: owner.idToken,
@@ -211,9 +211,7 @@ describe('members', () => {
     const list = await call<{ members: Array<Record<string, unknown>> }>(
       'GET',
       `/v1/orgs/${orgId}/members`,
-      {
-        token: dana.idToken,
-      },
+      { token: owner.idToken },
     );
     const entry = list.body.members.find((m) => m.uid === dana.uid);
     assert.deepEqual(

@@ -91,7 +91,7 @@ async function storeQr(
 }
 
 /** Records a failed attempt unless the item is gone or ready; resolves with the attempt count. */
-async function recordFailure(orgId: string, assetId: string, err: unknown): Promise<number> {
+export async function recordFailure(orgId: string, assetId: string, err: unknown): Promise<number> {
   const ref = equipmentRef(orgId).doc(assetId);
   return db().runTransaction(async (tx) => {
     const snap = await tx.get(ref);

@@ -57,7 +57,7 @@ export async function loadScanTarget(target: ScanTarget): Promise<{
   return { item: item.data(), org: org.data() };
 }
 
-/** Items per transaction of ensureEquipmentScanTokens: 2 writes each stays under 500 writes. */
+/** Items per transaction of ensureEquipmentScanTokens (2 writes each): small transactions lock little. */
 const TOKEN_BATCH = 200;
 
 export interface ItemWithScanUrl {

@@ -11,7 +11,7 @@ import { orgRoute } from './routes';
 
 export const membersRouter = Router();
 
-orgRoute(membersRouter, 'get', '/members', 'read', async (_req, res, { orgId }) => {
+orgRoute(membersRouter, 'get', '/members', 'manage', async (_req, res, { orgId }) => {
   res.json({ members: await listMembers(orgId) });
 });
 

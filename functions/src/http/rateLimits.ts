@@ -30,14 +30,14 @@ function refuse(decision: Decision, what: string): never {
   );
 }
 
-export function limitCaller(callerKey: string, orgId?: string): void {
-  const { caller, org } = get();
-  const mine = caller.take(callerKey);
-  if (!mine.allowed) refuse(mine, 'from this caller');
-  if (orgId) {
-    const theirs = org.take(orgId);
-    if (!theirs.allowed) refuse(theirs, 'for this organisation');
-  }
+export function limitCaller(callerKey: string): void {
+  const decision = get().caller.take(callerKey);
+  if (!decision.allowed) refuse(decision, 'from this caller');
+}
+
+export function limitOrganization(orgId: string): void {
+  const decision = get().org.take(orgId);
+  if (!decision.allowed) refuse(decision, 'for this organisation');
 }
 
 export function limitScanner(req: Request): void {

@@ -6,7 +6,7 @@ import { idProblem } from '../domain/ids';
 import { allows, PERMISSIONS, type Permission, type Role } from '../domain/roles';
 import { roleOf } from '../data/members';
 import { authenticate, callerId, type Caller, type UserCaller } from './auth';
-import { limitCaller } from './rateLimits';
+import { limitCaller, limitOrganization } from './rateLimits';
 
 export interface OrgAccess {
   orgId: string;
@@ -32,7 +32,7 @@ function checkPathIds(params: Record<string, string>): void {
 
 async function authorize(req: Request, orgId: string, permission: Permission): Promise<OrgAccess> {
   const caller = await authenticate(req, orgId);
-  limitCaller(callerId(caller), orgId);
+  limitCaller(callerId(caller));
   const role = caller.kind === 'apiKey' ? caller.role : await roleOf(orgId, caller.uid);
   // The same reply whether or not the organisation exists: outsiders learn nothing.
   if (!role) throw new AppError('permission_denied', 'You are not a member of this organisation');
@@ -42,6 +42,8 @@ async function authorize(req: Request, orgId: string, permission: Permission): P
       `This needs the ${PERMISSIONS[permission]} role or higher; you are ${role}`,
     );
   }
+  // Counted only for callers who may act here, so outsiders cannot spend a team's budget.
+  limitOrganization(orgId);
   return { orgId, role, caller };
 }
 

@@ -7,7 +7,7 @@
 import { logger } from 'firebase-functions';
 import { onDocumentCreated } from 'firebase-functions/v2/firestore';
 import { equipmentQrMaxAttempts } from '../config';
-import { makeQrOnCreate } from '../data/equipmentQr';
+import { makeQrOnCreate, recordFailure } from '../data/equipmentQr';
 import { isStaleEvent } from './retries';
 
 export const equipmentCreated = onDocumentCreated(
@@ -15,6 +15,12 @@ export const equipmentCreated = onDocumentCreated(
   async (event) => {
     const { orgId, assetId } = event.params;
     if (isStaleEvent(event.time)) {
+      // Say so on the item, so qr=failed and the backfill find it, instead of leaving it pending.
+      await recordFailure(
+        orgId,
+        assetId,
+        new Error('The QR code was not made within an hour of the item being created'),
+      );
       logger.error('equipment.qr.gave_up_stale', { orgId, assetId, eventId: event.id });
       return;
     }

@@ -4,7 +4,7 @@
 // (missing objects and documents are simply skipped).
 import { logger } from 'firebase-functions';
 import { onDocumentDeleted } from 'firebase-functions/v2/firestore';
-import { removeEquipmentArtifacts } from '../data/equipment';
+import { equipmentExists, removeEquipmentArtifacts } from '../data/equipment';
 import { isStaleEvent } from './retries';
 
 export const equipmentDeleted = onDocumentDeleted(
@@ -13,6 +13,12 @@ export const equipmentDeleted = onDocumentDeleted(
     const { orgId, assetId } = event.params;
     if (isStaleEvent(event.time)) {
       logger.error('equipment.cleanup.gave_up', { orgId, assetId, eventId: event.id });
+      return;
+    }
+    // An id can come back (a caller-chosen assetId, a re-uploaded export): a late or retried
+    // event must not remove the files of the item that now has it.
+    if (await equipmentExists(orgId, assetId)) {
+      logger.info('equipment.cleanup.skipped_recreated', { orgId, assetId, eventId: event.id });
       return;
     }
     await removeEquipmentArtifacts(orgId, assetId, event.data?.get('scanToken'));
