@@ -2,10 +2,10 @@
 // background, codes (list, CSV, QR), prep jobs with exclude lists, masters and the link from
 // the queue, forward-only statuses, and who may do what.
 import { strict as assert } from 'node:assert';
+import { waitFor } from './support/wait';
 import type { SignedIn } from 'emulator';
-import jsQR from 'jsqr';
-import { PNG } from 'pngjs';
 import { addMember, call, createOrg, newUser } from './support/api';
+import { decodePng } from './support/qrDecode';
 import { functionUrl } from './support/stack';
 import {
   batchCodeDocs,
@@ -56,16 +56,17 @@ describe('manufacturing: a 1 000-code batch end to end', function () {
     );
     assert.equal(created.status, 'generating');
     batchId = String(created.batchId);
-    const batch = await (async () => {
-      for (;;) {
+    const batch = await waitFor(
+      async () => {
         const b = await get<Json>(owner.idToken, `${base()}/orders/${orderId}/batches/${batchId}`);
         assert.ok(Number(b.generatedCount) <= 1000);
         assert.ok(Number(b.progress) >= 0 && Number(b.progress) <= 100);
         if (b.status === 'ready') return b;
         assert.equal(b.status, 'generating');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+        return undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     assert.equal(batch.units, 1000);
     assert.equal(batch.generatedCount, 1000);
     assert.equal(batch.progress, 100);
@@ -144,9 +145,7 @@ describe('manufacturing: a 1 000-code batch end to end', function () {
     assert.equal(reply.status, 200);
     assert.equal(reply.headers.get('content-type'), 'image/png');
     const png = await rawPng(path, owner.idToken);
-    const image = PNG.sync.read(png);
-    const decoded = jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
-    assert.equal(decoded?.data, code);
+    assert.equal(decodePng(png), code);
     const etag = reply.headers.get('etag') ?? '';
     const again = await call('GET', path, {
       token: owner.idToken,

@@ -1,14 +1,16 @@
 // Helpers of the equipment tests: multipart uploads through the local stack, reading an item's
 // QR PNG back out of Storage and decoding it with readers that share no code with ours.
 import { strict as assert } from 'node:assert';
-import jsQR from 'jsqr';
-import { PNG } from 'pngjs';
 import { db } from '../../src/data/firebase';
 import { bucket } from '../../src/data/storage';
 import type { SignedIn } from 'emulator';
 import { createOrg, type Reply } from './api';
+import { decodePng } from './qrDecode';
 import { functionUrl } from './stack';
 import { waitFor } from './wait';
+
+/** The text a PNG's QR code holds (one decoder for every test: support/qrDecode.ts). */
+export { decodePng };
 
 /** POSTs `content` as the multipart field `field` (default "file"), as a browser form would. */
 export async function upload<T = Record<string, unknown>>(
@@ -32,14 +34,6 @@ export async function upload<T = Record<string, unknown>>(
   const text = await res.text();
   const body = (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
   return { status: res.status, body, headers: res.headers };
-}
-
-/** The text a PNG's QR code holds (pngjs parses it with CRC checks, jsQR reads it). */
-export function decodePng(bytes: Buffer): string {
-  const image = PNG.sync.read(bytes, { checkCRC: true });
-  const result = jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
-  assert.ok(result, 'jsQR found no QR code in the PNG');
-  return result.data;
 }
 
 export function equipmentDoc(orgId: string, assetId: string) {
