@@ -19,17 +19,8 @@ const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PROJECT = 'demo-qr-assets';
 const BUCKET = `${PROJECT}.appspot.com`;
-const CATEGORIES = [
-  'CAMERA',
-  'LENS',
-  'AUDIO',
-  'LIGHTING',
-  'STORAGE',
-  'TRIPOD',
-  'COMPUTER',
-  'ACCESSORY',
-  'OTHER',
-];
+// The API's own list (built by `npm run bench`'s build step).
+const { CATEGORIES } = require('../../functions/lib/src/domain/equipment.js');
 const LOCATIONS = ['Wood Shop', 'tool crib', 'Main Workshop', ''];
 
 function inventoryCsv(rows) {

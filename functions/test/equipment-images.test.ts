@@ -21,24 +21,13 @@ import {
 } from './support/imageServer';
 import { animatedGif, jpeg, jpegWithGps, png, pngBomb, webp } from './support/testImages';
 import { waitFor } from './support/wait';
+import type { EquipmentImage } from '../src/data/equipmentImages';
 
-interface Image {
-  status: 'pending' | 'ready' | 'failed';
-  sourceUrl: string;
-  url: string | null;
-  thumbnailUrl: string | null;
-  width: number | null;
-  height: number | null;
-  thumbnailWidth: number | null;
-  thumbnailHeight: number | null;
-  contentType: string | null;
-  sourceContentType: string | null;
-  bytes: number | null;
+/** The image field as stored: the API's view, with the raw timestamp and the import folder. */
+type Image = Omit<EquipmentImage, 'importedAt' | 'requestedAt'> & {
   importedAt: unknown;
-  attempts: number;
-  error: string | null;
   path: string | null;
-}
+};
 
 const MB = 1024 * 1024;
 const orgId = unique('org-images');

@@ -10,8 +10,7 @@ import {
   newOrder,
   post,
   queueEntries,
-  readyBatch,
-  waitForJob,
+  preparedBatch,
   type Json,
 } from './support/manufacturing';
 
@@ -22,14 +21,7 @@ describe('manufacturing: a 500-code link (needs the local stack without the 500-
     const owner: SignedIn = await newUser('owner');
     const orgId = await createOrg(owner);
     const orderId = await newOrder(owner, orgId);
-    const batchId = await readyBatch(owner, orgId, orderId, 600);
-    const job = await post<Json>(
-      owner.idToken,
-      `/v1/orgs/${orgId}/prep-jobs`,
-      { orderId, batchId },
-      202,
-    );
-    await waitForJob(owner, orgId, String(job.jobId));
+    const batchId = await preparedBatch(owner, orgId, orderId, 600);
     const master = await post<Json>(
       owner.idToken,
       `/v1/orgs/${orgId}/masters`,

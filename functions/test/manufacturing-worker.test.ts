@@ -16,6 +16,7 @@ import {
   newOrder,
   post,
   queueEntries,
+  preparedBatch,
   readyBatch,
   waitForJob,
   type Json,
@@ -124,14 +125,7 @@ describe('manufacturing: the prepared queue under concurrency', function () {
     );
 
   it('20 concurrent link requests on one queue: every code consumed once, every master exact', async () => {
-    const batchId = await readyBatch(owner, orgId, orderId, 1000);
-    const job = await post<Json>(
-      owner.idToken,
-      `/v1/orgs/${orgId}/prep-jobs`,
-      { orderId, batchId },
-      202,
-    );
-    await waitForJob(owner, orgId, String(job.jobId));
+    const batchId = await preparedBatch(owner, orgId, orderId, 1000);
     const masters: string[] = [];
     for (let i = 0; i < 9; i += 1) masters.push(await newMaster(100));
     const small = await newMaster(60);
@@ -322,14 +316,7 @@ describe('manufacturing: the prepared queue under concurrency', function () {
   });
 
   it("a code that left `generated` behind the queue's back is skipped and its entry invalidated", async () => {
-    const batchId = await readyBatch(owner, orgId, orderId, 5);
-    const job = await post<Json>(
-      owner.idToken,
-      `/v1/orgs/${orgId}/prep-jobs`,
-      { orderId, batchId },
-      202,
-    );
-    await waitForJob(owner, orgId, String(job.jobId));
+    const batchId = await preparedBatch(owner, orgId, orderId, 5);
     const codes = await codesInOrder(orgId, batchId);
     // A client app (not the API) marks the first code shipped; its queue entry still says prepared.
     await db().doc(`organizations/${orgId}/codes/${codes[0]}`).update({ status: 'shipped' });

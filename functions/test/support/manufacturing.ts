@@ -75,6 +75,24 @@ export interface JobView {
   errorMessage: string | null;
 }
 
+/** A ready batch of `units` codes, prepared into the queue by a completed prep job. */
+export async function preparedBatch(
+  owner: SignedIn,
+  orgId: string,
+  orderId: string,
+  units: number,
+): Promise<string> {
+  const batchId = await readyBatch(owner, orgId, orderId, units);
+  const job = await post<{ jobId: string }>(
+    owner.idToken,
+    `/v1/orgs/${orgId}/prep-jobs`,
+    { orderId, batchId },
+    202,
+  );
+  await waitForJob(owner, orgId, job.jobId);
+  return batchId;
+}
+
 export async function waitForJob(
   owner: SignedIn,
   orgId: string,
