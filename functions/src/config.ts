@@ -1,18 +1,21 @@
 // Deploy-time parameters. Each one can be set in functions/.env, functions/.env.<projectId>, or
 // interactively at `firebase deploy`; the defaults below are what runs when nothing is set.
-import { defineInt, defineSecret, defineString } from 'firebase-functions/params';
+import { defineInt, defineSecret, defineString, type Param } from 'firebase-functions/params';
 
 /**
- * A param's value, or its default when no value was provided. The Firebase CLI writes every
- * param into the environment at deploy and in its emulator, but code loaded any other way (a
- * test, a script) sees an empty environment, where `param.value()` would give "" or 0.
+ * A param's value, or its declared default when no value was provided. The Firebase CLI writes
+ * every param into the environment at deploy and in its emulator, but code loaded any other way
+ * (a test, a script) sees an empty environment, where `param.value()` would give "" or 0. The
+ * default is read from the param's own declaration, so each default is written once.
  */
-function valueOr<T extends string | number>(param: { name: string; value(): T }, fallback: T): T {
-  return process.env[param.name] === undefined ? fallback : param.value();
+function read<T extends string | number>(param: Param<T>): T {
+  if (process.env[param.name] !== undefined) return param.value();
+  const fallback = param.options.default;
+  if (fallback === undefined || typeof fallback === 'object') {
+    throw new Error(`Param ${param.name} has no literal default`);
+  }
+  return fallback;
 }
-
-const DEFAULT_PUBLIC_BASE_URL = 'http://127.0.0.1:5001/demo-qr-assets/us-central1/api';
-const DEFAULT_MAX_JSON_BODY_BYTES = 1024 * 1024;
 
 /** Region every function is deployed to. Pick the one nearest your Firestore location. */
 export const REGION = defineString('REGION', {
@@ -25,20 +28,18 @@ export const REGION = defineString('REGION', {
  * Hosting domain or the `api` function URL before the first deploy: printed codes live for years.
  */
 export const PUBLIC_BASE_URL = defineString('PUBLIC_BASE_URL', {
-  default: DEFAULT_PUBLIC_BASE_URL,
+  default: 'http://127.0.0.1:5001/demo-qr-assets/us-central1/api',
   description: 'Base URL encoded in QR codes, without a trailing slash.',
 });
 
 /** Largest JSON request body the API accepts, in bytes; larger bodies get 413. */
 export const MAX_JSON_BODY_BYTES = defineInt('MAX_JSON_BODY_BYTES', {
-  default: DEFAULT_MAX_JSON_BODY_BYTES,
+  default: 1024 * 1024,
   description: 'Maximum size of a JSON request body in bytes.',
 });
 
-export const publicBaseUrl = (): string =>
-  valueOr(PUBLIC_BASE_URL, DEFAULT_PUBLIC_BASE_URL).replace(/\/+$/, '');
-export const maxJsonBodyBytes = (): number =>
-  valueOr(MAX_JSON_BODY_BYTES, DEFAULT_MAX_JSON_BODY_BYTES);
+export const publicBaseUrl = (): string => read(PUBLIC_BASE_URL).replace(/\/+$/, '');
+export const maxJsonBodyBytes = (): number => read(MAX_JSON_BODY_BYTES);
 
 /**
  * Secret mixed into hashes of scanner IP addresses, so scan analytics can count unique scanners
@@ -48,51 +49,43 @@ export const SCAN_HASH_SECRET = defineSecret('SCAN_HASH_SECRET', {
   description: 'Secret salt for hashing scanner IP addresses in scan analytics.',
 });
 
-const DEFAULT_RATE_LIMIT_PER_CALLER = 600;
-const DEFAULT_RATE_LIMIT_PER_ORG = 6000;
-const DEFAULT_RATE_LIMIT_PER_SCANNER = 120;
-const DEFAULT_RATE_LIMIT_BURST_SECONDS = 10;
-
 /** Requests a minute one caller (a user or an API key) may make on /v1, per instance. */
 export const RATE_LIMIT_PER_CALLER = defineInt('RATE_LIMIT_PER_CALLER', {
-  default: DEFAULT_RATE_LIMIT_PER_CALLER,
+  default: 600,
   description: 'Requests per minute per caller on /v1 (per function instance).',
 });
 
 /** Requests a minute all callers of one organisation together may make on /v1, per instance. */
 export const RATE_LIMIT_PER_ORG = defineInt('RATE_LIMIT_PER_ORG', {
-  default: DEFAULT_RATE_LIMIT_PER_ORG,
+  default: 6000,
   description: 'Requests per minute per organisation on /v1 (per function instance).',
 });
 
 /** Scans a minute one client address may make on /s/, per instance. */
 export const RATE_LIMIT_PER_SCANNER = defineInt('RATE_LIMIT_PER_SCANNER', {
-  default: DEFAULT_RATE_LIMIT_PER_SCANNER,
+  default: 120,
   description: 'Requests per minute per client address on /s/ (per function instance).',
 });
 
 /** How many seconds' worth of requests may come at once before the per-minute rate applies. */
 export const RATE_LIMIT_BURST_SECONDS = defineInt('RATE_LIMIT_BURST_SECONDS', {
-  default: DEFAULT_RATE_LIMIT_BURST_SECONDS,
+  default: 10,
   description: 'Burst allowance of every rate limit, in seconds of its rate.',
 });
 
 export const rateLimits = () => ({
-  perCaller: valueOr(RATE_LIMIT_PER_CALLER, DEFAULT_RATE_LIMIT_PER_CALLER),
-  perOrg: valueOr(RATE_LIMIT_PER_ORG, DEFAULT_RATE_LIMIT_PER_ORG),
-  perScanner: valueOr(RATE_LIMIT_PER_SCANNER, DEFAULT_RATE_LIMIT_PER_SCANNER),
-  burstSeconds: valueOr(RATE_LIMIT_BURST_SECONDS, DEFAULT_RATE_LIMIT_BURST_SECONDS),
+  perCaller: read(RATE_LIMIT_PER_CALLER),
+  perOrg: read(RATE_LIMIT_PER_ORG),
+  perScanner: read(RATE_LIMIT_PER_SCANNER),
+  burstSeconds: read(RATE_LIMIT_BURST_SECONDS),
 });
-
-const DEFAULT_PREP_RETENTION_DAYS = 7;
-const DEFAULT_PREP_LEASE_SECONDS = 60;
 
 /**
  * Days that completed prep jobs (with their logs) and consumed queue entries are kept before the
  * sweeper removes them.
  */
 export const PREP_RETENTION_DAYS = defineInt('PREP_RETENTION_DAYS', {
-  default: DEFAULT_PREP_RETENTION_DAYS,
+  default: 7,
   description: 'Days completed prep jobs and consumed prepared-queue entries are kept.',
 });
 
@@ -101,52 +94,45 @@ export const PREP_RETENTION_DAYS = defineInt('PREP_RETENTION_DAYS', {
  * replaced by the sweeper once its lease has run out.
  */
 export const PREP_LEASE_SECONDS = defineInt('PREP_LEASE_SECONDS', {
-  default: DEFAULT_PREP_LEASE_SECONDS,
+  default: 60,
   description: 'Seconds a prep-job worker holds its lease between two pages.',
 });
 
-export const prepRetentionDays = (): number =>
-  valueOr(PREP_RETENTION_DAYS, DEFAULT_PREP_RETENTION_DAYS);
-export const prepLeaseSeconds = (): number =>
-  valueOr(PREP_LEASE_SECONDS, DEFAULT_PREP_LEASE_SECONDS);
+export const prepRetentionDays = (): number => read(PREP_RETENTION_DAYS);
+export const prepLeaseSeconds = (): number => read(PREP_LEASE_SECONDS);
 
 // Equipment image imports (triggers/equipmentImageSync.ts). See docs/operations.md for sizing.
-const DEFAULT_IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS = 10;
-const DEFAULT_IMAGE_IMPORT_TIMEOUT_SECONDS = 30;
-const DEFAULT_IMAGE_IMPORT_MAX_BYTES = 10 * 1024 * 1024;
-const DEFAULT_IMAGE_IMPORT_MAX_PIXELS = 50_000_000;
-const DEFAULT_IMAGE_IMPORT_MAX_ATTEMPTS = 5;
 
 /** Seconds to wait for the image server to accept a connection, per connection. */
 export const IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS = defineInt(
   'IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS',
   {
-    default: DEFAULT_IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS,
+    default: 10,
     description: 'Connect timeout of an image import, in seconds.',
   },
 );
 
 /** Seconds one download may take in all: DNS, connections, redirects and body. */
 export const IMAGE_IMPORT_TIMEOUT_SECONDS = defineInt('IMAGE_IMPORT_TIMEOUT_SECONDS', {
-  default: DEFAULT_IMAGE_IMPORT_TIMEOUT_SECONDS,
+  default: 30,
   description: 'Overall timeout of one image download, in seconds.',
 });
 
 /** Largest image file that is downloaded; the download stops past it. */
 export const IMAGE_IMPORT_MAX_BYTES = defineInt('IMAGE_IMPORT_MAX_BYTES', {
-  default: DEFAULT_IMAGE_IMPORT_MAX_BYTES,
+  default: 10 * 1024 * 1024,
   description: 'Largest image file an import downloads, in bytes.',
 });
 
 /** Most pixels (width × height) an imported image may have: a guard against decompression bombs. */
 export const IMAGE_IMPORT_MAX_PIXELS = defineInt('IMAGE_IMPORT_MAX_PIXELS', {
-  default: DEFAULT_IMAGE_IMPORT_MAX_PIXELS,
+  default: 50_000_000,
   description: 'Largest image an import decodes, in pixels (width times height).',
 });
 
 /** Tries of one import when the failure may heal (timeout, reset, 5xx) before it is failed. */
 export const IMAGE_IMPORT_MAX_ATTEMPTS = defineInt('IMAGE_IMPORT_MAX_ATTEMPTS', {
-  default: DEFAULT_IMAGE_IMPORT_MAX_ATTEMPTS,
+  default: 5,
   description: 'Attempts of an image import whose failures may heal, before it is marked failed.',
 });
 
@@ -174,41 +160,34 @@ export const IMAGE_IMPORT_CONCURRENCY = defineInt('IMAGE_IMPORT_CONCURRENCY', {
 });
 
 export const imageImportLimits = () => ({
-  connectTimeoutMs:
-    1000 *
-    valueOr(IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS, DEFAULT_IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS),
-  timeoutMs: 1000 * valueOr(IMAGE_IMPORT_TIMEOUT_SECONDS, DEFAULT_IMAGE_IMPORT_TIMEOUT_SECONDS),
-  maxBytes: valueOr(IMAGE_IMPORT_MAX_BYTES, DEFAULT_IMAGE_IMPORT_MAX_BYTES),
-  maxPixels: valueOr(IMAGE_IMPORT_MAX_PIXELS, DEFAULT_IMAGE_IMPORT_MAX_PIXELS),
-  maxAttempts: valueOr(IMAGE_IMPORT_MAX_ATTEMPTS, DEFAULT_IMAGE_IMPORT_MAX_ATTEMPTS),
-  allowedHosts: valueOr(IMAGE_IMPORT_ALLOWED_HOSTS, ''),
+  connectTimeoutMs: 1000 * read(IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS),
+  timeoutMs: 1000 * read(IMAGE_IMPORT_TIMEOUT_SECONDS),
+  maxBytes: read(IMAGE_IMPORT_MAX_BYTES),
+  maxPixels: read(IMAGE_IMPORT_MAX_PIXELS),
+  maxAttempts: read(IMAGE_IMPORT_MAX_ATTEMPTS),
+  allowedHosts: read(IMAGE_IMPORT_ALLOWED_HOSTS),
 });
-
-const DEFAULT_EQUIPMENT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024;
-const DEFAULT_EQUIPMENT_UPLOAD_MAX_ROWS = 50_000;
-const DEFAULT_EQUIPMENT_QR_MAX_ATTEMPTS = 3;
 
 /** Largest equipment CSV upload, in bytes; larger files get 413. */
 export const EQUIPMENT_UPLOAD_MAX_BYTES = defineInt('EQUIPMENT_UPLOAD_MAX_BYTES', {
-  default: DEFAULT_EQUIPMENT_UPLOAD_MAX_BYTES,
+  default: 20 * 1024 * 1024,
   description: 'Maximum size of an equipment CSV upload in bytes (Cloud Functions caps at 32 MB).',
 });
 
 /** Most data rows in one equipment CSV upload; more get 413. */
 export const EQUIPMENT_UPLOAD_MAX_ROWS = defineInt('EQUIPMENT_UPLOAD_MAX_ROWS', {
-  default: DEFAULT_EQUIPMENT_UPLOAD_MAX_ROWS,
+  default: 50_000,
   description: 'Maximum number of data rows in one equipment CSV upload.',
 });
 
 /** Tries the equipment QR trigger makes for one item before leaving the error for a person. */
 export const EQUIPMENT_QR_MAX_ATTEMPTS = defineInt('EQUIPMENT_QR_MAX_ATTEMPTS', {
-  default: DEFAULT_EQUIPMENT_QR_MAX_ATTEMPTS,
+  default: 3,
   description: 'Attempts of the equipment QR trigger per item before it gives up.',
 });
 
 export const equipmentUploadLimits = () => ({
-  maxBytes: valueOr(EQUIPMENT_UPLOAD_MAX_BYTES, DEFAULT_EQUIPMENT_UPLOAD_MAX_BYTES),
-  maxRows: valueOr(EQUIPMENT_UPLOAD_MAX_ROWS, DEFAULT_EQUIPMENT_UPLOAD_MAX_ROWS),
+  maxBytes: read(EQUIPMENT_UPLOAD_MAX_BYTES),
+  maxRows: read(EQUIPMENT_UPLOAD_MAX_ROWS),
 });
-export const equipmentQrMaxAttempts = (): number =>
-  valueOr(EQUIPMENT_QR_MAX_ATTEMPTS, DEFAULT_EQUIPMENT_QR_MAX_ATTEMPTS);
+export const equipmentQrMaxAttempts = (): number => read(EQUIPMENT_QR_MAX_ATTEMPTS);

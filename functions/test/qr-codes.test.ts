@@ -7,7 +7,7 @@ import { Timestamp } from 'firebase-admin/firestore';
 import { db } from '../src/data/firebase';
 import { removeQrCode } from '../src/data/qrCodes';
 import { bucket } from '../src/data/storage';
-import { cleanupExpired } from '../src/scheduled/cleanupExpiredQrCodes';
+import { removeExpiredQrCodes as cleanupExpired } from '../src/data/qrCodes';
 import { qrCodeCreated } from '../src/triggers/qrCodeCreated';
 import { addMember, call, createOrg, newUser, unique } from './support/api';
 import { decodePng, decodeSvg } from './support/qrDecode';

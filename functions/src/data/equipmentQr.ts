@@ -1,17 +1,15 @@
 // An equipment item's QR code: a PNG of its scan URL at organizations/{orgId}/equipment/{assetId}
 // /qr.png, and the QR fields of its document. Used by the create trigger (once per item,
 // idempotent, bounded retries) and by regenerate and backfill (now, whatever the state).
-import { logger } from 'firebase-functions';
 import { FieldValue, Timestamp } from 'firebase-admin/firestore';
 import { AppError } from '../domain/errors';
-import { renderPng } from '../domain/qr';
 import { db } from './firebase';
 import { equipmentQrPngPath, equipmentRef } from './paths';
 import { ensureEquipmentScanToken } from './scanTokens';
-import { bucket, saveObject } from './storage';
-
-/** The PNG never changes for a given scan URL; a day of caching is safe and cheap. */
-export const EQUIPMENT_QR_CACHE_CONTROL = 'public, max-age=86400';
+import { bucket } from './storage';
+import { storeQrPng } from './qrPng';
+import { equipmentQrAttemptFailed, equipmentQrRegenerateFailed } from '../logs';
+import { isNotFound } from './firestoreErrors';
 
 export interface EquipmentQr {
   assetId: string;
@@ -37,8 +35,8 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-const isNotFound = (err: unknown): boolean =>
-  (err instanceof AppError && err.code === 'not_found') || (err as { code?: unknown }).code === 5;
+const isGone = (err: unknown): boolean =>
+  (err instanceof AppError && err.code === 'not_found') || isNotFound(err);
 
 /**
  * Renders and stores the item's code and records it on the document.
@@ -55,11 +53,7 @@ async function storeQr(
   const ref = equipmentRef(orgId).doc(assetId);
   const { scanUrl } = await ensureEquipmentScanToken(orgId, assetId);
   const path = equipmentQrPngPath(orgId, assetId);
-  const png = await saveObject(path, renderPng(scanUrl), {
-    contentType: 'image/png',
-    cacheControl: EQUIPMENT_QR_CACHE_CONTROL,
-    onlyIfAbsent: mode === 'trigger',
-  });
+  const png = await storeQrPng(path, scanUrl, { onlyIfAbsent: mode === 'trigger' });
   const written = await db().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     if (!snap.exists) return 'deleted' as const;
@@ -128,10 +122,10 @@ export async function makeQrOnCreate(
     if (stored === 'already-done') return { outcome: 'already-done' };
     return { outcome: 'stored', qr: stored };
   } catch (err) {
-    if (isNotFound(err)) return { outcome: 'deleted' };
+    if (isGone(err)) return { outcome: 'deleted' };
     const attempts = await recordFailure(orgId, assetId, err);
     if (attempts === 0) return { outcome: 'already-done' };
-    logger.warn('equipment.qr.attempt_failed', { orgId, assetId, attempts, error: messageOf(err) });
+    equipmentQrAttemptFailed({ orgId, assetId, attempts, error: err });
     if (attempts >= maxAttempts) return { outcome: 'gave-up' };
     throw new QrAttemptFailed(attempts, err);
   }
@@ -146,9 +140,9 @@ export async function regenerateEquipmentQr(orgId: string, assetId: string): Pro
     }
     return stored;
   } catch (err) {
-    if (isNotFound(err)) throw new AppError('not_found', `Equipment ${assetId} not found`);
+    if (isGone(err)) throw new AppError('not_found', `Equipment ${assetId} not found`);
     await recordFailure(orgId, assetId, err);
-    logger.error('equipment.qr.regenerate_failed', { orgId, assetId, error: messageOf(err) });
+    equipmentQrRegenerateFailed({ orgId, assetId, error: err });
     throw new AppError('internal', `The QR code could not be stored: ${messageOf(err)}`);
   }
 }

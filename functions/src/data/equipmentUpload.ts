@@ -14,6 +14,7 @@ import { equipmentUpdate, newEquipmentDocument, type NewEquipmentFields } from '
 import { db } from './firebase';
 import { loadLocationLookup, type LocationLookup } from './locationLookup';
 import { equipmentRef } from './paths';
+import { isAlreadyExists } from './firestoreErrors';
 
 export interface UploadResult {
   total: number;
@@ -25,14 +26,11 @@ export interface UploadResult {
 
 /** Rows written per batch: enough to keep BulkWriter's batches full, small enough to hold. */
 const BATCH_ROWS = 500;
-/** gRPC ALREADY_EXISTS: a create found the document there. */
-const ALREADY_EXISTS = 6;
 /** How many times a drawn asset id may be taken before the row fails (41 random bits). */
 const ID_DRAWS = 5;
 
 type Row = CsvCreateRow | CsvUpsertRow;
 
-const codeOf = (err: unknown): unknown => (err as { code?: unknown }).code;
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 class Batch {
@@ -73,9 +71,9 @@ class Batch {
           this.result.created += 1;
         },
         (err: unknown) => {
-          if (codeOf(err) === ALREADY_EXISTS && assetId === undefined && draw < ID_DRAWS) {
+          if (isAlreadyExists(err) && assetId === undefined && draw < ID_DRAWS) {
             this.create(line, fields, undefined, draw + 1);
-          } else if (codeOf(err) === ALREADY_EXISTS && assetId !== undefined) {
+          } else if (isAlreadyExists(err) && assetId !== undefined) {
             // Created by someone else (another upload) since we looked: update it instead.
             this.update(line, assetId, fields, undefined);
           } else {

@@ -6,8 +6,10 @@ import { isExpired, type NewQrCode } from '../domain/qrCodes';
 import { db } from './firebase';
 import { qrCodeStoragePrefix, qrCodesRef, scanTokenRef } from './paths';
 import { createScanToken } from './scanTokens';
-import { deletePrefix } from './storage';
+import { bucket, deletePrefix } from './storage';
+import { storeQrPng } from './qrPng';
 import { iso } from './timestamps';
+import { isFailedPrecondition, isNotFound } from './firestoreErrors';
 
 export interface QrCode {
   qrId: string;
@@ -168,9 +170,8 @@ export async function removeQrCode(
   try {
     await snap.ref.delete({ lastUpdateTime: snap.updateTime });
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    // 9 FAILED_PRECONDITION / 5 NOT_FOUND: someone else removed or changed it first.
-    if (code === 9 || code === 5) return false;
+    // Someone else removed or changed it first.
+    if (isFailedPrecondition(err) || isNotFound(err)) return false;
     throw err;
   }
   const token: unknown = snap.get('scanToken');
@@ -182,7 +183,7 @@ export async function removeQrCode(
 }
 
 /** Records where the trigger stored the code's PNG; false if the code was deleted meanwhile. */
-export async function setQrCodePng(
+async function setQrCodePng(
   orgId: string,
   qrId: string,
   png: { path: string; url: string },
@@ -193,13 +194,60 @@ export async function setQrCodePng(
       .update({ pngPath: png.path, pngUrl: png.url, pngGeneratedAt: Timestamp.now() });
     return true;
   } catch (err) {
-    if ((err as { code?: unknown }).code === 5) return false;
+    if (isNotFound(err)) return false;
     throw err;
   }
 }
 
+/**
+ * The create trigger's work: stores the code's PNG (once: a duplicate delivery finds the object
+ * and writes the same URL) and records it on the document. A code deleted meanwhile leaves no
+ * object behind.
+ */
+export async function storeQrCodePng(
+  orgId: string,
+  qrId: string,
+  text: string,
+): Promise<{ outcome: 'stored'; path: string } | { outcome: 'code-deleted' }> {
+  const path = `${qrCodeStoragePrefix(orgId, qrId)}qr.png`;
+  const png = await storeQrPng(path, text, { onlyIfAbsent: true });
+  if (await setQrCodePng(orgId, qrId, png)) return { outcome: 'stored', path };
+  await bucket().file(path).delete({ ignoreNotFound: true });
+  return { outcome: 'code-deleted' };
+}
+
+const EXPIRED_PAGE = 200;
+/** At most this many pages a run; the next run goes on where this one stopped. */
+const EXPIRED_MAX_PAGES = 50;
+
+/**
+ * Removes codes whose expiresAt has passed, in every organisation, page by page. Two runs at
+ * once remove each code once (removeQrCode's precondition); the other counts it as skipped.
+ */
+export async function removeExpiredQrCodes(
+  now: Date = new Date(),
+): Promise<{ removed: number; skipped: number; pages: number }> {
+  let removed = 0;
+  let skipped = 0;
+  let pages = 0;
+  let after: FirebaseFirestore.QueryDocumentSnapshot | undefined;
+  while (pages < EXPIRED_MAX_PAGES) {
+    const page = await expiredQrCodes(now, EXPIRED_PAGE, after);
+    pages += 1;
+    for (const snap of page) {
+      const orgId = snap.ref.parent.parent?.id;
+      if (!orgId) continue;
+      if (await removeQrCode(orgId, snap)) removed += 1;
+      else skipped += 1;
+    }
+    if (page.length < EXPIRED_PAGE) break;
+    after = page[page.length - 1];
+  }
+  return { removed, skipped, pages };
+}
+
 /** One page of expired codes across every organisation (collection-group query on expiresAt). */
-export async function expiredQrCodes(
+async function expiredQrCodes(
   now: Date,
   limit: number,
   after?: FirebaseFirestore.DocumentSnapshot,

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { getStorage } from 'firebase-admin/storage';
 import { adminApp } from './firebase';
+import { isStoragePreconditionFailed } from './firestoreErrors';
 
 export function bucket() {
   return getStorage(adminApp()).bucket();
@@ -53,7 +54,7 @@ export async function saveObject(
       ...(options.onlyIfAbsent ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
     });
   } catch (err) {
-    if (!options.onlyIfAbsent || (err as { code?: unknown }).code !== 412) throw err;
+    if (!options.onlyIfAbsent || !isStoragePreconditionFailed(err)) throw err;
     const [metadata] = await file.getMetadata();
     const existing = String(metadata.metadata?.firebaseStorageDownloadTokens ?? '').split(',')[0];
     if (!existing) throw err;

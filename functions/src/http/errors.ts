@@ -1,6 +1,6 @@
 // One error shape for every reply: {"error": {"code", "message", "details"?}} with the right status.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { logger } from 'firebase-functions';
+import { httpUnexpectedError } from '../logs';
 import { AppError, type ErrorCode } from '../domain/errors';
 
 export { AppError, type ErrorCode };
@@ -67,14 +67,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
   }
   let httpError = err instanceof AppError ? err : fromBodyParser(err);
   if (!httpError) {
-    logger.error('http.unexpected_error', {
-      method: req.method,
-      path: req.path,
-      error:
-        err instanceof Error
-          ? { name: err.name, message: err.message, stack: err.stack }
-          : String(err),
-    });
+    httpUnexpectedError({ method: req.method, path: req.path, error: err });
     httpError = new AppError('internal', 'Internal error');
   }
   const retryAfter = (httpError.details as { retryAfterSeconds?: unknown } | undefined)

@@ -2,7 +2,6 @@
 // built-in templates. Everything that can fail is checked before the first byte (a 400 or 404
 // with the JSON error shape); after that the PDF streams page by page.
 import { Router, type Response } from 'express';
-import { logger } from 'firebase-functions';
 import { publicBaseUrl } from '../config';
 import { AppError } from '../domain/errors';
 import {
@@ -18,6 +17,7 @@ import { newScanToken, scanUrl } from '../domain/scanTokens';
 import { itemLabels, poolLabels } from '../data/labels';
 import { jsonBody, valid } from './body';
 import { orgRoute, userRoute } from './routes';
+import { labelsPdf, labelsPdfFailed } from '../logs';
 
 export const labelsRouter = Router();
 
@@ -99,6 +99,7 @@ orgRoute(labelsRouter, 'post', '/labels', 'read', async (req, res, { orgId }) =>
     'X-Label-Count': String(count),
     'X-Error-Correction': fit.errorCorrection,
   });
+  const started = Date.now();
   try {
     const written = await writeLabelsPdf(
       request.template,
@@ -111,16 +112,17 @@ orgRoute(labelsRouter, 'post', '/labels', 'read', async (req, res, { orgId }) =>
       },
       responseSink(res),
     );
-    logger.info('labels.pdf', {
+    labelsPdf({
       orgId,
       template: request.template.id,
       ...written,
-      ec: fit.errorCorrection,
+      errorCorrection: fit.errorCorrection,
+      durationMs: Date.now() - started,
     });
   } catch (err) {
     // The status line is gone already: end the connection so the client sees a broken download
     // rather than a PDF that looks complete.
-    logger.error('labels.pdf_failed', { orgId, error: String(err) });
+    labelsPdfFailed({ orgId, error: err });
     res.destroy(err instanceof Error ? err : new Error(String(err)));
   }
 });

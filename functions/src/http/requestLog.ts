@@ -1,12 +1,12 @@
 // One structured log line per request, written when the reply has been sent.
 import type { RequestHandler } from 'express';
-import { logger } from 'firebase-functions';
+import { httpRequest } from '../logs';
 
 export const requestLog: RequestHandler = (req, res, next) => {
   const started = process.hrtime.bigint();
   res.on('finish', () => {
     const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-    logger.info('http.request', {
+    httpRequest({
       method: req.method,
       path: req.path,
       status: res.statusCode,

@@ -2,11 +2,11 @@
 // Idempotent: codes are derived from the batch secret and sequence number and created, never
 // overwritten, so a duplicated or retried event (a timeout, a crash) resumes from the count the
 // batch holds and finds its own codes. After an hour of failures the batch is marked failed.
-import { logger } from 'firebase-functions';
 import { onDocumentCreated } from 'firebase-functions/v2/firestore';
 import { generateBatchCodes } from '../data/manufacturing/generate';
 import { markBatchFailed } from '../data/manufacturing/orders';
-import { isStaleEvent } from './retries';
+import { batchGenerateDone } from '../logs';
+import { giveUpWhenStale } from './retries';
 
 export const batchCreated = onDocumentCreated(
   {
@@ -15,21 +15,22 @@ export const batchCreated = onDocumentCreated(
     timeoutSeconds: 540,
     memory: '512MiB',
   },
-  async (event) => {
-    const { orgId, orderId, batchId } = event.params;
-    if (isStaleEvent(event.time)) {
-      logger.error('batch.generate.gave_up', { orgId, orderId, batchId, eventId: event.id });
-      await markBatchFailed(orgId, orderId, batchId, 'code generation kept failing for an hour');
-      return;
-    }
-    const started = Date.now();
-    const result = await generateBatchCodes(orgId, orderId, batchId);
-    logger.info('batch.generate.done', {
-      orgId,
-      orderId,
-      batchId,
-      ...result,
-      durationMs: Date.now() - started,
-    });
-  },
+  giveUpWhenStale(
+    'batchCreated',
+    async (event) => {
+      const { orgId, orderId, batchId } = event.params;
+      const started = Date.now();
+      const result = await generateBatchCodes(orgId, orderId, batchId);
+      batchGenerateDone({ orgId, orderId, batchId, ...result, durationMs: Date.now() - started });
+    },
+    {
+      onGiveUp: ({ params }) =>
+        markBatchFailed(
+          params.orgId,
+          params.orderId,
+          params.batchId,
+          'code generation kept failing for an hour',
+        ),
+    },
+  ),
 );

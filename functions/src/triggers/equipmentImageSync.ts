@@ -10,7 +10,6 @@
 // the event with backoff (retry: true), up to IMAGE_IMPORT_MAX_ATTEMPTS; the rest (4xx, refused
 // address, too large, not an image) fail at once. Either way `image.error` says why.
 import { createHash } from 'node:crypto';
-import { logger } from 'firebase-functions';
 import { onDocumentWritten } from 'firebase-functions/v2/firestore';
 import { IMAGE_IMPORT_CONCURRENCY, IMAGE_IMPORT_MAX_INSTANCES, imageImportLimits } from '../config';
 import { parseHostPortList } from '../domain/addresses';
@@ -27,7 +26,17 @@ import {
   type WantedImage,
 } from '../data/equipmentImages';
 import { FetchError, safeFetch } from '../net/safeFetch';
-import { isStaleEvent } from './retries';
+import {
+  equipmentImageBadAllowedHosts,
+  equipmentImageBusy,
+  equipmentImageCleared,
+  equipmentImageFailed,
+  equipmentImageItemDeleted,
+  equipmentImageReady,
+  equipmentImageSkipped,
+  type ImageImportEvent,
+} from '../logs';
+import { giveUpWhenStale } from './retries';
 
 /** Above the 30 s download and the decode; a run that takes longer is retried. */
 const TIMEOUT_SECONDS = 120;
@@ -56,64 +65,86 @@ export const equipmentImageSync = onDocumentWritten(
     concurrency: IMAGE_IMPORT_CONCURRENCY,
     maxInstances: IMAGE_IMPORT_MAX_INSTANCES,
   },
-  async (event) => {
-    const { orgId, assetId } = event.params;
-    const before = event.data?.before.data();
-    const after = event.data?.after.data();
-    const sourceUrl = wantedUrl(after);
-    const want: WantedImage | null = sourceUrl
-      ? { sourceUrl, requestId: wantedRequestId(after) }
-      : null;
-    const changed =
-      wantedUrl(before) !== wantedUrl(after) || wantedRequestId(before) !== wantedRequestId(after);
-    if (!after) {
-      const deleted = await deleteImageFolder(before);
-      if (deleted) logger.info('equipment.image.item_deleted', { orgId, assetId, deleted });
-      return;
-    }
-    if (!changed) return;
-    if (!want) {
-      const cleared = await clearImage(orgId, assetId);
-      logger.info('equipment.image.cleared', { orgId, assetId, cleared });
-      return;
-    }
-    const importId = createHash('sha256').update(event.id).digest('hex').slice(0, 20);
-    const log = { orgId, assetId, eventId: event.id, importId, sourceUrl: want.sourceUrl };
-    if (isStaleEvent(event.time)) {
-      await recordFailure(
-        orgId,
-        assetId,
-        want,
-        importId,
-        'The import kept failing for an hour and was given up.',
-        true,
-      );
-      logger.error('equipment.image.gave_up', log);
-      return;
-    }
-    await runImport(orgId, assetId, want, importId, log);
-  },
+  giveUpWhenStale(
+    'equipmentImageSync',
+    async (event) => {
+      const { orgId, assetId } = event.params;
+      const { before, after, want, changed } = wanted(event);
+      if (!after) {
+        const deleted = await deleteImageFolder(before);
+        if (deleted) equipmentImageItemDeleted({ orgId, assetId, deleted });
+        return;
+      }
+      if (!changed) return;
+      if (!want) {
+        const cleared = await clearImage(orgId, assetId);
+        equipmentImageCleared({ orgId, assetId, cleared });
+        return;
+      }
+      const importId = importIdOf(event.id);
+      const log = { orgId, assetId, eventId: event.id, importId, sourceUrl: want.sourceUrl };
+      await runImport(orgId, assetId, want, importId, log);
+    },
+    {
+      // Only an import is given up; deletions, clearing and ignored writes are cheap.
+      exempt: (event) => {
+        const { after, want, changed } = wanted(event);
+        return !after || !changed || !want;
+      },
+      onGiveUp: async (event) => {
+        const want = wanted(event).want;
+        if (!want) return;
+        await recordFailure(
+          event.params.orgId,
+          event.params.assetId,
+          want,
+          importIdOf(event.id),
+          'The import kept failing for an hour and was given up.',
+          true,
+        );
+      },
+    },
+  ),
 );
+
+type Snapshot = { data(): FirebaseFirestore.DocumentData | undefined } | undefined;
+
+/** What an equipment write asks of the importer: the image it wants and whether that changed. */
+function wanted(event: { data?: { before: Snapshot; after: Snapshot } }) {
+  const before = event.data?.before?.data();
+  const after = event.data?.after?.data();
+  const sourceUrl = wantedUrl(after);
+  const want: WantedImage | null = sourceUrl
+    ? { sourceUrl, requestId: wantedRequestId(after) }
+    : null;
+  const changed =
+    wantedUrl(before) !== wantedUrl(after) || wantedRequestId(before) !== wantedRequestId(after);
+  return { before, after, want, changed };
+}
+
+/** One import per event: a duplicate delivery of the event finds the same import. */
+const importIdOf = (eventId: string): string =>
+  createHash('sha256').update(eventId).digest('hex').slice(0, 20);
 
 async function runImport(
   orgId: string,
   assetId: string,
   want: WantedImage,
   importId: string,
-  log: Record<string, unknown>,
+  log: ImageImportEvent,
 ): Promise<void> {
   const limits = imageImportLimits();
   const allowed = parseHostPortList(limits.allowedHosts);
   if (allowed.invalid.length > 0) {
-    logger.warn('equipment.image.bad_allowed_hosts', { invalid: allowed.invalid });
+    equipmentImageBadAllowedHosts({ invalid: allowed.invalid });
   }
   const start = await startImport(orgId, assetId, want, importId, LEASE_MS);
   if (start.outcome === 'busy') {
-    logger.info('equipment.image.busy', log);
+    equipmentImageBusy(log);
     throw new ImportBusyError('another delivery of this event is importing the image');
   }
   if (start.outcome !== 'go') {
-    logger.info('equipment.image.skipped', { ...log, outcome: start.outcome });
+    equipmentImageSkipped({ ...log, outcome: start.outcome });
     return;
   }
   const attempts = start.attempts;
@@ -139,7 +170,7 @@ async function runImport(
       image.sourceMimeType,
     );
     const written = await finishImport(orgId, assetId, want, importId, stored);
-    logger.info(written ? 'equipment.image.ready' : 'equipment.image.superseded', {
+    equipmentImageReady(written, {
       ...log,
       attempts,
       downloadedBytes: fetched.body.length,
@@ -165,18 +196,12 @@ async function runImport(
           ? `${reason} Trying again (attempt ${attempts} of ${limits.maxAttempts}).`
           : reason;
     await recordFailure(orgId, assetId, want, importId, message, final);
-    const details = {
+    equipmentImageFailed(final, {
       ...log,
       attempts,
-      final,
       kind: err instanceof FetchError || err instanceof ImageError ? err.kind : 'internal',
-      error: err instanceof Error ? err.message : String(err),
-    };
-    if (final) {
-      logger.warn('equipment.image.failed', details);
-      return;
-    }
-    logger.info('equipment.image.retrying', details);
-    throw err;
+      error: err,
+    });
+    if (!final) throw err;
   }
 }

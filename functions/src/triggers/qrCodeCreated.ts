@@ -1,37 +1,29 @@
 // A new standalone code gets its PNG in Storage, beside its document, and the document gets the
 // PNG's path and download URL. Idempotent: a second delivery finds the object (a generation
 // precondition) and writes the same URL; a code deleted meanwhile leaves no object behind.
-import { logger } from 'firebase-functions';
 import { onDocumentCreated } from 'firebase-functions/v2/firestore';
-import { renderPng } from '../domain/qr';
-import { qrCodeStoragePrefix } from '../data/paths';
-import { setQrCodePng } from '../data/qrCodes';
-import { bucket, saveObject } from '../data/storage';
-import { isStaleEvent } from './retries';
+import { storeQrCodePng } from '../data/qrCodes';
+import { qrPngCodeDeleted, qrPngStored } from '../logs';
+import { giveUpWhenStale } from './retries';
 
-export const QR_PNG_CACHE_CONTROL = 'public, max-age=86400';
+/** Nothing to do: no text to encode, or the PNG is stored already. */
+function hasNoWork(data: FirebaseFirestore.DocumentData | undefined): boolean {
+  return !data || typeof data.data !== 'string' || typeof data.pngPath === 'string';
+}
 
 export const qrCodeCreated = onDocumentCreated(
   { document: 'organizations/{orgId}/qrCodes/{qrId}', retry: true },
-  async (event) => {
-    const { orgId, qrId } = event.params;
-    const data = event.data?.data();
-    if (!data || typeof data.data !== 'string' || typeof data.pngPath === 'string') return;
-    if (isStaleEvent(event.time)) {
-      logger.error('qr.png.gave_up', { orgId, qrId, eventId: event.id, time: event.time });
-      return;
-    }
-    const path = `${qrCodeStoragePrefix(orgId, qrId)}qr.png`;
-    const png = await saveObject(path, renderPng(data.data), {
-      contentType: 'image/png',
-      cacheControl: QR_PNG_CACHE_CONTROL,
-      onlyIfAbsent: true,
-    });
-    if (!(await setQrCodePng(orgId, qrId, png))) {
-      await bucket().file(path).delete({ ignoreNotFound: true });
-      logger.info('qr.png.code_deleted', { orgId, qrId, eventId: event.id });
-      return;
-    }
-    logger.info('qr.png.stored', { orgId, qrId, path, eventId: event.id });
-  },
+  giveUpWhenStale(
+    'qrCodeCreated',
+    async (event) => {
+      const { orgId, qrId } = event.params;
+      const data = event.data?.data();
+      if (hasNoWork(data)) return;
+      const ids = { orgId, qrId, eventId: event.id };
+      const stored = await storeQrCodePng(orgId, qrId, String(data?.data));
+      if (stored.outcome === 'stored') qrPngStored({ ...ids, path: stored.path });
+      else qrPngCodeDeleted(ids);
+    },
+    { exempt: (event) => hasNoWork(event.data?.data()) },
+  ),
 );

@@ -8,6 +8,7 @@ import { unitCode } from '../../domain/manufacturing/codes';
 import { db } from '../firebase';
 import { batchesRef, unitCodesRef } from '../paths';
 import { recordGenerated } from './orders';
+import { isAlreadyExists } from '../firestoreErrors';
 
 export const GENERATE_PAGE = 500;
 /** Candidates a sequence number tries before the batch fails (each collides with 2^-100). */
@@ -57,7 +58,7 @@ async function createCode(
     await pending;
     return attempt > 0 ? 'collided' : 'created';
   } catch (err) {
-    if ((err as { code?: unknown }).code !== 6) throw err;
+    if (!isAlreadyExists(err)) throw err;
     const existing = (await ref.get()).data();
     if (existing?.batchId === batch.batchId && existing.seq === seq) return 'existed';
     if (attempt + 1 >= MAX_ATTEMPTS) {

@@ -3,7 +3,7 @@
 // master. Why no code is linked twice and no master over-filled, and how concurrent linkers
 // avoid queueing behind each other: docs/data-model.md#link-from-the-queue.
 import { Timestamp } from 'firebase-admin/firestore';
-import { logger } from 'firebase-functions';
+import { linkFromQueue as logLinkFromQueue } from '../../logs';
 import { AppError } from '../../domain/errors';
 import { linkCount, runOffset } from '../../domain/manufacturing/linkWindow';
 import { statusChangeProblem, isCodeStatus } from '../../domain/manufacturing/status';
@@ -11,6 +11,7 @@ import type { LinkRequest } from '../../domain/manufacturing/validate';
 import { db } from '../firebase';
 import { batchesRef, mastersRef, preparedCodesRef, unitCodesRef } from '../paths';
 import { masterInfo, toMaster, type MasterInfo } from './masters';
+import { isAborted } from '../firestoreErrors';
 
 /** Tries (a look at the queue head and one transaction each) before a link gives up with 409. */
 export const MAX_LINK_TRIES = 25;
@@ -126,11 +127,11 @@ export async function linkFromQueue(
     } catch (err) {
       // Production aborts a transaction that waits on a lock an older one needs (wound-wait),
       // and the SDK gives up after a few attempts: that too is a lost race.
-      if ((err as { code?: unknown }).code !== 10) throw err;
+      if (!isAborted(err)) throw err;
       outcome = { kind: 'taken' };
     }
     if (outcome.kind === 'linked') {
-      logger.info('link.from_queue', {
+      logLinkFromQueue({
         orgId,
         masterCode,
         batchId: req.batchId,

@@ -12,6 +12,7 @@ import type { NewBatch, NewOrder } from '../../domain/manufacturing/validate';
 import { db } from '../firebase';
 import { batchesRef, ordersRef, preparedCodesRef, unitCodesRef } from '../paths';
 import { iso } from '../timestamps';
+import { isAlreadyExists } from '../firestoreErrors';
 
 export interface Order {
   orderId: string;
@@ -45,7 +46,7 @@ export async function createOrder(orgId: string, input: NewOrder, by: string): P
   try {
     await ref.create(data);
   } catch (err) {
-    if ((err as { code?: unknown }).code === 6) {
+    if (isAlreadyExists(err)) {
       throw new AppError('conflict', `Order ${ref.id} already exists`, { orderId: ref.id });
     }
     throw err;

@@ -5,7 +5,7 @@
 // lease runs out starts exactly after the last committed page: no duplicate, no gap.
 import { randomUUID } from 'node:crypto';
 import { FieldValue, Timestamp, type DocumentData } from 'firebase-admin/firestore';
-import { logger } from 'firebase-functions';
+import { prepJobClaimed, prepJobError, prepJobFinished } from '../../logs';
 import { prepLeaseSeconds } from '../../config';
 import { AppError } from '../../domain/errors';
 import { queueEntryId } from '../../domain/manufacturing/codes';
@@ -239,12 +239,12 @@ export async function runPrepJob(
   const claimed = await claimJob(orgId, jobId, workerId, now());
   if (!claimed) return 'not_claimable';
   const started = Date.now();
-  logger.info('prep.job.claimed', { orgId, jobId, workerId });
+  prepJobClaimed({ orgId, jobId, workerId });
   try {
     for (let pages = 1; ; pages += 1) {
       const outcome = await preparePage(orgId, jobId, workerId, claimed, pageSize, now());
       if (outcome !== 'more') {
-        logger.info(`prep.job.${outcome}`, { orgId, jobId, workerId, pages });
+        prepJobFinished({ orgId, jobId, workerId, outcome, pages });
         return outcome;
       }
       await options.afterPage?.(pages);
@@ -254,7 +254,7 @@ export async function runPrepJob(
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    logger.error('prep.job.error', { orgId, jobId, workerId, error: message });
+    prepJobError({ orgId, jobId, workerId, error: err });
     return release(orgId, jobId, workerId, now(), {
       message,
       permanent: err instanceof AppError,

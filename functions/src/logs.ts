@@ -1,0 +1,258 @@
+// Every log event the functions write, one named function each (the pattern of Firebase's own
+// extensions). An event has a fixed name and fixed fields, so a log query or an alert written
+// against it keeps working, and a test can check which event fired. Durations are always
+// `durationMs`; a failure always carries `error: {name, message, code?}` (errorFields).
+// docs/operations.md lists these events; a test checks that it lists every one of LOG_EVENTS.
+import { logger } from 'firebase-functions';
+
+type Severity = 'INFO' | 'WARNING' | 'ERROR';
+type Fields = Record<string, unknown>;
+
+/** The shape of an error in every event: never a stack trace of user data, always a message. */
+export interface ErrorFields {
+  name: string;
+  message: string;
+  code?: string | number;
+}
+
+export function errorFields(err: unknown): ErrorFields {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return {
+      name: err.name,
+      message: err.message,
+      ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+/** The names of every event below; docs/operations.md must list each. */
+export const LOG_EVENTS = [
+  'http.request',
+  'http.unexpected_error',
+  'trigger.gave_up',
+  'labels.pdf',
+  'labels.pdf_failed',
+  'qr.cleanup',
+  'qr.png.stored',
+  'qr.png.code_deleted',
+  'equipment.qr.stored',
+  'equipment.qr.already_done',
+  'equipment.qr.deleted',
+  'equipment.qr.gave_up',
+  'equipment.qr.attempt_failed',
+  'equipment.qr.regenerate_failed',
+  'equipment.qr_job.done',
+  'equipment.cleanup',
+  'equipment.cleanup.skipped_recreated',
+  'equipment.image.item_deleted',
+  'equipment.image.cleared',
+  'equipment.image.bad_allowed_hosts',
+  'equipment.image.busy',
+  'equipment.image.skipped',
+  'equipment.image.ready',
+  'equipment.image.superseded',
+  'equipment.image.failed',
+  'equipment.image.retrying',
+  'org.default_locations',
+  'tags.pool.filled',
+  'batch.generate.done',
+  'prep.sweep',
+  'prep.job.claimed',
+  'prep.job.finished',
+  'prep.job.error',
+  'link.from_queue',
+] as const;
+
+export type LogEvent = (typeof LOG_EVENTS)[number];
+
+function emit(severity: Severity, event: LogEvent, fields: Fields): void {
+  logger.write({ severity, message: event, event, ...fields });
+}
+
+// HTTP ---------------------------------------------------------------------------------------
+
+export const httpRequest = (f: {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+}) => emit('INFO', 'http.request', f);
+
+export const httpUnexpectedError = (f: { method: string; path: string; error: unknown }) =>
+  emit('ERROR', 'http.unexpected_error', {
+    ...f,
+    error: { ...errorFields(f.error), stack: f.error instanceof Error ? f.error.stack : undefined },
+  });
+
+// Triggers in general ----------------------------------------------------------------------
+
+/** A retried trigger stopped retrying an event that kept failing (triggers/retries.ts). */
+export const triggerGaveUp = (f: {
+  trigger: string;
+  eventId: string;
+  eventTime: string;
+  params: Record<string, string>;
+}) => emit('ERROR', 'trigger.gave_up', f);
+
+// Labels -------------------------------------------------------------------------------------
+
+export const labelsPdf = (f: {
+  orgId: string;
+  template: string;
+  labels: number;
+  pages: number;
+  errorCorrection: string;
+  durationMs: number;
+}) => emit('INFO', 'labels.pdf', f);
+
+export const labelsPdfFailed = (f: { orgId: string; error: unknown }) =>
+  emit('ERROR', 'labels.pdf_failed', { ...f, error: errorFields(f.error) });
+
+// Standalone QR codes ------------------------------------------------------------------------
+
+export const qrCleanup = (f: Fields & { durationMs: number }) => emit('INFO', 'qr.cleanup', f);
+
+export const qrPngStored = (f: { orgId: string; qrId: string; path: string; eventId: string }) =>
+  emit('INFO', 'qr.png.stored', f);
+
+export const qrPngCodeDeleted = (f: { orgId: string; qrId: string; eventId: string }) =>
+  emit('INFO', 'qr.png.code_deleted', f);
+
+// Equipment QR codes -------------------------------------------------------------------------
+
+type ItemEvent = { orgId: string; assetId: string; eventId: string };
+
+const QR_OUTCOME_EVENTS = {
+  stored: 'equipment.qr.stored',
+  'already-done': 'equipment.qr.already_done',
+  deleted: 'equipment.qr.deleted',
+  'gave-up': 'equipment.qr.gave_up',
+} as const;
+
+/** The create trigger's outcome for one item; giving up (attempts used up) is an error. */
+export const equipmentQrOutcome = (outcome: keyof typeof QR_OUTCOME_EVENTS, f: ItemEvent) =>
+  emit(outcome === 'gave-up' ? 'ERROR' : 'INFO', QR_OUTCOME_EVENTS[outcome], f);
+
+export const equipmentQrAttemptFailed = (f: {
+  orgId: string;
+  assetId: string;
+  attempts: number;
+  error: unknown;
+}) => emit('WARNING', 'equipment.qr.attempt_failed', { ...f, error: errorFields(f.error) });
+
+export const equipmentQrRegenerateFailed = (f: {
+  orgId: string;
+  assetId: string;
+  error: unknown;
+}) => emit('ERROR', 'equipment.qr.regenerate_failed', { ...f, error: errorFields(f.error) });
+
+export const equipmentQrJobDone = (f: {
+  orgId: string;
+  jobId: string;
+  total: number;
+  done: number;
+  failed: number;
+}) => emit('INFO', 'equipment.qr_job.done', f);
+
+export const equipmentCleanup = (f: ItemEvent) => emit('INFO', 'equipment.cleanup', f);
+
+export const equipmentCleanupSkippedRecreated = (f: ItemEvent) =>
+  emit('INFO', 'equipment.cleanup.skipped_recreated', f);
+
+// Equipment images ---------------------------------------------------------------------------
+
+export type ImageImportEvent = {
+  orgId: string;
+  assetId: string;
+  eventId: string;
+  importId: string;
+  sourceUrl: string;
+};
+
+export const equipmentImageItemDeleted = (f: { orgId: string; assetId: string; deleted: number }) =>
+  emit('INFO', 'equipment.image.item_deleted', f);
+
+export const equipmentImageCleared = (f: { orgId: string; assetId: string; cleared: boolean }) =>
+  emit('INFO', 'equipment.image.cleared', f);
+
+export const equipmentImageBadAllowedHosts = (f: { invalid: string[] }) =>
+  emit('WARNING', 'equipment.image.bad_allowed_hosts', f);
+
+export const equipmentImageBusy = (f: ImageImportEvent) => emit('INFO', 'equipment.image.busy', f);
+
+export const equipmentImageSkipped = (f: ImageImportEvent & { outcome: string }) =>
+  emit('INFO', 'equipment.image.skipped', f);
+
+export const equipmentImageReady = (
+  written: boolean,
+  f: ImageImportEvent & {
+    attempts: number;
+    downloadedBytes: number;
+    redirects: number;
+    sourceType: string;
+    width: number;
+    height: number;
+    durationMs: number;
+  },
+) => emit('INFO', written ? 'equipment.image.ready' : 'equipment.image.superseded', f);
+
+export const equipmentImageFailed = (
+  final: boolean,
+  f: ImageImportEvent & { attempts: number; kind: string; error: unknown },
+) =>
+  emit(final ? 'WARNING' : 'INFO', final ? 'equipment.image.failed' : 'equipment.image.retrying', {
+    ...f,
+    final,
+    error: errorFields(f.error),
+  });
+
+// Organisations and tags ---------------------------------------------------------------------
+
+export const orgDefaultLocations = (f: { orgId: string; eventId: string; outcome: string }) =>
+  emit('INFO', 'org.default_locations', f);
+
+export const tagPoolFilled = (f: {
+  orgId: string;
+  poolId: string;
+  outcome: string;
+  eventId: string;
+  durationMs: number;
+}) => emit('INFO', 'tags.pool.filled', f);
+
+// Manufacturing ------------------------------------------------------------------------------
+
+export const batchGenerateDone = (
+  f: Fields & {
+    orgId: string;
+    orderId: string;
+    batchId: string;
+    durationMs: number;
+  },
+) => emit('INFO', 'batch.generate.done', f);
+
+export const prepSweep = (f: {
+  jobs: Record<string, string>;
+  removedJobs: number;
+  removedEntries: number;
+}) => emit('INFO', 'prep.sweep', f);
+
+type PrepWorker = { orgId: string; jobId: string; workerId: string };
+
+export const prepJobClaimed = (f: PrepWorker) => emit('INFO', 'prep.job.claimed', f);
+
+/** A worker stopped working on a job: completed, cancelled, lost its lease, or released it. */
+export const prepJobFinished = (f: PrepWorker & { outcome: string; pages: number }) =>
+  emit('INFO', 'prep.job.finished', f);
+
+export const prepJobError = (f: PrepWorker & { error: unknown }) =>
+  emit('ERROR', 'prep.job.error', { ...f, error: errorFields(f.error) });
+
+export const linkFromQueue = (f: {
+  orgId: string;
+  masterCode: string;
+  batchId?: string;
+  linked: number;
+  tries: number;
+}) => emit('INFO', 'link.from_queue', f);
