@@ -17,4 +17,18 @@ describe('api function in the local stack', () => {
     const body = (await res.json()) as { error: { code: string } };
     assert.equal(body.error.code, 'not_found');
   });
+
+  it('refuses a JSON body over the limit with 413 before authentication, though the host parsed it', async () => {
+    // The host parses bodies as Cloud Functions does (req.body and req.rawBody are set before
+    // the app runs), so express.json's limit alone would never see this body.
+    const res = await fetch(`${functionUrl('api')}/v1/orgs/some-org/qr-codes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-token' },
+      body: JSON.stringify({ url: 'https://example.com', label: 'x'.repeat(1024 * 1024) }),
+    });
+    assert.equal(res.status, 413);
+    const body = (await res.json()) as { error: { code: string; details: unknown } };
+    assert.equal(body.error.code, 'payload_too_large');
+    assert.deepEqual(body.error.details, { limit: 'bytes', max: 1024 * 1024 });
+  });
 });

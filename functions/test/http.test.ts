@@ -60,7 +60,7 @@ describe('api function over HTTP', () => {
     assert.equal(res.status, 413);
     const body = (await jsonOf(res)) as ErrorReply;
     assert.equal(body.error.code, 'payload_too_large');
-    assert.deepEqual(body.error.details, { limitBytes: 1024 * 1024 });
+    assert.deepEqual(body.error.details, { limit: 'bytes', max: 1024 * 1024 });
   });
 
   it('answers CORS preflight requests', async () => {

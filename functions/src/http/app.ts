@@ -19,6 +19,7 @@ import { ordersRouter } from './manufacturing/orders';
 import { mastersRouter } from './manufacturing/masters';
 import { prepJobsRouter } from './manufacturing/prepJobs';
 import { rejectEmptyPathSegments } from './routes';
+import { limitJsonBody } from './body';
 import { requestLog } from './requestLog';
 
 /** The resource routers, in the order they are tried. */
@@ -50,6 +51,7 @@ export function createApp(routes: Router[] = routers): express.Express {
   // rate-limit bucket.
   app.set('trust proxy', 1);
   app.use(requestLog);
+  app.use(limitJsonBody);
   // In production the Functions framework may already have parsed the body; express.json()
   // then leaves it alone. Locally and in tests, this is where bad JSON becomes a 400.
   app.use(express.json({ limit: maxJsonBodyBytes() }));

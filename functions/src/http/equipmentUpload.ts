@@ -13,6 +13,7 @@ import { AppError } from '../domain/errors';
 import { importEquipmentCsv, type UploadResult } from '../data/equipmentUpload';
 import { callerId } from './auth';
 import { orgRoute } from './routes';
+import { tooLarge } from './body';
 
 export const equipmentUploadRouter = Router();
 
@@ -76,7 +77,7 @@ function uploadError(err: unknown): unknown {
     return new AppError('invalid_argument', message, { problem: err.problem, ...err.details });
   }
   if (err instanceof CsvLimitError) {
-    return new AppError('payload_too_large', err.message, { limit: err.limit, max: err.max });
+    return tooLarge(err.message, err.limit, err.max);
   }
   return err;
 }

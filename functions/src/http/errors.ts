@@ -1,6 +1,7 @@
 // One error shape for every reply: {"error": {"code", "message", "details"?}} with the right status.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { httpUnexpectedError } from '../logs';
+import { tooLarge } from './body';
 import { AppError, type ErrorCode } from '../domain/errors';
 
 export { AppError, type ErrorCode };
@@ -46,8 +47,12 @@ function fromBodyParser(err: unknown): AppError | undefined {
     case 'entity.parse.failed':
       return new AppError('invalid_argument', 'Request body is not valid JSON');
     case 'entity.too.large': {
-      const limit = (err as { limit?: unknown }).limit;
-      return new AppError('payload_too_large', 'Request body is too large', { limitBytes: limit });
+      const limit = Number((err as { limit?: unknown }).limit);
+      return tooLarge(
+        `The request body is too large; at most ${limit} bytes are accepted`,
+        'bytes',
+        limit,
+      );
     }
     case 'encoding.unsupported':
     case 'charset.unsupported':
