@@ -3,6 +3,7 @@
 // the queue, forward-only statuses, and who may do what.
 import { strict as assert } from 'node:assert';
 import { waitFor } from './support/wait';
+import { db } from '../src/data/firebase';
 import type { SignedIn } from 'emulator';
 import { addMember, call, createOrg, newUser } from './support/api';
 import { decodePng } from './support/qrDecode';
@@ -71,6 +72,13 @@ describe('manufacturing: a 1 000-code batch end to end', function () {
     assert.equal(batch.generatedCount, 1000);
     assert.equal(batch.progress, 100);
     assert.equal(batch.codeSecret, undefined, 'the batch secret never leaves the server');
+    // Nor is it in the batch document, which client rules let members read.
+    const stored = await db()
+      .doc(`organizations/${orgId}/orders/${orderId}/batches/${batchId}`)
+      .get();
+    assert.equal(stored.get('codeSecret'), undefined);
+    const secret = await db().doc(`batchSecrets/${orgId}~${orderId}~${batchId}`).get();
+    assert.match(String(secret.get('secret')), /.{16,}/);
     const codes = await batchCodeDocs(orgId, batchId);
     assert.equal(codes.size, 1000);
     const seqs = [...codes.values()].map((c) => c.seq).sort((a, b) => a - b);

@@ -75,6 +75,7 @@ describe('security rules of the project (client apps)', function () {
       hash: 'x',
     });
     batch.set(db().doc(`scanTokens/${unique('tok')}`), { orgId, kind: 'qrCode', id: 'q1' });
+    batch.set(db().doc(`batchSecrets/${orgId}~o1~b1`), { secret: 'x', orgId });
     batch.set(db().doc(`organizations/${orgId}/locations/shelf`), {
       name: 'Shelf',
       nameKey: 'shelf',
@@ -170,6 +171,12 @@ describe('security rules of the project (client apps)', function () {
       allowed: {},
     },
     { name: 'scan tokens', doc: 'scanTokens/any', list: 'scanTokens', allowed: {} },
+    {
+      name: 'batch secrets',
+      doc: `batchSecrets/${orgId}~o1~b1`,
+      list: 'batchSecrets',
+      allowed: {},
+    },
     {
       name: 'locations',
       doc: `organizations/${orgId}/locations/shelf`,

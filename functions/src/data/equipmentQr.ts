@@ -143,6 +143,7 @@ export async function regenerateEquipmentQr(orgId: string, assetId: string): Pro
     if (isGone(err)) throw new AppError('not_found', `Equipment ${assetId} not found`);
     await recordFailure(orgId, assetId, err);
     equipmentQrRegenerateFailed({ orgId, assetId, error: err });
-    throw new AppError('internal', `The QR code could not be stored: ${messageOf(err)}`);
+    // The cause is in the log (equipment.qr.regenerate_failed), never in the reply.
+    throw new AppError('internal', 'The QR code could not be stored; try again in a minute');
   }
 }

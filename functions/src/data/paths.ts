@@ -42,6 +42,15 @@ export const qrCodeStoragePrefix = (orgId: string, qrId: string): string =>
 export const ordersRef = (orgId: string): CollectionReference => orgRef(orgId).collection('orders');
 export const batchesRef = (orgId: string, orderId: string): CollectionReference =>
   ordersRef(orgId).doc(orderId).collection('batches');
+/**
+ * The secret a batch's unit codes are derived from, in a top-level collection that no client
+ * rule opens (members may read batches, and must not be able to derive codes).
+ */
+export const batchSecretRef = (
+  orgId: string,
+  orderId: string,
+  batchId: string,
+): DocumentReference => db().collection('batchSecrets').doc(`${orgId}~${orderId}~${batchId}`);
 /** Case numbers of an order, one document each: the unique constraint on case numbers. */
 export const casesRef = (orgId: string, orderId: string): CollectionReference =>
   ordersRef(orgId).doc(orderId).collection('cases');

@@ -6,7 +6,7 @@
 import { Timestamp, type BulkWriter, type DocumentData } from 'firebase-admin/firestore';
 import { unitCode } from '../../domain/manufacturing/codes';
 import { db } from '../firebase';
-import { batchesRef, unitCodesRef } from '../paths';
+import { batchesRef, batchSecretRef, unitCodesRef } from '../paths';
 import { recordGenerated } from './orders';
 import { isAlreadyExists } from '../firestoreErrors';
 
@@ -84,15 +84,22 @@ export async function generateBatchCodes(
   pageSize = GENERATE_PAGE,
 ): Promise<GenerateResult> {
   const result: GenerateResult = { status: 'skipped', created: 0, existed: 0, collided: 0 };
-  const data = (await batchesRef(orgId, orderId).doc(batchId).get()).data();
+  const [batchSnap, secretSnap] = await db().getAll(
+    batchesRef(orgId, orderId).doc(batchId),
+    batchSecretRef(orgId, orderId, batchId),
+  );
+  const data = batchSnap.data();
   if (!data || data.status !== 'generating') return result;
+  // Batches made before the secret moved out of the batch document still carry it there.
+  const secret: unknown = secretSnap.get('secret') ?? data.codeSecret;
+  if (typeof secret !== 'string') throw new Error(`Batch ${batchId} has no code secret`);
   const batch: BatchInfo = {
     orgId,
     orderId,
     batchId,
     units: Number(data.units),
     prefix: String(data.prefix ?? ''),
-    secret: String(data.codeSecret),
+    secret,
   };
   let done = Number(data.generatedCount ?? 0);
   const bulk = writer();

@@ -10,7 +10,7 @@ import {
 } from '../../domain/manufacturing/status';
 import type { NewBatch, NewOrder } from '../../domain/manufacturing/validate';
 import { db } from '../firebase';
-import { batchesRef, ordersRef, preparedCodesRef, unitCodesRef } from '../paths';
+import { batchesRef, batchSecretRef, ordersRef, preparedCodesRef, unitCodesRef } from '../paths';
 import { iso } from '../timestamps';
 import { isAlreadyExists } from '../firestoreErrors';
 
@@ -106,8 +106,6 @@ export async function createBatch(
     status: 'generating',
     generatedCount: 0,
     progress: 0,
-    // The key the unit codes are derived from (domain/manufacturing/codes.ts). Never in a reply.
-    codeSecret: newBatchSecret(),
     createdAt: Timestamp.now(),
     createdBy: by,
   };
@@ -115,6 +113,13 @@ export async function createBatch(
     if (!(await tx.get(orderRef)).exists) {
       throw new AppError('not_found', `Order ${orderId} not found`);
     }
+    // The key the unit codes are derived from (domain/manufacturing/codes.ts): server-only.
+    tx.create(batchSecretRef(orgId, orderId, ref.id), {
+      secret: newBatchSecret(),
+      orgId,
+      orderId,
+      batchId: ref.id,
+    });
     tx.create(ref, data);
   });
   return toBatch(ref.id, data);
