@@ -12,8 +12,6 @@ import {
 import { builtInTemplate, withLength, type LabelTemplate, type PageSize } from './templates';
 
 export const MAX_ASSET_IDS = 5000;
-/** A pool prints whole, and pools hold up to 10 000 tags. */
-export const MAX_POOL_LABELS = 10_000;
 export const LABEL_FIELDS = ['name', 'assetId', 'serialNumber', 'location'] as const;
 export type LabelField = (typeof LABEL_FIELDS)[number];
 export const DEFAULT_FIELDS: LabelField[] = ['name', 'assetId'];
