@@ -187,4 +187,66 @@ describe('deploy manifest (firebase-functions discovery)', function () {
       if (p.type !== 'secret') assert.notEqual(p.default, undefined, `${p.name} has no default`);
     }
   });
+
+  describe('PUBLIC_BASE_URL: a deploy that would print codes nobody can open is refused', () => {
+    const script = path.join(functionsDir, 'scripts', 'check-deploy-params.mjs');
+    const root = path.resolve(functionsDir, '..');
+
+    /** Runs the predeploy check against a functions folder holding `files`. */
+    function check(files: Record<string, string>): Promise<{ code: number | null; out: string }> {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-params-'));
+      for (const [name, text] of Object.entries(files))
+        fs.writeFileSync(path.join(dir, name), text);
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [script], {
+          env: { PATH: process.env.PATH, RESOURCE_DIR: dir, GCLOUD_PROJECT: 'my-project' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+        child.on('error', reject);
+        child.on('exit', (code) => {
+          fs.rmSync(dir, { recursive: true, force: true });
+          resolve({ code, out });
+        });
+      });
+    }
+
+    it('firebase.json runs the check before every functions deploy', () => {
+      const config = JSON.parse(fs.readFileSync(path.join(root, 'firebase.json'), 'utf8')) as {
+        functions: Array<{ predeploy?: string[] }>;
+      };
+      const hooks = config.functions[0].predeploy ?? [];
+      assert.ok(hooks[0]?.includes('scripts/check-deploy-params.mjs'), JSON.stringify(hooks));
+    });
+
+    it('unset (the local default would be used): refused, saying where to set it', async () => {
+      const r = await check({ '.env.local': 'PUBLIC_BASE_URL=https://assets.example.com\n' });
+      assert.equal(r.code, 1);
+      assert.match(r.out, /PUBLIC_BASE_URL is not set/);
+      assert.match(r.out, /functions\/\.env\.my-project/);
+    });
+
+    for (const url of [
+      'http://127.0.0.1:5001/demo-qr-assets/us-central1/api',
+      'https://localhost/api',
+      'https://[::1]:8443',
+      'http://assets.example.com',
+    ]) {
+      it(`${url}: refused`, async () => {
+        const r = await check({ '.env.my-project': `PUBLIC_BASE_URL=${url}\n` });
+        assert.equal(r.code, 1, r.out);
+        assert.match(r.out, /Deploy refused/);
+      });
+    }
+
+    it('a public https URL in .env.<projectId> (or .env) passes', async () => {
+      assert.equal(
+        (await check({ '.env.my-project': 'PUBLIC_BASE_URL=https://assets.example.com' })).code,
+        0,
+      );
+      assert.equal((await check({ '.env': 'PUBLIC_BASE_URL="https://qr.example.org/s"' })).code, 0);
+    });
+  });
 });
