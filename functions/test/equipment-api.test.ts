@@ -15,7 +15,7 @@ import {
   storedObject,
   waitForQr,
 } from './support/equipment';
-import { functionUrl } from './support/stack';
+import { documentReads, functionUrl } from './support/stack';
 
 type ErrorReply = { error: { code: string; message: string; details?: Record<string, unknown> } };
 type Item = Record<string, unknown> & { assetId: string };
@@ -69,6 +69,32 @@ describe('equipment API', function () {
     assert.equal(png.status, 200);
     const data = (await equipmentDoc(orgId, reply.body.assetId).get()).data();
     assert.equal(decodePng(Buffer.from(await png.arrayBuffer())), data?.scanUrl);
+  });
+
+  it('the image route reads the item without a transaction once it has its token, and a 304 writes nothing', async () => {
+    const reply = await create({ name: 'Tripod', category: 'TRIPOD' });
+    const assetId = reply.body.assetId;
+    await waitForQr(orgId, assetId);
+    const path = `organizations/${orgId}/equipment/${assetId}`;
+    const url = `${functionUrl('api')}${base()}/${assetId}/qr`;
+    const auth = { authorization: `Bearer ${owner.idToken}` };
+    const before = await documentReads(path);
+    const updated = (await equipmentDoc(orgId, assetId).get()).updateTime;
+    const first = await fetch(url, { headers: auth });
+    assert.equal(first.status, 200);
+    const etag = first.headers.get('etag') ?? '';
+    const again = await fetch(url, { headers: { ...auth, 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+    const after = await documentReads(path);
+    assert.equal(
+      after.transactionalReads,
+      before.transactionalReads,
+      'no transaction locked the item',
+    );
+    // One read each (plus the one this test made for updateTime).
+    assert.equal(after.reads - before.reads, 3);
+    const now = (await equipmentDoc(orgId, assetId).get()).updateTime;
+    assert.ok(updated && now?.isEqual(updated), 'the item was not written');
   });
 
   it('names every invalid field in details', async () => {

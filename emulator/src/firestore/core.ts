@@ -41,6 +41,7 @@ import { runStructuredQuery } from './query';
 import { aggregate } from './aggregation';
 import { compareResourceNames } from './values';
 import type { WriteAuthority, WriteUnderRules } from './rulesCheck';
+import { ReadCounts } from './readCounts';
 
 /** How long old document versions are kept for reads in the past. */
 export const VERSION_RETENTION_MICROS = 5 * 60 * 1_000_000;
@@ -186,6 +187,8 @@ export class FirestoreCore {
   readonly txns = new TransactionManager();
   readonly clock = new MonotonicClock();
   private readonly commitListeners = new Set<CommitListener>();
+  /** Reads of each document (readCounts.ts), for tests that show what a request costs. */
+  readonly reads = new ReadCounts();
   private readonly changeListeners = new Set<(changes: InternalChange[], t: Timestamp) => void>();
 
   onCommit(listener: CommitListener): () => void {
@@ -227,6 +230,7 @@ export class FirestoreCore {
     }
     this.store.clear(db?.root);
     this.txns.clear(db?.database);
+    this.reads.clear(db ? `${db.root}/` : '');
     if (removed.length > 0) this.notifyListen(removed, toTimestamp(this.clock.nextCommitTime()));
   }
 
@@ -299,9 +303,14 @@ export class FirestoreCore {
     run: (time: Micros | undefined) => { value: T; names: string[] },
   ): Promise<T> {
     const txn = ctx.lockTxn;
-    if (!txn) return run(ctx.time).value;
+    if (!txn) {
+      const { value, names } = run(ctx.time);
+      this.reads.record(names, false);
+      return value;
+    }
     try {
       const { value, names } = await this.txns.readLocked(txn, () => run(undefined));
+      this.reads.record(names, true);
       this.txns.recordRead(txn, fingerprintOf(this.store, names), () =>
         fingerprintOf(this.store, run(undefined).names),
       );

@@ -308,8 +308,14 @@ export class FirestoreEmulator {
     const clearMatch = /^\/emulator\/v1\/projects\/([^/]+)\/databases\/([^/]+)\/documents\/?$/.exec(
       url.pathname,
     );
+    const readsMatch =
+      /^\/emulator\/v1\/(projects\/[^/]+\/databases\/[^/]+\/documents\/.+):reads$/.exec(
+        url.pathname,
+      );
     if (serveIndexConfigHttp(req, res, url.pathname, this.indexes)) return;
-    if (req.method === 'DELETE' && clearMatch) {
+    if (req.method === 'GET' && readsMatch) {
+      send(200, JSON.stringify(this.core.reads.of(decodeURIComponent(readsMatch[1]))));
+    } else if (req.method === 'DELETE' && clearMatch) {
       this.core.clear(databaseRef(clearMatch[1], clearMatch[2]));
       send(200, '{}');
     } else if (req.method === 'GET' && url.pathname === '/') {

@@ -31,18 +31,11 @@ export async function ensureEquipmentScanToken(
   orgId: string,
   assetId: string,
 ): Promise<{ token: string; scanUrl: string; name: string }> {
-  const ref = equipmentRef(orgId).doc(assetId);
-  return db().runTransaction(async (tx) => {
-    const data = (await tx.get(ref)).data();
-    if (!data) throw new AppError('not_found', `Equipment ${assetId} not found`);
-    const name = typeof data.name === 'string' ? data.name : assetId;
-    if (typeof data.scanToken === 'string' && typeof data.scanUrl === 'string') {
-      return { token: data.scanToken, scanUrl: data.scanUrl, name };
-    }
-    const created = createScanToken(tx, { orgId, kind: 'equipment', id: assetId });
-    tx.update(ref, { scanToken: created.token, scanUrl: created.scanUrl });
-    return { ...created, name };
-  });
+  const { found } = await ensureTokensOf(orgId, [assetId]);
+  const item = found[0];
+  if (!item) throw new AppError('not_found', `Equipment ${assetId} not found`);
+  const name = typeof item.data.name === 'string' ? item.data.name : assetId;
+  return { token: item.token, scanUrl: item.scanUrl, name };
 }
 
 /** The scanned item's document and its organisation's, in one batched read. */
@@ -67,9 +60,8 @@ export interface ItemWithScanUrl {
 }
 
 /**
- * ensureEquipmentScanToken for many items at once: one transaction per 200 items reads them
- * together and makes the tokens that are missing. Items that do not exist are returned in
- * `missing`; the others in the order asked.
+ * ensureEquipmentScanToken for many items at once, 200 at a time. Items that do not exist are
+ * returned in `missing`; the others in the order asked.
  */
 export async function ensureEquipmentScanTokens(
   orgId: string,
@@ -78,30 +70,59 @@ export async function ensureEquipmentScanTokens(
   const items: ItemWithScanUrl[] = [];
   const missing: string[] = [];
   for (let i = 0; i < assetIds.length; i += TOKEN_BATCH) {
-    const ids = assetIds.slice(i, i + TOKEN_BATCH);
-    const refs = ids.map((id) => equipmentRef(orgId).doc(id));
-    const chunk = await db().runTransaction(async (tx) => {
-      const snaps = await tx.getAll(...refs);
-      const found: ItemWithScanUrl[] = [];
-      const absent: string[] = [];
-      snaps.forEach((snap, k) => {
-        const data = snap.data();
-        if (!data) {
-          absent.push(ids[k]);
-          return;
-        }
-        if (typeof data.scanToken === 'string' && typeof data.scanUrl === 'string') {
-          found.push({ assetId: ids[k], scanUrl: data.scanUrl, data });
-          return;
-        }
-        const created = createScanToken(tx, { orgId, kind: 'equipment', id: ids[k] });
-        tx.update(refs[k], { scanToken: created.token, scanUrl: created.scanUrl });
-        found.push({ assetId: ids[k], scanUrl: created.scanUrl, data });
-      });
-      return { found, absent };
-    });
-    items.push(...chunk.found);
+    const chunk = await ensureTokensOf(orgId, assetIds.slice(i, i + TOKEN_BATCH));
+    items.push(...chunk.found.map(({ assetId, scanUrl, data }) => ({ assetId, scanUrl, data })));
     missing.push(...chunk.absent);
   }
   return { items, missing };
+}
+
+type WithToken = ItemWithScanUrl & { token: string };
+
+/** The item's token and URL when it has both. */
+function tokenOf(
+  data: FirebaseFirestore.DocumentData,
+): { token: string; scanUrl: string } | undefined {
+  return typeof data.scanToken === 'string' && typeof data.scanUrl === 'string'
+    ? { token: data.scanToken, scanUrl: data.scanUrl }
+    : undefined;
+}
+
+/**
+ * The tokens of `ids`, made where missing. Almost every item has its token already (the QR
+ * trigger makes it), so the items are read without a transaction first, and a transaction that
+ * locks them is opened only when one lacks a token: a GET then writes nothing and locks nothing.
+ */
+async function ensureTokensOf(
+  orgId: string,
+  ids: string[],
+): Promise<{ found: WithToken[]; absent: string[] }> {
+  const refs = ids.map((id) => equipmentRef(orgId).doc(id));
+  const read = await db().getAll(...refs);
+  if (read.every((snap) => !snap.exists || tokenOf(snap.data() ?? {}))) {
+    return collectTokens(ids, read, () => undefined);
+  }
+  return db().runTransaction(async (tx) =>
+    collectTokens(ids, await tx.getAll(...refs), (k) => {
+      const created = createScanToken(tx, { orgId, kind: 'equipment', id: ids[k] });
+      tx.update(refs[k], { scanToken: created.token, scanUrl: created.scanUrl });
+      return created;
+    }),
+  );
+}
+
+function collectTokens(
+  ids: string[],
+  snaps: FirebaseFirestore.DocumentSnapshot[],
+  create: (k: number) => { token: string; scanUrl: string } | undefined,
+): { found: WithToken[]; absent: string[] } {
+  const found: WithToken[] = [];
+  const absent: string[] = [];
+  snaps.forEach((snap, k) => {
+    const data = snap.data();
+    const token = data && (tokenOf(data) ?? create(k));
+    if (!data || !token) absent.push(ids[k]);
+    else found.push({ assetId: ids[k], ...token, data });
+  });
+  return { found, absent };
 }

@@ -16,3 +16,18 @@ export function projectId(): string {
 export function functionUrl(name: string, region = 'us-central1'): string {
   return `${functionsOrigin()}/${projectId()}/${region}/${name}`;
 }
+
+/**
+ * How often the local Firestore has read a document (`path` relative to the database), and how
+ * often inside a read-write transaction: the stack's own counter (docs/emulator.md).
+ */
+export async function documentReads(
+  path: string,
+): Promise<{ reads: number; transactionalReads: number }> {
+  const host = process.env.FIRESTORE_EMULATOR_HOST;
+  assert.ok(host, 'FIRESTORE_EMULATOR_HOST is not set: run these tests with `npm test`');
+  const name = `projects/${projectId()}/databases/(default)/documents/${path}`;
+  const res = await fetch(`http://${host}/emulator/v1/${name}:reads`);
+  assert.equal(res.status, 200, `read counts of ${path}`);
+  return (await res.json()) as { reads: number; transactionalReads: number };
+}
