@@ -9,6 +9,7 @@ import { DEFAULT_LOCATIONS } from '../src/domain/locations';
 import { organizationCreated } from '../src/triggers/organizationCreated';
 import { call, createOrg, newUser, unique } from './support/api';
 import { waitFor } from './support/wait';
+import { upload as uploadCsv } from './support/equipment';
 
 type Loc = { locationId: string; name: string; active: boolean; description: string };
 type ErrorReply = { error: { code: string; message: string } };
@@ -219,5 +220,62 @@ describe('locations API', () => {
       ),
       false,
     );
+  });
+
+  it('a deactivated location takes no new items: 409 naming it on create and patch, a failed CSV row; its items stay editable', async () => {
+    const loc = await call<Loc>('POST', `/v1/orgs/${orgId}/locations`, {
+      token: owner.idToken,
+      body: { name: unique('Closed store') },
+    });
+    const id = loc.body.locationId;
+    const off = await call('PATCH', `/v1/orgs/${orgId}/locations/${id}`, {
+      token: owner.idToken,
+      body: { active: false },
+    });
+    assert.equal(off.status, 200);
+    type Refusal = { error: { code: string; message: string; details: Record<string, unknown> } };
+    for (const body of [{ locationId: id }, { location: loc.body.name.toUpperCase() }]) {
+      const refused = await call<Refusal>('POST', `/v1/orgs/${orgId}/equipment`, {
+        token: owner.idToken,
+        body: { name: 'Lamp', category: 'LIGHTING', ...body },
+      });
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'conflict');
+      assert.equal(refused.body.error.details.reason, 'location_inactive');
+      assert.equal(refused.body.error.details.locationId, id);
+      assert.ok(refused.body.error.message.includes(loc.body.name), refused.body.error.message);
+    }
+    const item = await call<{ assetId: string }>('POST', `/v1/orgs/${orgId}/equipment`, {
+      token: owner.idToken,
+      body: { name: 'Lamp', category: 'LIGHTING' },
+    });
+    assert.equal(item.status, 201);
+    const moved = await call<Refusal>('PATCH', `/v1/orgs/${orgId}/equipment/${item.body.assetId}`, {
+      token: owner.idToken,
+      body: { locationId: id },
+    });
+    assert.equal(moved.status, 409);
+    assert.equal(moved.body.error.details.reason, 'location_inactive');
+
+    const csv = `name,category,location\nGood lamp,LIGHTING,\nBad lamp,LIGHTING,${loc.body.name}\n`;
+    const upload = await uploadCsv<{
+      created: number;
+      failed: { line: number; errors: string[] }[];
+    }>(orgId, owner.idToken, csv);
+    assert.equal(upload.status, 200, JSON.stringify(upload.body));
+    assert.equal(upload.body.created, 1);
+    assert.equal(upload.body.failed.length, 1);
+    assert.equal(upload.body.failed[0].line, 3);
+    assert.match(upload.body.failed[0].errors[0], /is deactivated/);
+
+    // An item already there is kept and stays editable.
+    await db()
+      .doc(`organizations/${orgId}/equipment/${item.body.assetId}`)
+      .update({ locationId: id });
+    const renamed = await call('PATCH', `/v1/orgs/${orgId}/equipment/${item.body.assetId}`, {
+      token: owner.idToken,
+      body: { name: 'Old lamp' },
+    });
+    assert.equal(renamed.status, 200);
   });
 });

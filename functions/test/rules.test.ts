@@ -80,6 +80,11 @@ describe('security rules of the project (client apps)', function () {
       name: 'Shelf',
       nameKey: 'shelf',
     });
+    batch.set(db().doc(`organizations/${orgId}/locations/closed`), {
+      name: 'Closed',
+      nameKey: 'closed',
+      active: false,
+    });
     batch.set(db().doc(`organizations/${otherOrg}/locations/theirs`), {
       name: 'Theirs',
       nameKey: 'theirs',
@@ -304,6 +309,7 @@ describe('security rules of the project (client apps)', function () {
       ['an imageUrl too long', { imageUrl: `https://e.com/${'i'.repeat(2040)}` }],
       ['a locationId of another organisation', { locationId: 'theirs' }],
       ['a locationId that does not exist', { locationId: 'nowhere' }],
+      ['a deactivated location', { locationId: 'closed' }],
       ['an extra key', { colour: 'black' }],
       ['a server field (qrCodeUrl)', { qrCodeUrl: 'https://evil.example/qr.png' }],
       ['a server field (scanUrl)', { scanUrl: 'https://evil.example/s/x' }],
@@ -352,6 +358,16 @@ describe('security rules of the project (client apps)', function () {
           .update({ name: 'x'.repeat(201), updatedAt: now() }),
       );
       await assertFails(editor().doc(doc).update({ locationId: 'theirs', updatedAt: now() }));
+      await assertFails(editor().doc(doc).update({ locationId: 'closed', updatedAt: now() }));
+    });
+
+    it('an item at a location deactivated since stays editable', async () => {
+      const doc = `organizations/${orgId}/equipment/${unique('AT_CLOSED')}`;
+      await db()
+        .doc(doc)
+        .set({ name: 'Old', category: 'OTHER', locationId: 'closed', createdBy: uid('editor') });
+      await assertSucceeds(editor().doc(doc).update({ name: 'Old, renamed', updatedAt: now() }));
+      await assertSucceeds(editor().doc(doc).update({ locationId: 'shelf', updatedAt: now() }));
     });
 
     it('a list query for another organisation’s items is refused', async () => {

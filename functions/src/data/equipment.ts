@@ -2,7 +2,7 @@
 // the same path, and their scan token. The QR fields are written by triggers/equipmentCreated.ts
 // and data/equipmentQr.ts; everything else here.
 import { FieldPath, FieldValue, Timestamp, type Transaction } from 'firebase-admin/firestore';
-import { AppError } from '../domain/errors';
+import { AppError, conflict } from '../domain/errors';
 import {
   newAssetId,
   type Category,
@@ -168,7 +168,7 @@ export async function createEquipment(
     let ref = equipmentRef(orgId).doc(assetId ?? newAssetId(fields.category));
     for (let draw = 1; (await tx.get(ref)).exists; draw++) {
       if (assetId !== undefined) {
-        throw new AppError('conflict', `An item with assetId ${assetId} exists already`, {
+        throw conflict('asset_id_taken', `An item with assetId ${assetId} exists already`, {
           assetId,
         });
       }

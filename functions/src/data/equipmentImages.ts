@@ -11,7 +11,7 @@
 // its own.
 import { randomUUID } from 'node:crypto';
 import { FieldValue, Timestamp, type DocumentData } from 'firebase-admin/firestore';
-import { AppError } from '../domain/errors';
+import { AppError, conflict } from '../domain/errors';
 import { db } from './firebase';
 import { equipmentImageFolder, equipmentRef } from './paths';
 import { deletePrefix, saveObject, type StoredObject } from './storage';
@@ -325,7 +325,7 @@ export async function requestImageImport(
     if (!data) throw new AppError('not_found', `Equipment ${assetId} not found`);
     const sourceUrl = wantedUrl(data);
     if (!sourceUrl) {
-      throw new AppError('conflict', `Equipment ${assetId} has no imageUrl to import`, {
+      throw conflict('no_image_url', `Equipment ${assetId} has no imageUrl to import`, {
         field: 'imageUrl',
       });
     }

@@ -12,7 +12,7 @@ import {
 import { newAssetId, type Category } from '../domain/equipment';
 import { equipmentUpdate, newEquipmentDocument, type NewEquipmentFields } from './equipment';
 import { db } from './firebase';
-import { loadLocationLookup, type LocationLookup } from './locationLookup';
+import { inactiveLocationMessage, loadLocationLookup, type LocationLookup } from './locationLookup';
 import { equipmentRef } from './paths';
 import { isAlreadyExists } from './firestoreErrors';
 
@@ -51,11 +51,12 @@ class Batch {
     const { location, ...rest } = fields;
     if (location === undefined) return rest;
     if (location === null) return { ...rest, locationId: null };
-    const locationId = this.lookup.resolve(location);
-    if (locationId === undefined) {
+    const found = this.lookup.resolve(location);
+    if (found === undefined) {
       return `location: no location named "${location}" (or with that id) in this organisation`;
     }
-    return { ...rest, locationId };
+    if (!found.active) return `location: ${inactiveLocationMessage(found)}`;
+    return { ...rest, locationId: found.id };
   }
 
   private fail(line: number, error: string): void {

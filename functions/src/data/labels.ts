@@ -1,6 +1,6 @@
 // What goes on item labels: each item's scan URL (made on first need, in batches) and the text
 // fields asked for, read before the PDF starts so that a missing item is a 404, not a broken PDF.
-import { AppError } from '../domain/errors';
+import { AppError, conflict } from '../domain/errors';
 import type { LabelField, LabelSource } from '../domain/labels/request';
 import { MAX_ASSET_IDS } from '../domain/labels/request';
 import type { LabelContent } from '../domain/labels/pdf';
@@ -98,9 +98,13 @@ export async function poolLabels(
   const state = await tagPoolState(orgId, poolId);
   if (!state) throw new AppError('not_found', `Tag pool ${poolId} not found`);
   if (state.status !== 'ready') {
-    throw new AppError('conflict', `Tag pool ${poolId} is not ready yet (status ${state.status})`, {
-      status: state.status,
-    });
+    throw conflict(
+      'pool_not_ready',
+      `Tag pool ${poolId} is not ready yet (status ${state.status})`,
+      {
+        status: state.status,
+      },
+    );
   }
   async function* labels(): AsyncGenerator<LabelContent> {
     for await (const tag of poolTagsInOrder(orgId, poolId)) {

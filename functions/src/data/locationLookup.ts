@@ -1,44 +1,70 @@
 // Which location an equipment field or CSV cell means: a location's id, or its name in any case.
-import { AppError } from '../domain/errors';
+import { AppError, conflict } from '../domain/errors';
 import { ID_PATTERN } from '../domain/ids';
 import { locationNameKey } from '../domain/locations';
 import { locationsRef } from './paths';
 
+/** A location a request named, with what decides whether new items may go there. */
+export interface FoundLocation {
+  id: string;
+  name: string;
+  /** Deactivated locations keep their items but take no new ones (deleting one that is used). */
+  active: boolean;
+}
+
+function foundLocation(doc: FirebaseFirestore.DocumentSnapshot): FoundLocation {
+  const name = doc.get('name');
+  return {
+    id: doc.id,
+    name: typeof name === 'string' ? name : doc.id,
+    active: doc.get('active') !== false,
+  };
+}
+
 /** All of an organisation's locations, read once (an upload resolves many cells with it). */
 export interface LocationLookup {
-  /** The location id that `text` names (an id first, then a name), or undefined. */
-  resolve(text: string): string | undefined;
+  /** The location that `text` names (an id first, then a name), or undefined. */
+  resolve(text: string): FoundLocation | undefined;
 }
 
 export async function loadLocationLookup(orgId: string): Promise<LocationLookup> {
-  const snap = await locationsRef(orgId).select('nameKey', 'name').get();
-  const ids = new Set<string>();
-  const byName = new Map<string, string>();
+  const snap = await locationsRef(orgId).select('nameKey', 'name', 'active').get();
+  const byId = new Map<string, FoundLocation>();
+  const byName = new Map<string, FoundLocation>();
   for (const doc of snap.docs) {
-    ids.add(doc.id);
+    const found = foundLocation(doc);
+    byId.set(doc.id, found);
     const key = doc.get('nameKey') ?? doc.get('name');
-    if (typeof key === 'string') byName.set(locationNameKey(key), doc.id);
+    if (typeof key === 'string') byName.set(locationNameKey(key), found);
   }
   return {
     resolve: (text) => {
       const trimmed = text.trim();
-      if (ids.has(trimmed)) return trimmed;
-      return byName.get(locationNameKey(trimmed));
+      return byId.get(trimmed) ?? byName.get(locationNameKey(trimmed));
     },
   };
 }
 
 /** One location id or name, resolved with two reads at most (for a single JSON request). */
-export async function resolveLocation(orgId: string, text: string): Promise<string | undefined> {
+export async function resolveLocation(
+  orgId: string,
+  text: string,
+): Promise<FoundLocation | undefined> {
   const trimmed = text.trim();
-  if (ID_PATTERN.test(trimmed) && (await locationsRef(orgId).doc(trimmed).get()).exists) {
-    return trimmed;
+  if (ID_PATTERN.test(trimmed)) {
+    const doc = await locationsRef(orgId).doc(trimmed).get();
+    if (doc.exists) return foundLocation(doc);
   }
   const byName = await locationsRef(orgId)
     .where('nameKey', '==', locationNameKey(trimmed))
     .limit(1)
     .get();
-  return byName.empty ? undefined : byName.docs[0].id;
+  return byName.empty ? undefined : foundLocation(byName.docs[0]);
+}
+
+/** The words for a deactivated location, in an API reply and in a CSV row's error alike. */
+export function inactiveLocationMessage(location: FoundLocation): string {
+  return `location "${location.name}" (${location.id}) is deactivated: choose an active location, or reactivate it with PATCH .../locations/${location.id} {"active": true}`;
 }
 
 /** Location names by id, for the export (a name reads better than an id and uploads back). */
@@ -61,11 +87,17 @@ export async function locationIdFor(
   if (given === undefined) return undefined;
   if (given === null) return null;
   const found = await resolveLocation(orgId, given);
-  if (found === undefined || (field === 'locationId' && found !== given)) {
+  if (found === undefined || (field === 'locationId' && found.id !== given)) {
     const message = `no location ${field === 'locationId' ? 'with this id' : 'with this name or id'} in this organisation`;
     throw new AppError('invalid_argument', `Invalid request: ${field} ${message}`, {
       errors: [{ field, message }],
     });
   }
-  return found;
+  if (!found.active) {
+    throw conflict('location_inactive', `The ${inactiveLocationMessage(found)}`, {
+      field,
+      locationId: found.id,
+    });
+  }
+  return found.id;
 }

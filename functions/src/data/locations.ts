@@ -1,7 +1,7 @@
 // Locations: organizations/{orgId}/locations/{locationId} with name, nameKey (the unique key),
 // description and active.
 import { Timestamp, type Transaction } from 'firebase-admin/firestore';
-import { AppError } from '../domain/errors';
+import { AppError, conflict } from '../domain/errors';
 import { DEFAULT_LOCATIONS, locationNameKey, type LocationFields } from '../domain/locations';
 import { db } from './firebase';
 import { equipmentRef, locationsRef, orgRef } from './paths';
@@ -42,7 +42,7 @@ async function assertNameFree(
   const same = await tx.get(locationsRef(orgId).where('nameKey', '==', locationNameKey(name)));
   const clash = same.docs.find((doc) => doc.id !== exceptId);
   if (clash) {
-    throw new AppError('conflict', `A location named "${clash.get('name')}" exists already`, {
+    throw conflict('name_taken', `A location named "${clash.get('name')}" exists already`, {
       locationId: clash.id,
     });
   }

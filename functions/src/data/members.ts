@@ -1,7 +1,7 @@
 // Member documents: organizations/{orgId}/members/{uid}, small on purpose (client apps read them
 // through the rules): uid, role, email, addedAt, addedBy.
 import { Timestamp, type Transaction } from 'firebase-admin/firestore';
-import { AppError } from '../domain/errors';
+import { AppError, conflict } from '../domain/errors';
 import { isRole, roleChangeProblem, type Role } from '../domain/roles';
 import { memberRef, membersRef } from './paths';
 import { db } from './firebase';
@@ -46,7 +46,7 @@ export async function addMember(
   const data = { ...member, addedAt: Timestamp.now(), addedBy };
   await db().runTransaction(async (tx) => {
     if ((await tx.get(ref)).exists) {
-      throw new AppError('conflict', `${member.email ?? member.uid} is already a member`);
+      throw conflict('already_member', `${member.email ?? member.uid} is already a member`);
     }
     tx.create(ref, data);
   });
@@ -76,6 +76,7 @@ export async function changeMember(
     const from: Role = isRole(data.role) ? data.role : 'viewer';
     const owners = from === 'owner' ? await ownerCount(tx, orgId) : 0;
     const problem = roleChangeProblem(actorRole, from, to, owners);
+    if (problem?.code === 'conflict') throw conflict('last_owner', problem.message);
     if (problem) throw new AppError(problem.code, problem.message);
     if (to === null) {
       tx.delete(ref);

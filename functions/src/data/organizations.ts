@@ -1,6 +1,6 @@
 // Organisation documents and the owner membership created with them.
 import { Timestamp } from 'firebase-admin/firestore';
-import { AppError } from '../domain/errors';
+import { AppError, conflict } from '../domain/errors';
 import type { NewOrganization, OrganizationChanges } from '../domain/organization';
 import type { Role } from '../domain/roles';
 import { db } from './firebase';
@@ -37,7 +37,7 @@ export async function createOrganization(
   await db().runTransaction(async (tx) => {
     const existing = await tx.get(ref);
     if (existing.exists) {
-      throw new AppError('conflict', `The organisation id "${ref.id}" is taken; choose another`);
+      throw conflict('org_id_taken', `The organisation id "${ref.id}" is taken; choose another`);
     }
     tx.create(ref, {
       name: input.name,

@@ -3,7 +3,7 @@
 // imported. The document id is the code's key (domain/tagCodes.ts codeKey), so a code is unique
 // in the organisation by construction and a lookup is one read.
 import { FieldValue, Timestamp, type Transaction } from 'firebase-admin/firestore';
-import { AppError } from '../domain/errors';
+import { AppError, conflict } from '../domain/errors';
 import type { ImportRow, NewTagPool } from '../domain/tags';
 import { codeKey, formatTagCode, newTagCode } from '../domain/tagCodes';
 import { db } from './firebase';
@@ -211,7 +211,7 @@ export async function assignTag(
     if (!itemSnap.exists) throw new AppError('not_found', `Equipment ${assetId} not found`);
     if (tag.assetId === assetId) return { tag: tagView(tag), changed: false };
     if (typeof tag.assetId === 'string') {
-      throw new AppError('conflict', `Tag ${tag.code} is already assigned to ${tag.assetId}`, {
+      throw conflict('tag_assigned', `Tag ${tag.code} is already assigned to ${tag.assetId}`, {
         assetId: tag.assetId,
       });
     }

@@ -24,3 +24,15 @@ export class AppError extends Error {
     this.name = 'AppError';
   }
 }
+
+/**
+ * A 409: the request is fine but the state does not allow it. `reason` is a stable word a
+ * script can branch on (`asset_id_taken`, `location_inactive`, ...); docs/api.md lists them.
+ */
+export function conflict(
+  reason: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): AppError {
+  return new AppError('conflict', message, { reason, ...details });
+}

@@ -4,7 +4,7 @@
 // avoid queueing behind each other: docs/data-model.md#link-from-the-queue.
 import { Timestamp } from 'firebase-admin/firestore';
 import { linkFromQueue as logLinkFromQueue } from '../../logs';
-import { AppError } from '../../domain/errors';
+import { AppError, conflict } from '../../domain/errors';
 import { linkCount, runOffset } from '../../domain/manufacturing/linkWindow';
 import { statusChangeProblem, isCodeStatus } from '../../domain/manufacturing/status';
 import type { LinkRequest } from '../../domain/manufacturing/validate';
@@ -63,10 +63,10 @@ async function queueRun(
 }
 
 function overfill(room: number, target: number): AppError {
-  return new AppError(
-    'conflict',
+  return conflict(
+    'overfill',
     `The master case has room for ${Math.max(0, room)} more units; ${target} would over-fill it`,
-    { reason: 'overfill', room: Math.max(0, room) },
+    { room: Math.max(0, room) },
   );
 }
 
@@ -88,9 +88,10 @@ export async function linkFromQueue(
   }
   const master = toMaster(masterCode, masterSnap.data() ?? {});
   if (master.orderId !== req.orderId) {
-    throw new AppError('conflict', `Master case ${masterCode} belongs to order ${master.orderId}`, {
-      reason: 'order_mismatch',
-    });
+    throw conflict(
+      'order_mismatch',
+      `Master case ${masterCode} belongs to order ${master.orderId}`,
+    );
   }
   let room = master.expectedUnits - master.actualUnits;
   // Set once a try finds its run taken by another linker: from then on, spread out.
@@ -113,10 +114,10 @@ export async function linkFromQueue(
       const count = linkCount(req.targetUnits, room, head.length, req.allowPartial);
       if ('problem' in count) {
         if (count.problem === 'overfill') throw overfill(room, req.targetUnits);
-        throw new AppError(
-          'conflict',
+        throw conflict(
+          'queue_short',
           `The prepared queue of batch ${req.batchId} holds ${head.length} codes; ${req.targetUnits} were asked for`,
-          { reason: 'queue_short', available: head.length },
+          { available: head.length },
         );
       }
       run = head.slice(0, count.take);
@@ -143,10 +144,10 @@ export async function linkFromQueue(
     if (outcome.kind === 'room') room = outcome.room;
     if (outcome.kind === 'taken') spread = true;
   }
-  throw new AppError(
-    'conflict',
+  throw conflict(
+    'contention',
     'Too many concurrent links on this queue took the codes first; try again',
-    { reason: 'contention', retryable: true },
+    { retryable: true },
   );
 }
 

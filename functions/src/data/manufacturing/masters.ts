@@ -1,7 +1,7 @@
 // Master cases: organizations/{orgId}/masters/{masterCode}, with their case number reserved in
 // organizations/{orgId}/orders/{orderId}/cases/{caseNumber} (the unique constraint).
 import { Timestamp, type DocumentData } from 'firebase-admin/firestore';
-import { AppError } from '../../domain/errors';
+import { AppError, conflict } from '../../domain/errors';
 import { newMasterCode } from '../../domain/manufacturing/codes';
 import type { NewMaster } from '../../domain/manufacturing/validate';
 import { db } from '../firebase';
@@ -59,12 +59,12 @@ export async function createMaster(orgId: string, input: NewMaster, by: string):
       const taken = (await tx.get(casesRef(orgId, input.orderId).doc(String(caseNumber)))).exists;
       if (!taken) break;
       if (input.caseNumber !== null) {
-        throw new AppError('conflict', `Case number ${caseNumber} of this order is taken`, {
+        throw conflict('case_number_taken', `Case number ${caseNumber} of this order is taken`, {
           caseNumber,
         });
       }
       if (probe >= MAX_CASE_PROBES) {
-        throw new AppError('conflict', 'No free case number found; give one explicitly');
+        throw conflict('no_free_case_number', 'No free case number found; give one explicitly');
       }
       caseNumber += 1;
     }

@@ -1,7 +1,7 @@
 // Orders, batches and unit codes: organizations/{orgId}/orders/{orderId},
 // .../orders/{orderId}/batches/{batchId} and organizations/{orgId}/codes/{code}.
 import { FieldValue, Timestamp, type DocumentData } from 'firebase-admin/firestore';
-import { AppError } from '../../domain/errors';
+import { AppError, conflict } from '../../domain/errors';
 import { newBatchSecret, queueEntryId } from '../../domain/manufacturing/codes';
 import {
   isCodeStatus,
@@ -47,7 +47,7 @@ export async function createOrder(orgId: string, input: NewOrder, by: string): P
     await ref.create(data);
   } catch (err) {
     if (isAlreadyExists(err)) {
-      throw new AppError('conflict', `Order ${ref.id} already exists`, { orderId: ref.id });
+      throw conflict('order_exists', `Order ${ref.id} already exists`, { orderId: ref.id });
     }
     throw err;
   }
@@ -249,7 +249,7 @@ export async function changeCodeStatus(
     const current = toUnitCode(code, data);
     const problem = statusChangeProblem(current.status, to, 'update');
     if (problem) {
-      throw new AppError('conflict', `Cannot set ${code} to ${to}: ${problem}`, {
+      throw conflict('status_not_allowed', `Cannot set ${code} to ${to}: ${problem}`, {
         status: current.status,
       });
     }

@@ -6,7 +6,7 @@ import {
   type DocumentData,
   type DocumentReference,
 } from 'firebase-admin/firestore';
-import { AppError } from '../../domain/errors';
+import { AppError, conflict } from '../../domain/errors';
 import { isValidId } from '../../domain/ids';
 import {
   cancelProblem,
@@ -173,9 +173,13 @@ export async function createPrepJob(
     throw new AppError('not_found', `Batch ${input.batchId} of order ${input.orderId} not found`);
   }
   if (batch.status !== 'ready') {
-    throw new AppError('conflict', `Batch ${input.batchId} is ${String(batch.status)}, not ready`, {
-      status: batch.status,
-    });
+    throw conflict(
+      'batch_not_ready',
+      `Batch ${input.batchId} is ${String(batch.status)}, not ready`,
+      {
+        status: batch.status,
+      },
+    );
   }
   const { known, unknown } = await splitExcludes(orgId, input.batchId, input.excludeCodes);
   const available = await unitCodesRef(orgId)
@@ -232,7 +236,7 @@ export async function cancelPrepJob(orgId: string, jobId: string, by: string): P
     const snap = await tx.get(ref);
     if (!snap.exists) throw new AppError('not_found', `Prep job ${jobId} not found`);
     const problem = cancelProblem(snap.get('status') as JobStatus);
-    if (problem) throw new AppError('conflict', `Cannot cancel: ${problem}`);
+    if (problem) throw conflict('not_cancellable', `Cannot cancel: ${problem}`);
     const now = Timestamp.now();
     const change = {
       status: 'cancelled',
@@ -257,7 +261,7 @@ export async function retryPrepJob(orgId: string, jobId: string, by: string): Pr
     const snap = await tx.get(ref);
     if (!snap.exists) throw new AppError('not_found', `Prep job ${jobId} not found`);
     const problem = retryProblem(snap.get('status') as JobStatus);
-    if (problem) throw new AppError('conflict', `Cannot retry: ${problem}`);
+    if (problem) throw conflict('not_retryable', `Cannot retry: ${problem}`);
     const now = Timestamp.now();
     tx.update(ref, {
       status: 'queued',
