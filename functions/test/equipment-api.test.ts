@@ -195,7 +195,8 @@ describe('equipment API', function () {
     const data = await waitForQr(orgId, body.assetId);
     assert.ok(await objectExists(qrPngPath(orgId, body.assetId)));
     const reply = await call('DELETE', `${base()}/${body.assetId}`, { token: owner.idToken });
-    assert.equal(reply.status, 200);
+    assert.equal(reply.status, 204);
+    assert.equal(reply.body, '');
     assert.equal((await equipmentDoc(orgId, body.assetId).get()).exists, false);
     assert.equal(await objectExists(qrPngPath(orgId, body.assetId)), false);
     assert.equal(

@@ -101,7 +101,8 @@ orgRoute(equipmentRouter, 'patch', '/equipment/:assetId', 'write', async (req, r
 orgRoute(equipmentRouter, 'delete', '/equipment/:assetId', 'write', async (req, res, access) => {
   const assetId = req.params.assetId as string;
   await deleteEquipment(access.orgId, assetId);
-  res.json({ assetId, deleted: true });
+  // 204 like every other delete of the API (it answered 200 {assetId, deleted: true} before).
+  res.status(204).end();
 });
 
 orgRoute(
