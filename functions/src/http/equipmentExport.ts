@@ -1,13 +1,12 @@
 // GET /v1/orgs/{orgId}/equipment/export.csv: every item as CSV, streamed page by page (a cursor
 // over asset ids), in the upload's format plus assetId, scanUrl and qrCodeUrl, so the file can be
 // edited and uploaded back (rows with an assetId update their item).
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import { equipmentCsvLines, type EquipmentCsvItem } from '../domain/csv';
 import { allEquipment, type Equipment } from '../data/equipment';
 import { locationNamesById } from '../data/locationLookup';
 import { orgRoute } from './routes';
+import { sendCsv } from './csvReply';
 
 export const equipmentExportRouter = Router();
 
@@ -40,15 +39,10 @@ orgRoute(
   'read',
   async (_req, res, access) => {
     const locationNames = await locationNamesById(access.orgId);
-    res.status(200).set({
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="equipment-${access.orgId}.csv"`,
-      'Cache-Control': 'no-store',
-    });
-    // Back-pressure: the next page is read only when the client has taken the previous one.
-    await pipeline(
-      Readable.from(equipmentCsvLines(csvItems(allEquipment(access.orgId), locationNames))),
+    await sendCsv(
       res,
+      `equipment-${access.orgId}.csv`,
+      equipmentCsvLines(csvItems(allEquipment(access.orgId), locationNames)),
     );
   },
 );

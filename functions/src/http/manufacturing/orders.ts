@@ -1,6 +1,5 @@
 // /v1/orgs/{orgId}/orders: orders, their batches and the batches' unit codes (list, CSV, one
 // code, its status, its QR image).
-import { Readable } from 'node:stream';
 import { Router } from 'express';
 import { csvCell } from '../../domain/csv/write';
 import { CODE_STATUSES } from '../../domain/manufacturing/status';
@@ -25,6 +24,7 @@ import { jsonBody, valid } from '../body';
 import { queryEnum, queryInt, queryString } from '../query';
 import { sendQrImage } from '../qrImage';
 import { orgRoute } from '../routes';
+import { sendCsv } from '../csvReply';
 
 export const ordersRouter = Router();
 
@@ -100,19 +100,7 @@ orgRoute(
   async (req, res, { orgId }) => {
     const { orderId, batchId } = req.params as Params;
     await getBatch(orgId, orderId as string, batchId as string);
-    res.type('text/csv; charset=utf-8');
-    res.attachment(`batch-${batchId}.csv`);
-    await new Promise<void>((resolve, reject) => {
-      const stream = Readable.from(csvText(orgId, batchId as string));
-      stream.on('error', (err) => {
-        // Headers are gone already: all that can be done is to cut the reply short.
-        res.destroy(err);
-        reject(err);
-      });
-      res.on('finish', () => resolve());
-      res.on('close', () => resolve());
-      stream.pipe(res);
-    });
+    await sendCsv(res, `batch-${batchId}.csv`, csvText(orgId, batchId as string));
   },
 );
 
