@@ -174,23 +174,20 @@ async function* parserInput(
   if (carry) yield carry;
 }
 
+/** What the first bytes of a file decide: its encoding, delimiter and where the header starts. */
+interface FileHead {
+  /** The bytes read so far, without the BOM and Excel's `sep=` line. */
+  head: Buffer;
+  delimiter: CsvDelimiter;
+  decider: EncodingDecider;
+  separatorLine: ReturnType<typeof excelSeparatorLine>;
+}
+
 /**
- * Reads an equipment CSV and yields a header event, then one event per non-blank data row, in
- * file order. `line` is the physical line (1-based) where the row starts, so a row whose quoted
- * cell holds line breaks still points at its first line.
- *
- * Throws CsvFileError (empty, not text, header without a required column, a column named twice,
- * a header that cannot be read)
- * and CsvLimitError (more than maxRows data rows or maxBytes bytes). A row that fails is yielded
- * as `invalid` and reading goes on. Rows whose cells are all empty count as blank lines.
- * Cells are stored as written (formulas included), after undoing the export's formula
- * neutralisation (formula.ts). Stopping the iteration early releases the parser and the source.
+ * Reads up to SNIFF_BYTES and decides from them: not text (throws), the BOM, Excel's `sep=` line,
+ * the delimiter, and the encoding as far as it can be told yet.
  */
-export async function* readEquipmentCsv(
-  source: AsyncIterable<Buffer | Uint8Array | string>,
-  limits: CsvLimits,
-): AsyncGenerator<CsvEvent, void, undefined> {
-  const input = bytesOf(source, limits.maxBytes);
+async function readFileStart(input: AsyncGenerator<Buffer>): Promise<FileHead> {
   const headChunks: Buffer[] = [];
   let headLength = 0;
   let complete = false;
@@ -214,9 +211,15 @@ export async function* readEquipmentCsv(
   const separatorLine = excelSeparatorLine(head.toString('latin1', 0, 256));
   if (separatorLine) head = head.subarray(separatorLine.length);
   const delimiter = separatorLine?.delimiter ?? detectDelimiter(head.toString('latin1'));
-  const decider = new EncodingDecider(start.encoding);
+  return { head, delimiter, decider: new EncodingDecider(start.encoding), separatorLine };
+}
 
-  // on_skip pushes the failure into the parser's own output, so it arrives in file order.
+/**
+ * csv-parse as an equipment file needs it: bytes read as Latin-1, every line-break style, stray
+ * quotes kept, and a record that cannot be read pushed into the output (on_skip), so it arrives
+ * in file order with the others.
+ */
+function equipmentCsvParser(delimiter: CsvDelimiter) {
   const parser = parse({
     encoding: 'latin1',
     delimiter,
@@ -235,9 +238,32 @@ export async function* readEquipmentCsv(
       if (error) parser.push({ skipped: error, raw: raw ?? '' } satisfies SkippedRecord);
     },
   });
-  pipeline(Readable.from(parserInput(head, input, decider)), parser, () => {
+  return parser;
+}
+
+/**
+ * Reads an equipment CSV and yields a header event, then one event per non-blank data row, in
+ * file order. `line` is the physical line (1-based) where the row starts, so a row whose quoted
+ * cell holds line breaks still points at its first line.
+ *
+ * Throws CsvFileError (empty, not text, header without a required column, a column named twice,
+ * a header that cannot be read)
+ * and CsvLimitError (more than maxRows data rows or maxBytes bytes). A row that fails is yielded
+ * as `invalid` and reading goes on. Rows whose cells are all empty count as blank lines.
+ * Cells are stored as written (formulas included), after undoing the export's formula
+ * neutralisation (formula.ts). Stopping the iteration early releases the parser and the source.
+ */
+export async function* readEquipmentCsv(
+  source: AsyncIterable<Buffer | Uint8Array | string>,
+  limits: CsvLimits,
+): AsyncGenerator<CsvEvent, void, undefined> {
+  const input = bytesOf(source, limits.maxBytes);
+  const start = await readFileStart(input);
+  const parser = equipmentCsvParser(start.delimiter);
+  pipeline(Readable.from(parserInput(start.head, input, start.decider)), parser, () => {
     // Failures reach the consumer through the parser's iterator; nothing to do here.
   });
+  const { decider, delimiter, separatorLine } = start;
 
   let header: { columns: (ImportColumn | null)[] } | undefined;
   let previousEnd = separatorLine?.line ?? 0;
