@@ -183,7 +183,10 @@ async function token(args: string[]): Promise<number> {
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     console.error(`Could not get a token from the Auth emulator at ${authHost}: ${reason}`);
-    console.error('Is the local stack running? Start it with `local-firebase start`.');
+    console.error(
+      'Is the local stack running? Start it with `local-firebase start` (or the script that runs ' +
+        'it, such as `npm start`).',
+    );
     return 1;
   }
 }
