@@ -1,23 +1,49 @@
-// `node emulator/lib/src/cli.js start|test`: the commands behind `npm start`, `npm run emulators`
-// and `npm test`.
+#!/usr/bin/env node
+// The `local-firebase` command (`start`, `test`, `token`). Everything project-specific comes from
+// the caller: firebase.json and .firebaserc in the current folder or above, and the options.
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findProjectRoot, loadStackConfig } from './config';
+import { findProjectRoot, loadStackConfig, NO_PROJECT_ID } from './config';
 import { signInAs } from './auth/idTokens';
 import { usageSummary, writeUsageReport } from './firestore/indexes/usage';
 import { isHttpKind } from './functions/discovery';
 import { startStack, type RunningStack } from './stack';
 
-const USAGE = `usage: cli.js start [--import=DIR] [--export-on-exit[=DIR]]
+const USAGE = `usage: local-firebase start [--project ID] [--import=DIR] [--export-on-exit[=DIR]]
            start the local stack and wait for Ctrl-C; optionally load Firestore data from DIR
            and write it back on exit (DIR defaults to the --import one, else .emulator-data)
-       cli.js test [spec files]
-           start the stack on free ports, run every test suite (or the given ones), stop
-       cli.js token --email EMAIL
+       local-firebase test [--project ID] [spec files and mocha options]
+           start the stack on free ports, run mocha on the given spec files and those of the
+           project's mocha config (.mocharc.*, package.json "mocha"), stop
+       local-firebase token [--project ID] --email EMAIL
            print a fresh ID token for EMAIL from the running local Auth emulator, creating the
-           user if needed (FIREBASE_AUTH_EMULATOR_HOST, else firebase.json's auth port)`;
+           user if needed (FIREBASE_AUTH_EMULATOR_HOST, else firebase.json's auth port)
+The project id: --project (an id or a .firebaserc alias), else GCLOUD_PROJECT, else
+.firebaserc's default, else ${NO_PROJECT_ID}. Ports, rules, indexes and the functions source
+come from firebase.json, found in the current folder or above.`;
+
+/**
+ * Takes `--project ID` or `--project=ID` out of `args` (the Firebase CLI's flag), leaving the
+ * rest for the command.
+ */
+function takeProject(args: string[]): { project?: string; rest: string[] } {
+  const rest: string[] = [];
+  let project: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--project' || arg === '-P') {
+      project = args[++i];
+      if (!project) throw new Error(`${arg} needs a project id\n${USAGE}`);
+    } else if (arg.startsWith('--project=')) {
+      project = arg.slice('--project='.length);
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { project, rest };
+}
 
 /** Where `start` and `test` write the rules coverage reports when they stop. */
 const RULES_COVERAGE_DIR = 'rules-coverage';
@@ -66,8 +92,10 @@ function printEndpoints(stack: RunningStack): void {
 }
 
 async function start(args: string[]): Promise<number> {
-  const flags = parseStartFlags(args);
-  const stack = await startStack({ ...loadStackConfig(), ...flags, runSchedules: true });
+  const { project, rest } = takeProject(args);
+  const flags = parseStartFlags(rest);
+  const config = loadStackConfig(findProjectRoot(), { project });
+  const stack = await startStack({ ...config, ...flags, runSchedules: true });
   if (flags.importDir) console.log(`Firestore data imported from ${flags.importDir}`);
   printEndpoints(stack);
   console.log('Ready: all emulators are running. Press Ctrl-C to stop.');
@@ -83,15 +111,16 @@ async function start(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Runs mocha in a child process, so a test that hangs or crashes cannot take the stack down with it. */
+/**
+ * Runs mocha in a child process, so a test that hangs or crashes cannot take the stack down with
+ * it. It is this package's mocha (the one the summary reporter is built on); it reads the
+ * project's mocha config as usual, and (mocha's rule) adds the spec files given to the config's.
+ */
 function runMocha(root: string, env: Record<string, string>, args: string[]): Promise<number> {
-  const mocha = require.resolve('mocha/bin/mocha.js', { paths: [root] });
-  const specs = args.length
-    ? args
-    : ['functions/lib/test/**/*.test.js', 'emulator/lib/test/**/*.test.js'];
+  const mocha = require.resolve('mocha/bin/mocha.js');
   return new Promise((resolve) => {
     const reporter = path.join(__dirname, 'summaryReporter.js');
-    const mochaArgs = [mocha, '--timeout', '30000', '--reporter', reporter, ...specs];
+    const mochaArgs = [mocha, '--timeout', '30000', '--reporter', reporter, ...args];
     const child = spawn(process.execPath, mochaArgs, {
       cwd: root,
       stdio: 'inherit',
@@ -102,16 +131,17 @@ function runMocha(root: string, env: Record<string, string>, args: string[]): Pr
 }
 
 async function test(args: string[]): Promise<number> {
+  const { project, rest } = takeProject(args);
   const root = findProjectRoot();
   const stack = await startStack({
-    ...loadStackConfig(root),
+    ...loadStackConfig(root, { project }),
     anyFreePort: true,
     runSchedules: false,
   });
   printEndpoints(stack);
   try {
     const summary = path.join(os.tmpdir(), `test-summary-${process.pid}.txt`);
-    const code = await runMocha(root, { ...stack.env, TEST_SUMMARY_FILE: summary }, args);
+    const code = await runMocha(root, { ...stack.env, TEST_SUMMARY_FILE: summary }, rest);
     await reportIndexUsage(root, stack);
     reportRulesCoverage(root, stack);
     // The reporter's `tests: N passed, N failed` line, kept for last (CI and people read it).
@@ -137,12 +167,13 @@ async function reportIndexUsage(root: string, stack: RunningStack): Promise<void
 }
 
 async function token(args: string[]): Promise<number> {
-  const [flag, email, ...extra] = args.flatMap((arg) => arg.split(/=(.*)/s, 2).filter(Boolean));
+  const { project, rest } = takeProject(args);
+  const [flag, email, ...extra] = rest.flatMap((arg) => arg.split(/=(.*)/s, 2).filter(Boolean));
   if (flag !== '--email' || !email || extra.length) {
     console.error(USAGE);
     return 2;
   }
-  const config = loadStackConfig();
+  const config = loadStackConfig(findProjectRoot(), { project });
   const authHost = process.env.FIREBASE_AUTH_EMULATOR_HOST ?? `${config.host}:${config.ports.auth}`;
   try {
     const { idToken } = await signInAs(authHost, config.projectId, email);
@@ -152,7 +183,10 @@ async function token(args: string[]): Promise<number> {
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     console.error(`Could not get a token from the Auth emulator at ${authHost}: ${reason}`);
-    console.error('Is the local stack running? Start it with `npm start`.');
+    console.error(
+      'Is the local stack running? Start it with `local-firebase start` (or the script that runs ' +
+        'it, such as `npm start`).',
+    );
     return 1;
   }
 }
@@ -182,7 +216,7 @@ main(process.argv.slice(2)).then(
     console.error(err instanceof Error ? err.message : err);
     if (isAddressInUse(err)) {
       console.error(
-        'Another process (perhaps a running `npm start`) holds that port: stop it, or change ' +
+        'Another process (perhaps a running `local-firebase start`) holds that port: stop it, or change ' +
           "the port in firebase.json's `emulators` section.",
       );
     }

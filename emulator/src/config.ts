@@ -18,8 +18,11 @@ export interface StackConfig {
   projectId: string;
   host: string;
   ports: Record<ServiceName, number>;
-  /** The functions package (its package.json names the built entry point). */
-  functionsSource: string;
+  /**
+   * The functions package (its package.json names the built entry point); absent when
+   * firebase.json has no `functions` entry, and then no functions are served.
+   */
+  functionsSource?: string;
   /** The rules files firebase.json names (absolute paths), watched while the stack runs. */
   rulesFiles: { firestore?: string; storage?: string };
   /** The emulator hub's port (rules-unit-testing discovers the stack through it). */
@@ -57,14 +60,24 @@ export function findProjectRoot(start: string = process.cwd()): string {
 }
 
 /**
- * The project id: GCLOUD_PROJECT if set, else .firebaserc's default, else a `demo-` id. A
+ * The project id when nothing names one: the placeholder the Firebase CLI's emulators use. A
  * `demo-` project id tells every Firebase SDK that no real project or credentials exist.
  */
-export function resolveProjectId(root: string): string {
+export const NO_PROJECT_ID = 'demo-no-project';
+
+/**
+ * The project id, chosen as the Firebase CLI chooses it: `--project` (a project id, or an
+ * alias from .firebaserc's `projects`), else GCLOUD_PROJECT, else .firebaserc's default (or its
+ * only alias), else {@link NO_PROJECT_ID}.
+ */
+export function resolveProjectId(root: string, project?: string): string {
+  const rc = readJson<{ projects?: Record<string, string> }>(path.join(root, '.firebaserc'));
+  const aliases = rc?.projects ?? {};
+  if (project) return Object.hasOwn(aliases, project) ? aliases[project] : project;
   const fromEnv = process.env.GCLOUD_PROJECT;
   if (fromEnv) return fromEnv;
-  const rc = readJson<{ projects?: { default?: string } }>(path.join(root, '.firebaserc'));
-  return rc?.projects?.default ?? 'demo-qr-assets';
+  const only = Object.values(aliases);
+  return aliases.default ?? (only.length === 1 ? only[0] : NO_PROJECT_ID);
 }
 
 /** The project's default Storage bucket, the one firebase-tools' emulators assume. */
@@ -77,7 +90,16 @@ export function firebaseConfigJson(projectId: string): string {
   return JSON.stringify({ projectId, storageBucket: defaultStorageBucket(projectId) });
 }
 
-export function loadStackConfig(root: string = findProjectRoot()): StackConfig {
+export interface ConfigOptions {
+  /** `--project`: a project id or a .firebaserc alias; wins over GCLOUD_PROJECT and .firebaserc. */
+  project?: string;
+}
+
+/** The stack's settings from `root`'s firebase.json and .firebaserc, and the caller's options. */
+export function loadStackConfig(
+  root: string = findProjectRoot(),
+  options: ConfigOptions = {},
+): StackConfig {
   const firebaseJson = readJson<FirebaseJson>(path.join(root, 'firebase.json')) ?? {};
   const emulators = firebaseJson.emulators ?? {};
   const ports = { ...DEFAULT_PORTS };
@@ -88,15 +110,17 @@ export function loadStackConfig(root: string = findProjectRoot()): StackConfig {
   const functions = Array.isArray(firebaseJson.functions)
     ? firebaseJson.functions[0]
     : firebaseJson.functions;
+  // The Firebase CLI's default source folder, for a `functions` entry that names none.
+  const functionsSource = functions ? (functions.source ?? 'functions') : undefined;
   const rulesOf = (entry: RulesEntry | undefined): string | undefined => {
     const rules = Array.isArray(entry) ? entry[0]?.rules : entry?.rules;
     return rules ? path.join(root, rules) : undefined;
   };
   return {
-    projectId: resolveProjectId(root),
+    projectId: resolveProjectId(root, options.project),
     host: '127.0.0.1',
     ports,
-    functionsSource: path.join(root, functions?.source ?? 'functions'),
+    functionsSource: functionsSource === undefined ? undefined : path.join(root, functionsSource),
     rulesFiles: {
       firestore: rulesOf(firebaseJson.firestore),
       storage: rulesOf(firebaseJson.storage),

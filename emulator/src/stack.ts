@@ -11,9 +11,9 @@ import { StorageEmulatorServer } from './storage/server';
 import { EmulatorHub } from './hub';
 
 export interface StackOptions extends StackConfig {
-  /** Bind every service to a free port instead of the configured one (used by `npm test`). */
+  /** Bind every service to a free port instead of the configured one (the `test` command). */
   anyFreePort?: boolean;
-  /** Run onSchedule functions on their schedules (`npm start`), or only on demand (`npm test`). */
+  /** Run onSchedule functions on their schedules (`start`), or only on demand (`test`). */
   runSchedules?: boolean;
   /** Load Firestore documents from this folder (written by an earlier export) before serving. */
   importDir?: string;

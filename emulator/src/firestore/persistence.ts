@@ -11,15 +11,20 @@ import { parseDocumentName } from './paths';
 
 export const EXPORT_FILE = 'firestore-documents.json';
 
+/** The `format` an export file names, so an unrelated JSON file is not taken for one. */
+const EXPORT_FORMAT = 'local-firebase-firestore-export';
+/** What exports were called before this emulator became a package of its own; still read. */
+const EARLIER_EXPORT_FORMATS: readonly string[] = ['qr-assets-firestore-export'];
+
 interface ExportFile {
-  format: 'qr-assets-firestore-export';
+  format: typeof EXPORT_FORMAT;
   version: 1;
   documents: JsonDocument[];
 }
 
 export async function writeExport(dir: string, docs: Iterable<Document>): Promise<number> {
   const documents = [...docs].map(toJsonDocument).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const file: ExportFile = { format: 'qr-assets-firestore-export', version: 1, documents };
+  const file: ExportFile = { format: EXPORT_FORMAT, version: 1, documents };
   await fs.mkdir(dir, { recursive: true });
   const target = path.join(dir, EXPORT_FILE);
   const tmp = `${target}.${process.pid}.tmp`;
@@ -73,7 +78,8 @@ export async function readExport(dir: string): Promise<Document[] | undefined> {
   const parsed: unknown = JSON.parse(text);
   if (
     !isObject(parsed) ||
-    parsed.format !== 'qr-assets-firestore-export' ||
+    typeof parsed.format !== 'string' ||
+    (parsed.format !== EXPORT_FORMAT && !EARLIER_EXPORT_FORMATS.includes(parsed.format)) ||
     !Array.isArray(parsed.documents)
   ) {
     throw new Error(`${path.join(dir, EXPORT_FILE)} is not a Firestore export of this emulator`);

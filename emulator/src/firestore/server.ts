@@ -22,6 +22,7 @@ import { FirestoreRules, resourceOf } from './rulesCheck';
 import { RulesError, type RPath, type RValue } from '../rules/values';
 import { LoadedRules, readRulesBody } from '../rules/loaded';
 import { RulesSyntaxError } from '../rules/lexer';
+import { NO_PROJECT_ID } from '../config';
 
 export interface FirestoreEmulatorOptions {
   /** Default project (used by nothing but logs and helpers; every project's data is served). */
@@ -172,7 +173,7 @@ export class FirestoreEmulator {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(options: FirestoreEmulatorOptions = {}) {
-    this.projectId = options.projectId ?? process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
+    this.projectId = options.projectId ?? process.env.GCLOUD_PROJECT ?? NO_PROJECT_ID;
     this.rules = new LoadedRules('Firestore', options.log);
     this.rulesCheck = new FirestoreRules(this.rules, (n) => this.core.store.get(n));
     this.indexes = new IndexChecker(options.indexes);

@@ -47,8 +47,11 @@ export interface FunctionsHostOptions {
   projectId: string;
   /** Region of functions that do not set one. Default us-central1. */
   region?: string;
-  /** The functions package directory (its package.json `main` is loaded) or a built .js file. */
-  source: string;
+  /**
+   * The functions package directory (its package.json `main` is loaded) or a built .js file.
+   * Absent: the host serves no functions (a project whose firebase.json has no `functions`).
+   */
+  source?: string;
   /** Environment for the functions; wins over the package's .env files. */
   env?: Record<string, string>;
   /** Backoff of retried event deliveries; tests shorten it. */
@@ -111,6 +114,7 @@ export class FunctionsHost {
 
   /** Sets up the functions' environment, requires the module and discovers its functions. */
   async load(): Promise<void> {
+    if (this.opts.source === undefined) return;
     const { packageDir, mainFile } = resolveSource(this.opts.source);
     // What the emulator gives every function; kept if the process already has them.
     this.overlay.setIfAbsent('GCLOUD_PROJECT', this.projectId);
