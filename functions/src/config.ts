@@ -73,6 +73,21 @@ export const RATE_LIMIT_BURST_SECONDS = defineInt('RATE_LIMIT_BURST_SECONDS', {
   description: 'Burst allowance of every rate limit, in seconds of its rate.',
 });
 
+/**
+ * Proxies in front of the `api` function that append to X-Forwarded-For, counted from the
+ * function: Cloud Functions reached directly 1 (Google's front end), behind Firebase Hosting 2
+ * (Hosting's CDN, then the front end), behind an external Application Load Balancer 2 (it
+ * appends the client and itself). docs/operations.md says how these were reasoned.
+ */
+export const TRUSTED_PROXY_HOPS = defineInt('TRUSTED_PROXY_HOPS', {
+  default: 1,
+  description:
+    'Proxies in front of api whose X-Forwarded-For entries are trusted: 1 direct, 2 behind Firebase Hosting or a load balancer.',
+});
+
+/** Express's 'trust proxy' hop count (a negative value counts as 0: trust no header). */
+export const trustedProxyHops = (): number => Math.max(0, Math.floor(read(TRUSTED_PROXY_HOPS)));
+
 export const rateLimits = () => ({
   perCaller: read(RATE_LIMIT_PER_CALLER),
   perOrg: read(RATE_LIMIT_PER_ORG),

@@ -37,6 +37,7 @@ export const LOG_EVENTS = [
   'qr.cleanup',
   'qr.png.stored',
   'qr.png.code_deleted',
+  'scan.redirect_held',
   'equipment.qr.stored',
   'equipment.qr.already_done',
   'equipment.qr.deleted',
@@ -119,6 +120,12 @@ export const qrPngStored = (f: { orgId: string; qrId: string; path: string; even
 
 export const qrPngCodeDeleted = (f: { orgId: string; qrId: string; eventId: string }) =>
   emit('INFO', 'qr.png.code_deleted', f);
+
+// Scans ---------------------------------------------------------------------------------------
+
+/** A scan stopped at the interstitial: its destination is outside the organisation's allow list. */
+export const scanRedirectHeld = (f: { orgId: string; kind: string; id: string; host: string }) =>
+  emit('INFO', 'scan.redirect_held', f);
 
 // Equipment QR codes -------------------------------------------------------------------------
 

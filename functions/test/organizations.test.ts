@@ -155,6 +155,107 @@ describe('organisations', () => {
     });
     assert.equal(cleared.body.assetUrlTemplate, null);
   });
+
+  it('a new organisation starts with an empty redirectAllowedHosts; admins set it, each entry checked and stored in its canonical form', async () => {
+    const orgId = unique('org');
+    const made = await call('POST', '/v1/orgs', {
+      token: alice.idToken,
+      body: { orgId, name: 'Redirects' },
+    });
+    assert.equal(made.status, 201);
+    assert.deepEqual(made.body.redirectAllowedHosts, []);
+    const doc = (await db().doc(`organizations/${orgId}`).get()).data() ?? {};
+    assert.equal(doc.redirectPolicy, 'allowlist', 'marked as made after allow lists');
+    assert.deepEqual(doc.redirectAllowedHosts, []);
+
+    const set = await call('PATCH', `/v1/orgs/${orgId}`, {
+      token: alice.idToken,
+      body: {
+        redirectAllowedHosts: [
+          ' Shop.Example.COM. ',
+          '*.cdn.example.net',
+          'münchen.example',
+          'shop.example.com',
+        ],
+      },
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const hosts = ['shop.example.com', '*.cdn.example.net', 'xn--mnchen-3ya.example'];
+    assert.deepEqual(set.body.redirectAllowedHosts, hosts, 'lowercase, punycode, no duplicates');
+    const read = await call('GET', `/v1/orgs/${orgId}`, { token: alice.idToken });
+    assert.deepEqual(read.body.redirectAllowedHosts, hosts);
+    const listed = await call<{ organizations: Array<Record<string, unknown>> }>(
+      'GET',
+      '/v1/orgs',
+      {
+        token: alice.idToken,
+      },
+    );
+    assert.deepEqual(
+      listed.body.organizations.find((o) => o.orgId === orgId)?.redirectAllowedHosts,
+      hosts,
+    );
+
+    const bad = await call<ErrorReply>('PATCH', `/v1/orgs/${orgId}`, {
+      token: alice.idToken,
+      body: {
+        redirectAllowedHosts: [
+          'ok.example.com',
+          'https://example.com',
+          'example.com:443',
+          'example.com/path',
+          '10.0.0.1',
+          'localhost',
+          '*.com',
+          'a.*.example.com',
+          'exa mple.com',
+          '',
+          42,
+        ],
+      },
+    });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(
+      (bad.body.error.details?.errors ?? []).map((e) => e.field),
+      Array.from({ length: 10 }, (_, i) => `redirectAllowedHosts[${i + 1}]`),
+    );
+    assert.match(bad.body.error.message, /give only the host, like "example\.com"/);
+    for (const redirectAllowedHosts of ['example.com', null, { host: 'example.com' }]) {
+      const notList = await call<ErrorReply>('PATCH', `/v1/orgs/${orgId}`, {
+        token: alice.idToken,
+        body: { redirectAllowedHosts },
+      });
+      assert.equal(notList.status, 400, JSON.stringify(redirectAllowedHosts));
+      assert.match(notList.body.error.message, /must be a list of host names/);
+    }
+    const tooMany = await call<ErrorReply>('PATCH', `/v1/orgs/${orgId}`, {
+      token: alice.idToken,
+      body: { redirectAllowedHosts: Array.from({ length: 101 }, (_, i) => `h${i}.example.com`) },
+    });
+    assert.equal(tooMany.status, 400);
+    assert.match(tooMany.body.error.message, /at most 100/);
+    const after = await call('GET', `/v1/orgs/${orgId}`, { token: alice.idToken });
+    assert.deepEqual(after.body.redirectAllowedHosts, hosts, 'a refused change changes nothing');
+  });
+
+  it('only admins and owners change redirectAllowedHosts', async () => {
+    const orgId = await createOrg(alice);
+    const admin = await newUser('admin');
+    const editor = await newUser('editor');
+    await addMember(orgId, alice, admin, 'admin');
+    await addMember(orgId, alice, editor, 'editor');
+    const byEditor = await call<ErrorReply>('PATCH', `/v1/orgs/${orgId}`, {
+      token: editor.idToken,
+      body: { redirectAllowedHosts: ['evil.example'] },
+    });
+    assert.equal(byEditor.status, 403);
+    const byAdmin = await call('PATCH', `/v1/orgs/${orgId}`, {
+      token: admin.idToken,
+      body: { redirectAllowedHosts: ['good.example'] },
+    });
+    assert.equal(byAdmin.status, 200);
+    assert.deepEqual(byAdmin.body.redirectAllowedHosts, ['good.example']);
+  });
 });
 
 describe('path ids', () => {

@@ -1,12 +1,16 @@
 // Scans and their timelines through the local stack: /s/{token} for tracked codes and equipment,
-// per-day counters in the organisation's time zone, timelines, and the rate limits.
+// per-day counters in the organisation's time zone, timelines, the interstitial before a
+// destination outside the organisation's allow list, and the rate limits behind proxies.
 import { strict as assert } from 'node:assert';
 import type { SignedIn } from 'emulator';
+import { FieldValue } from 'firebase-admin/firestore';
 import { db } from '../src/data/firebase';
+import { createApp } from '../src/http/app';
 import { recordScan } from '../src/data/scans';
 import { dayKey } from '../src/domain/timeline';
 import { addMember, call, createOrg, newUser, unique } from './support/api';
 import { decodePng } from './support/qrDecode';
+import { serve } from './support/httpServer';
 import { functionUrl } from './support/stack';
 
 type Timeline = {
@@ -46,7 +50,12 @@ describe('scans', function () {
     analyst = await newUser('analyst');
     viewer = await newUser('viewer');
     orgId = await createOrg(owner);
-    await call('PATCH', `/v1/orgs/${orgId}`, { token: owner.idToken, body: { timeZone } });
+    // The codes below point at example.com, which this organisation allows: they redirect.
+    const patched = await call('PATCH', `/v1/orgs/${orgId}`, {
+      token: owner.idToken,
+      body: { timeZone, redirectAllowedHosts: ['example.com'] },
+    });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
     await addMember(orgId, owner, analyst, 'analyst');
     await addMember(orgId, owner, viewer, 'viewer');
   });
@@ -158,7 +167,8 @@ describe('scans', function () {
       assert.equal(decodePng(Buffer.from(await again.arrayBuffer())), scanUrl);
     });
 
-    it('with assetUrlTemplate set, a scan redirects there with the asset id', async () => {
+    it('with assetUrlTemplate set, a scan redirects there with the asset id, whatever the allow list', async () => {
+      // A new organisation: its allow list is empty, but the template is its admins' own choice.
       const org = await createOrg(owner);
       await call('PATCH', `/v1/orgs/${org}`, {
         token: owner.idToken,
@@ -262,7 +272,130 @@ describe('scans', function () {
     });
   });
 
+  describe('redirect allow list', () => {
+    type Decision = { destination: string; host: string; allowed: boolean; interstitial: boolean };
+
+    const trackedIn = async (org: string, url: string) => {
+      const r = await call<{ qrId: string; scanUrl: string }>('POST', `/v1/orgs/${org}/qr-codes`, {
+        token: owner.idToken,
+        body: { url, tracked: true },
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body;
+    };
+    const setHosts = async (org: string, redirectAllowedHosts: string[]) => {
+      const r = await call<{ redirectAllowedHosts: string[] | null }>('PATCH', `/v1/orgs/${org}`, {
+        token: owner.idToken,
+        body: { redirectAllowedHosts },
+      });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body.redirectAllowedHosts;
+    };
+    const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+
+    it('a new organisation’s code to a host it has not listed opens the interstitial: a page for a person, the decision as JSON for a script, counted once each', async () => {
+      const org = await createOrg(owner);
+      const url = 'https://login.examp1e-bank.net/session?next=/account&a=1&b=<x>';
+      const code = await trackedIn(org, url);
+
+      const page = await scan(code.scanUrl, html);
+      assert.equal(page.status, 200);
+      assert.equal(page.headers.get('location'), null, 'no redirect');
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      assert.equal(page.headers.get('cache-control'), 'no-store');
+      assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+      const text = await page.text();
+      assert.ok(text.includes('<h1>login.examp1e-bank.net</h1>'), 'the host, prominently');
+      assert.ok(
+        text.includes(
+          'https://login.examp1e-bank.net/session?next=/account&#38;a=1&#38;b=&#60;x&#62;',
+        ),
+        'the full URL, escaped',
+      );
+      assert.match(
+        text,
+        /<a href="https:\/\/login\.examp1e-bank\.net\/session\?[^"]*"[^>]*>Continue/,
+      );
+      assert.doesNotMatch(text, /<x>|http-equiv|<script/i, 'escaped, no automatic redirect');
+
+      const script = await scan(code.scanUrl, { accept: 'application/json' });
+      assert.equal(script.status, 200);
+      assert.equal(script.headers.get('referrer-policy'), 'no-referrer');
+      assert.deepEqual((await script.json()) as Decision, {
+        destination: url,
+        host: 'login.examp1e-bank.net',
+        allowed: false,
+        interstitial: true,
+      });
+      const anything = await scan(code.scanUrl);
+      assert.equal(anything.status, 200, 'a client that takes anything gets the JSON too');
+      assert.equal(((await anything.json()) as Decision).allowed, false);
+
+      const timeline = await call<Timeline>(
+        'GET',
+        `/v1/orgs/${org}/qr-codes/${code.qrId}/timeline?period=7d`,
+        { token: owner.idToken },
+      );
+      assert.equal(timeline.body.total, 3);
+    });
+
+    it('listed hosts redirect at once: exact names in any case, *.wildcards (not the bare domain), an IDN as punycode; look-alikes do not', async () => {
+      const org = await createOrg(owner);
+      const stored = await setHosts(org, ['shop.example.net', '*.Example.ORG', 'bücher.example']);
+      assert.deepEqual(stored, ['shop.example.net', '*.example.org', 'xn--bcher-kva.example']);
+      const expect = async (url: string, status: number) => {
+        const res = await scan((await trackedIn(org, url)).scanUrl, html);
+        assert.equal(res.status, status, url);
+        if (status === 302 && /^[\x20-\x7e]*$/.test(url)) {
+          assert.equal(res.headers.get('location'), url);
+        }
+        if (status === 200) assert.match(await res.text(), /Continue to/, url);
+      };
+      await expect('https://shop.example.net/a?b=1', 302);
+      await expect('https://SHOP.Example.NET/b', 302);
+      await expect('https://a.b.example.org/deep', 302);
+      await expect('https://bücher.example/x', 302);
+      await expect('https://example.org/', 200);
+      await expect('https://shop.example.net.evil.test/', 200);
+      await expect('https://evilshop.example.net/', 200);
+    });
+
+    it('an organisation created before allow lists redirects anywhere until its admins set one; an empty list there means all again', async () => {
+      const org = await createOrg(owner);
+      // What an organisation written before this change looks like: neither field.
+      await db().doc(`organizations/${org}`).update({
+        redirectPolicy: FieldValue.delete(),
+        redirectAllowedHosts: FieldValue.delete(),
+      });
+      const read = await call('GET', `/v1/orgs/${org}`, { token: owner.idToken });
+      assert.equal(read.body.redirectAllowedHosts, null);
+      const code = await trackedIn(org, 'https://anywhere.example.net/p');
+      assert.equal((await scan(code.scanUrl, html)).status, 302);
+      assert.deepEqual(await setHosts(org, ['example.com']), ['example.com']);
+      const held = await scan(code.scanUrl, html);
+      assert.equal(held.status, 200);
+      assert.match(await held.text(), /<h1>anywhere\.example\.net<\/h1>/);
+      assert.equal(await setHosts(org, []), null);
+      const again = await scan(code.scanUrl, html);
+      assert.equal(again.status, 302);
+      assert.equal(again.headers.get('location'), 'https://anywhere.example.net/p');
+    });
+  });
+
   describe('rate limits', () => {
+    const flood = (scanUrl: string, forwardedFor: string, count: number, base?: string) => {
+      const path = new URL(scanUrl).pathname.replace(/^.*\/s\//, '/s/');
+      return Promise.all(
+        Array.from({ length: count }, () =>
+          fetch(`${base ?? functionUrl('api')}${path}`, {
+            redirect: 'manual',
+            headers: { 'x-forwarded-for': forwardedFor },
+          }),
+        ),
+      );
+    };
+    const statuses = (replies: Response[]) => replies.map((r) => r.status);
+
     it('/s/ refuses one address beyond its burst with 429 and Retry-After; other addresses go on', async () => {
       const code = await tracked();
       const me = newAddress();
@@ -276,8 +409,64 @@ describe('scans', function () {
       assert.equal((await scan(code.scanUrl)).status, 302, 'another address is not limited');
       // An address a client writes into X-Forwarded-For itself is not believed: only the entry
       // the front end appends (the last) counts.
-      const spoofed = await scan(code.scanUrl, { 'x-forwarded-for': `${newAddress()}, ${me}` });
-      assert.equal(spoofed.status, 429);
+      // A batch, not one request: a bucket refills 2 tokens a second, and on a busy machine one
+      // request may find a token; 15 need 7.5 s of refill, so a shared bucket refuses some.
+      const spoofed = await flood(code.scanUrl, `${newAddress()}, ${me}`, 15);
+      assert.ok(statuses(spoofed).includes(429), 'the forged entry picked no fresh bucket');
+    });
+
+    it('/s/ keys an IPv6 scanner by its /64, and an IPv4-mapped address as its IPv4 address', async () => {
+      const code = await tracked();
+      const first = await flood(code.scanUrl, '2001:db8:5ca0:1::1', 40);
+      assert.ok(statuses(first).includes(429), 'the first address was limited');
+      // The bucket is empty now; 15 more need 7.5 s of refill, so a shared bucket refuses some.
+      const sameNet = await flood(code.scanUrl, '2001:db8:5ca0:1:ffff:ffff:ffff:fffe', 15);
+      assert.ok(statuses(sameNet).includes(429), 'another address of the same /64 shares it');
+      const otherNet = await flood(code.scanUrl, '2001:db8:5ca0:2::1', 15);
+      assert.deepEqual(new Set(statuses(otherNet)), new Set([302]), 'the next /64 does not');
+
+      const v4 = newAddress();
+      assert.ok(statuses(await flood(code.scanUrl, v4, 40)).includes(429));
+      const mapped = await flood(code.scanUrl, `::ffff:${v4}`, 15);
+      assert.ok(statuses(mapped).includes(429), 'the IPv4-mapped form is the same scanner');
+    });
+
+    it('/s/ behind two proxies (TRUSTED_PROXY_HOPS=2, as behind Hosting) gives every scanner its own bucket; one hop would share the proxy’s', async () => {
+      const code = await tracked();
+      const edge = newAddress(); // the proxy in front (Hosting's CDN), the same for every scanner
+      // One hop, the default, through the stack: the proxy's address is taken for the client's.
+      assert.ok(statuses(await flood(code.scanUrl, `${newAddress()}, ${edge}`, 40)).includes(429));
+      const neighbour = await flood(code.scanUrl, `${newAddress()}, ${edge}`, 15);
+      assert.ok(statuses(neighbour).includes(429), 'with one hop, scanners share a bucket');
+
+      const previous = process.env.TRUSTED_PROXY_HOPS;
+      process.env.TRUSTED_PROXY_HOPS = '2';
+      let app: ReturnType<typeof createApp>;
+      try {
+        app = createApp();
+      } finally {
+        if (previous === undefined) delete process.env.TRUSTED_PROXY_HOPS;
+        else process.env.TRUSTED_PROXY_HOPS = previous;
+      }
+      const server = await serve(app);
+      try {
+        const busy = newAddress();
+        const first = await flood(code.scanUrl, `${busy}, ${edge}`, 40, server.url);
+        assert.ok(statuses(first).includes(429), 'the busy scanner was limited');
+        assert.ok(statuses(first).filter((s) => s === 302).length >= 20, 'after its burst');
+        const other = await flood(code.scanUrl, `${newAddress()}, ${edge}`, 15, server.url);
+        assert.deepEqual(new Set(statuses(other)), new Set([302]), 'another scanner is not');
+        // What a client writes into the header stays left of what the proxy appended.
+        const spoofed = await flood(
+          code.scanUrl,
+          `${newAddress()}, ${busy}, ${edge}`,
+          15,
+          server.url,
+        );
+        assert.ok(statuses(spoofed).includes(429), 'a forged entry picks no fresh bucket');
+      } finally {
+        await server.close();
+      }
     });
 
     it('/v1 refuses one caller beyond its burst with 429 rate_limited and Retry-After', async () => {

@@ -2,6 +2,7 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { AppError, conflict } from '../domain/errors';
 import type { NewOrganization, OrganizationChanges } from '../domain/organization';
+import { ALLOWLIST_POLICY, redirectPolicyOf } from '../domain/redirectHosts';
 import type { Role } from '../domain/roles';
 import { db } from './firebase';
 import { ORGS, memberRef, orgRef } from './paths';
@@ -12,8 +13,18 @@ export interface Organization {
   name: string;
   timeZone: string;
   assetUrlTemplate: string | null;
+  /**
+   * Hosts tracked codes redirect to without the interstitial; null for an organisation created
+   * before allow lists that has none, whose codes redirect anywhere.
+   */
+  redirectAllowedHosts: string[] | null;
   createdAt: string | null;
   createdBy: string | null;
+}
+
+function redirectHostsOf(data: FirebaseFirestore.DocumentData): string[] | null {
+  const policy = redirectPolicyOf(data);
+  return policy.kind === 'any' ? null : policy.hosts;
 }
 
 function toOrganization(orgId: string, data: FirebaseFirestore.DocumentData): Organization {
@@ -22,6 +33,7 @@ function toOrganization(orgId: string, data: FirebaseFirestore.DocumentData): Or
     name: String(data.name ?? ''),
     timeZone: String(data.timeZone ?? 'UTC'),
     assetUrlTemplate: typeof data.assetUrlTemplate === 'string' ? data.assetUrlTemplate : null,
+    redirectAllowedHosts: redirectHostsOf(data),
     createdAt: iso(data.createdAt),
     createdBy: typeof data.createdBy === 'string' ? data.createdBy : null,
   };
@@ -34,6 +46,9 @@ export async function createOrganization(
 ): Promise<Organization> {
   const ref = input.orgId ? orgRef(input.orgId) : db().collection(ORGS).doc();
   const now = Timestamp.now();
+  // A new organisation's codes redirect nowhere unchecked until its admins list hosts; those
+  // made before this field existed lack it and keep redirecting anywhere.
+  const redirects = { redirectPolicy: ALLOWLIST_POLICY, redirectAllowedHosts: [] as string[] };
   await db().runTransaction(async (tx) => {
     const existing = await tx.get(ref);
     if (existing.exists) {
@@ -45,6 +60,7 @@ export async function createOrganization(
       createdAt: now,
       createdBy: owner.uid,
       updatedAt: now,
+      ...redirects,
     });
     tx.create(memberRef(ref.id, owner.uid), {
       uid: owner.uid,
@@ -59,6 +75,7 @@ export async function createOrganization(
     timeZone: input.timeZone,
     createdAt: now,
     createdBy: owner.uid,
+    ...redirects,
   });
 }
 

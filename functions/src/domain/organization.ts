@@ -1,5 +1,6 @@
 // What an organisation's create and update requests may contain.
 import { isValidId, idProblem } from './ids';
+import { readRedirectHosts } from './redirectHosts';
 import { canonicalTimeZone, isValidTimeZone } from './timeline';
 import {
   type Body,
@@ -25,6 +26,8 @@ export interface OrganizationChanges {
   timeZone?: string;
   /** null removes the template. */
   assetUrlTemplate?: string | null;
+  /** Hosts tracked codes may redirect to without the interstitial (domain/redirectHosts.ts). */
+  redirectAllowedHosts?: string[];
 }
 
 /**
@@ -82,7 +85,12 @@ export function validateNewOrganization(body: Body): Validated<NewOrganization> 
 }
 
 export function validateOrganizationChanges(body: Body): Validated<OrganizationChanges> {
-  const errors = unknownFields(body, ['name', 'timeZone', 'assetUrlTemplate']);
+  const errors = unknownFields(body, [
+    'name',
+    'timeZone',
+    'assetUrlTemplate',
+    'redirectAllowedHosts',
+  ]);
   const changes: OrganizationChanges = {};
   if (body.name !== undefined) {
     const name = readString(body, 'name', { required: true, max: ORG_NAME_MAX }, errors);
@@ -103,10 +111,14 @@ export function validateOrganizationChanges(body: Body): Validated<OrganizationC
       else changes.assetUrlTemplate = template;
     }
   }
+  if (body.redirectAllowedHosts !== undefined) {
+    const hosts = readRedirectHosts(body.redirectAllowedHosts, errors);
+    if (hosts) changes.redirectAllowedHosts = hosts;
+  }
   if (errors.length === 0 && Object.keys(changes).length === 0) {
     errors.push({
       field: '',
-      message: 'nothing to change: give name, timeZone or assetUrlTemplate',
+      message: 'nothing to change: give name, timeZone, assetUrlTemplate or redirectAllowedHosts',
     });
   }
   return result(changes, errors);

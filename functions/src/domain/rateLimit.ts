@@ -2,6 +2,7 @@
 // refill evenly over a minute, and a full bucket holds `burstSeconds` worth, so a short burst
 // passes and a sustained flood is held to the rate. Memory is bounded: the least recently used
 // keys are dropped first, and a dropped key simply starts again with a full bucket.
+import ipaddr from 'ipaddr.js';
 
 export interface Decision {
   allowed: boolean;
@@ -52,4 +53,20 @@ export class RateLimiter {
     const waitMs = (1 - bucket.tokens) / this.refillPerMs;
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
   }
+}
+
+/**
+ * The bucket of a client address: an IPv4 address as itself (an IPv4-mapped IPv6 address too),
+ * an IPv6 address by its /64, the block one home or phone network is usually given, so a client
+ * cannot get a fresh bucket by stepping through its own 2^64 addresses. Anything that is not an
+ * address is its own key.
+ */
+export function clientAddressKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  const text = address.trim();
+  if (!ipaddr.isValid(text)) return text;
+  const parsed = ipaddr.process(text);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4);
+  return `${new ipaddr.IPv6([...parts, 0, 0, 0, 0]).toString()}/64`;
 }

@@ -1,6 +1,6 @@
 // The Express app behind the `api` function: body parsing, routers, then the JSON error handler.
 import express, { type Router } from 'express';
-import { maxJsonBodyBytes } from '../config';
+import { maxJsonBodyBytes, trustedProxyHops } from '../config';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter } from './health';
 import { locationsRouter } from './locations';
@@ -45,11 +45,11 @@ export const routers: Router[] = [
 export function createApp(routes: Router[] = routers): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  // Cloud Functions sits behind exactly one proxy, Google's front end, which appends the client's
-  // address to X-Forwarded-For. Trusting one hop makes req.ip that address; entries a client
+  // Each trusted proxy appends the address it was reached from to X-Forwarded-For. Trusting
+  // exactly as many hops as there are proxies makes req.ip the client's address; entries a client
   // wrote into the header itself stay to its left and are ignored, so nobody picks their own
-  // rate-limit bucket.
-  app.set('trust proxy', 1);
+  // rate-limit bucket. TRUSTED_PROXY_HOPS is read here, when the first request builds the app.
+  app.set('trust proxy', trustedProxyHops());
   app.use(requestLog);
   app.use(limitJsonBody);
   // In production the Functions framework may already have parsed the body; express.json()

@@ -3,7 +3,7 @@
 import type { Request } from 'express';
 import { rateLimits } from '../config';
 import { AppError } from '../domain/errors';
-import { RateLimiter, type Decision } from '../domain/rateLimit';
+import { clientAddressKey, RateLimiter, type Decision } from '../domain/rateLimit';
 
 let limiters: { caller: RateLimiter; org: RateLimiter; scanner: RateLimiter } | undefined;
 
@@ -40,7 +40,8 @@ export function limitOrganization(orgId: string): void {
   if (!decision.allowed) refuse(decision, 'for this organisation');
 }
 
+/** req.ip is the client as the trusted proxies saw it ('trust proxy' in app.ts). */
 export function limitScanner(req: Request): void {
-  const decision = get().scanner.take(req.ip ?? 'unknown');
+  const decision = get().scanner.take(clientAddressKey(req.ip));
   if (!decision.allowed) refuse(decision, 'from this address');
 }
