@@ -84,7 +84,7 @@ describe('label layout', () => {
         assert.ok(q.y + side <= b.y + b.height - SAFE_MARGIN_MM + 1e-9, t.id);
         assert.ok(layout.lines.length >= 1, `${t.id}: at least the first line is printed`);
         for (const line of layout.lines) {
-          const heightMm = (line.sizePt * 1.2 * 25.4) / 72;
+          const heightMm = line.heightMm;
           assert.ok(
             line.x >= b.x + SAFE_MARGIN_MM - 1e-9,
             `${t.id}: ${line.text} starts left of the label`,
