@@ -208,7 +208,7 @@ export async function textRuns(pdf: string): Promise<TextRun[]> {
         if (!('str' in item)) continue;
         // Arabic fonts split some letters into a base and its dots while shaping; the dots
         // stand for no character, and pdf.js reports them as U+0001: they are not text.
-        const text = item.str.replace(/[\u0000-\u001f]/g, '');
+        const text = [...item.str].filter((c) => c.charCodeAt(0) >= 0x20).join('');
         if (text.trim() === '') continue;
         const [, , c, d, e, f] = item.transform as number[];
         const size = Math.hypot(c, d);

@@ -76,6 +76,8 @@ const NEUTRAL = /[\p{Zs}\p{P}\p{S}]/u;
 /** The script a character prints in, or undefined when no font has it. */
 function classify(c: string): Class | undefined {
   const cp = c.codePointAt(0) ?? 0;
+  // Printable ASCII, most of every label: Noto Sans has all of it.
+  if (cp >= 0x20 && cp < 0x7f) return /[A-Za-z0-9]/.test(c) ? 'latin' : 'neutral';
   if (ARABIC.test(c)) return has('arabic', cp) ? 'arabic' : undefined;
   if (HAN_KANA.test(c)) return has('cjk', cp) ? 'cjk' : undefined;
   if (has('latin', cp)) return NEUTRAL.test(c) ? 'neutral' : 'latin';
@@ -90,8 +92,22 @@ export interface Run {
   rtl: boolean;
 }
 
+/** Layout measures the same texts many times (shortening is a binary search): runs are kept. */
+const runCache = new Map<string, Run[]>();
+const RUN_CACHE_SIZE = 20_000;
+
 /** A line cut into runs of one font each, in the order they are drawn from left to right. */
 export function runsOf(text: string): Run[] {
+  let runs = runCache.get(text);
+  if (!runs) {
+    if (runCache.size >= RUN_CACHE_SIZE) runCache.clear();
+    runs = cutIntoRuns(text);
+    runCache.set(text, runs);
+  }
+  return runs;
+}
+
+function cutIntoRuns(text: string): Run[] {
   const chars = [...text].map((c) => {
     const cls = classify(c);
     return cls === undefined ? { c: '?', cls: 'neutral' as Class } : { c, cls };
