@@ -66,15 +66,29 @@ function useFont(doc: PDFKit.PDFDocument, run: Run, bold: boolean, sizePt: numbe
 
 let measuringDoc: PDFKit.PDFDocument | undefined;
 
+/**
+ * Widths at 1 pt, by text: fitting a label measures the same lines at many sizes, and shaping
+ * (kerning, joining) costs far more than the multiplication that scales a width.
+ */
+const widthCache = new Map<string, number>();
+const WIDTH_CACHE_SIZE = 50_000;
+
 /** Widths from pdfkit's own layout of the embedded fonts (the ones the PDF is drawn with). */
 export const notoMeasure: Measure = {
   width(text, bold, sizePt) {
-    measuringDoc ??= new PDFDocument({ autoFirstPage: false });
-    const doc = measuringDoc;
-    return runsOf(text).reduce((sum, run) => {
-      useFont(doc, run, bold, sizePt);
-      return sum + doc.widthOfString(run.text, featuresOf(run));
-    }, 0);
+    const key = (bold ? 'b' : 'r') + text;
+    let perPt = widthCache.get(key);
+    if (perPt === undefined) {
+      measuringDoc ??= new PDFDocument({ autoFirstPage: false });
+      const doc = measuringDoc;
+      perPt = runsOf(text).reduce((sum, run) => {
+        useFont(doc, run, bold, 1);
+        return sum + doc.widthOfString(run.text, featuresOf(run));
+      }, 0);
+      if (widthCache.size >= WIDTH_CACHE_SIZE) widthCache.clear();
+      widthCache.set(key, perPt);
+    }
+    return perPt * sizePt;
   },
   extent(text, bold) {
     const runs = runsOf(text);
@@ -159,7 +173,7 @@ function drawText(doc: PDFKit.PDFDocument, layout: LabelLayout): void {
       useFont(doc, run, line.bold, line.sizePt);
       const options = { ...featuresOf(run), lineBreak: false, baseline: 'alphabetic' as const };
       doc.text(run.text, x, pt(line.baselineY), options);
-      x += doc.widthOfString(run.text, featuresOf(run));
+      x += notoMeasure.width(run.text, line.bold, line.sizePt);
     }
   }
 }
