@@ -165,7 +165,8 @@ function drawQr(doc: PDFKit.PDFDocument, layout: LabelLayout): void {
   doc.restore();
 }
 
-function drawText(doc: PDFKit.PDFDocument, layout: LabelLayout): void {
+/** Draws a label's lines in their fonts (exported for the labels bench's raster anchor). */
+export function drawText(doc: PDFKit.PDFDocument, layout: LabelLayout): void {
   doc.fillColor('black');
   for (const line of layout.lines) {
     let x = pt(line.x);
