@@ -85,7 +85,12 @@ export const notoMeasure: Measure = {
         useFont(doc, run, bold, 1);
         return sum + doc.widthOfString(run.text, featuresOf(run));
       }, 0);
-      if (widthCache.size >= WIDTH_CACHE_SIZE) widthCache.clear();
+      if (widthCache.size >= WIDTH_CACHE_SIZE) {
+        // pdfkit keeps every word it shaped for the document's life: a new measuring document
+        // lets a long-lived instance forget them too.
+        widthCache.clear();
+        measuringDoc = undefined;
+      }
       widthCache.set(key, perPt);
     }
     return perPt * sizePt;
