@@ -19,15 +19,17 @@ let zxingReady: Promise<unknown> | undefined;
  * the first decode, and a test may make no request outside this machine.
  */
 function zxing(): Promise<unknown> {
-  zxingReady ??= prepareZXingModule({
-    overrides: {
-      wasmBinary: fs.readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm'))
-        .buffer as ArrayBuffer,
-      locateFile: (file: string) =>
-        path.join(path.dirname(require.resolve('zxing-wasm/reader/zxing_reader.wasm')), file),
-    },
-    fireImmediately: true,
-  });
+  if (!zxingReady) {
+    const wasm = require.resolve('zxing-wasm/reader/zxing_reader.wasm');
+    const bytes = fs.readFileSync(wasm);
+    zxingReady = prepareZXingModule({
+      overrides: {
+        wasmBinary: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+        locateFile: (file: string) => path.join(path.dirname(wasm), file),
+      },
+      fireImmediately: true,
+    });
+  }
   return zxingReady;
 }
 
