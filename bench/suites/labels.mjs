@@ -33,7 +33,7 @@ const lines = (i) => [
 /** Child process: writes the PDF one way to a file, prints {ms, bytes, maxRssMb} as JSON. */
 async function child(mode, file) {
   const PDFDocument = require('pdfkit');
-  const { writeLabelsPdf, layoutAt } = require(path.join(lib, 'domain/labels/pdf.js'));
+  const { writeLabelsPdf, layoutAt, drawText } = require(path.join(lib, 'domain/labels/pdf.js'));
   const { fitQr } = require(path.join(lib, 'domain/labels/layout.js'));
   const { builtInTemplate } = require(path.join(lib, 'domain/labels/templates.js'));
   const { renderPng } = require(path.join(lib, 'domain/qr/index.js'));
@@ -80,12 +80,8 @@ async function child(mode, file) {
       const px = Math.round((sideMm / 25.4) * 300);
       const png = renderPng(url(i), { size: px, margin: 0, errorCorrection: qr.errorCorrection });
       doc.image(png, pt(x), pt(y), { width: pt(sideMm), height: pt(sideMm) });
-      for (const line of placed.layout.lines) {
-        doc
-          .font(line.bold ? 'Helvetica-Bold' : 'Helvetica')
-          .fontSize(line.sizePt)
-          .text(line.text, pt(line.x), pt(line.y), { lineBreak: false });
-      }
+      // The text exactly as the writer draws it (embedded fonts): only the code differs.
+      drawText(doc, placed.layout);
     }
     doc.end();
     await ended;

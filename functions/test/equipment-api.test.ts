@@ -61,6 +61,8 @@ describe('equipment API', function () {
     assert.equal(item.body.notes, '=SUM(A1)\n  kept as written ');
     assert.equal(item.body.source, 'api');
     assert.equal(item.body.createdBy, owner.uid);
+    // The item lists its tag codes (tags.test.ts assigns some); a new item has none.
+    assert.deepEqual(item.body.tags, []);
     await assertQrStored(orgId, reply.body.assetId);
     // The on-demand image route encodes the same URL as the stored PNG.
     const png = await fetch(`${functionUrl('api')}${base()}/${reply.body.assetId}/qr`, {

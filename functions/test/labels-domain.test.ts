@@ -4,6 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { fitQr, MIN_MODULE_MM, SAFE_MARGIN_MM } from '../src/domain/labels/layout';
 import { layoutAt, moduleRects, writeLabelsPdf, type LabelContent } from '../src/domain/labels/pdf';
+import { runsOf } from '../src/domain/labels/fonts';
+import { notoMeasure } from '../src/domain/labels/pdf';
 import { buildMatrix } from '../src/domain/qr/matrix';
 import { validateLabelRequest } from '../src/domain/labels/request';
 import { BUILT_IN_TEMPLATES, builtInTemplate, labelsPerPage } from '../src/domain/labels/templates';
@@ -84,7 +86,7 @@ describe('label layout', () => {
         assert.ok(q.y + side <= b.y + b.height - SAFE_MARGIN_MM + 1e-9, t.id);
         assert.ok(layout.lines.length >= 1, `${t.id}: at least the first line is printed`);
         for (const line of layout.lines) {
-          const heightMm = (line.sizePt * 1.2 * 25.4) / 72;
+          const heightMm = line.heightMm;
           assert.ok(
             line.x >= b.x + SAFE_MARGIN_MM - 1e-9,
             `${t.id}: ${line.text} starts left of the label`,
@@ -212,6 +214,91 @@ describe('label layout', () => {
         fields: ['name', 'colour'],
       }).ok,
     );
+  });
+});
+
+describe('label fonts by script', () => {
+  const cut = (text: string) => runsOf(text).map((r) => [r.script, r.text]);
+
+  it('cuts a line into runs of one font each, spaces going with the script around them', () => {
+    assert.deepEqual(cut('Camera 12'), [['latin', 'Camera 12']]);
+    assert.deepEqual(cut('Ζ Ж é'), [['latin', 'Ζ Ж é']]);
+    assert.deepEqual(cut('Caméra 日本 Москва'), [
+      ['latin', 'Caméra '],
+      ['cjk', '日本 '],
+      ['latin', 'Москва'],
+    ]);
+    // Japanese punctuation is the Japanese font's; an ellipsis after Japanese stays with it.
+    assert.deepEqual(cut('「日本」…'), [['cjk', '「日本」…']]);
+  });
+
+  it('Arabic: one right-to-left run per stretch, and a line starting in Arabic runs right to left', () => {
+    // Words stay in one run so that they are shaped (and ordered) together.
+    assert.deepEqual(
+      runsOf('كاميرا القاهرة').map((r) => [r.script, r.text, r.rtl]),
+      [['arabic', 'كاميرا القاهرة', true]],
+    );
+    // Digits and a trailing space are not part of the Arabic run: the runs are in drawing order,
+    // right to left, so the number prints on the left as an Arabic reader expects.
+    assert.deepEqual(cut('كاميرا 12'), [
+      ['latin', ' 12'],
+      ['arabic', 'كاميرا'],
+    ]);
+    // Latin first: left to right, the Arabic run after it.
+    assert.deepEqual(cut('Cairo القاهرة'), [
+      ['latin', 'Cairo '],
+      ['arabic', 'القاهرة'],
+    ]);
+  });
+
+  it('a character no font has prints as "?"; each line is as tall as its fonts', () => {
+    assert.deepEqual(cut('카메라 A'), [['latin', '??? A']]);
+    const latin = notoMeasure.extent('Camera', false);
+    const cjk = notoMeasure.extent('日本 Camera', false);
+    const arabic = notoMeasure.extent('كاميرا', true);
+    assert.ok(latin.ascent + latin.descent < cjk.ascent + cjk.descent);
+    assert.ok(cjk.ascent + cjk.descent < arabic.ascent + arabic.descent);
+    // Widths add up over the runs, each measured in its own font.
+    const whole = notoMeasure.width('Caméra 日本', true, 9);
+    const parts = notoMeasure.width('Caméra ', true, 9) + notoMeasure.width('日本', true, 9);
+    assert.ok(Math.abs(whole - parts) < 1e-9, `${whole} vs ${parts}`);
+    assert.ok(notoMeasure.width('日本', true, 9) > 2 * 9 * 0.9, 'ideographs are about 1 em wide');
+  });
+
+  it('names in other scripts are shortened and wrapped by the same rules', () => {
+    const t = builtInTemplate('avery-l7651')!;
+    const fit = fitQr(t, URL_SAMPLE)!;
+    for (const name of [
+      '日本のカメラ本体と交換レンズのセット番号十二',
+      'كاميرا القاهرة الجديدة مع العدسة الطويلة',
+      'Камера Москва с длинным объективом',
+    ]) {
+      const { layout } = layoutAt(
+        t,
+        0,
+        {
+          qrText: URL_SAMPLE,
+          lines: [
+            { text: name, bold: true },
+            { text: 'asset-1', bold: false, keepWhole: true },
+          ],
+        },
+        { startPosition: 1, offsetMm: { x: 0, y: 0 }, qr: fit },
+      );
+      const b = layout.box;
+      assert.ok(
+        layout.lines.some((l) => l.text.endsWith('…')),
+        `${name}: shortened with "…"`,
+      );
+      assert.ok(
+        layout.lines.some((l) => l.text === 'asset-1'),
+        `${name}: the code stays whole`,
+      );
+      for (const l of layout.lines) {
+        assert.ok(l.x + l.widthMm <= b.x + b.width - SAFE_MARGIN_MM + 1e-9, `${l.text}: fits`);
+        assert.ok(l.y + l.heightMm <= b.y + b.height - SAFE_MARGIN_MM + 1e-9, `${l.text}: fits`);
+      }
+    }
   });
 });
 

@@ -1,7 +1,9 @@
-// Label PDFs through the local stack, checked with independent tools: every label of every
-// built-in template is rendered by poppler at 300 dpi and read by zbar; each code sits where the
-// template's grid puts it (within 0.5 mm); no word leaves its label; startPosition and offsetMm
-// move what they should; a template too small for 0.35 mm modules is refused with advice.
+// Label PDFs through the local stack, checked with independent tools (support/pdfTools.ts): every
+// label of every built-in template is rendered by pdf.js at 300 dpi and read by ZXing; each code
+// sits where the template's grid puts it (within 0.5 mm); no text leaves its label; names in
+// Japanese, Arabic and Cyrillic print as written and come back out of the PDF's text; Avery
+// 22805 matches the measured sheet; startPosition and offsetMm move what they should; a
+// template too small for 0.35 mm modules is refused with advice.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,7 +26,7 @@ import {
   renderPage,
   requireTools,
   tempDir,
-  wordBoxes,
+  textRuns,
   type Gray,
   type Rect,
 } from './support/pdfTools';
@@ -34,14 +36,19 @@ const DPI = 300;
 const PX_PER_MM = DPI / 25.4;
 
 /** Writes `n` items straight into Firestore (the equipment API is another branch's). */
-async function seedItems(orgId: string, n: number, prefix = 'item'): Promise<string[]> {
+async function seedItems(
+  orgId: string,
+  n: number,
+  prefix = 'item',
+  name = (i: number) => `Camera body number ${i} with a long descriptive name that cannot fit`,
+): Promise<string[]> {
   const writer = db().bulkWriter();
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const id = `${prefix}-${String(i).padStart(5, '0')}`;
     ids.push(id);
     void writer.set(equipmentRef(orgId).doc(id), {
-      name: `Camera body number ${i} with a long descriptive name that cannot fit`,
+      name: name(i),
       category: i % 2 === 0 ? 'CAMERA' : 'LENS',
       serialNumber: `SN-${i}-${'X'.repeat(i % 7)}`,
       source: 'api',
@@ -184,13 +191,16 @@ async function checkLabels(
   return pages;
 }
 
-/** Every word pdftotext finds lies inside one of the labels of its page. */
-async function checkWordsInsideLabels(
+/**
+ * Every piece of text pdf.js finds (its box from the font's ascent to its descent) lies inside
+ * one of the labels of its page. Returns how many pieces there were.
+ */
+async function checkTextInsideLabels(
   file: string,
   t: LabelTemplate,
   offset = { x: 0, y: 0 },
 ): Promise<number> {
-  const words = await wordBoxes(file);
+  const runs = await textRuns(file);
   const cells = Array.from({ length: labelsPerPage(t) }, (_, s) => gridCell(t, s, offset)).map(
     (c) => ({
       x: c.x / PX_PER_MM,
@@ -200,7 +210,7 @@ async function checkWordsInsideLabels(
     }),
   );
   const eps = 0.01;
-  for (const w of words) {
+  for (const w of runs) {
     const inside = cells.some(
       (c) =>
         w.x >= c.x - eps &&
@@ -210,10 +220,10 @@ async function checkWordsInsideLabels(
     );
     assert.ok(
       inside,
-      `${t.id}: the word "${w.word}" on page ${w.page} (${JSON.stringify(w)}) leaves its label`,
+      `${t.id}: the text "${w.text}" on page ${w.page} (${JSON.stringify(w)}) leaves its label`,
     );
   }
-  return words.length;
+  return runs.length;
 }
 
 describe('label PDFs', function () {
@@ -282,10 +292,96 @@ describe('label PDFs', function () {
         return { page: Math.floor(i / perPage), slot, text, lines: [] };
       });
       await checkLabels(r.file!, template, expected, options);
-      const words = await checkWordsInsideLabels(r.file!, template);
-      assert.ok(words >= n, `${template.id}: expected text on every label, found ${words} words`);
+      const pieces = await checkTextInsideLabels(r.file!, template);
+      assert.ok(pieces >= n, `${template.id}: expected text on every label, found ${pieces}`);
     });
   }
+
+  it('names in Japanese, Arabic, Cyrillic and Greek print as written and are found in the text', async () => {
+    const names = [
+      '日本のカメラ',
+      'كاميرا القاهرة',
+      'Камера Москва',
+      'Κάμερα Αθήνα',
+      'Lens 日本 Жук',
+    ];
+    // Their own organisation: the other tests count this organisation's items by category.
+    const scriptOrg = await createOrg(owner);
+    const scripts = await seedItems(scriptOrg, names.length, 'script', (i) => names[i]);
+    const t = BUILT_IN_TEMPLATES.find((x) => x.id === 'avery-l7160')!;
+    const r = await labelsPdf(scriptOrg, owner.idToken, { assetIds: scripts, template: t.id });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const runs = await textRuns(r.file!);
+    const texts = runs.map((x) => x.text);
+    for (const name of [names[0], names[2], names[3]]) {
+      assert.ok(texts.includes(name), `"${name}" is in the PDF's text: ${JSON.stringify(texts)}`);
+    }
+    // Arabic comes out right to left, in logical order (pdf.js reorders what was drawn). pdf.js
+    // sees a space where shaping moves a letter's dots (a jump in the glyph positions), so the
+    // letters are compared without spaces, in order: words drawn left to right would come out
+    // swapped.
+    const arabic = runs.find((x) => x.dir === 'rtl');
+    assert.ok(arabic, `an Arabic piece of text: ${JSON.stringify(texts)}`);
+    assert.equal(arabic.text.replace(/\s/g, ''), names[1].replace(/\s/g, ''));
+    assert.ok(!texts.some((x) => x.includes('?')), 'no character printed as "?"');
+    // A line in three scripts is three pieces in three fonts on one baseline, left to right.
+    const mixed = runs.filter((x) => ['Lens', '日本', 'Жук'].includes(x.text.trim()));
+    assert.deepEqual(
+      mixed.map((x) => x.text.trim()),
+      ['Lens', '日本', 'Жук'],
+      JSON.stringify(runs.filter((x) => x.page === 1)),
+    );
+    assert.ok(mixed.every((x) => Math.abs(x.baseline - mixed[0].baseline) < 0.01));
+    assert.ok(mixed[0].x < mixed[1].x && mixed[1].x < mixed[2].x);
+    await checkTextInsideLabels(r.file!, t);
+    const urls = await scanUrls(scriptOrg, scripts);
+    await checkLabels(
+      r.file!,
+      t,
+      urls.map((text, slot) => ({ page: 0, slot, text, lines: [] })),
+      {
+        startPosition: 1,
+        offsetMm: { x: 0, y: 0 },
+        errorCorrection: r.headers.get('x-error-correction') as 'H',
+      },
+    );
+  });
+
+  it('avery-22805: every code is centred on the measured sheet (0.78125 in side, 1.8125 in pitch)', async () => {
+    // The sheet as measured (issue 26), in inches, independent of the template's own numbers:
+    // 4 columns of 1.5 in squares, 0.78125 in from the left edge, 1.8125 in apart; 6 rows,
+    // 0.5 in from the top, 1.7 in apart. 2 × 0.78125 + 3 × 1.8125 + 1.5 = 8.5 in, the Letter width.
+    const IN = 25.4;
+    assert.equal(2 * 0.78125 + 3 * 1.8125 + 1.5, 8.5);
+    const t = BUILT_IN_TEMPLATES.find((x) => x.id === 'avery-22805')!;
+    const r = await labelsPdf(orgId, viewer.idToken, {
+      assetIds: ids.slice(0, 24),
+      template: t.id,
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const page = await renderPage(r.file!, 1, DPI);
+    const urls = await scanUrls(orgId, ids.slice(0, 24));
+    const cells = urls.map((_, slot) => {
+      const column = slot % 4;
+      const row = Math.floor(slot / 4);
+      return {
+        x: (0.78125 + column * 1.8125) * IN * PX_PER_MM,
+        y: (0.5 + row * 1.7) * IN * PX_PER_MM,
+        width: 1.5 * IN * PX_PER_MM,
+        height: 1.5 * IN * PX_PER_MM,
+      };
+    });
+    const decoded = await decodeAll(cells.map((c) => crop(page, c)));
+    urls.forEach((url, slot) => assert.deepEqual(decoded[slot], [url], `slot ${slot} scans`));
+    for (const [slot, cell] of cells.entries()) {
+      // The code is centred across the square label: its dark box's centre is the cell's centre.
+      const symbol = darkBox(page, { ...cell, height: cell.height * 0.7 });
+      assert.ok(symbol, `slot ${slot}: a symbol`);
+      const off = (symbol.x + symbol.width / 2 - (cell.x + cell.width / 2)) / PX_PER_MM;
+      assert.ok(Math.abs(off) <= 0.5, `slot ${slot}: the code is ${off.toFixed(2)} mm off centre`);
+    }
+    await checkTextInsideLabels(r.file!, t);
+  });
 
   it('long names are shortened with an ellipsis, never cut off at the label edge', async () => {
     const r = await labelsPdf(orgId, viewer.idToken, {
@@ -293,13 +389,13 @@ describe('label PDFs', function () {
       template: 'avery-l7651',
     });
     assert.equal(r.status, 200);
-    const words = await wordBoxes(r.file!);
+    const runs = await textRuns(r.file!);
     assert.ok(
-      words.some((w) => w.word.endsWith('…')),
+      runs.some((w) => w.text.endsWith('…')),
       'an ellipsis marks a shortened name',
     );
     assert.ok(
-      words.some((w) => w.word === ids[0]),
+      runs.some((w) => w.text === ids[0]),
       'the asset id is printed whole',
     );
   });
@@ -337,7 +433,7 @@ describe('label PDFs', function () {
         `slot ${slot} stays blank`,
       );
     }
-    await checkWordsInsideLabels(r.file!, t, offsetMm);
+    await checkTextInsideLabels(r.file!, t, offsetMm);
     const bad = await labelsPdf(orgId, viewer.idToken, {
       assetIds: chosen,
       template: t.id,

@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import type { SignedIn } from 'emulator';
 import { db } from '../src/data/firebase';
+import { getEquipment } from '../src/data/equipment';
 import { equipmentRef, tagsRef } from '../src/data/paths';
 import { checkSymbol, parseTagCode } from '../src/domain/tagCodes';
 import { addMember, call, createOrg, newUser } from './support/api';
@@ -309,6 +310,48 @@ describe('tag pools, claiming and lookups', function () {
       (await call('GET', `/v1/orgs/${orgId}/lookup`, { token: viewer.idToken })).status,
       400,
     );
+  });
+
+  it('GET /equipment/{assetId} lists the codes of the tags assigned to the item', async () => {
+    await equipmentRef(orgId).doc('kit-1').set({ name: 'Item kit-1', category: 'CAMERA' });
+    const item = () =>
+      call<Record<string, unknown> & { tags: string[] }>(
+        'GET',
+        `/v1/orgs/${orgId}/equipment/kit-1`,
+        { token: viewer.idToken },
+      );
+    const withoutTags = (body: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'tags'));
+    // The QR trigger fills in the item's code fields: compare once it is done.
+    await waitFor(async () => (await getEquipment(orgId, 'kit-1')).qrStatus === 'ready', {
+      timeoutMs: 60_000,
+    });
+    const bare = await item();
+    assert.equal(bare.status, 200);
+    assert.deepEqual(bare.body.tags, []);
+    // Every other field is what the item had before the list was added.
+    const fields = withoutTags(bare.body);
+    assert.deepEqual(fields, JSON.parse(JSON.stringify(await getEquipment(orgId, 'kit-1'))));
+    const pool = await readyPool(1);
+    const [tag] = await poolTags(pool.poolId);
+    const assigned = await call('POST', `/v1/orgs/${orgId}/tags/${tag.code}/assign`, {
+      token: editor.idToken,
+      body: { assetId: 'kit-1' },
+    });
+    assert.equal(assigned.status, 201);
+    const imported = await call<{ imported: number }>('POST', `/v1/orgs/${orgId}/tags/import`, {
+      token: editor.idToken,
+      body: { codes: [{ code: 'KIT-SERIAL-9', assetId: 'kit-1' }] },
+    });
+    assert.equal(imported.body.imported, 1);
+    const both = await item();
+    assert.deepEqual(both.body.tags, [tag.code, 'KIT-SERIAL-9'].sort());
+    assert.deepEqual(withoutTags(both.body), fields);
+    const del = await call('DELETE', `/v1/orgs/${orgId}/tags/${tag.code}/assign`, {
+      token: editor.idToken,
+    });
+    assert.equal(del.status, 204);
+    assert.deepEqual((await item()).body.tags, ['KIT-SERIAL-9']);
   });
 
   it('roles and other organisations are refused', async () => {

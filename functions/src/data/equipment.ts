@@ -14,6 +14,7 @@ import { equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
 import { type StoredReply } from './idempotency';
 import { locationIdFor } from './locationLookup';
 import { deletePrefix } from './storage';
+import { itemTags } from './tags';
 import { iso } from './timestamps';
 
 /** Where an item's QR code stands; one field, so that each `qr` filter is one indexed query. */
@@ -186,6 +187,18 @@ export async function getEquipment(orgId: string, assetId: string): Promise<Equi
   const data = (await equipmentRef(orgId).doc(assetId).get()).data();
   if (!data) throw new AppError('not_found', `Equipment ${assetId} not found`);
   return toEquipment(assetId, data);
+}
+
+/**
+ * One item as `GET .../equipment/{assetId}` shows it: its fields and the codes of the tags
+ * assigned to it (pool tags and imported codes, sorted), read side by side.
+ */
+export async function getEquipmentWithTags(
+  orgId: string,
+  assetId: string,
+): Promise<Equipment & { tags: string[] }> {
+  const [item, tags] = await Promise.all([getEquipment(orgId, assetId), itemTags(orgId, assetId)]);
+  return { ...item, tags: tags.map((t) => t.code).sort() };
 }
 
 /** Applies a validated patch (its `location` resolved to `locationId`); 404 for no such item. */

@@ -9,7 +9,7 @@ import { parseIdempotencyKey, requestFingerprint } from '../domain/idempotency';
 import {
   createEquipment,
   deleteEquipment,
-  getEquipment,
+  getEquipmentWithTags,
   listEquipment,
   updateEquipment,
   type EquipmentFilter,
@@ -90,7 +90,7 @@ orgRoute(equipmentRouter, 'get', '/equipment', 'read', async (req, res, { orgId 
 });
 
 orgRoute(equipmentRouter, 'get', '/equipment/:assetId', 'read', async (req, res, { orgId }) => {
-  res.json(await getEquipment(orgId, req.params.assetId as string));
+  res.json(await getEquipmentWithTags(orgId, req.params.assetId as string));
 });
 
 orgRoute(equipmentRouter, 'patch', '/equipment/:assetId', 'write', async (req, res, access) => {

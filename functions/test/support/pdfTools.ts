@@ -1,37 +1,60 @@
-// Independent checks of generated PDFs: poppler's pdftoppm renders pages, zbar's zbarimg reads
-// the QR codes, poppler's pdftotext says where each word is. None of them shares code with the
-// writer. They come from Debian (poppler-utils, zbar-tools); .ci/run installs them, and without
-// them these tests fail (never skip) with the command to install them.
-import { execFile } from 'node:child_process';
+// Independent checks of generated PDFs, with tools npm installs (devDependencies, no install
+// scripts, nothing from the system's package manager): Mozilla's pdf.js renders pages (onto
+// @napi-rs/canvas, Skia in a prebuilt binary) and extracts the text with its positions; ZXing
+// (C++, compiled to WebAssembly: zxing-wasm) reads the QR codes. None of them shares code with
+// the writer (pdfkit and fontkit). If one of them cannot load, these tests fail with the reason.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { createCanvas } from '@napi-rs/canvas';
+import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
 
-const run = promisify(execFile);
+const pdfjsRoot = path.dirname(require.resolve('pdfjs-dist/package.json'));
 
-const INSTALL_HINT =
-  'Install them with: sudo apt-get update && sudo apt-get install -y poppler-utils zbar-tools ' +
-  '(Debian/Ubuntu; macOS: brew install poppler zbar)';
+let zxingReady: Promise<unknown> | undefined;
 
-/** Fails the test with the install command when a tool is missing. */
-export async function requireTools(): Promise<void> {
-  const missing: string[] = [];
-  for (const [tool, args] of [
-    ['pdftoppm', ['-v']],
-    ['pdftotext', ['-v']],
-    ['pdfinfo', ['-v']],
-    ['zbarimg', ['--version']],
-  ] as const) {
-    try {
-      await run(tool, [...args]);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') missing.push(tool);
-    }
+/**
+ * ZXing's WebAssembly from node_modules: left alone, zxing-wasm would download it from a CDN at
+ * the first decode, and a test may make no request outside this machine.
+ */
+function zxing(): Promise<unknown> {
+  if (!zxingReady) {
+    const wasm = require.resolve('zxing-wasm/reader/zxing_reader.wasm');
+    const bytes = fs.readFileSync(wasm);
+    zxingReady = prepareZXingModule({
+      overrides: {
+        wasmBinary: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+        locateFile: (file: string) => path.join(path.dirname(wasm), file),
+      },
+      fireImmediately: true,
+    });
   }
-  if (missing.length > 0) {
+  return zxingReady;
+}
+
+/**
+ * Loads the three tools once (pdf.js, the canvas binary, ZXing's WebAssembly) so that a broken
+ * install fails the suite at its start with the package to reinstall, not in the middle.
+ */
+export async function requireTools(): Promise<void> {
+  const problems: string[] = [];
+  try {
+    createCanvas(1, 1).getContext('2d');
+  } catch (err) {
+    problems.push(
+      `@napi-rs/canvas (its prebuilt binary for ${process.platform}-${process.arch}): ${String(err)}`,
+    );
+  }
+  try {
+    await zxing();
+  } catch (err) {
+    problems.push(`zxing-wasm: ${String(err)}`);
+  }
+  if (typeof pdfjs.getDocument !== 'function') problems.push('pdfjs-dist: no getDocument');
+  if (problems.length > 0) {
     throw new Error(
-      `The label tests need ${missing.join(', ')}, which are not installed. ${INSTALL_HINT}`,
+      `The label tests' PDF tools did not load; run \`npm ci\` again (with optional dependencies). ${problems.join('; ')}`,
     );
   }
 }
@@ -47,42 +70,45 @@ export interface Gray {
   pixels: Buffer;
 }
 
-/** Renders one page (1-based) at `dpi` with pdftoppm, as 8-bit grey. */
-export async function renderPage(pdf: string, page: number, dpi: number): Promise<Gray> {
-  const dir = tempDir('page');
-  const base = path.join(dir, 'p');
-  await run(
-    'pdftoppm',
-    ['-r', String(dpi), '-gray', '-f', String(page), '-l', String(page), '-singlefile', pdf, base],
-    {
-      maxBuffer: 1 << 20,
-    },
-  );
-  const bytes = fs.readFileSync(`${base}.pgm`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return parsePgm(bytes);
+async function openPdf(pdf: string) {
+  return pdfjs.getDocument({
+    data: new Uint8Array(fs.readFileSync(pdf)),
+    // Local files only: the fonts pdf.js may need for non-embedded standard fonts.
+    standardFontDataUrl: path.join(pdfjsRoot, 'standard_fonts') + path.sep,
+    cMapUrl: path.join(pdfjsRoot, 'cmaps') + path.sep,
+    useSystemFonts: false,
+    disableFontFace: true,
+    isEvalSupported: false,
+    verbosity: 0,
+  }).promise;
 }
 
-/** Binary PGM (P5), 8 bits per pixel, as pdftoppm -gray writes it. */
-export function parsePgm(bytes: Buffer): Gray {
-  const fields: string[] = [];
-  let i = 0;
-  while (fields.length < 4) {
-    while (/\s/.test(String.fromCharCode(bytes[i]))) i++;
-    if (bytes[i] === 0x23) {
-      while (bytes[i] !== 0x0a) i++;
-      continue;
-    }
-    let field = '';
-    while (!/\s/.test(String.fromCharCode(bytes[i]))) field += String.fromCharCode(bytes[i++]);
-    fields.push(field);
+/** Renders one page (1-based) at `dpi` with pdf.js, as 8-bit grey on white. */
+export async function renderPage(pdf: string, page: number, dpi: number): Promise<Gray> {
+  const doc = await openPdf(pdf);
+  try {
+    const p = await doc.getPage(page);
+    const viewport = p.getViewport({ scale: dpi / 72 });
+    const width = Math.ceil(viewport.width);
+    const height = Math.ceil(viewport.height);
+    const canvas = createCanvas(width, height);
+    const context = canvas.getContext('2d');
+    context.fillStyle = '#ffffff';
+    context.fillRect(0, 0, width, height);
+    await p.render({
+      canvas: canvas as never,
+      canvasContext: context as never,
+      viewport,
+    }).promise;
+    const rgba = context.getImageData(0, 0, width, height).data;
+    const pixels = Buffer.alloc(width * height);
+    // ITU-R BT.601 luma, as poppler's and most greyscale conversions use.
+    for (let i = 0, j = 0; j < pixels.length; i += 4, j++)
+      pixels[j] = Math.round(0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2]);
+    return { width, height, pixels };
+  } finally {
+    await doc.destroy();
   }
-  i++; // the single whitespace after maxval
-  if (fields[0] !== 'P5' || fields[3] !== '255')
-    throw new Error(`not an 8-bit P5 PGM: ${fields.join(' ')}`);
-  const width = Number(fields[1]);
-  const height = Number(fields[2]);
-  return { width, height, pixels: bytes.subarray(i, i + width * height) };
 }
 
 export interface Rect {
@@ -103,40 +129,29 @@ export function crop(image: Gray, r: Rect): Gray {
   return { width: w, height: h, pixels: out };
 }
 
-function pgm(image: Gray): Buffer {
-  return Buffer.concat([Buffer.from(`P5\n${image.width} ${image.height}\n255\n`), image.pixels]);
-}
-
 /**
- * Decodes the QR code in each image with one zbarimg run; the result has one entry per image:
- * the decoded texts (none when nothing was found).
+ * Decodes every QR code in each image with ZXing; the result has one entry per image: the
+ * decoded texts (none when nothing was found).
  */
 export async function decodeAll(images: Gray[]): Promise<string[][]> {
-  const dir = tempDir('zbar');
-  const files = images.map((img, i) => {
-    const file = path.join(dir, `c${i}.pgm`);
-    fs.writeFileSync(file, pgm(img));
-    return file;
-  });
-  let stdout: string;
-  try {
-    // zbarimg exits 4 when some image held no code: its output is still what we want.
-    const r = await run('zbarimg', ['-q', '--xml', '-Sdisable', '-Sqrcode.enable', ...files], {
-      maxBuffer: 64 << 20,
-    });
-    stdout = r.stdout;
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string };
-    if (e.code !== 4 || e.stdout === undefined) throw err;
-    stdout = e.stdout;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  const results: string[][] = images.map(() => []);
-  const sourceRe = /<source href='[^']*c(\d+)\.pgm'>([\s\S]*?)<\/source>/g;
-  for (const m of stdout.matchAll(sourceRe)) {
-    const data = [...m[2].matchAll(/<data><!\[CDATA\[([\s\S]*?)\]\]><\/data>/g)].map((d) => d[1]);
-    results[Number(m[1])] = data;
+  await zxing();
+  const results: string[][] = [];
+  for (const image of images) {
+    const data = new Uint8ClampedArray(image.width * image.height * 4);
+    for (let j = 0, i = 0; j < image.pixels.length; j++, i += 4) {
+      data[i] = data[i + 1] = data[i + 2] = image.pixels[j];
+      data[i + 3] = 255;
+    }
+    const found = await readBarcodes(
+      {
+        width: image.width,
+        height: image.height,
+        data,
+        colorSpace: 'srgb',
+      } as unknown as Parameters<typeof readBarcodes>[0],
+      { formats: ['QRCode'], maxNumberOfSymbols: 255, tryHarder: true },
+    );
+    results.push(found.filter((r) => r.isValid).map((r) => r.text));
   }
   return results;
 }
@@ -165,37 +180,66 @@ export function darkBox(image: Gray, r: Rect): Rect | undefined {
   return { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
 }
 
-/** Every word pdftotext finds, with its box in millimetres from the page's top-left corner. */
-export async function wordBoxes(
-  pdf: string,
-): Promise<Array<{ page: number; word: string } & Rect>> {
-  const { stdout } = await run('pdftotext', ['-bbox', pdf, '-'], { maxBuffer: 256 << 20 });
-  const words: Array<{ page: number; word: string } & Rect> = [];
-  let page = 0;
-  const mm = (v: string) => (Number(v) * 25.4) / 72;
-  for (const line of stdout.split('\n')) {
-    if (line.includes('<page ')) page++;
-    const m =
-      /<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*)<\/word>/.exec(
-        line,
-      );
-    if (m) {
-      words.push({
-        page,
-        word: m[5],
-        x: mm(m[1]),
-        y: mm(m[2]),
-        width: mm(m[3]) - mm(m[1]),
-        height: mm(m[4]) - mm(m[2]),
-      });
+/**
+ * A piece of text as pdf.js extracts it: what one text-showing operation drew (here a line of a
+ * label, or the part of it in one font), in reading order (pdf.js puts right-to-left text back in
+ * logical order). The box is in millimetres from the page's top-left corner, from the baseline
+ * up by the font's ascent and down by its descent.
+ */
+export interface TextRun extends Rect {
+  page: number;
+  text: string;
+  /** 'ltr' or 'rtl', as pdf.js finds the characters. */
+  dir: string;
+  /** The baseline, in mm from the page's top. */
+  baseline: number;
+  fontSizeMm: number;
+}
+
+/** Every piece of text of every page. */
+export async function textRuns(pdf: string): Promise<TextRun[]> {
+  const doc = await openPdf(pdf);
+  const mm = (v: number) => (v * 25.4) / 72;
+  const runs: TextRun[] = [];
+  try {
+    for (let n = 1; n <= doc.numPages; n++) {
+      const page = await doc.getPage(n);
+      const [, y0, , y1] = page.view;
+      const content = await page.getTextContent();
+      for (const item of content.items) {
+        if (!('str' in item)) continue;
+        // Arabic fonts split some letters into a base and its dots while shaping; the dots
+        // stand for no character, and pdf.js reports them as U+0001: they are not text.
+        const text = [...item.str].filter((c) => c.charCodeAt(0) >= 0x20).join('');
+        if (text.trim() === '') continue;
+        const [, , c, d, e, f] = item.transform as number[];
+        const size = Math.hypot(c, d);
+        const style = content.styles[item.fontName];
+        const baseline = y1 - y0 - (f - y0);
+        runs.push({
+          page: n,
+          text,
+          dir: item.dir,
+          x: mm(e),
+          y: mm(baseline - style.ascent * size),
+          width: mm(item.width),
+          height: mm((style.ascent - style.descent) * size),
+          baseline: mm(baseline),
+          fontSizeMm: mm(size),
+        });
+      }
     }
+  } finally {
+    await doc.destroy();
   }
-  return words;
+  return runs;
 }
 
 export async function pageCount(pdf: string): Promise<number> {
-  const { stdout } = await run('pdfinfo', [pdf]);
-  const m = /^Pages:\s+(\d+)/m.exec(stdout);
-  if (!m) throw new Error(`pdfinfo gave no page count: ${stdout}`);
-  return Number(m[1]);
+  const doc = await openPdf(pdf);
+  try {
+    return doc.numPages;
+  } finally {
+    await doc.destroy();
+  }
 }

@@ -16,8 +16,6 @@ const TEXT_GAP_MM = 0.5;
 /** Largest and smallest text size, in points. */
 const MAX_FONT_PT = 9;
 export const MIN_FONT_PT = 4.5;
-/** Line height as a multiple of the font size (Helvetica's ascent+descent is 0.925 em). */
-export const LINE_HEIGHT = 1.2;
 const PT_PER_MM = 72 / 25.4;
 
 export interface Box {
@@ -150,6 +148,10 @@ export interface TextLine {
   sizePt: number;
   /** Measured width of the (possibly shortened) text, in mm. */
   widthMm: number;
+  /** Height of the line box (the fonts' ascent and descent), in mm. */
+  heightMm: number;
+  /** Where the glyphs stand, in mm from the page's top. */
+  baselineY: number;
 }
 
 export interface LabelLayout {
@@ -159,8 +161,17 @@ export interface LabelLayout {
   lines: TextLine[];
 }
 
-/** Width of `text` in points at `sizePt`, in Helvetica (bold or not). */
-export type Measure = (text: string, bold: boolean, sizePt: number) => number;
+/** How the fonts that print the text measure it. */
+export interface Measure {
+  /** Width of `text` in points at `sizePt`. */
+  width(text: string, bold: boolean, sizePt: number): number;
+  /**
+   * Above and below the baseline, in em, of the fonts `text` prints in: the line box. Fonts for
+   * other scripts are taller (Noto Sans 1.36 em, Noto Sans JP 1.45, Noto Sans Arabic 2.11), so
+   * each line gets the height of its own fonts.
+   */
+  extent(text: string, bold: boolean): { ascent: number; descent: number };
+}
 
 export interface LineInput {
   text: string;
@@ -234,17 +245,25 @@ export function fitLines(
   if (area.width <= 0 || area.height <= 0) return [];
   const heightPt = area.height * PT_PER_MM;
   const widthPt = area.width * PT_PER_MM;
-  const fits = (n: number) => heightPt / (n * LINE_HEIGHT) >= MIN_FONT_PT;
+  const em = (l: LineInput) => {
+    const e = measure.extent(l.text, l.bold);
+    return e.ascent + e.descent;
+  };
+  const stackEm = (stack: LineInput[]) => stack.reduce((sum, l) => sum + em(l), 0);
+  const fits = (stack: LineInput[]) => heightPt / stackEm(stack) >= MIN_FONT_PT;
   const kept = lines.filter((l) => l.text.length > 0);
-  while (kept.length > 0 && !fits(kept.length)) {
+  while (kept.length > 0 && !fits(kept)) {
     const lastOther = kept.map((l) => !l.keepWhole).lastIndexOf(true);
     kept.splice(lastOther >= 0 ? lastOther : kept.length - 1, 1);
   }
   if (kept.length === 0) return [];
   const sizeFor = (stack: LineInput[]): number => {
-    let sizePt = Math.min(MAX_FONT_PT, heightPt / (stack.length * LINE_HEIGHT));
+    let sizePt = Math.min(MAX_FONT_PT, heightPt / stackEm(stack));
     const whole = stack.filter((l) => l.keepWhole);
-    while (sizePt > MIN_FONT_PT && whole.some((l) => measure(l.text, l.bold, sizePt) > widthPt)) {
+    while (
+      sizePt > MIN_FONT_PT &&
+      whole.some((l) => measure.width(l.text, l.bold, sizePt) > widthPt)
+    ) {
       sizePt = Math.max(MIN_FONT_PT, sizePt - 0.25);
     }
     return sizePt;
@@ -253,8 +272,8 @@ export function fitLines(
   const [first, ...rest] = kept;
   if (
     !first.keepWhole &&
-    measure(first.text, first.bold, sizePt) > widthPt &&
-    fits(kept.length + 1)
+    measure.width(first.text, first.bold, sizePt) > widthPt &&
+    fits([first, ...kept])
   ) {
     const wrappedSize = sizeFor([first, ...kept]);
     if (wrappedSize >= Math.max(MIN_WRAP_FONT_PT, sizePt * 0.75)) {
@@ -283,7 +302,10 @@ function splitAtSpace(
 ): [string, string] {
   const words = text.split(/\s+/);
   let k = 0;
-  while (k < words.length - 1 && measure(words.slice(0, k + 1).join(' '), bold, sizePt) <= widthPt)
+  while (
+    k < words.length - 1 &&
+    measure.width(words.slice(0, k + 1).join(' '), bold, sizePt) <= widthPt
+  )
     k++;
   return [words.slice(0, k).join(' '), words.slice(k).join(' ')];
 }
@@ -297,20 +319,40 @@ function place(
   centred: boolean,
 ): TextLine[] {
   const widthPt = area.width * PT_PER_MM;
-  const blockMm = (lines.length * sizePt * LINE_HEIGHT) / PT_PER_MM;
-  const top = area.y + (area.height - blockMm) / 2;
+  const shortened = lines.map((line) => ({
+    ...line,
+    text: shorten(line.text, line.bold, sizePt, widthPt, measure),
+  }));
+  // The block was sized with the whole texts: a line keeps the taller of both boxes.
+  const extents = lines.map((l, i) => {
+    const whole = measure.extent(l.text, l.bold);
+    const cut = measure.extent(shortened[i].text, l.bold);
+    return {
+      ascent: Math.max(whole.ascent, cut.ascent),
+      descent: Math.max(whole.descent, cut.descent),
+    };
+  });
+  const mm = (em: number) => (em * sizePt) / PT_PER_MM;
+  const blockMm = extents.reduce((sum, e) => sum + mm(e.ascent + e.descent), 0);
+  let y = area.y + (area.height - blockMm) / 2;
   const out: TextLine[] = [];
-  lines.forEach((line, i) => {
-    const text = shorten(line.text, line.bold, sizePt, widthPt, measure);
-    if (text.length === 0) return;
-    const widthMm = measure(text, line.bold, sizePt) / PT_PER_MM;
+  shortened.forEach((line, i) => {
+    const e = extents[i];
+    const heightMm = mm(e.ascent + e.descent);
+    const top = y;
+    // A line left out still keeps its place: the block was centred with it.
+    y += heightMm;
+    if (line.text.length === 0) return;
+    const widthMm = measure.width(line.text, line.bold, sizePt) / PT_PER_MM;
     out.push({
-      text,
+      text: line.text,
       bold: line.bold,
       x: centred ? area.x + (area.width - widthMm) / 2 : area.x,
-      y: top + (i * sizePt * LINE_HEIGHT) / PT_PER_MM,
+      y: top,
       sizePt,
       widthMm,
+      heightMm,
+      baselineY: top + mm(e.ascent),
     });
   });
   return out;
@@ -326,7 +368,7 @@ export function shorten(
   widthPt: number,
   measure: Measure,
 ): string {
-  if (measure(text, bold, sizePt) <= widthPt) return text;
+  if (measure.width(text, bold, sizePt) <= widthPt) return text;
   const chars = [...text];
   let low = 0;
   let high = chars.length - 1;
@@ -334,10 +376,10 @@ export function shorten(
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
     const candidate = chars.slice(0, mid).join('').trimEnd() + ELLIPSIS;
-    if (measure(candidate, bold, sizePt) <= widthPt) low = mid;
+    if (measure.width(candidate, bold, sizePt) <= widthPt) low = mid;
     else high = mid - 1;
   }
-  if (low === 0) return measure(ELLIPSIS, bold, sizePt) <= widthPt ? ELLIPSIS : '';
+  if (low === 0) return measure.width(ELLIPSIS, bold, sizePt) <= widthPt ? ELLIPSIS : '';
   return chars.slice(0, low).join('').trimEnd() + ELLIPSIS;
 }
 

@@ -1,5 +1,6 @@
 // Label sheets as PDF, with pdfkit: the QR codes are vector paths (one filled path of module
-// runs per code, never an image), text in the PDF standard fonts Helvetica and Helvetica-Bold.
+// runs per code, never an image), text in embedded subsets of Noto fonts chosen by script
+// (fonts.ts), so names print as written in Latin, Greek, Cyrillic, Arabic and Japanese.
 // Pages go out as they are made: the caller's sink receives the bytes and the writer waits for
 // the sink to drain after each page, so 5 000 labels never sit in memory.
 import PDFDocument from 'pdfkit';
@@ -14,6 +15,7 @@ import {
   type Offset,
   type QrFit,
 } from './layout';
+import { face, runsOf, type Run } from './fonts';
 import type { LabelTemplate } from './templates';
 
 const PT_PER_MM = 72 / 25.4;
@@ -40,29 +42,70 @@ export interface PdfSink {
   end(): void;
 }
 
-const fontName = (bold: boolean) => (bold ? 'Helvetica-Bold' : 'Helvetica');
-
 /**
- * The standard PDF fonts carry WinAnsi (Latin-1 and a few more) only; anything else would print
- * as a wrong glyph, so it prints as "?" instead. Tags and ids are ASCII; names may lose accents
- * outside Latin-1 (documented in docs/labels.md).
+ * A right-to-left run is laid out as one piece: pdfkit otherwise shapes it word by word and
+ * leaves the words in left-to-right order. Passing features (any) makes it shape the whole run;
+ * fontkit still applies the script's own (joining forms, required ligatures).
  */
-export function printable(text: string): string {
-  return [...text]
-    .map((c) => {
-      const code = c.codePointAt(0) ?? 0;
-      if ((code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff)) return c;
-      return '…–—‘’“”•€™'.includes(c) ? c : '?';
-    })
-    .join('');
+const RTL_FEATURES: PDFKit.Mixins.OpenTypeFeatures[] = ['rlig'];
+const featuresOf = (run: Run) => (run.rtl ? { features: RTL_FEATURES } : {});
+
+const registered = new WeakMap<PDFKit.PDFDocument, Set<string>>();
+
+/** Selects the run's font on `doc`, registering it there on first use (so only used fonts embed). */
+function useFont(doc: PDFKit.PDFDocument, run: Run, bold: boolean, sizePt: number): void {
+  const f = face(run.script, bold);
+  let names = registered.get(doc);
+  if (!names) registered.set(doc, (names = new Set()));
+  if (!names.has(f.name)) {
+    doc.registerFont(f.name, f.bytes);
+    names.add(f.name);
+  }
+  doc.font(f.name).fontSize(sizePt);
 }
 
 let measuringDoc: PDFKit.PDFDocument | undefined;
 
-/** Helvetica widths from pdfkit's own font metrics (the ones the PDF is drawn with). */
-export const helveticaMeasure: Measure = (text, bold, sizePt) => {
-  measuringDoc ??= new PDFDocument({ autoFirstPage: false });
-  return measuringDoc.font(fontName(bold)).fontSize(sizePt).widthOfString(text);
+/**
+ * Widths at 1 pt, by text: fitting a label measures the same lines at many sizes, and shaping
+ * (kerning, joining) costs far more than the multiplication that scales a width.
+ */
+const widthCache = new Map<string, number>();
+const WIDTH_CACHE_SIZE = 50_000;
+
+/** Widths from pdfkit's own layout of the embedded fonts (the ones the PDF is drawn with). */
+export const notoMeasure: Measure = {
+  width(text, bold, sizePt) {
+    const key = (bold ? 'b' : 'r') + text;
+    let perPt = widthCache.get(key);
+    if (perPt === undefined) {
+      measuringDoc ??= new PDFDocument({ autoFirstPage: false });
+      const doc = measuringDoc;
+      perPt = runsOf(text).reduce((sum, run) => {
+        useFont(doc, run, bold, 1);
+        return sum + doc.widthOfString(run.text, featuresOf(run));
+      }, 0);
+      if (widthCache.size >= WIDTH_CACHE_SIZE) {
+        // pdfkit keeps every word it shaped for the document's life: a new measuring document
+        // lets a long-lived instance forget them too.
+        widthCache.clear();
+        measuringDoc = undefined;
+      }
+      widthCache.set(key, perPt);
+    }
+    return perPt * sizePt;
+  },
+  extent(text, bold) {
+    const runs = runsOf(text);
+    // An empty line still has the height of the Latin font, as an empty line of text does.
+    const faces = (runs.length > 0 ? runs : [{ script: 'latin' as const }]).map((r) =>
+      face(r.script, bold),
+    );
+    return {
+      ascent: Math.max(...faces.map((f) => f.ascent)),
+      descent: Math.max(...faces.map((f) => f.descent)),
+    };
+  },
 };
 
 /** The layout of label number `index` (0-based) of a document, as the writer draws it. */
@@ -74,10 +117,9 @@ export function layoutAt(
 ): { page: number; layout: LabelLayout } {
   const { page, slot } = placement(template, index, options.startPosition);
   const box = labelBox(template, slot, options.offsetMm);
-  const lines = content.lines.map((l) => ({ ...l, text: printable(l.text) }));
   return {
     page,
-    layout: layoutLabel(box, content.qrText, options.qr, lines, helveticaMeasure),
+    layout: layoutLabel(box, content.qrText, options.qr, content.lines, notoMeasure),
   };
 }
 
@@ -128,13 +170,17 @@ function drawQr(doc: PDFKit.PDFDocument, layout: LabelLayout): void {
   doc.restore();
 }
 
-function drawText(doc: PDFKit.PDFDocument, layout: LabelLayout): void {
+/** Draws a label's lines in their fonts (exported for the labels bench's raster anchor). */
+export function drawText(doc: PDFKit.PDFDocument, layout: LabelLayout): void {
+  doc.fillColor('black');
   for (const line of layout.lines) {
-    doc
-      .font(fontName(line.bold))
-      .fontSize(line.sizePt)
-      .fillColor('black')
-      .text(line.text, pt(line.x), pt(line.y), { lineBreak: false });
+    let x = pt(line.x);
+    for (const run of runsOf(line.text)) {
+      useFont(doc, run, line.bold, line.sizePt);
+      const options = { ...featuresOf(run), lineBreak: false, baseline: 'alphabetic' as const };
+      doc.text(run.text, x, pt(line.baselineY), options);
+      x += notoMeasure.width(run.text, line.bold, line.sizePt);
+    }
   }
 }
 

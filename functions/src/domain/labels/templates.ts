@@ -139,12 +139,12 @@ export const BUILT_IN_TEMPLATES: readonly LabelTemplate[] = Object.freeze([
     rows: 6,
     labelWidthMm: 38.1, // 1.5 in
     labelHeightMm: 38.1,
-    marginLeftMm: 22.225, // 0.875 in
+    marginLeftMm: 19.84375, // 0.78125 in
     marginTopMm: 12.7, // 0.5 in
-    pitchXMm: 44.45, // 1.75 in
+    pitchXMm: 46.0375, // 1.8125 in
     pitchYMm: 43.18, // 1.7 in
     cutMarks: false,
-    note: 'Margins and pitch not confirmed from a published specification (a symmetric layout of 4 × 6 labels); print a test page and correct with offsetMm.',
+    note: 'Side margin and column pitch measured on a sheet (issue 26): 0.78125 in and 1.8125 in, which fill the 8.5 in Letter width exactly (2 × 0.78125 + 3 × 1.8125 + 1.5); top margin and row pitch (0.5 in, 1.7 in) fill the 11 in height symmetrically.',
   },
   {
     id: 'a4-30x20',
