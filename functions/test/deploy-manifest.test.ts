@@ -34,7 +34,10 @@ interface Manifest {
 
 /** Every function the codebase deploys, with the trigger it must have. Extend it with each new one. */
 const EXPECTED: Record<string, (e: Endpoint) => void> = {
-  api: (e) => assert.deepEqual(e.httpsTrigger, {}),
+  api: (e) => {
+    assert.deepEqual(e.httpsTrigger, {});
+    assert.equal(e.timeoutSeconds, 300);
+  },
   organizationCreated: (e) => {
     assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
     assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
