@@ -75,6 +75,9 @@ describe('security rules of the project (client apps)', function () {
       hash: 'x',
     });
     batch.set(db().doc(`scanTokens/${unique('tok')}`), { orgId, kind: 'qrCode', id: 'q1' });
+    batch.set(db().doc(`organizations/${orgId}/usage/2026-12-01`), { unitsPerDay: 5 });
+    batch.set(db().doc(`quotaOverrides/${orgId}`), { items: 10 });
+    batch.set(db().doc(`userUsage/${uid('owner')}`), { organizationsCreated: 1 });
     batch.set(db().doc(`organizations/${orgId}/locations/shelf`), {
       name: 'Shelf',
       nameKey: 'shelf',
@@ -170,6 +173,31 @@ describe('security rules of the project (client apps)', function () {
       allowed: {},
     },
     { name: 'scan tokens', doc: 'scanTokens/any', list: 'scanTokens', allowed: {} },
+    // Abuse and cost controls: only the functions (and the operator, with the Admin SDK) see them.
+    {
+      name: 'daily usage counters',
+      doc: `organizations/${orgId}/usage/2026-12-01`,
+      list: `organizations/${orgId}/usage`,
+      allowed: {},
+      create: () => ({ unitsPerDay: 0 }),
+      update: () => ({ unitsPerDay: 0 }),
+    },
+    {
+      name: 'quota overrides',
+      doc: `quotaOverrides/${orgId}`,
+      list: 'quotaOverrides',
+      allowed: {},
+      create: () => ({ items: 1_000_000 }),
+      update: () => ({ items: 1_000_000 }),
+    },
+    {
+      name: 'organisations created per user',
+      doc: `userUsage/${uid('owner')}`,
+      list: 'userUsage',
+      allowed: {},
+      create: () => ({ organizationsCreated: 0 }),
+      update: () => ({ organizationsCreated: 0 }),
+    },
     {
       name: 'locations',
       doc: `organizations/${orgId}/locations/shelf`,
@@ -304,6 +332,9 @@ describe('security rules of the project (client apps)', function () {
       ['createdAt not the request time', { createdAt: firebase.firestore.Timestamp.fromMillis(0) }],
       ['updatedAt not the request time', { updatedAt: new Date() }],
       ['source other than client', { source: 'api' }],
+      // The quota's mark is the trigger's: a client cannot write an item as already ready.
+      ['a server field (qrStatus)', { qrStatus: 'ready' }],
+      ['a server field (quotaExceeded)', { quotaExceeded: false }],
     ];
     for (const [what, change] of refused) {
       it(`refuses ${what}`, async () => {
