@@ -422,6 +422,37 @@ describe('security rules of the project (client apps)', function () {
         return files.length === 0 && tokenGone;
       });
     });
+
+    it('an item a client writes past the item quota is marked refused and gets no QR code', async () => {
+      // The operator's override sets the limit at the items there are now: one more is over.
+      const items = (await db().collection(`organizations/${orgId}/equipment`).count().get()).data()
+        .count;
+      await db().doc(`quotaOverrides/${orgId}`).set({ items });
+      try {
+        const assetId = unique('OVER');
+        const docPath = `organizations/${orgId}/equipment/${assetId}`;
+        // The rules cannot count: the write itself is allowed, and small (its fields are bounded).
+        await assertSucceeds(client('editor').doc(docPath).set(newItem('editor')));
+        const item = await waitFor(async () => {
+          const snap = await db().doc(docPath).get();
+          return snap.get('qrStatus') === 'refused' ? snap : undefined;
+        });
+        assert.equal(item.get('quotaExceeded'), true);
+        assert.equal(item.get('qrCodeGenerated'), false);
+        assert.match(
+          String(item.get('qrCodeError')),
+          new RegExp(`holds ${items + 1} items and may hold ${items}`),
+        );
+        assert.equal(item.get('scanToken'), undefined);
+        assert.equal(item.get('qrCodeUrl'), undefined);
+        const [files] = await bucket().getFiles({ prefix: `${docPath}/` });
+        assert.deepEqual(files, []);
+        // The client cannot clear the mark itself.
+        await assertFails(client('editor').doc(docPath).update({ qrStatus: 'pending' }));
+      } finally {
+        await db().doc(`quotaOverrides/${orgId}`).delete();
+      }
+    });
   });
 
   describe('Storage', () => {
