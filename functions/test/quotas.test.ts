@@ -221,6 +221,9 @@ describe('quotas', function () {
       await batchDone(first.body.batchId);
       const over = await postBatch(51);
       assertQuotaExceeded(over, 'unitsPerDay', 150, 100, true);
+      // The seconds until the reset, at most a day.
+      const retryAfter = Number(over.headers.get('retry-after'));
+      assert.ok(retryAfter > 0 && retryAfter <= 86_400, `Retry-After ${retryAfter}`);
       assert.equal(await count(`organizations/${orgId}/orders/${orderId}/batches`), 1);
       assert.equal((await usage(orgId)).unitsPerDay, 100);
       const exact = await postBatch(50);

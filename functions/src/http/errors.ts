@@ -76,5 +76,11 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
   if (httpError.code === 'rate_limited' && typeof retryAfter === 'number') {
     res.set('Retry-After', String(retryAfter));
   }
+  // A daily quota says when it resets: Retry-After as the seconds until then.
+  const resetsAt = (httpError.details as { resetsAt?: unknown } | undefined)?.resetsAt;
+  if (httpError.code === 'quota_exceeded' && typeof resetsAt === 'string') {
+    const seconds = Math.ceil((Date.parse(resetsAt) - Date.now()) / 1000);
+    if (seconds > 0) res.set('Retry-After', String(seconds));
+  }
   res.status(statusOf(httpError.code)).json(errorBody(httpError));
 };
