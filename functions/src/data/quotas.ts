@@ -24,6 +24,7 @@ import {
   enforceQuota,
   type DailyQuota,
   type QuotaLimits,
+  type QuotaName,
 } from '../domain/quotas';
 import { quotaExceeded } from '../logs';
 import { AppError } from '../domain/errors';
@@ -39,7 +40,7 @@ export async function quotaLimits(orgId: string): Promise<QuotaLimits> {
 /** enforceQuota, logging each refusal (quota.exceeded) with the organisation it belongs to. */
 function enforce(
   orgId: string,
-  quota: Parameters<typeof enforceQuota>[0],
+  quota: QuotaName,
   used: number,
   asked: number,
   limit: number,
@@ -87,18 +88,6 @@ export async function spendDaily(
   });
 }
 
-/** Throws the 429 unless today's `quota` has `asked` left (reads, spends nothing). */
-export async function checkDaily(
-  orgId: string,
-  quota: DailyQuota,
-  asked: number,
-  limit: number,
-): Promise<void> {
-  const now = new Date();
-  const used = Number((await usageDayRef(orgId, dayKey(now)).get()).get(quota) ?? 0);
-  enforce(orgId, quota, used, asked, limit, now);
-}
-
 /** The organisation's equipment items, counted. */
 export async function itemCount(orgId: string): Promise<number> {
   return (await equipmentRef(orgId).count().get()).data().count;
@@ -107,11 +96,6 @@ export async function itemCount(orgId: string): Promise<number> {
 /** Throws the 429 unless `adding` more items fit, given `count` items now. */
 export function enforceItems(orgId: string, count: number, adding: number, limit: number): void {
   enforce(orgId, 'items', count, adding, limit);
-}
-
-/** Throws the 429 unless `adding` more items fit in the organisation now. */
-export async function checkItems(orgId: string, adding: number, limit: number): Promise<void> {
-  enforceItems(orgId, await itemCount(orgId), adding, limit);
 }
 
 /** Throws the 429 when the organisation has as many batches generating as it may. */
