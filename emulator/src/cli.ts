@@ -17,7 +17,8 @@ const USAGE = `usage: cli.js start [--import=DIR] [--export-on-exit[=DIR]]
            start the stack on free ports, run every test suite (or the given ones), stop
        cli.js token --email EMAIL
            print a fresh ID token for EMAIL from the running local Auth emulator, creating the
-           user if needed (FIREBASE_AUTH_EMULATOR_HOST, else firebase.json's auth port)`;
+           user (email verified) if needed (FIREBASE_AUTH_EMULATOR_HOST, else firebase.json's
+           auth port)`;
 
 /** Where `start` and `test` write the rules coverage reports when they stop. */
 const RULES_COVERAGE_DIR = 'rules-coverage';
