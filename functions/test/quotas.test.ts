@@ -283,6 +283,20 @@ describe('quotas', function () {
       assert.equal((await usage(orgId)).tagsPerDay, 10);
     });
 
+    it('requests at the same moment cannot both take the last of a day (one transaction each)', async () => {
+      const orgId = await createOrg(owner);
+      await setOverride(orgId, { tagsPerDay: 10 });
+      const replies = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          call('POST', `/v1/orgs/${orgId}/tag-pools`, { token: owner.idToken, body: { count: 3 } }),
+        ),
+      );
+      const statuses = replies.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [202, 202, 202, 429], JSON.stringify(replies.map((r) => r.body)));
+      assert.equal((await usage(orgId)).tagsPerDay, 9);
+      assert.equal(await count(`organizations/${orgId}/tagPools`), 3);
+    });
+
     it('pools filling: a pool still filling blocks the next one at a limit of 1', async () => {
       const orgId = await createOrg(owner);
       await setOverride(orgId, { outstandingTagPools: 1 });
@@ -372,6 +386,22 @@ describe('quotas', function () {
       assert.equal(mine.body.organizations.length, 10);
       // Someone else is not affected.
       await createOrg(await newUser('someone-else'));
+    });
+
+    it('creates at the same moment stop at the limit too (counted in the create transaction)', async () => {
+      const person = await newUser('racing-orgs');
+      for (let i = 0; i < 8; i++) await createOrg(person, `Org ${i}`);
+      const replies = await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          call('POST', '/v1/orgs', { token: person.idToken, body: { name: `Racing ${i}` } }),
+        ),
+      );
+      const statuses = replies.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [201, 201, 429, 429], JSON.stringify(replies.map((r) => r.body)));
+      const mine = await call<{ organizations: unknown[] }>('GET', '/v1/orgs', {
+        token: person.idToken,
+      });
+      assert.equal(mine.body.organizations.length, 10);
     });
 
     it('a user whose email is not verified gets a 403 that says to verify it, and nothing', async () => {
