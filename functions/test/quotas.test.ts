@@ -130,6 +130,25 @@ describe('quotas', function () {
       assert.equal(r.body.created, 0);
     });
 
+    it('an item written past the quota outside the API (source client) is listed as qr=refused', async () => {
+      // Written with the Admin SDK as a client app would write it (rules.test.ts does it through
+      // the client SDK); the trigger, not the rules, counts.
+      const ref = db().doc(`organizations/${orgId}/equipment/${unique('CLIENT')}`);
+      await ref.set({ name: 'Past the quota', category: 'OTHER', source: 'client' });
+      await waitFor(async () => (await ref.get()).get('qrStatus') === 'refused');
+      const list = await call<{ equipment: Array<{ assetId: string; qrStatus: string }> }>(
+        'GET',
+        `/v1/orgs/${orgId}/equipment?qr=refused`,
+        { token: owner.idToken },
+      );
+      assert.equal(list.status, 200, JSON.stringify(list.body));
+      assert.deepEqual(
+        list.body.equipment.map((e) => [e.assetId, e.qrStatus]),
+        [[ref.id, 'refused']],
+      );
+      await ref.delete();
+    });
+
     it('a deleted item frees its place; a raised override applies at once', async () => {
       const del = await call('DELETE', `/v1/orgs/${orgId}/equipment/${ids[0]}`, {
         token: owner.idToken,
