@@ -19,7 +19,8 @@ const USAGE = `usage: local-firebase start [--project ID] [--import=DIR] [--expo
            project's mocha config (.mocharc.*, package.json "mocha"), stop
        local-firebase token [--project ID] --email EMAIL
            print a fresh ID token for EMAIL from the running local Auth emulator, creating the
-           user if needed (FIREBASE_AUTH_EMULATOR_HOST, else firebase.json's auth port)
+           user (email verified) if needed (FIREBASE_AUTH_EMULATOR_HOST, else firebase.json's
+           auth port)
 The project id: --project (an id or a .firebaserc alias), else GCLOUD_PROJECT, else
 .firebaserc's default, else ${NO_PROJECT_ID}. Ports, rules, indexes and the functions source
 come from firebase.json, found in the current folder or above.`;

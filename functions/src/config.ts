@@ -1,6 +1,13 @@
 // Deploy-time parameters. Each one can be set in functions/.env, functions/.env.<projectId>, or
 // interactively at `firebase deploy`; the defaults below are what runs when nothing is set.
-import { defineInt, defineSecret, defineString, type Param } from 'firebase-functions/params';
+import {
+  defineBoolean,
+  defineInt,
+  defineSecret,
+  defineString,
+  type Param,
+} from 'firebase-functions/params';
+import type { QuotaLimits } from './domain/quotas';
 
 /**
  * A param's value, or its declared default when no value was provided. The Firebase CLI writes
@@ -8,7 +15,7 @@ import { defineInt, defineSecret, defineString, type Param } from 'firebase-func
  * (a test, a script) sees an empty environment, where `param.value()` would give "" or 0. The
  * default is read from the param's own declaration, so each default is written once.
  */
-function read<T extends string | number>(param: Param<T>): T {
+function read<T extends string | number | boolean>(param: Param<T>): T {
   if (process.env[param.name] !== undefined) return param.value();
   const fallback = param.options.default;
   if (fallback === undefined || typeof fallback === 'object') {
@@ -206,3 +213,89 @@ export const equipmentUploadLimits = () => ({
   maxRows: read(EQUIPMENT_UPLOAD_MAX_ROWS),
 });
 export const equipmentQrMaxAttempts = (): number => read(EQUIPMENT_QR_MAX_ATTEMPTS);
+
+// Abuse and cost controls (docs/operations.md). Each per-organisation quota can be raised for one
+// organisation by the operator's override document quotaOverrides/{orgId} (data/quotas.ts).
+
+/** Unit codes an organisation may have generated per UTC day (batch sizes added up). */
+export const QUOTA_UNITS_PER_DAY = defineInt('QUOTA_UNITS_PER_DAY', {
+  default: 200_000,
+  description: 'Unit codes one organisation may generate per UTC day.',
+});
+
+/** Tags an organisation may create per UTC day: pool sizes and imported codes added up. */
+export const QUOTA_TAGS_PER_DAY = defineInt('QUOTA_TAGS_PER_DAY', {
+  default: 20_000,
+  description: 'Tags (pool tags and imported codes) one organisation may create per UTC day.',
+});
+
+/** Equipment CSV rows an organisation may upload per UTC day (valid rows, which write). */
+export const QUOTA_ROWS_PER_DAY = defineInt('QUOTA_ROWS_PER_DAY', {
+  default: 100_000,
+  description: 'Valid equipment CSV rows one organisation may upload per UTC day.',
+});
+
+/** Batches of one organisation that may be generating at once. */
+export const QUOTA_OUTSTANDING_BATCHES = defineInt('QUOTA_OUTSTANDING_BATCHES', {
+  default: 20,
+  description: 'Batches one organisation may have generating (not yet ready) at once.',
+});
+
+/** Tag pools of one organisation that may be filling at once. */
+export const QUOTA_OUTSTANDING_TAG_POOLS = defineInt('QUOTA_OUTSTANDING_TAG_POOLS', {
+  default: 10,
+  description: 'Tag pools one organisation may have filling (not yet ready) at once.',
+});
+
+/** Equipment items an organisation may hold in all, however they were written. */
+export const QUOTA_ITEMS = defineInt('QUOTA_ITEMS', {
+  default: 100_000,
+  description: 'Equipment items one organisation may hold in total.',
+});
+
+/** Labels one POST /labels request may print. */
+export const QUOTA_LABELS_PER_REQUEST = defineInt('QUOTA_LABELS_PER_REQUEST', {
+  default: 10_000,
+  description: 'Labels one POST /v1/orgs/{orgId}/labels request may print.',
+});
+
+/** Organisations one person may create. */
+export const ORGS_PER_USER = defineInt('ORGS_PER_USER', {
+  default: 10,
+  description: 'Organisations one user may create.',
+});
+
+/** Whether POST /v1/orgs needs a verified email; off only for a local stack without email. */
+export const ORG_CREATE_REQUIRES_VERIFIED_EMAIL = defineBoolean(
+  'ORG_CREATE_REQUIRES_VERIFIED_EMAIL',
+  {
+    default: true,
+    description: 'Whether creating an organisation needs a verified email address.',
+  },
+);
+
+/** Instances of the `api` function at most: the bound on what a flood of requests can cost. */
+export const API_MAX_INSTANCES = defineInt('API_MAX_INSTANCES', {
+  default: 100,
+  description: 'Most instances of the api function.',
+});
+
+/** Instances of each trigger and schedule at most (equipmentImageSync has its own). */
+export const TRIGGER_MAX_INSTANCES = defineInt('TRIGGER_MAX_INSTANCES', {
+  default: 20,
+  description: 'Most instances of each trigger and scheduled function (but equipmentImageSync).',
+});
+
+export const quotaDefaults = (): QuotaLimits => ({
+  unitsPerDay: read(QUOTA_UNITS_PER_DAY),
+  tagsPerDay: read(QUOTA_TAGS_PER_DAY),
+  rowsPerDay: read(QUOTA_ROWS_PER_DAY),
+  outstandingBatches: read(QUOTA_OUTSTANDING_BATCHES),
+  outstandingTagPools: read(QUOTA_OUTSTANDING_TAG_POOLS),
+  items: read(QUOTA_ITEMS),
+  labelsPerRequest: read(QUOTA_LABELS_PER_REQUEST),
+});
+export const orgCreationLimits = () => ({
+  perUser: read(ORGS_PER_USER),
+  requireVerifiedEmail: read(ORG_CREATE_REQUIRES_VERIFIED_EMAIL),
+});

@@ -1,8 +1,10 @@
 // Every deployed function, one line each. Options shared by all of them are set here.
 import { setGlobalOptions } from 'firebase-functions/v2';
-import { REGION } from './config';
+import { REGION, TRIGGER_MAX_INSTANCES } from './config';
 
-setGlobalOptions({ region: REGION });
+// Every trigger and schedule scales to TRIGGER_MAX_INSTANCES at most (a bound on what a burst of
+// writes can cost); `api` and equipmentImageSync set their own.
+setGlobalOptions({ region: REGION, maxInstances: TRIGGER_MAX_INSTANCES });
 
 export { api } from './http/api';
 export { organizationCreated } from './triggers/organizationCreated';

@@ -64,6 +64,8 @@ export const LOG_EVENTS = [
   'prep.job.finished',
   'prep.job.error',
   'link.from_queue',
+  'quota.exceeded',
+  'equipment.qr.refused',
 ] as const;
 
 export type LogEvent = (typeof LOG_EVENTS)[number];
@@ -263,3 +265,19 @@ export const linkFromQueue = (f: {
   linked: number;
   tries: number;
 }) => emit('INFO', 'link.from_queue', f);
+
+// Abuse and cost controls -------------------------------------------------------------------
+
+/** A request was refused with 429 quota_exceeded (orgId, or uid for organisations per user). */
+export const quotaExceeded = (f: {
+  orgId?: string;
+  uid?: string;
+  quota: string;
+  limit: number;
+  used: number;
+  asked: number;
+}) => emit('WARNING', 'quota.exceeded', f);
+
+/** An item a client app wrote past the organisation's item quota: marked, no QR code made. */
+export const equipmentQrRefused = (f: ItemEvent & { items: number; limit: number }) =>
+  emit('WARNING', 'equipment.qr.refused', f);

@@ -182,6 +182,24 @@ describe('deploy manifest (firebase-functions discovery)', function () {
     });
   }
 
+  /** The param that bounds each function's instances: a bound on what a flood can cost. */
+  const MAX_INSTANCES: Record<string, string> = {
+    api: 'API_MAX_INSTANCES',
+    equipmentImageSync: 'IMAGE_IMPORT_MAX_INSTANCES',
+  };
+  for (const name of Object.keys(EXPECTED)) {
+    const param = MAX_INSTANCES[name] ?? 'TRIGGER_MAX_INSTANCES';
+    it(`${name}: maxInstances is the ${param} param`, () => {
+      assert.equal(manifest.endpoints[name]?.maxInstances, `{{ params.${param} }}`);
+    });
+  }
+
+  it('the instance params have their documented defaults', () => {
+    const params = Object.fromEntries(manifest.params.map((p) => [p.name, p]));
+    assert.equal(params.API_MAX_INSTANCES?.default, 100);
+    assert.equal(params.TRIGGER_MAX_INSTANCES?.default, 20);
+  });
+
   it('declares its params with defaults (the secret has none, by design)', () => {
     const params = Object.fromEntries(manifest.params.map((p) => [p.name, p]));
     assert.equal(params.REGION?.default, 'us-central1');

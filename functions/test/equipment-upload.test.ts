@@ -58,7 +58,8 @@ async function items(orgId: string): Promise<FirebaseFirestore.QueryDocumentSnap
 describe('equipment bulk upload', function () {
   this.timeout(120_000);
   let owner: SignedIn;
-  before(async () => {
+  // A fresh owner for each test's organisation: one person may create ORGS_PER_USER (10).
+  beforeEach(async () => {
     owner = await newUser('up-owner');
   });
 

@@ -76,6 +76,9 @@ describe('security rules of the project (client apps)', function () {
     });
     batch.set(db().doc(`scanTokens/${unique('tok')}`), { orgId, kind: 'qrCode', id: 'q1' });
     batch.set(db().doc(`batchSecrets/${orgId}~o1~b1`), { secret: 'x', orgId });
+    batch.set(db().doc(`organizations/${orgId}/usage/2026-12-01`), { unitsPerDay: 5 });
+    batch.set(db().doc(`quotaOverrides/${orgId}`), { items: 10 });
+    batch.set(db().doc(`userUsage/${uid('owner')}`), { organizationsCreated: 1 });
     batch.set(db().doc(`organizations/${orgId}/locations/shelf`), {
       name: 'Shelf',
       nameKey: 'shelf',
@@ -176,6 +179,31 @@ describe('security rules of the project (client apps)', function () {
       allowed: {},
     },
     { name: 'scan tokens', doc: 'scanTokens/any', list: 'scanTokens', allowed: {} },
+    // Abuse and cost controls: only the functions (and the operator, with the Admin SDK) see them.
+    {
+      name: 'daily usage counters',
+      doc: `organizations/${orgId}/usage/2026-12-01`,
+      list: `organizations/${orgId}/usage`,
+      allowed: {},
+      create: () => ({ unitsPerDay: 0 }),
+      update: () => ({ unitsPerDay: 0 }),
+    },
+    {
+      name: 'quota overrides',
+      doc: `quotaOverrides/${orgId}`,
+      list: 'quotaOverrides',
+      allowed: {},
+      create: () => ({ items: 1_000_000 }),
+      update: () => ({ items: 1_000_000 }),
+    },
+    {
+      name: 'organisations created per user',
+      doc: `userUsage/${uid('owner')}`,
+      list: 'userUsage',
+      allowed: {},
+      create: () => ({ organizationsCreated: 0 }),
+      update: () => ({ organizationsCreated: 0 }),
+    },
     {
       name: 'batch secrets',
       doc: `batchSecrets/${orgId}~o1~b1`,
@@ -317,6 +345,9 @@ describe('security rules of the project (client apps)', function () {
       ['createdAt not the request time', { createdAt: firebase.firestore.Timestamp.fromMillis(0) }],
       ['updatedAt not the request time', { updatedAt: new Date() }],
       ['source other than client', { source: 'api' }],
+      // The quota's mark is the trigger's: a client cannot write an item as already ready.
+      ['a server field (qrStatus)', { qrStatus: 'ready' }],
+      ['a server field (quotaExceeded)', { quotaExceeded: false }],
     ];
     for (const [what, change] of refused) {
       it(`refuses ${what}`, async () => {
@@ -413,6 +444,37 @@ describe('security rules of the project (client apps)', function () {
         const tokenGone = !(await db().doc(`scanTokens/${token}`).get()).exists;
         return files.length === 0 && tokenGone;
       });
+    });
+
+    it('an item a client writes past the item quota is marked refused and gets no QR code', async () => {
+      // The operator's override sets the limit at the items there are now: one more is over.
+      const items = (await db().collection(`organizations/${orgId}/equipment`).count().get()).data()
+        .count;
+      await db().doc(`quotaOverrides/${orgId}`).set({ items });
+      try {
+        const assetId = unique('OVER');
+        const docPath = `organizations/${orgId}/equipment/${assetId}`;
+        // The rules cannot count: the write itself is allowed, and small (its fields are bounded).
+        await assertSucceeds(client('editor').doc(docPath).set(newItem('editor')));
+        const item = await waitFor(async () => {
+          const snap = await db().doc(docPath).get();
+          return snap.get('qrStatus') === 'refused' ? snap : undefined;
+        });
+        assert.equal(item.get('quotaExceeded'), true);
+        assert.equal(item.get('qrCodeGenerated'), false);
+        assert.match(
+          String(item.get('qrCodeError')),
+          new RegExp(`holds ${items + 1} items and may hold ${items}`),
+        );
+        assert.equal(item.get('scanToken'), undefined);
+        assert.equal(item.get('qrCodeUrl'), undefined);
+        const [files] = await bucket().getFiles({ prefix: `${docPath}/` });
+        assert.deepEqual(files, []);
+        // The client cannot clear the mark itself.
+        await assertFails(client('editor').doc(docPath).update({ qrStatus: 'pending' }));
+      } finally {
+        await db().doc(`quotaOverrides/${orgId}`).delete();
+      }
     });
   });
 

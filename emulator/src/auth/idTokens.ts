@@ -46,7 +46,7 @@ function unsignedCustomToken(uid: string): string {
   return `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(payload)}.`;
 }
 
-/** The uid of the user with this email, creating the user when there is none. */
+/** The uid of the user with this email, creating the user (email verified) when there is none. */
 export async function ensureUser(
   authHost: string,
   projectId: string,
@@ -59,7 +59,13 @@ export async function ensureUser(
     true,
   );
   if (found.users?.[0]) return found.users[0].localId;
-  const created = await post<{ localId: string }>(`${base}/accounts`, { email }, true);
+  // Verified, as a person who clicked the link would be: creating an organisation needs it.
+  // An existing user is left as it is, so a test can make one unverified (accounts:update).
+  const created = await post<{ localId: string }>(
+    `${base}/accounts`,
+    { email, emailVerified: true },
+    true,
+  );
   return created.localId;
 }
 

@@ -16,10 +16,14 @@ import { locationIdFor } from './locationLookup';
 import { deletePrefix } from './storage';
 import { itemTags } from './tags';
 import { iso } from './timestamps';
+import { enforceItems, itemCount, quotaLimits } from './quotas';
 
-/** Where an item's QR code stands; one field, so that each `qr` filter is one indexed query. */
-export type QrStatus = 'pending' | 'ready' | 'failed';
-export const QR_STATUSES: readonly QrStatus[] = ['pending', 'ready', 'failed'];
+/**
+ * Where an item's QR code stands; one field, so that each `qr` filter is one indexed query.
+ * `refused`: a client app wrote the item past the organisation's item quota; it gets no code.
+ */
+export type QrStatus = 'pending' | 'ready' | 'failed' | 'refused';
+export const QR_STATUSES: readonly QrStatus[] = ['pending', 'ready', 'failed', 'refused'];
 
 /** Who wrote an item: the JSON API, a CSV upload, or a client app writing Firestore itself. */
 export type EquipmentSource = 'api' | 'csv' | 'client';
@@ -163,9 +167,13 @@ export async function createEquipment(
     ...(locationId ? { locationId } : {}),
   };
   const assetId = input.assetId;
+  const limits = await quotaLimits(orgId);
+  // Before the transaction (data/quotas.ts says why); a replayed request was counted already.
+  const items = await itemCount(orgId);
   return db().runTransaction(async (tx) => {
     const stored = await opts.idempotency?.find(tx);
     if (stored) return stored;
+    enforceItems(orgId, items, 1, limits.items);
     let ref = equipmentRef(orgId).doc(assetId ?? newAssetId(fields.category));
     for (let draw = 1; (await tx.get(ref)).exists; draw++) {
       if (assetId !== undefined) {

@@ -10,6 +10,7 @@ import { bucket } from './storage';
 import { storeQrPng } from './qrPng';
 import { equipmentQrAttemptFailed, equipmentQrRegenerateFailed } from '../logs';
 import { isNotFound } from './firestoreErrors';
+import { itemCount, quotaLimits } from './quotas';
 
 export interface EquipmentQr {
   assetId: string;
@@ -18,7 +19,9 @@ export interface EquipmentQr {
 }
 
 export type TriggerOutcome =
-  { outcome: 'stored'; qr: EquipmentQr } | { outcome: 'already-done' | 'deleted' | 'gave-up' };
+  | { outcome: 'stored'; qr: EquipmentQr }
+  | { outcome: 'refused'; items: number; limit: number }
+  | { outcome: 'already-done' | 'deleted' | 'gave-up' };
 
 /** A failure that the trigger has recorded and wants retried (it rethrows it). */
 export class QrAttemptFailed extends Error {
@@ -84,6 +87,36 @@ async function storeQr(
   return { assetId, qrCodeUrl: png.url, scanUrl };
 }
 
+/**
+ * Marks a client-written item `refused` when the organisation holds more items than it may
+ * (this one counted): no code is made, and the error says why and what to do. The count is
+ * taken after the write, so items written at the same moment near the limit may all be refused.
+ */
+async function refuseOverQuota(
+  orgId: string,
+  assetId: string,
+): Promise<{ outcome: 'refused'; items: number; limit: number } | undefined> {
+  const [items, limits] = await Promise.all([itemCount(orgId), quotaLimits(orgId)]);
+  if (items <= limits.items) return undefined;
+  const ref = equipmentRef(orgId).doc(assetId);
+  await db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (!snap.exists || snap.get('qrCodeGenerated') === true) return;
+    tx.update(ref, {
+      qrStatus: 'refused',
+      quotaExceeded: true,
+      qrCodeGenerated: false,
+      qrCodeError:
+        `Not given a QR code: the organisation holds ${items} items and may hold ${limits.items}. ` +
+        'Delete items you no longer need (and this one), or ask the operator to raise the quota.',
+      ...(snap.get('createdAt') === undefined && snap.createTime
+        ? { createdAt: snap.createTime, updatedAt: snap.createTime }
+        : {}),
+    });
+  });
+  return { outcome: 'refused', items, limit: limits.items };
+}
+
 /** Records a failed attempt unless the item is gone or ready; resolves with the attempt count. */
 export async function recordFailure(orgId: string, assetId: string, err: unknown): Promise<number> {
   const ref = equipmentRef(orgId).doc(assetId);
@@ -114,8 +147,16 @@ export async function makeQrOnCreate(
 ): Promise<TriggerOutcome> {
   const data = (await equipmentRef(orgId).doc(assetId).get()).data();
   if (!data) return { outcome: 'deleted' };
-  if (data.qrCodeGenerated === true) return { outcome: 'already-done' };
+  if (data.qrCodeGenerated === true || data.qrStatus === 'refused') {
+    return { outcome: 'already-done' };
+  }
   if ((Number(data.qrCodeAttempts) || 0) >= maxAttempts) return { outcome: 'gave-up' };
+  // The API and CSV paths checked the item quota before writing; a client app cannot be stopped
+  // before its write, so its item is refused here, before any QR work.
+  if (data.source === 'client') {
+    const refused = await refuseOverQuota(orgId, assetId);
+    if (refused) return refused;
+  }
   try {
     const stored = await storeQr(orgId, assetId, 'trigger');
     if (stored === undefined) return { outcome: 'deleted' };

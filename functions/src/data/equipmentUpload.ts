@@ -15,6 +15,7 @@ import { db } from './firebase';
 import { inactiveLocationMessage, loadLocationLookup, type LocationLookup } from './locationLookup';
 import { equipmentRef } from './paths';
 import { isAlreadyExists } from './firestoreErrors';
+import { enforceItems, itemCount, quotaLimits, spendDaily } from './quotas';
 
 export interface UploadResult {
   total: number;
@@ -30,6 +31,8 @@ const BATCH_ROWS = 500;
 const ID_DRAWS = 5;
 
 type Row = CsvCreateRow | CsvUpsertRow;
+/** Refuses (throws the 429) or lets a batch of `rows` valid rows making `newItems` items pass. */
+type Admit = (rows: number, newItems: number) => Promise<void>;
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -112,8 +115,11 @@ class Batch {
     );
   }
 
-  /** Queues the rows' writes and resolves when every one has succeeded or been reported. */
-  async write(rows: Row[]): Promise<void> {
+  /**
+   * Queues the rows' writes and resolves when every one has succeeded or been reported.
+   * `admit` is told how many rows and at most how many new items the writes are, before any.
+   */
+  async write(rows: Row[], admit?: Admit): Promise<void> {
     const upsertIds = [
       ...new Set(rows.filter((r): r is CsvUpsertRow => r.mode === 'upsert').map((r) => r.assetId)),
     ];
@@ -124,6 +130,10 @@ class Batch {
         const data = snap.data();
         if (data) existing.set(snap.id, data);
       }
+    }
+    if (admit && rows.length > 0) {
+      const newIds = new Set(upsertIds.filter((id) => !existing.has(id)));
+      await admit(rows.length, rows.filter((r) => r.mode === 'create').length + newIds.size);
     }
     const createdHere = new Set<string>();
     for (const row of rows) {
@@ -155,16 +165,71 @@ class Batch {
   }
 }
 
+/** What a read of the whole file found, for the quota check before anything is saved. */
+export interface UploadTally {
+  /** Valid rows: each one writes. */
+  rows: number;
+  /** Rows without an assetId: each one makes an item. */
+  creates: number;
+  /** The assetIds of the other rows: each one not found makes an item. */
+  upsertIds: Set<string>;
+}
+
+/** Upsert ids looked up at once when it has to be known which exist (getAll of 500). */
+const LOOKUP_PAGE = 500;
+
+/**
+ * The quota check of a whole file before any of its rows is saved: today's rows and the items it
+ * would make (429 quota_exceeded). Spends the rows.
+ * Which upsert ids exist is read only when the file could pass the item limit otherwise.
+ */
+export async function admitEquipmentUpload(orgId: string, tally: UploadTally): Promise<void> {
+  const limits = await quotaLimits(orgId);
+  const items = await itemCount(orgId);
+  let newItems = tally.creates + tally.upsertIds.size;
+  if (items + newItems > limits.items) {
+    const ids = [...tally.upsertIds];
+    for (let i = 0; i < ids.length; i += LOOKUP_PAGE) {
+      const snaps = await db().getAll(
+        ...ids.slice(i, i + LOOKUP_PAGE).map((id) => equipmentRef(orgId).doc(id)),
+      );
+      newItems -= snaps.filter((snap) => snap.exists).length;
+    }
+  }
+  enforceItems(orgId, items, newItems, limits.items);
+  await spendDaily(orgId, 'rowsPerDay', tally.rows, limits.rowsPerDay);
+}
+
+/**
+ * Admits a streamed upload a batch at a time: its rows are spent, and its new items counted
+ * against the items there were at the start, before the batch is written. Rows of earlier
+ * batches stay saved when a later one is refused.
+ */
+async function streamedAdmit(orgId: string): Promise<Admit> {
+  const limits = await quotaLimits(orgId);
+  const items = await itemCount(orgId);
+  let admittedItems = 0;
+  return async (rows, newItems) => {
+    enforceItems(orgId, items + admittedItems, newItems, limits.items);
+    await spendDaily(orgId, 'rowsPerDay', rows, limits.rowsPerDay);
+    admittedItems += newItems;
+  };
+}
+
 /**
  * Reads the CSV from `source` and saves its rows. Throws the reader's CsvFileError and
  * CsvLimitError (the file as a whole is refused); rows written before a limit error stay saved.
+ * `admitted`: admitEquipmentUpload has checked and spent the quotas for the whole file already;
+ * otherwise each batch is admitted as it comes (a 429 stops the upload there).
  */
 export async function importEquipmentCsv(
   orgId: string,
   source: AsyncIterable<Buffer>,
   limits: CsvLimits,
   createdBy: string,
+  admitted = false,
 ): Promise<UploadResult> {
+  const admit = admitted ? undefined : await streamedAdmit(orgId);
   const lookup = await loadLocationLookup(orgId);
   // Without throttling: BulkWriter's default 500 writes/s ramp (the "500/50/5" rule for new key
   // ranges) would make a 10 000-row upload take 20 s; asset ids spread over the key space, and
@@ -186,11 +251,11 @@ export async function importEquipmentCsv(
       }
       rows.push(event);
       if (rows.length >= BATCH_ROWS) {
-        await batch.write(rows);
+        await batch.write(rows, admit);
         rows = [];
       }
     }
-    await batch.write(rows);
+    await batch.write(rows, admit);
   } finally {
     await writer.close();
   }

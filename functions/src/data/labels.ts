@@ -8,11 +8,13 @@ import { db } from './firebase';
 import { equipmentRef, locationsRef } from './paths';
 import { ensureEquipmentScanTokens } from './scanTokens';
 import { poolTagsInOrder, tagPoolState } from './tags';
+import { enforceLabelsPerRequest, quotaLimits } from './quotas';
 
-/** The asset ids a filter selects, in id order; 400 beyond MAX_ASSET_IDS. */
+/** The asset ids a filter selects, in id order; 400 beyond MAX_ASSET_IDS, 429 beyond the quota. */
 async function filteredAssetIds(
   orgId: string,
   filter: { category?: string; locationId?: string },
+  maxLabels: number,
 ): Promise<string[]> {
   let query: FirebaseFirestore.Query = equipmentRef(orgId);
   if (filter.category) query = query.where('category', '==', filter.category);
@@ -25,6 +27,7 @@ async function filteredAssetIds(
       { count, limit: MAX_ASSET_IDS },
     );
   }
+  enforceLabelsPerRequest(orgId, count, maxLabels);
   if (count === 0) throw new AppError('not_found', 'No equipment matches the filter');
   const snap = await query.select().get();
   return snap.docs.map((d) => d.id).sort();
@@ -52,8 +55,15 @@ export async function itemLabels(
   source: Exclude<LabelSource, { kind: 'tagPool' }>,
   fields: LabelField[],
 ): Promise<LabelContent[]> {
+  // Checked before the scan tokens that the items may still need are written.
+  const { labelsPerRequest } = await quotaLimits(orgId);
+  if (source.kind === 'assetIds') {
+    enforceLabelsPerRequest(orgId, source.assetIds.length, labelsPerRequest);
+  }
   const asked =
-    source.kind === 'assetIds' ? source.assetIds : await filteredAssetIds(orgId, source);
+    source.kind === 'assetIds'
+      ? source.assetIds
+      : await filteredAssetIds(orgId, source, labelsPerRequest);
   const { items, missing } = await ensureEquipmentScanTokens(orgId, [...new Set(asked)]);
   if (missing.length > 0) {
     throw new AppError(
@@ -90,7 +100,10 @@ export async function itemLabels(
   });
 }
 
-/** A ready pool's labels, streamed from Firestore a page at a time. 409 until it is ready. */
+/**
+ * A ready pool's labels, streamed from Firestore a page at a time. 409 until it is ready, 429 when
+ * the pool is larger than one request may print.
+ */
 export async function poolLabels(
   orgId: string,
   poolId: string,
@@ -106,6 +119,7 @@ export async function poolLabels(
       },
     );
   }
+  enforceLabelsPerRequest(orgId, state.count, (await quotaLimits(orgId)).labelsPerRequest);
   async function* labels(): AsyncGenerator<LabelContent> {
     for await (const tag of poolTagsInOrder(orgId, poolId)) {
       yield { qrText: tag.scanUrl, lines: [{ text: tag.code, bold: true, keepWhole: true }] };

@@ -7,6 +7,7 @@ import type { Role } from '../domain/roles';
 import { db } from './firebase';
 import { ORGS, memberRef, orgRef } from './paths';
 import { iso } from './timestamps';
+import { spendOrganizationIn } from './quotas';
 
 export interface Organization {
   orgId: string;
@@ -39,10 +40,14 @@ function toOrganization(orgId: string, data: FirebaseFirestore.DocumentData): Or
   };
 }
 
-/** Creates the organisation and makes `owner` its owner, in one transaction. */
+/**
+ * Creates the organisation and makes `owner` its owner, in one transaction, which also counts it
+ * against the owner's `perUserLimit` (429 quota_exceeded at the limit, nothing written).
+ */
 export async function createOrganization(
   input: NewOrganization,
   owner: { uid: string; email: string | null },
+  perUserLimit: number,
 ): Promise<Organization> {
   const ref = input.orgId ? orgRef(input.orgId) : db().collection(ORGS).doc();
   const now = Timestamp.now();
@@ -54,6 +59,8 @@ export async function createOrganization(
     if (existing.exists) {
       throw conflict('org_id_taken', `The organisation id "${ref.id}" is taken; choose another`);
     }
+    const countIt = await spendOrganizationIn(tx, owner.uid, perUserLimit);
+    countIt();
     tx.create(ref, {
       name: input.name,
       timeZone: input.timeZone,

@@ -82,3 +82,14 @@ export const qrJobsRef = (orgId: string): CollectionReference => orgRef(orgId).c
 /** Stored first replies of requests sent with an Idempotency-Key header. */
 export const idempotencyKeysRef = (orgId: string): CollectionReference =>
   orgRef(orgId).collection('idempotencyKeys');
+
+// Abuse and cost controls (data/quotas.ts). No client may read or write these.
+/** The organisation's counts of one UTC day, id `yyyy-mm-dd`: one field per daily quota. */
+export const usageDayRef = (orgId: string, day: string): DocumentReference =>
+  orgRef(orgId).collection('usage').doc(day);
+/** The operator's raised (or lowered) limits for one organisation, fields named as the quotas. */
+export const quotaOverrideRef = (orgId: string): DocumentReference =>
+  db().collection('quotaOverrides').doc(orgId);
+/** What one user has created: `organizationsCreated`. */
+export const userUsageRef = (uid: string): DocumentReference =>
+  db().collection('userUsage').doc(uid);

@@ -9,6 +9,7 @@ import { codeKey, formatTagCode, newTagCode } from '../domain/tagCodes';
 import { db } from './firebase';
 import { equipmentRef, tagPoolsRef, tagsRef } from './paths';
 import { createScanToken } from './scanTokens';
+import { checkOutstandingTagPools, quotaLimits, spendDaily, spendDailyIn } from './quotas';
 
 export interface TagView {
   code: string;
@@ -30,20 +31,31 @@ function tagView(data: FirebaseFirestore.DocumentData): TagView {
 
 // ---- pools ----
 
+/**
+ * A new pool, `pending`: the tagPoolCreated trigger makes its tags. Refused (429, nothing
+ * written) when the organisation has its most pools filling, or when the tags would pass
+ * today's quota, which the pool's own transaction spends.
+ */
 export async function createTagPool(
   orgId: string,
   input: NewTagPool,
   createdBy: string,
 ): Promise<{ poolId: string }> {
+  const limits = await quotaLimits(orgId);
+  await checkOutstandingTagPools(orgId, limits.outstandingTagPools);
   const ref = tagPoolsRef(orgId).doc();
-  await ref.create({
-    ...(input.name ? { name: input.name } : {}),
-    count: input.count,
-    made: 0,
-    status: 'pending',
-    progress: 0,
-    createdAt: Timestamp.now(),
-    createdBy,
+  await db().runTransaction(async (tx) => {
+    const spend = await spendDailyIn(tx, orgId, 'tagsPerDay', input.count, limits.tagsPerDay);
+    tx.create(ref, {
+      ...(input.name ? { name: input.name } : {}),
+      count: input.count,
+      made: 0,
+      status: 'pending',
+      progress: 0,
+      createdAt: Timestamp.now(),
+      createdBy,
+    });
+    spend();
   });
   return { poolId: ref.id };
 }
@@ -264,7 +276,8 @@ export interface ImportResult {
 }
 
 /**
- * Adds codes printed elsewhere to the index, a transaction per 400. A code already in the index
+ * Adds codes printed elsewhere to the index, a transaction per 400, after spending the rows from
+ * today's tag quota (429 quota_exceeded before anything is written). A code already in the index
  * with the same item is left as it is; with another item (or as a pool tag) it is reported. An
  * item that does not exist is reported; the other rows are saved.
  */
@@ -273,6 +286,9 @@ export async function importCodes(
   rows: ImportRow[],
   by: string,
 ): Promise<ImportResult> {
+  const limits = await quotaLimits(orgId);
+  // Every row asked for counts, before anything is read: a bound, even if some are unchanged.
+  await spendDaily(orgId, 'tagsPerDay', rows.length, limits.tagsPerDay);
   const result: ImportResult = { imported: 0, unchanged: 0, rejected: [] };
   const assetIds = [...new Set(rows.map((r) => r.assetId).filter((a): a is string => a !== null))];
   const existingItems = new Set<string>();

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'unprocessable'
   | 'rate_limited'
+  | 'quota_exceeded'
   | 'internal';
 
 export class AppError extends Error {

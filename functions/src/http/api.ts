@@ -1,6 +1,7 @@
 // The HTTPS function `api`. The app is built on the first request, when params have values.
 import type { Request, Response } from 'express';
 import { onRequest } from 'firebase-functions/v2/https';
+import { API_MAX_INSTANCES } from '../config';
 import { createApp } from './app';
 
 let app: ReturnType<typeof createApp> | undefined;
@@ -13,7 +14,7 @@ let app: ReturnType<typeof createApp> | undefined;
 const TIMEOUT_SECONDS = 300;
 
 export const api = onRequest(
-  { cors: true, timeoutSeconds: TIMEOUT_SECONDS },
+  { cors: true, timeoutSeconds: TIMEOUT_SECONDS, maxInstances: API_MAX_INSTANCES },
   (req: Request, res: Response) => {
     app ??= createApp();
     app(req, res);

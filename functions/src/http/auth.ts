@@ -12,6 +12,8 @@ export interface UserCaller {
   kind: 'user';
   uid: string;
   email: string | null;
+  /** Whether Firebase Auth has seen the person prove the email is theirs. */
+  emailVerified: boolean;
 }
 
 export interface ApiKeyCaller {
@@ -64,7 +66,12 @@ async function verifyUser(token: string): Promise<UserCaller> {
   try {
     // checkRevoked also refuses disabled users and tokens issued before a sign-out-everywhere.
     const decoded = await auth().verifyIdToken(token, true);
-    return { kind: 'user', uid: decoded.uid, email: decoded.email ?? null };
+    return {
+      kind: 'user',
+      uid: decoded.uid,
+      email: decoded.email ?? null,
+      emailVerified: decoded.email_verified === true,
+    };
   } catch (err) {
     throw new AppError('unauthenticated', idTokenProblem(err));
   }

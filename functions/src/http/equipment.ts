@@ -37,6 +37,7 @@ const QR_FILTER: Record<string, QrStatus> = {
   missing: 'pending',
   failed: 'failed',
   ready: 'ready',
+  refused: 'refused',
 };
 
 orgRoute(equipmentRouter, 'post', '/equipment', 'write', async (req, res, access) => {
@@ -77,7 +78,7 @@ function listFilter(req: Request): EquipmentFilter {
     filter.locationId = locationId;
   }
   if (queryString(req, 'qr') !== undefined) {
-    filter.qr = QR_FILTER[queryEnum(req, 'qr', ['missing', 'failed', 'ready'], 'ready')];
+    filter.qr = QR_FILTER[queryEnum(req, 'qr', ['missing', 'failed', 'ready', 'refused'], 'ready')];
   }
   return filter;
 }

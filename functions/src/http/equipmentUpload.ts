@@ -10,7 +10,12 @@ import { Router, type Request } from 'express';
 import { equipmentUploadLimits } from '../config';
 import { CsvFileError, CsvLimitError, describeColumns, readEquipmentCsv } from '../domain/csv';
 import { AppError } from '../domain/errors';
-import { importEquipmentCsv, type UploadResult } from '../data/equipmentUpload';
+import {
+  admitEquipmentUpload,
+  importEquipmentCsv,
+  type UploadResult,
+  type UploadTally,
+} from '../data/equipmentUpload';
 import { callerId } from './auth';
 import { orgRoute } from './routes';
 import { tooLarge } from './body';
@@ -101,14 +106,27 @@ orgRoute(
       // The platform holds the whole body already: read it once without saving anything, so
       // that a file over the row limit (or otherwise refused) is refused before any row is
       // saved. A streamed body cannot be read twice: there, rows before the limit stay saved.
+      // The same read tallies the rows for the quotas, which are checked before any is saved.
       if (rawBody !== undefined) {
+        const tally: UploadTally = { rows: 0, creates: 0, upsertIds: new Set() };
         await withUploadedFile(req, rawBody, async (file) => {
-          const events = readEquipmentCsv(file, limits);
-          while (!(await events.next()).done);
+          for await (const event of readEquipmentCsv(file, limits)) {
+            if (event.kind !== 'row') continue;
+            tally.rows += 1;
+            if (event.mode === 'create') tally.creates += 1;
+            else tally.upsertIds.add(event.assetId);
+          }
         });
+        await admitEquipmentUpload(access.orgId, tally);
       }
       result = await withUploadedFile(req, rawBody, (file) =>
-        importEquipmentCsv(access.orgId, file, limits, callerId(access.caller)),
+        importEquipmentCsv(
+          access.orgId,
+          file,
+          limits,
+          callerId(access.caller),
+          rawBody !== undefined,
+        ),
       );
     } catch (err) {
       throw uploadError(err);

@@ -17,6 +17,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   unprocessable: 422,
   rate_limited: 429,
+  quota_exceeded: 429,
   internal: 500,
 };
 
@@ -79,6 +80,12 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, next) 
     ?.retryAfterSeconds;
   if (httpError.code === 'rate_limited' && typeof retryAfter === 'number') {
     res.set('Retry-After', String(retryAfter));
+  }
+  // A daily quota says when it resets: Retry-After as the seconds until then.
+  const resetsAt = (httpError.details as { resetsAt?: unknown } | undefined)?.resetsAt;
+  if (httpError.code === 'quota_exceeded' && typeof resetsAt === 'string') {
+    const seconds = Math.ceil((Date.parse(resetsAt) - Date.now()) / 1000);
+    if (seconds > 0) res.set('Retry-After', String(seconds));
   }
   res.status(statusOf(httpError.code)).json(errorBody(httpError));
 };

@@ -1,5 +1,7 @@
 // /v1/orgs: create an organisation, list mine, read and change one.
 import { Router } from 'express';
+import { orgCreationLimits } from '../config';
+import { AppError } from '../domain/errors';
 import { validateNewOrganization, validateOrganizationChanges } from '../domain/organization';
 import {
   createOrganization,
@@ -13,8 +15,17 @@ import { orgRoute, userRoute } from './routes';
 export const organizationsRouter = Router();
 
 userRoute(organizationsRouter, 'post', '/v1/orgs', async (req, res, caller) => {
+  const limits = orgCreationLimits();
+  // A throwaway address could otherwise mint organisations (and their quotas) without end.
+  if (limits.requireVerifiedEmail && !caller.emailVerified) {
+    throw new AppError(
+      'permission_denied',
+      'Verify your email address before creating an organisation (open the link we sent you), then sign in again',
+      { reason: 'email_not_verified' },
+    );
+  }
   const input = valid(validateNewOrganization(jsonBody(req)));
-  const org = await createOrganization(input, caller);
+  const org = await createOrganization(input, caller, limits.perUser);
   res
     .status(201)
     .location(`/v1/orgs/${org.orgId}`)

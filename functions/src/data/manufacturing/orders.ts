@@ -13,6 +13,7 @@ import { db } from '../firebase';
 import { batchesRef, batchSecretRef, ordersRef, preparedCodesRef, unitCodesRef } from '../paths';
 import { iso } from '../timestamps';
 import { isAlreadyExists } from '../firestoreErrors';
+import { checkOutstandingBatches, quotaLimits, spendDailyIn } from '../quotas';
 
 export interface Order {
   orderId: string;
@@ -90,7 +91,11 @@ export function toBatch(batchId: string, d: DocumentData): Batch {
   };
 }
 
-/** A new batch, `generating`: the batchCreated trigger makes its codes. */
+/**
+ * A new batch, `generating`: the batchCreated trigger makes its codes. Refused (429, nothing
+ * written) when the organisation has its most batches generating, or when its units would pass
+ * today's quota, which the batch's own transaction spends.
+ */
 export async function createBatch(
   orgId: string,
   orderId: string,
@@ -99,7 +104,11 @@ export async function createBatch(
 ): Promise<Batch> {
   const orderRef = ordersRef(orgId).doc(orderId);
   const ref = batchesRef(orgId, orderId).doc();
+  const limits = await quotaLimits(orgId);
+  await checkOutstandingBatches(orgId, limits.outstandingBatches);
   const data = {
+    // For the organisation's count of batches generating (a collection-group query).
+    orgId,
     orderId,
     units: input.units,
     prefix: input.prefix,
@@ -113,6 +122,7 @@ export async function createBatch(
     if (!(await tx.get(orderRef)).exists) {
       throw new AppError('not_found', `Order ${orderId} not found`);
     }
+    const spend = await spendDailyIn(tx, orgId, 'unitsPerDay', input.units, limits.unitsPerDay);
     // The key the unit codes are derived from (domain/manufacturing/codes.ts): server-only.
     tx.create(batchSecretRef(orgId, orderId, ref.id), {
       secret: newBatchSecret(),
@@ -121,6 +131,7 @@ export async function createBatch(
       batchId: ref.id,
     });
     tx.create(ref, data);
+    spend();
   });
   return toBatch(ref.id, data);
 }
