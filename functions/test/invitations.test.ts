@@ -236,7 +236,14 @@ describe('invitations', function () {
     });
     expectError(asOwner, 403, 'permission_denied');
     await invite(`${unique('peer')}@example.com`, 'admin', admin);
-    const ownerInvite = await invite(`${unique('coowner')}@example.com`, 'owner');
+    const coowner = `${unique('coowner')}@example.com`;
+    const ownerInvite = await invite(coowner, 'owner');
+    const downgrade = await call<ErrorReply>('POST', `/v1/orgs/${orgId}/members`, {
+      token: admin.idToken,
+      body: { email: coowner, role: 'viewer' },
+    });
+    expectError(downgrade, 403, 'permission_denied');
+    assert.equal((await invitationDoc(ownerInvite.body.invitationId)).get('role'), 'owner');
     const withdraw = await call<ErrorReply>(
       'DELETE',
       `/v1/orgs/${orgId}/invitations/${ownerInvite.body.invitationId}`,

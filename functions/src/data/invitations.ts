@@ -87,9 +87,10 @@ function toInvitation(
 export async function createInvitation(
   orgId: string,
   input: { email: string; role: Role },
-  invitedBy: string,
+  inviter: { uid: string; role: Role },
   ttlDays: number,
 ): Promise<InvitationSent> {
+  const invitedBy = inviter.uid;
   const now = Timestamp.now();
   const expiresAt = Timestamp.fromMillis(now.toMillis() + ttlDays * DAY_MS);
   const { id, refreshed } = await db().runTransaction(async (tx) => {
@@ -98,6 +99,13 @@ export async function createInvitation(
     );
     const live = open.docs.find((doc) => expiryOf(doc.data()).getTime() > now.toMillis());
     const fields = { role: input.role, invitedBy, expiresAt, updatedAt: now };
+    const liveRole: unknown = live?.get('role');
+    if (live && isRole(liveRole) && outlivesMaker(liveRole, inviter.role)) {
+      throw new AppError(
+        'permission_denied',
+        'This address has a pending owner invitation: only an owner may change it',
+      );
+    }
     if (live) {
       tx.update(live.ref, fields);
       return { id: live.id, refreshed: true };

@@ -46,7 +46,7 @@ orgRoute(
       const sent = await createInvitation(
         access.orgId,
         { email: who.email, role },
-        callerId(access.caller),
+        { uid: callerId(access.caller), role: access.role },
         invitationTtlDays(),
       );
       res.status(202).json(sent);
