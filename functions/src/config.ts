@@ -95,12 +95,40 @@ export const TRUSTED_PROXY_HOPS = defineInt('TRUSTED_PROXY_HOPS', {
 /** Express's 'trust proxy' hop count (a negative value counts as 0: trust no header). */
 export const trustedProxyHops = (): number => Math.max(0, Math.floor(read(TRUSTED_PROXY_HOPS)));
 
+/**
+ * Failed API-key sign-ins a minute one client address may make, per instance. Checked before the
+ * key is looked up, so a flood of made-up keys costs no Firestore reads.
+ */
+export const RATE_LIMIT_KEY_FAILURES_PER_ADDRESS = defineInt(
+  'RATE_LIMIT_KEY_FAILURES_PER_ADDRESS',
+  {
+    default: 60,
+    description: 'Failed API-key sign-ins per minute per client address (per function instance).',
+  },
+);
+
 export const rateLimits = () => ({
   perCaller: read(RATE_LIMIT_PER_CALLER),
   perOrg: read(RATE_LIMIT_PER_ORG),
   perScanner: read(RATE_LIMIT_PER_SCANNER),
+  keyFailuresPerAddress: read(RATE_LIMIT_KEY_FAILURES_PER_ADDRESS),
   burstSeconds: read(RATE_LIMIT_BURST_SECONDS),
 });
+
+/** Days an API key lives when its creator names no `expiresAt`; also the longest allowed. */
+export const API_KEY_TTL_DAYS = defineInt('API_KEY_TTL_DAYS', {
+  default: 365,
+  description: 'Lifetime of a new API key in days: the default and the maximum of expiresAt.',
+});
+
+/** Days an invitation to join an organisation can be accepted. */
+export const INVITATION_TTL_DAYS = defineInt('INVITATION_TTL_DAYS', {
+  default: 7,
+  description: 'Days an invitation to an organisation stays open.',
+});
+
+export const apiKeyTtlDays = (): number => read(API_KEY_TTL_DAYS);
+export const invitationTtlDays = (): number => read(INVITATION_TTL_DAYS);
 
 /**
  * Days that completed prep jobs (with their logs) and consumed queue entries are kept before the

@@ -32,6 +32,10 @@ export const LOG_EVENTS = [
   'http.request',
   'http.unexpected_error',
   'trigger.gave_up',
+  'api_key.revoked',
+  'invitation.created',
+  'invitation.accepted',
+  'invitation.revoked',
   'labels.pdf',
   'labels.pdf_failed',
   'qr.cleanup',
@@ -88,6 +92,44 @@ export const httpUnexpectedError = (f: { method: string; path: string; error: un
     ...f,
     error: { ...errorFields(f.error), stack: f.error instanceof Error ? f.error.stack : undefined },
   });
+
+// API keys and invitations --------------------------------------------------------------
+
+/**
+ * A key was deleted: by the key routes (`deleted`), or because the member who made it was
+ * removed (`maker_removed`) or can no longer grant its role (`maker_demoted`). `uid` is that
+ * member.
+ */
+export const apiKeyRevoked = (f: {
+  orgId: string;
+  keyId: string;
+  reason: 'deleted' | 'maker_removed' | 'maker_demoted';
+  by: string;
+  uid?: string;
+}) => emit('INFO', 'api_key.revoked', f);
+
+/** `refreshed`: a pending invitation of the same email got the new role and expiry. */
+export const invitationCreated = (f: {
+  orgId: string;
+  invitationId: string;
+  role: string;
+  invitedBy: string;
+  refreshed: boolean;
+}) => emit('INFO', 'invitation.created', f);
+
+export const invitationAccepted = (f: {
+  orgId: string;
+  invitationId: string;
+  uid: string;
+  role: string;
+}) => emit('INFO', 'invitation.accepted', f);
+
+export const invitationRevoked = (f: {
+  orgId: string;
+  invitationId: string;
+  reason: 'withdrawn' | 'maker_removed' | 'maker_demoted';
+  by: string;
+}) => emit('INFO', 'invitation.revoked', f);
 
 // Triggers in general ----------------------------------------------------------------------
 

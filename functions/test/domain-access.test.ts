@@ -1,13 +1,32 @@
 // Pure rules of access: roles, path ids, API key format and hashing, organisation fields.
 import { strict as assert } from 'node:assert';
-import { apiKeyId, apiKeyMatches, generateApiKey, hashApiKey } from '../src/domain/apiKeys';
+import {
+  apiKeyId,
+  apiKeyMatches,
+  generateApiKey,
+  hashApiKey,
+  validateNewApiKey,
+} from '../src/domain/apiKeys';
+import {
+  acceptProblem,
+  invitationState,
+  newInvitationId,
+  normalizeEmail,
+} from '../src/domain/invitations';
+import { RateLimiter } from '../src/domain/rateLimit';
 import { idProblem, isValidId } from '../src/domain/ids';
 import {
   assetUrlTemplateProblem,
   organizationTimeZone,
   validateNewOrganization,
 } from '../src/domain/organization';
-import { allows, mayAssignRole, roleChangeProblem, ROLES } from '../src/domain/roles';
+import {
+  allows,
+  mayAssignRole,
+  outlivesMaker,
+  roleChangeProblem,
+  ROLES,
+} from '../src/domain/roles';
 
 describe('roles', () => {
   it('rank owner > admin > editor > analyst > viewer for every permission', () => {
@@ -93,5 +112,100 @@ describe('organisation fields', () => {
     assert.equal(result.ok, false);
     if (!result.ok)
       assert.deepEqual(result.errors.map((e) => e.field).sort(), ['name', 'orgId', 'timeZone']);
+  });
+});
+
+describe('what outlives its maker', () => {
+  it('a key or invitation goes when its maker is removed or can no longer grant its role', () => {
+    assert.equal(outlivesMaker('viewer', null), true);
+    assert.equal(outlivesMaker('admin', 'editor'), true);
+    assert.equal(outlivesMaker('editor', 'editor'), false);
+    assert.equal(outlivesMaker('analyst', 'editor'), false);
+    assert.equal(outlivesMaker('owner', 'admin'), true);
+    assert.equal(outlivesMaker('admin', 'owner'), false);
+  });
+});
+
+describe('API key expiry', () => {
+  const now = new Date('2026-12-01T00:00:00Z');
+  const expiry = (expiresAt: unknown) =>
+    validateNewApiKey({ name: 'k', role: 'viewer', expiresAt }, now, 365);
+
+  it('defaults to the TTL, takes a time with its offset up to it, refuses the rest', () => {
+    const absent = validateNewApiKey({ name: 'k', role: 'viewer' }, now, 365);
+    assert.ok(absent.ok);
+    assert.equal(absent.value.expiresAt.toISOString(), '2027-12-01T00:00:00.000Z');
+    const chosen = expiry('2027-03-01T12:00:00+01:00');
+    assert.ok(chosen.ok);
+    assert.equal(chosen.value.expiresAt.toISOString(), '2027-03-01T11:00:00.000Z');
+    const edge = expiry('2027-12-01T00:00:00Z');
+    assert.ok(edge.ok, 'exactly the TTL is allowed');
+    for (const bad of ['2027-12-01T00:00:01Z', '2026-11-30T23:59:59Z', '2026-12-01T00:00:00Z']) {
+      assert.equal(expiry(bad).ok, false, bad);
+    }
+    for (const bad of ['2027-03-01', '2027-03-01T12:00', 'soon', null, 1_800_000_000]) {
+      const r = expiry(bad);
+      assert.ok(!r.ok && r.errors[0].field === 'expiresAt', String(bad));
+    }
+  });
+});
+
+describe('invitations', () => {
+  const now = new Date('2026-12-01T00:00:00Z');
+  it('ids are 32 url-safe characters, different each time; emails compare trimmed, lower case', () => {
+    const ids = new Set(Array.from({ length: 100 }, newInvitationId));
+    assert.equal(ids.size, 100);
+    for (const id of ids) assert.match(id, /^[A-Za-z0-9_-]{32}$/);
+    assert.equal(normalizeEmail('  Bob@Example.COM '), 'bob@example.com');
+  });
+
+  it('a pending invitation past its expiry reads as expired', () => {
+    assert.equal(invitationState('pending', new Date(now.getTime() - 1), now), 'expired');
+    assert.equal(invitationState('pending', new Date(now.getTime() + 1), now), 'pending');
+    assert.equal(invitationState('revoked', new Date(now.getTime() - 1), now), 'revoked');
+  });
+
+  it('only the verified invitee accepts, and the email is checked before the state', () => {
+    const inv = (state: 'pending' | 'expired' | 'revoked' | 'accepted') => ({
+      email: 'bob@example.com',
+      state,
+    });
+    const bob = { email: 'Bob@example.com', emailVerified: true };
+    assert.equal(acceptProblem(inv('pending'), bob), undefined);
+    assert.equal(
+      acceptProblem(inv('expired'), { ...bob, email: 'eve@example.com' })?.reason,
+      'other_email',
+    );
+    assert.equal(
+      acceptProblem(inv('pending'), { email: null, emailVerified: false })?.reason,
+      'other_email',
+    );
+    assert.equal(
+      acceptProblem(inv('pending'), { ...bob, emailVerified: false })?.reason,
+      'email_not_verified',
+    );
+    assert.deepEqual(
+      (['expired', 'revoked', 'accepted'] as const).map((s) => {
+        const p = acceptProblem(inv(s), bob);
+        return [p?.code, p?.reason];
+      }),
+      [
+        ['gone', 'expired'],
+        ['gone', 'revoked'],
+        ['gone', 'accepted'],
+      ],
+    );
+  });
+});
+
+describe('rate limiter: peek', () => {
+  it('peek reports without spending; take spends', () => {
+    const limiter = new RateLimiter(60, 2); // a bucket of 2
+    const t = 1_000_000;
+    for (let i = 0; i < 5; i++) assert.equal(limiter.peek('a', t).allowed, true);
+    limiter.take('a', t);
+    limiter.take('a', t);
+    assert.equal(limiter.peek('a', t).allowed, false);
+    assert.equal(limiter.peek('a', t + 1000).allowed, true, 'refilled one a second');
   });
 });

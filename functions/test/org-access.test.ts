@@ -7,11 +7,13 @@ import {
   addMember,
   call,
   createOrg,
+  newAddress,
   newUser,
   signInAgain,
   unique,
   updateAuthUser,
   withClaims,
+  withEmailVerified,
   type Reply,
 } from './support/api';
 
@@ -25,6 +27,8 @@ interface RouteCase {
   /** null: any signed-in user, in no organisation. */
   permission: Permission | null;
   success: number;
+  /** false: a route about who may act, refused to every API key (403 key_not_allowed). */
+  apiKeys?: false;
   /** Builds a fresh request (its own target), so every call can succeed on its own. */
   make(ctx: Ctx): Promise<{ method: string; path: string; body?: unknown }>;
 }
@@ -70,25 +74,68 @@ const routes: RouteCase[] = [
   {
     name: 'GET members',
     permission: 'manage',
+    apiKeys: false,
     success: 200,
     make: async (ctx) => ({ method: 'GET', path: `/v1/orgs/${ctx.orgId}/members` }),
   },
   {
-    name: 'POST members',
+    name: 'POST members (by uid)',
     permission: 'manage',
+    apiKeys: false,
     success: 201,
     make: async (ctx) => {
-      const user = await newUser('invitee');
+      const user = await newUser('newcomer');
       return {
         method: 'POST',
         path: `/v1/orgs/${ctx.orgId}/members`,
-        body: { email: user.email, role: 'viewer' },
+        body: { uid: user.uid, role: 'viewer' },
       };
     },
   },
   {
+    name: 'POST members (by email: an invitation)',
+    permission: 'manage',
+    apiKeys: false,
+    success: 202,
+    make: async (ctx) => ({
+      method: 'POST',
+      path: `/v1/orgs/${ctx.orgId}/members`,
+      body: { email: `${unique('invitee')}@example.com`, role: 'viewer' },
+    }),
+  },
+  {
+    name: 'GET invitations',
+    permission: 'manage',
+    apiKeys: false,
+    success: 200,
+    make: async (ctx) => ({ method: 'GET', path: `/v1/orgs/${ctx.orgId}/invitations` }),
+  },
+  {
+    name: 'DELETE invitations/{invitationId}',
+    permission: 'manage',
+    apiKeys: false,
+    success: 204,
+    make: async (ctx) => {
+      const sent = await ownerCall(ctx, 'POST', `/v1/orgs/${ctx.orgId}/members`, {
+        email: `${unique('withdrawn')}@example.com`,
+        role: 'viewer',
+      });
+      return {
+        method: 'DELETE',
+        path: `/v1/orgs/${ctx.orgId}/invitations/${String(sent.body.invitationId)}`,
+      };
+    },
+  },
+  {
+    name: 'GET /v1/invitations',
+    permission: null,
+    success: 200,
+    make: async () => ({ method: 'GET', path: '/v1/invitations' }),
+  },
+  {
     name: 'PATCH members/{uid}',
     permission: 'manage',
+    apiKeys: false,
     success: 200,
     make: async (ctx) => {
       const user = await newUser('target');
@@ -103,6 +150,7 @@ const routes: RouteCase[] = [
   {
     name: 'DELETE members/{uid}',
     permission: 'manage',
+    apiKeys: false,
     success: 204,
     make: async (ctx) => {
       const user = await newUser('leaver');
@@ -113,6 +161,7 @@ const routes: RouteCase[] = [
   {
     name: 'POST api-keys',
     permission: 'manage',
+    apiKeys: false,
     success: 201,
     make: async (ctx) => ({
       method: 'POST',
@@ -123,12 +172,14 @@ const routes: RouteCase[] = [
   {
     name: 'GET api-keys',
     permission: 'manage',
+    apiKeys: false,
     success: 200,
     make: async (ctx) => ({ method: 'GET', path: `/v1/orgs/${ctx.orgId}/api-keys` }),
   },
   {
     name: 'DELETE api-keys/{keyId}',
     permission: 'manage',
+    apiKeys: false,
     success: 204,
     make: async (ctx) => {
       const key = await ownerCall(ctx, 'POST', `/v1/orgs/${ctx.orgId}/api-keys`, {
@@ -194,11 +245,12 @@ describe('organisations API: who may call what', function () {
   let foreignKey: string;
 
   before(async () => {
-    ctx.owner = await newUser('owner');
+    // Verified emails: GET /v1/invitations answers only a verified address.
+    ctx.owner = await withEmailVerified(await newUser('owner'));
     ctx.orgId = await createOrg(ctx.owner);
     members.owner = ctx.owner;
     for (const role of ROLES.filter((r) => r !== 'owner')) {
-      members[role] = await newUser(role);
+      members[role] = await withEmailVerified(await newUser(role));
       await addMember(ctx.orgId, ctx.owner, members[role], role);
       const key = await ownerCall(ctx, 'POST', `/v1/orgs/${ctx.orgId}/api-keys`, {
         name: `${role} key`,
@@ -215,9 +267,13 @@ describe('organisations API: who may call what', function () {
     foreignKey = String(other.body.key);
   });
 
-  async function attempt(route: RouteCase, token: string | undefined): Promise<Reply> {
+  async function attempt(
+    route: RouteCase,
+    token: string | undefined,
+    headers?: Record<string, string>,
+  ): Promise<Reply> {
     const req = await route.make(ctx);
-    return call(req.method, req.path, { token, body: req.body });
+    return call(req.method, req.path, { token, body: req.body, headers });
   }
 
   function expectError(reply: Reply, status: number, code: string): void {
@@ -273,7 +329,14 @@ describe('organisations API: who may call what', function () {
         });
 
         for (const role of ['admin', 'editor', 'viewer'] as const) {
-          const allowed = allows(role, route.permission);
+          const permission = route.permission;
+          if (route.apiKeys === false) {
+            it(`an API key with role ${role}: 403 key_not_allowed (people only)`, async () => {
+              expectError(await attempt(route, keys[role]), 403, 'key_not_allowed');
+            });
+            continue;
+          }
+          const allowed = allows(role, permission);
           it(`an API key with role ${role}: ${allowed ? route.success : 403}`, async () => {
             const reply = await attempt(route, keys[role]);
             if (allowed) assert.equal(reply.status, route.success, JSON.stringify(reply.body));
@@ -282,7 +345,9 @@ describe('organisations API: who may call what', function () {
         }
 
         it("another organisation's API key: 401", async () => {
-          expectError(await attempt(route, foreignKey), 401, 'unauthenticated');
+          // From an address of its own: failed key sign-ins are limited per address.
+          const headers = { 'x-forwarded-for': newAddress() };
+          expectError(await attempt(route, foreignKey, headers), 401, 'unauthenticated');
         });
       } else {
         it('an API key: 403 (keys act only inside their organisation)', async () => {

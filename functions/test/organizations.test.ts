@@ -301,11 +301,11 @@ describe('members', () => {
     orgId = await createOrg(owner);
   });
 
-  it('adds by email, resolved through Firebase Auth, and lists the small member document (admin and up, as in the rules)', async () => {
+  it('adds by uid at once (201), and lists the small member document (admin and up, as in the rules)', async () => {
     const dana = await newUser('dana');
     const reply = await call('POST', `/v1/orgs/${orgId}/members`, {
       token: owner.idToken,
-      body: { email: dana.email.toUpperCase(), role: 'editor' },
+      body: { uid: dana.uid, role: 'editor' },
     });
     assert.equal(reply.status, 201, JSON.stringify(reply.body));
     assert.equal(reply.body.uid, dana.uid);
@@ -321,18 +321,44 @@ describe('members', () => {
     );
   });
 
-  it('404 with a clear message for an unknown email or uid; 409 for a member already there', async () => {
-    const nobody = await call<ErrorReply>('POST', `/v1/orgs/${orgId}/members`, {
+  it('by email: the same 202 invitation whether or not an account exists, and nobody is added yet', async () => {
+    const dana = await newUser('dana');
+    const known = await call('POST', `/v1/orgs/${orgId}/members`, {
       token: owner.idToken,
-      body: { email: `${unique('ghost')}@example.com`, role: 'viewer' },
+      body: { email: `  ${dana.email.toUpperCase()} `, role: 'editor' },
     });
-    assert.equal(nobody.status, 404);
-    assert.match(nobody.body.error.message, /No user with email .*sign in/);
+    const ghostEmail = `${unique('ghost')}@example.com`;
+    const unknown = await call('POST', `/v1/orgs/${orgId}/members`, {
+      token: owner.idToken,
+      body: { email: ghostEmail, role: 'editor' },
+    });
+    for (const [reply, email] of [
+      [known, dana.email],
+      [unknown, ghostEmail],
+    ] as const) {
+      assert.equal(reply.status, 202, JSON.stringify(reply.body));
+      assert.deepEqual(Object.keys(reply.body).sort(), [
+        'email',
+        'expiresAt',
+        'invitationId',
+        'role',
+        'status',
+      ]);
+      assert.equal(reply.body.status, 'invited');
+      assert.equal(reply.body.email, email);
+      assert.match(String(reply.body.invitationId), /^[A-Za-z0-9_-]{32}$/);
+    }
+    const member = await db().doc(`organizations/${orgId}/members/${dana.uid}`).get();
+    assert.equal(member.exists, false, 'an invitation adds nobody until it is accepted');
+  });
+
+  it('404 with a clear message for an unknown uid; 409 for a member already there', async () => {
     const noUid = await call<ErrorReply>('POST', `/v1/orgs/${orgId}/members`, {
       token: owner.idToken,
       body: { uid: 'no-such-uid', role: 'viewer' },
     });
     assert.equal(noUid.status, 404);
+    assert.match(noUid.body.error.message, /No user with uid .*sign in/);
     const again = await call<ErrorReply>('POST', `/v1/orgs/${orgId}/members`, {
       token: owner.idToken,
       body: { uid: owner.uid, role: 'viewer' },
@@ -461,11 +487,13 @@ describe('API keys', () => {
     assert.deepEqual(Object.keys(entry).sort(), [
       'createdAt',
       'createdBy',
+      'expiresAt',
       'keyId',
       'lastUsedAt',
       'name',
       'role',
     ]);
+    assert.equal(entry.createdBy, owner.uid);
     assert.ok(entry.lastUsedAt, 'lastUsedAt is set after a use');
     assert.ok(!JSON.stringify(list.body).includes(key));
   });
@@ -518,12 +546,14 @@ describe('API keys', () => {
       body: { name: 'x', role: 'admin' },
     });
     assert.equal(asAdmin.status, 201);
+    assert.equal(asAdmin.body.createdBy, admin.uid);
     const adminKey = String(asAdmin.body.key);
-    const byKey = await call('POST', `/v1/orgs/${orgId}/api-keys`, {
+    // A key makes no keys: a key that could would outlive the person who made the first.
+    const byKey = await call<ErrorReply>('POST', `/v1/orgs/${orgId}/api-keys`, {
       token: adminKey,
       body: { name: 'child', role: 'editor' },
     });
-    assert.equal(byKey.status, 201);
-    assert.equal(byKey.body.createdBy, `apiKey:${String(asAdmin.body.keyId)}`);
+    assert.equal(byKey.status, 403);
+    assert.equal(byKey.body.error.code, 'key_not_allowed');
   });
 });

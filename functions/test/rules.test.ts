@@ -74,6 +74,12 @@ describe('security rules of the project (client apps)', function () {
       role: 'admin',
       hash: 'x',
     });
+    batch.set(db().doc(`organizations/${orgId}/invitations/inv1`), {
+      invitationId: 'inv1',
+      email: `${uid('viewer')}@example.com`,
+      role: 'admin',
+      status: 'pending',
+    });
     batch.set(db().doc(`scanTokens/${unique('tok')}`), { orgId, kind: 'qrCode', id: 'q1' });
     batch.set(db().doc(`batchSecrets/${orgId}~o1~b1`), { secret: 'x', orgId });
     batch.set(db().doc(`organizations/${orgId}/usage/2026-12-01`), { unitsPerDay: 5 });
@@ -176,6 +182,13 @@ describe('security rules of the project (client apps)', function () {
       name: 'API keys',
       doc: `organizations/${orgId}/apiKeys/k1`,
       list: `organizations/${orgId}/apiKeys`,
+      allowed: {},
+    },
+    {
+      // The id is the bearer of the right to join: no client reads one; the API lists them.
+      name: 'invitations',
+      doc: `organizations/${orgId}/invitations/inv1`,
+      list: `organizations/${orgId}/invitations`,
       allowed: {},
     },
     { name: 'scan tokens', doc: 'scanTokens/any', list: 'scanTokens', allowed: {} },

@@ -1,8 +1,9 @@
 // API key records: organizations/{orgId}/apiKeys/{keyId}, holding a hash of the key, never the key.
-import { Timestamp } from 'firebase-admin/firestore';
+import { Timestamp, type DocumentReference, type Transaction } from 'firebase-admin/firestore';
 import { AppError } from '../domain/errors';
 import { generateApiKey, type NewApiKey } from '../domain/apiKeys';
-import { isRole, type Role } from '../domain/roles';
+import { isRole, outlivesMaker, type Role } from '../domain/roles';
+import { apiKeyRevoked } from '../logs';
 import { apiKeysRef } from './paths';
 import { iso } from './timestamps';
 
@@ -13,12 +14,15 @@ export interface ApiKeyInfo {
   createdAt: string | null;
   createdBy: string | null;
   lastUsedAt: string | null;
+  /** null for keys made before keys expired: they keep working until revoked. */
+  expiresAt: string | null;
 }
 
 export interface ApiKeyRecord {
   role: Role;
   hash: string;
   lastUsedAt: Date | null;
+  expiresAt: Date | null;
 }
 
 /** lastUsedAt is written at most this often, so a busy script does not write on every call. */
@@ -32,6 +36,7 @@ function toInfo(keyId: string, data: FirebaseFirestore.DocumentData): ApiKeyInfo
     createdAt: iso(data.createdAt),
     createdBy: typeof data.createdBy === 'string' ? data.createdBy : null,
     lastUsedAt: iso(data.lastUsedAt),
+    expiresAt: iso(data.expiresAt),
   };
 }
 
@@ -41,7 +46,15 @@ export async function createApiKey(
   createdBy: string,
 ): Promise<ApiKeyInfo & { key: string }> {
   const { keyId, key, hash } = generateApiKey();
-  const data = { ...input, hash, createdAt: Timestamp.now(), createdBy, lastUsedAt: null };
+  const data = {
+    name: input.name,
+    role: input.role,
+    hash,
+    createdAt: Timestamp.now(),
+    createdBy,
+    lastUsedAt: null,
+    expiresAt: Timestamp.fromDate(input.expiresAt),
+  };
   await apiKeysRef(orgId).doc(keyId).create(data);
   return { ...toInfo(keyId, data), key };
 }
@@ -51,22 +64,64 @@ export async function listApiKeys(orgId: string): Promise<ApiKeyInfo[]> {
   return snap.docs.map((doc) => toInfo(doc.id, doc.data()));
 }
 
-export async function revokeApiKey(orgId: string, keyId: string): Promise<void> {
+export async function revokeApiKey(orgId: string, keyId: string, by: string): Promise<void> {
   const ref = apiKeysRef(orgId).doc(keyId);
   const snap = await ref.get();
   if (!snap.exists) throw new AppError('not_found', `API key ${keyId} not found`);
   await ref.delete();
+  apiKeyRevoked({ orgId, keyId, reason: 'deleted', by });
 }
 
 export async function findApiKey(orgId: string, keyId: string): Promise<ApiKeyRecord | undefined> {
   const data = (await apiKeysRef(orgId).doc(keyId).get()).data();
   if (!data || !isRole(data.role) || typeof data.hash !== 'string') return undefined;
   const lastUsed: unknown = data.lastUsedAt;
+  const expires: unknown = data.expiresAt;
   return {
     role: data.role,
     hash: data.hash,
     lastUsedAt: lastUsed instanceof Timestamp ? lastUsed.toDate() : null,
+    expiresAt: expires instanceof Timestamp ? expires.toDate() : null,
   };
+}
+
+/** Firestore's limit on the values of one `in` filter. */
+const IN_LIMIT = 30;
+/** Generations of keys made by keys (possible before keys were refused there) that are followed. */
+const MAX_KEY_GENERATIONS = 10;
+
+/**
+ * Inside the member-change transaction (reads only): the keys that must go when member `uid`
+ * ends up with role `to` (`null`: removed), namely those they made with a role they can no
+ * longer grant, and every key those keys made in their turn (`createdBy: apiKey:{keyId}`, from
+ * before keys were refused on the key routes). Keys without `createdBy` stay.
+ */
+export async function keysOutlivingMaker(
+  tx: Transaction,
+  orgId: string,
+  uid: string,
+  to: Role | null,
+): Promise<DocumentReference[]> {
+  const made = await tx.get(apiKeysRef(orgId).where('createdBy', '==', uid));
+  const doomed = made.docs
+    .filter((doc) => {
+      const role: unknown = doc.get('role');
+      return !isRole(role) || outlivesMaker(role, to);
+    })
+    .map((doc) => doc.ref);
+  let parents = doomed.map((ref) => `apiKey:${ref.id}`);
+  for (let generation = 0; parents.length > 0 && generation < MAX_KEY_GENERATIONS; generation++) {
+    const children: DocumentReference[] = [];
+    for (let i = 0; i < parents.length; i += IN_LIMIT) {
+      const page = parents.slice(i, i + IN_LIMIT);
+      const snap = await tx.get(apiKeysRef(orgId).where('createdBy', 'in', page));
+      children.push(...snap.docs.map((doc) => doc.ref));
+    }
+    const fresh = children.filter((ref) => !doomed.some((d) => d.id === ref.id));
+    doomed.push(...fresh);
+    parents = fresh.map((ref) => `apiKey:${ref.id}`);
+  }
+  return doomed;
 }
 
 /** Records that a key was used, at most once a minute per key. */

@@ -3,6 +3,9 @@
 import { Timestamp, type Transaction } from 'firebase-admin/firestore';
 import { AppError, conflict } from '../domain/errors';
 import { isRole, roleChangeProblem, type Role } from '../domain/roles';
+import { apiKeyRevoked, invitationRevoked } from '../logs';
+import { keysOutlivingMaker } from './apiKeys';
+import { invitationsOutlivingInviter, revokeInTransaction } from './invitations';
 import { memberRef, membersRef } from './paths';
 import { db } from './firebase';
 import { iso } from './timestamps';
@@ -60,29 +63,43 @@ async function ownerCount(tx: Transaction, orgId: string): Promise<number> {
 
 /**
  * Changes a member's role (`to`) or removes them (`to` null), in a transaction that counts the
- * owners, so two admins demoting the last two owners at once cannot leave none.
+ * owners, so two admins demoting the last two owners at once cannot leave none. The same
+ * transaction deletes the API keys the member made with a role they can no longer grant (and
+ * the keys those keys made), and withdraws such invitations they sent: nothing they handed out
+ * outlives their right to hand it out.
  */
 export async function changeMember(
   orgId: string,
   uid: string,
   to: Role | null,
-  actorRole: Role,
+  actor: { id: string; role: Role },
 ): Promise<Member | null> {
   const ref = memberRef(orgId, uid);
-  return db().runTransaction(async (tx) => {
+  const outcome = await db().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     const data = snap.data();
     if (!data) throw new AppError('not_found', `${uid} is not a member of this organisation`);
     const from: Role = isRole(data.role) ? data.role : 'viewer';
     const owners = from === 'owner' ? await ownerCount(tx, orgId) : 0;
-    const problem = roleChangeProblem(actorRole, from, to, owners);
+    const problem = roleChangeProblem(actor.role, from, to, owners);
     if (problem?.code === 'conflict') throw conflict('last_owner', problem.message);
     if (problem) throw new AppError(problem.code, problem.message);
-    if (to === null) {
-      tx.delete(ref);
-      return null;
-    }
-    tx.update(ref, { role: to });
-    return toMember(uid, { ...data, role: to });
+    const keys = await keysOutlivingMaker(tx, orgId, uid, to);
+    const invitations = await invitationsOutlivingInviter(tx, orgId, uid, to);
+    for (const key of keys) tx.delete(key);
+    revokeInTransaction(tx, invitations, actor.id);
+    if (to === null) tx.delete(ref);
+    else tx.update(ref, { role: to });
+    return {
+      member: to === null ? null : toMember(uid, { ...data, role: to }),
+      keys: keys.map((k) => k.id),
+      invitations: invitations.map((i) => i.id),
+    };
   });
+  const reason = to === null ? 'maker_removed' : 'maker_demoted';
+  for (const keyId of outcome.keys) apiKeyRevoked({ orgId, keyId, reason, by: actor.id, uid });
+  for (const invitationId of outcome.invitations) {
+    invitationRevoked({ orgId, invitationId, reason, by: actor.id });
+  }
+  return outcome.member;
 }

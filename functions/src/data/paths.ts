@@ -12,6 +12,10 @@ export const memberRef = (orgId: string, uid: string): DocumentReference =>
   membersRef(orgId).doc(uid);
 export const apiKeysRef = (orgId: string): CollectionReference =>
   orgRef(orgId).collection('apiKeys');
+/** Invitations to join, `{invitationId}` random: a collection group, found by id or email. */
+export const INVITATIONS = 'invitations';
+export const invitationsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection(INVITATIONS);
 export const locationsRef = (orgId: string): CollectionReference =>
   orgRef(orgId).collection('locations');
 export const equipmentRef = (orgId: string): CollectionReference =>

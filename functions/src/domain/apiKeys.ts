@@ -52,10 +52,44 @@ export function apiKeyMatches(key: string, storedHash: string): boolean {
 export interface NewApiKey {
   name: string;
   role: Exclude<Role, 'owner'>;
+  expiresAt: Date;
 }
 
-export function validateNewApiKey(body: Body): Validated<NewApiKey> {
-  const errors: FieldError[] = unknownFields(body, ['name', 'role']);
+const DAY_MS = 86_400_000;
+// A full date and time with its offset: "2027-01-31" alone or a local time would be read in
+// the server's time zone, which the caller cannot see.
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * `expiresAt`: absent means `ttlDays` from now; otherwise a future time no later than that, so
+ * no key lives longer than the organisation's policy allows.
+ */
+function readExpiry(body: Body, now: Date, ttlDays: number, errors: FieldError[]): Date {
+  const latest = new Date(now.getTime() + ttlDays * DAY_MS);
+  const raw = body.expiresAt;
+  if (raw === undefined) return latest;
+  const ms = typeof raw === 'string' && ISO_TIME.test(raw.trim()) ? Date.parse(raw.trim()) : NaN;
+  if (Number.isNaN(ms)) {
+    errors.push({
+      field: 'expiresAt',
+      message:
+        'must be an ISO 8601 time with its offset, e.g. "2027-06-30T00:00:00Z" (omit it for the default)',
+    });
+  } else if (ms <= now.getTime()) {
+    errors.push({ field: 'expiresAt', message: 'is in the past: a key must expire in the future' });
+  } else if (ms > latest.getTime()) {
+    errors.push({
+      field: 'expiresAt',
+      message: `is more than ${ttlDays} days ahead (at most ${latest.toISOString()})`,
+    });
+  } else {
+    return new Date(ms);
+  }
+  return latest;
+}
+
+export function validateNewApiKey(body: Body, now: Date, ttlDays: number): Validated<NewApiKey> {
+  const errors: FieldError[] = unknownFields(body, ['name', 'role', 'expiresAt']);
   const name = readString(body, 'name', { required: true, max: 100 }, errors);
   const grantable = ROLES.filter((r) => r !== 'owner');
   let role: NewApiKey['role'] = 'viewer';
@@ -64,5 +98,6 @@ export function validateNewApiKey(body: Body): Validated<NewApiKey> {
   } else {
     role = body.role;
   }
-  return result({ name: name ?? '', role }, errors);
+  const expiresAt = readExpiry(body, now, ttlDays, errors);
+  return result({ name: name ?? '', role, expiresAt }, errors);
 }

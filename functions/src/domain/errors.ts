@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'invalid_argument'
   | 'unauthenticated'
   | 'permission_denied'
+  | 'key_not_allowed'
   | 'not_found'
   | 'conflict'
   | 'gone'

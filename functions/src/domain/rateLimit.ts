@@ -30,6 +30,15 @@ export class RateLimiter {
   }
 
   take(key: string, nowMs: number = Date.now()): Decision {
+    return this.decide(key, nowMs, true);
+  }
+
+  /** What `take` would answer, without spending a token: for limits spent only on failure. */
+  peek(key: string, nowMs: number = Date.now()): Decision {
+    return this.decide(key, nowMs, false);
+  }
+
+  private decide(key: string, nowMs: number, spend: boolean): Decision {
     let bucket = this.buckets.get(key);
     if (bucket) {
       this.buckets.delete(key); // re-inserted below: Map order is recency order
@@ -47,7 +56,7 @@ export class RateLimiter {
     }
     this.buckets.set(key, bucket);
     if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+      if (spend) bucket.tokens -= 1;
       return { allowed: true, retryAfterSeconds: 0 };
     }
     const waitMs = (1 - bucket.tokens) / this.refillPerMs;

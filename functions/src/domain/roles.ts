@@ -71,3 +71,11 @@ export function roleChangeProblem(
   }
   return undefined;
 }
+
+/**
+ * Whether something granted with `granted` (an API key's role, an invitation's) must go when
+ * the member who made it ends up with `to` (`null`: removed): they can no longer grant it.
+ */
+export function outlivesMaker(granted: Role, to: Role | null): boolean {
+  return to === null || !mayAssignRole(to, granted);
+}

@@ -5,6 +5,7 @@ import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter } from './health';
 import { locationsRouter } from './locations';
 import { membersRouter } from './members';
+import { invitationsRouter } from './invitations';
 import { organizationsRouter } from './organizations';
 import { apiKeysRouter } from './apiKeys';
 import { equipmentCodesRouter } from './equipmentCodes';
@@ -27,6 +28,7 @@ export const routers: Router[] = [
   healthRouter,
   organizationsRouter,
   membersRouter,
+  invitationsRouter,
   apiKeysRouter,
   locationsRouter,
   qrCodesRouter,

@@ -7,12 +7,13 @@ import { AppError } from '../domain/errors';
 import type { Role } from '../domain/roles';
 import { findApiKey, noteApiKeyUse } from '../data/apiKeys';
 import { auth } from '../data/firebase';
+import { keyLookupFailed, limitKeyLookups } from './rateLimits';
 
 export interface UserCaller {
   kind: 'user';
   uid: string;
   email: string | null;
-  /** Whether Firebase Auth has seen the person prove the email is theirs. */
+  /** Firebase Auth has confirmed the email belongs to this user (the token's email_verified). */
   emailVerified: boolean;
 }
 
@@ -77,12 +78,24 @@ async function verifyUser(token: string): Promise<UserCaller> {
   }
 }
 
-async function verifyApiKey(key: string, orgId: string): Promise<ApiKeyCaller> {
+async function verifyApiKey(req: Request, key: string, orgId: string): Promise<ApiKeyCaller> {
   const keyId = apiKeyId(key);
-  const record = keyId ? await findApiKey(orgId, keyId) : undefined;
+  const refused = new AppError('unauthenticated', 'The API key is not valid for this organisation');
+  if (!keyId) throw refused;
+  // Before the read: an address that keeps sending unknown keys stops costing lookups.
+  limitKeyLookups(req);
+  const record = await findApiKey(orgId, keyId);
   // A key of another organisation is simply not found here: keys are stored per organisation.
-  if (!keyId || !record || !apiKeyMatches(key, record.hash)) {
-    throw new AppError('unauthenticated', 'The API key is not valid for this organisation');
+  if (!record || !apiKeyMatches(key, record.hash)) {
+    keyLookupFailed(req);
+    throw refused;
+  }
+  if (record.expiresAt && record.expiresAt.getTime() <= Date.now()) {
+    keyLookupFailed(req);
+    throw new AppError(
+      'unauthenticated',
+      `The API key expired at ${record.expiresAt.toISOString()}: ask an admin for a new one`,
+    );
   }
   await noteApiKeyUse(orgId, keyId, record);
   return { kind: 'apiKey', keyId, orgId, role: record.role };
@@ -101,5 +114,5 @@ export async function authenticate(req: Request, orgId?: string): Promise<Caller
       'API keys work only on their organisation’s routes (/v1/orgs/{orgId}/...)',
     );
   }
-  return verifyApiKey(token, orgId);
+  return verifyApiKey(req, token, orgId);
 }

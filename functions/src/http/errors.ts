@@ -10,6 +10,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_argument: 400,
   unauthenticated: 401,
   permission_denied: 403,
+  key_not_allowed: 403,
   not_found: 404,
   conflict: 409,
   gone: 410,

@@ -30,9 +30,31 @@ function checkPathIds(params: Record<string, string>): void {
   }
 }
 
-async function authorize(req: Request, orgId: string, permission: Permission): Promise<OrgAccess> {
+export interface OrgRouteOptions {
+  /**
+   * false: a route about who may act (members, invitations, API keys), for people only. A key
+   * that could add members or make keys would let access outlive the person who made it.
+   */
+  apiKeys: boolean;
+}
+
+/** The options of the member, invitation and API-key routes. */
+export const PEOPLE_ONLY: OrgRouteOptions = { apiKeys: false };
+
+async function authorize(
+  req: Request,
+  orgId: string,
+  permission: Permission,
+  options: OrgRouteOptions,
+): Promise<OrgAccess> {
   const caller = await authenticate(req, orgId);
   limitCaller(callerId(caller));
+  if (caller.kind === 'apiKey' && !options.apiKeys) {
+    throw new AppError(
+      'key_not_allowed',
+      'API keys may not manage members, invitations or API keys: sign in as an admin',
+    );
+  }
   const role = caller.kind === 'apiKey' ? caller.role : await roleOf(orgId, caller.uid);
   // The same reply whether or not the organisation exists: outsiders learn nothing.
   if (!role) throw new AppError('permission_denied', 'You are not a member of this organisation');
@@ -54,11 +76,12 @@ export function orgRoute(
   path: string,
   permission: Permission,
   handler: OrgHandler,
+  options: OrgRouteOptions = { apiKeys: true },
 ): void {
   router[method](`/v1/orgs/:orgId${path}`, async (req: Request, res: Response) => {
     const params = req.params as Record<string, string>;
     checkPathIds(params);
-    const access = await authorize(req, params.orgId, permission);
+    const access = await authorize(req, params.orgId, permission, options);
     await handler(req, res, access);
   });
 }
@@ -71,6 +94,7 @@ export function userRoute(
   handler: UserHandler,
 ): void {
   router[method](path, async (req: Request, res: Response) => {
+    checkPathIds(req.params as Record<string, string>);
     const caller = await authenticate(req);
     if (caller.kind !== 'user') {
       throw new AppError('permission_denied', 'This route needs a signed-in user, not an API key');

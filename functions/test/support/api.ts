@@ -69,6 +69,20 @@ export async function updateAuthUser(uid: string, fields: Record<string, unknown
   if (!res.ok) throw new Error(`accounts:update failed: HTTP ${res.status} ${await res.text()}`);
 }
 
+/**
+ * The same user with `emailVerified` set as asked, signed in again so that the new token says
+ * so. Set explicitly: tests must not depend on whether the token helper verifies by default.
+ */
+export async function withEmailVerified(user: SignedIn, verified = true): Promise<SignedIn> {
+  await updateAuthUser(user.uid, { emailVerified: verified });
+  return signInAgain(user.email);
+}
+
+/** A client address of its own (send it as X-Forwarded-For), so per-address limits are per test. */
+export function newAddress(): string {
+  return `10.${[...randomBytes(3)].join('.')}`;
+}
+
 /** A real token with its claims changed (the emulator's tokens are unsigned, so it stays well-formed). */
 export function withClaims(token: string, change: Record<string, unknown>): string {
   const [header, payload] = token.split('.');
