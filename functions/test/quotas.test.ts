@@ -153,7 +153,7 @@ describe('quotas', function () {
       const del = await call('DELETE', `/v1/orgs/${orgId}/equipment/${ids[0]}`, {
         token: owner.idToken,
       });
-      assert.equal(del.status, 200);
+      assert.equal(del.status, 204);
       const again = await call('POST', `/v1/orgs/${orgId}/equipment`, {
         token: owner.idToken,
         body: { name: 'In its place', category: 'LENS' },

@@ -83,7 +83,7 @@ describe('security rules of the project (client apps)', function () {
     batch.set(db().doc(`scanTokens/${unique('tok')}`), { orgId, kind: 'qrCode', id: 'q1' });
     batch.set(db().doc(`batchSecrets/${orgId}~o1~b1`), { secret: 'x', orgId });
     batch.set(db().doc(`organizations/${orgId}/usage/2026-12-01`), { unitsPerDay: 5 });
-    batch.set(db().doc(`quotaOverrides/${orgId}`), { items: 10 });
+    batch.set(db().doc(`quotaOverrides/${orgId}`), { items: 1000 });
     batch.set(db().doc(`userUsage/${uid('owner')}`), { organizationsCreated: 1 });
     batch.set(db().doc(`organizations/${orgId}/locations/shelf`), {
       name: 'Shelf',
