@@ -2,6 +2,7 @@
 // Pure: no Firebase imports. The HTTP layer maps a failed validation to 400 with `errors` in
 // `details`; resolving `location` (a name) to a location id is the caller's job.
 import { randomBytes } from 'node:crypto';
+import { ID_PATTERN, ID_RULE } from './ids';
 
 export const CATEGORIES = [
   'CAMERA',
@@ -27,8 +28,8 @@ export const LIMITS = {
   imageUrl: 2048,
 } as const;
 
-/** Every id that becomes part of a Firestore path: no slashes, no dots, at most 128 characters. */
-export const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+/** Every id that becomes part of a Firestore path (the one pattern, from ids.ts). */
+export { ID_PATTERN };
 
 /** Fields of a new item, as validated. Optional fields that were absent or empty are left out. */
 export interface EquipmentCreate {
@@ -219,7 +220,7 @@ export function validateEquipment(
   const locationId = text('locationId');
   if (typeof locationId === 'string') {
     if (ID_PATTERN.test(locationId)) value.locationId = locationId;
-    else fail('locationId', 'must be 1 to 128 letters, digits, "_" or "-"');
+    else fail('locationId', ID_RULE);
   } else if (locationId === null && mode === 'update') {
     value.locationId = null;
   }
@@ -242,7 +243,7 @@ export function validateEquipment(
     }
   } else if (typeof assetId === 'string') {
     if (ID_PATTERN.test(assetId)) value.assetId = assetId;
-    else fail('assetId', 'must be 1 to 128 letters, digits, "_" or "-"');
+    else fail('assetId', ID_RULE);
   }
 
   if (errors.length > 0) return { ok: false, errors };

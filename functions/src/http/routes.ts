@@ -2,7 +2,7 @@
 // path ids, who is calling and their role before the handler runs, so no handler can forget.
 import type { Request, Response, Router } from 'express';
 import { AppError } from '../domain/errors';
-import { idProblem } from '../domain/ids';
+import { fieldErrors, idSchema } from '../domain/schemas/kit';
 import { allows, PERMISSIONS, type Permission, type Role } from '../domain/roles';
 import { roleOf } from '../data/members';
 import { authenticate, callerId, type Caller, type UserCaller } from './auth';
@@ -14,23 +14,30 @@ export interface OrgAccess {
   caller: Caller;
 }
 
-type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 type OrgHandler = (req: Request, res: Response, access: OrgAccess) => Promise<void> | void;
 type UserHandler = (req: Request, res: Response, caller: UserCaller) => Promise<void> | void;
 
 /** Every path parameter is an id that reaches a Firestore path: refuse bad ones before any read. */
-function checkPathIds(params: Record<string, string>): void {
+export function parsePathParams(params: Record<string, string>): void {
   for (const [name, value] of Object.entries(params)) {
-    const problem = idProblem(value);
-    if (problem) {
-      throw new AppError('invalid_argument', `The ${name} in the path ${problem}`, {
+    const parsed = idSchema.safeParse(value);
+    if (!parsed.success) {
+      const [error] = fieldErrors(parsed.error.issues);
+      throw new AppError('invalid_argument', `The ${name} in the path ${error.message}`, {
         field: name,
+        errors: [{ field: name, message: error.message }],
       });
     }
   }
 }
 
-async function authorize(req: Request, orgId: string, permission: Permission): Promise<OrgAccess> {
+/** Who is calling, their role, and the rate limits, for `permission` in `orgId`. */
+export async function authorizeOrg(
+  req: Request,
+  orgId: string,
+  permission: Permission,
+): Promise<OrgAccess> {
   const caller = await authenticate(req, orgId);
   limitCaller(callerId(caller));
   const role = caller.kind === 'apiKey' ? caller.role : await roleOf(orgId, caller.uid);
@@ -57,10 +64,20 @@ export function orgRoute(
 ): void {
   router[method](`/v1/orgs/:orgId${path}`, async (req: Request, res: Response) => {
     const params = req.params as Record<string, string>;
-    checkPathIds(params);
-    const access = await authorize(req, params.orgId, permission);
+    parsePathParams(params);
+    const access = await authorizeOrg(req, params.orgId, permission);
     await handler(req, res, access);
   });
+}
+
+/** The signed-in person calling (an ID token, not an API key), rate-limited. */
+export async function signedInUser(req: Request): Promise<UserCaller> {
+  const caller = await authenticate(req);
+  if (caller.kind !== 'user') {
+    throw new AppError('permission_denied', 'This route needs a signed-in user, not an API key');
+  }
+  limitCaller(callerId(caller));
+  return caller;
 }
 
 /** A route that needs a signed-in person (an ID token), in no particular organisation. */
@@ -71,12 +88,7 @@ export function userRoute(
   handler: UserHandler,
 ): void {
   router[method](path, async (req: Request, res: Response) => {
-    const caller = await authenticate(req);
-    if (caller.kind !== 'user') {
-      throw new AppError('permission_denied', 'This route needs a signed-in user, not an API key');
-    }
-    limitCaller(callerId(caller));
-    await handler(req, res, caller);
+    await handler(req, res, await signedInUser(req));
   });
 }
 
