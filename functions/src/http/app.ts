@@ -3,6 +3,7 @@ import express, { type Router } from 'express';
 import { maxJsonBodyBytes } from '../config';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter } from './health';
+import { openApiRouter } from './openapi';
 import { locationsRouter } from './locations';
 import { membersRouter } from './members';
 import { organizationsRouter } from './organizations';
@@ -24,6 +25,7 @@ import { requestLog } from './requestLog';
 /** The resource routers, in the order they are tried. */
 export const routers: Router[] = [
   healthRouter,
+  openApiRouter,
   organizationsRouter,
   membersRouter,
   apiKeysRouter,

@@ -6,6 +6,8 @@ export interface JsonReply {
   kind: 'json';
   description: string;
   schema: z.ZodType;
+  /** Other media types of the same reply, chosen by a query parameter (an SVG chart, say). */
+  otherTypes: readonly string[];
 }
 
 export interface MediaReply {
@@ -21,11 +23,11 @@ export interface EmptyReply {
 
 export type ReplySpec = JsonReply | MediaReply | EmptyReply;
 
-export const json = (description: string, schema: z.ZodType): JsonReply => ({
-  kind: 'json',
-  description,
-  schema,
-});
+export const json = (
+  description: string,
+  schema: z.ZodType,
+  ...otherTypes: string[]
+): JsonReply => ({ kind: 'json', description, schema, otherTypes });
 
 export const media = (description: string, ...types: string[]): MediaReply => ({
   kind: 'media',
@@ -36,15 +38,13 @@ export const media = (description: string, ...types: string[]): MediaReply => ({
 export const empty = (description: string): EmptyReply => ({ kind: 'empty', description });
 
 /** Every error reply: {"error": {"code", "message", "details"?}}. */
-export const errorReplySchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      details: z.unknown().optional(),
-    }),
-  })
-  .meta({ id: 'Error' });
+export const errorReplySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
 
 /** A Firestore timestamp as the API writes it: an ISO 8601 string (or null where unset). */
 export const isoTime = z.string().meta({ format: 'date-time' });
