@@ -30,6 +30,8 @@ export interface BodySpec<T> {
    * expect); without it the schema itself validates and its output is the body.
    */
   validate?: (body: Record<string, unknown>) => Validated<T>;
+  /** A bare JSON array is accepted as this field of an object (a seed's clients send one). */
+  arrayAs?: string;
 }
 
 /** A request body that is not JSON (an upload): documented, read by the handler itself. */
@@ -131,7 +133,11 @@ export function parseBody<B>(req: Request, spec: BodySpec<B> | undefined): B {
       `Send the body as JSON with Content-Type: application/json (got ${req.header('content-type')})`,
     );
   }
-  const body: unknown = absent ? {} : raw;
+  const body: unknown = absent
+    ? {}
+    : Array.isArray(raw) && spec.arrayAs
+      ? { [spec.arrayAs]: raw }
+      : raw;
   if (spec.validate) {
     if (!isPlainObject(body)) {
       throw new AppError('invalid_argument', 'The request body must be a JSON object');
