@@ -4,7 +4,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../domain/errors';
-import { fieldErrors, objectKeys } from '../domain/schemas/kit';
+import { check } from '../domain/schemas/kit';
 import type { Permission } from '../domain/roles';
 import { isPlainObject, type FieldError, type Validated } from '../domain/validation';
 import type { UserCaller } from './auth';
@@ -101,14 +101,14 @@ export function parseQuery<Q extends QueryShape>(
       values[name] = value;
     }
   }
-  const parsed = z.object(shape).safeParse(values);
-  if (!parsed.success) errors.push(...fieldErrors(parsed.error.issues));
+  const parsed = check(z.object(shape), values, known);
+  if (!parsed.ok) errors.push(...parsed.errors);
   if (errors.length) {
     throw invalid(errors.map((e) => `${e.field} ${e.message}`).join('; '), errors, {
       field: errors[0].field,
     });
   }
-  return (parsed.data ?? {}) as { [K in keyof Q]: z.output<Q[K]> };
+  return (parsed.ok ? parsed.value : {}) as { [K in keyof Q]: z.output<Q[K]> };
 }
 
 function bodyError(errors: FieldError[]): AppError {
@@ -146,9 +146,9 @@ export function parseBody<B>(req: Request, spec: BodySpec<B> | undefined): B {
     if (!validated.ok) throw bodyError(validated.errors);
     return validated.value;
   }
-  const parsed = spec.schema.safeParse(body);
-  if (!parsed.success) throw bodyError(fieldErrors(parsed.error.issues, objectKeys(spec.schema)));
-  return parsed.data as B;
+  const parsed = check(spec.schema, body);
+  if (!parsed.ok) throw bodyError(parsed.errors);
+  return parsed.value as B;
 }
 
 function inputs<Path extends string, Q extends QueryShape, B>(

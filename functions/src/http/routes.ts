@@ -2,7 +2,7 @@
 // path ids, who is calling and their role before the handler runs, so no handler can forget.
 import type { Request, Response, Router } from 'express';
 import { AppError } from '../domain/errors';
-import { fieldErrors, idSchema } from '../domain/schemas/kit';
+import { check, idSchema } from '../domain/schemas/kit';
 import { allows, PERMISSIONS, type Permission, type Role } from '../domain/roles';
 import { roleOf } from '../data/members';
 import { authenticate, callerId, type Caller, type UserCaller } from './auth';
@@ -21,9 +21,9 @@ type UserHandler = (req: Request, res: Response, caller: UserCaller) => Promise<
 /** Every path parameter is an id that reaches a Firestore path: refuse bad ones before any read. */
 export function parsePathParams(params: Record<string, string>): void {
   for (const [name, value] of Object.entries(params)) {
-    const parsed = idSchema.safeParse(value);
-    if (!parsed.success) {
-      const [error] = fieldErrors(parsed.error.issues);
+    const parsed = check(idSchema, value);
+    if (!parsed.ok) {
+      const [error] = parsed.errors;
       throw new AppError('invalid_argument', `The ${name} in the path ${error.message}`, {
         field: name,
         errors: [{ field: name, message: error.message }],

@@ -4,7 +4,7 @@
 // "must be a string" instead, whatever the schema.
 import { z } from 'zod';
 import { ID_PATTERN, idProblem } from '../ids';
-import type { FieldError } from '../validation';
+import type { FieldError, Validated } from '../validation';
 
 /** Any id that reaches a Firestore or Storage path; the words come from domain/ids.ts. */
 export const idSchema = z
@@ -142,6 +142,21 @@ export function fieldErrors(
     errors.push({ field: fieldName(issue.path), message });
   }
   return errors;
+}
+
+/**
+ * Parses `value` with `schema`; the problems as field errors. Every parse goes through here:
+ * zod leaves the offending value out of its issues unless asked, and the words need it ("is 4
+ * characters long", "is required" only when the field is absent).
+ */
+export function check<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  knownKeys: readonly string[] = objectKeys(schema),
+): Validated<z.output<S>> {
+  const parsed = schema.safeParse(value, { reportInput: true });
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, errors: fieldErrors(parsed.error.issues, knownKeys) };
 }
 
 /** The keys an object schema accepts (an empty list for any other schema). */

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { CATEGORIES, LIMITS, parseCategory } from '../../domain/equipment';
 import { ID_PATTERN, ID_RULE } from '../../domain/ids';
-import { fieldErrors, idSchema, queryInt, queryText } from '../../domain/schemas/kit';
+import { check, idSchema, queryInt, queryText } from '../../domain/schemas/kit';
 import type { Validated } from '../../domain/validation';
 import { isoTime } from './replies';
 
@@ -124,16 +124,15 @@ export type QrJobBody = { assetIds: string[] } | { missing: true };
 export function validateQrJobRequest(body: Record<string, unknown>): Validated<QrJobBody> {
   const usage = `send {"assetIds": [...]} (at most ${MAX_JOB_ASSET_IDS}), a bare array of asset ids, or {"missing": true}`;
   const schema = 'missing' in body && !('assetIds' in body) ? missingOnes : byIds;
-  const parsed = schema.safeParse(body);
-  if (parsed.success) {
-    const value = parsed.data;
+  const parsed = check(schema, body);
+  if (parsed.ok) {
+    const value = parsed.value;
     return {
       ok: true,
       value: 'assetIds' in value ? { assetIds: [...new Set(value.assetIds)] } : { missing: true },
     };
   }
-  const errors = fieldErrors(parsed.error.issues, Object.keys(schema.shape));
-  return { ok: false, errors: [...errors, { field: '', message: usage }] };
+  return { ok: false, errors: [...parsed.errors, { field: '', message: usage }] };
 }
 
 export const qrJobSchema = z.object({
