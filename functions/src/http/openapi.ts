@@ -107,8 +107,13 @@ function operation(route: DeclaredRoute): JsonObject {
     Object.entries(spec.replies).map(([status, replySpec]) => [status, reply(replySpec)]),
   );
   responses.default = {
-    description: 'An error: 400 bad input, 401, 403, 404, 409, 410, 413, 415, 429 or 500',
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    description:
+      'An error: 400 bad input, 401, 403, 404, 409, 410, 413, 415, 429 or 500. Cloud Functions ' +
+      'itself may refuse a body that is not JSON before the app sees it, with an HTML page.',
+    content: {
+      'application/json': { schema: { $ref: '#/components/schemas/Error' } },
+      'text/html': {},
+    },
   };
   const who =
     access.kind === 'org'
