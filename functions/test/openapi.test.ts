@@ -4,6 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createApp } from '../src/http/app';
+import { objectKeys } from '../src/domain/schemas/kit';
+import { declaredRoutes } from '../src/http/declare';
 import { buildOpenApiDocument, openApiPath } from '../src/http/openapi';
 import { call } from './support/api';
 import { checkReply } from './support/replyCheck';
@@ -76,6 +78,31 @@ describe('OpenAPI description (GET /openapi.json)', () => {
       'NOT_YET_DECLARED names a route that is documented now, or not served: remove it',
     );
     assert.ok(served.length > 40, `only ${served.length} routes found: the walk is broken`);
+  });
+
+  it('documents exactly the body fields that the domain validators accept', () => {
+    let checked = 0;
+    for (const route of declaredRoutes) {
+      const body = route.spec.body;
+      const keys = body ? objectKeys(body.schema) : [];
+      if (!body?.validate || keys.length === 0) continue;
+      const where = `${route.method} ${route.path}`;
+      for (const key of keys) {
+        const result = body.validate({ [key]: null });
+        const unknown = result.ok ? [] : result.errors.filter((e) => e.field === key);
+        assert.ok(
+          !unknown.some((e) => /known field/.test(e.message)),
+          `${where}: ${key} is documented but the validator does not know it`,
+        );
+      }
+      const extra = body.validate({ notAField: 1 });
+      assert.ok(
+        !extra.ok && extra.errors.some((e) => e.field === 'notAField'),
+        `${where}: the validator accepts a field the document does not name`,
+      );
+      checked++;
+    }
+    assert.ok(checked >= 15, `only ${checked} bodies checked`);
   });
 
   it('validates as OpenAPI 3.1', async () => {
