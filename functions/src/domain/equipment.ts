@@ -2,6 +2,7 @@
 // Pure: no Firebase imports. The HTTP layer maps a failed validation to 400 with `errors` in
 // `details`; resolving `location` (a name) to a location id is the caller's job.
 import { randomBytes } from 'node:crypto';
+import { ID_PATTERN, ID_RULE } from './ids';
 
 export const CATEGORIES = [
   'CAMERA',
@@ -27,8 +28,8 @@ export const LIMITS = {
   imageUrl: 2048,
 } as const;
 
-/** Every id that becomes part of a Firestore path: no slashes, no dots, at most 128 characters. */
-export const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+/** Every id that becomes part of a Firestore path (the one pattern, from ids.ts). */
+export { ID_PATTERN };
 
 /** Fields of a new item, as validated. Optional fields that were absent or empty are left out. */
 export interface EquipmentCreate {
@@ -150,103 +151,138 @@ export function validateEquipment(
   input: Record<string, unknown>,
   mode: 'create' | 'update',
 ): Validation<EquipmentFields> {
-  const errors: FieldError[] = [];
-  const value: Record<string, string | null> = {};
-  const fail = (field: string, message: string): void => {
-    errors.push({ field, message });
-  };
-
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, errors: [{ field: '', message: 'the body must be a JSON object' }] };
   }
-
+  const body = bodyReader(input, mode);
   const unknown = Object.keys(input).filter((key) => !KNOWN_KEYS.has(key));
   for (const key of unknown)
-    fail(key, `unknown field; known fields: ${[...KNOWN_KEYS].join(', ')}`);
+    body.fail(key, `unknown field; known fields: ${[...KNOWN_KEYS].join(', ')}`);
+  readNameAndCategory(body);
+  readOptionalTexts(body);
+  readLocationId(body);
+  readImageUrl(body);
+  readAssetId(body);
+  if (body.errors.length > 0) return { ok: false, errors: body.errors };
+  return { ok: true, value: body.value as unknown as EquipmentFields };
+}
 
+/** One body being validated: what was read so far, the problems, and how to read a field. */
+interface BodyReader {
+  mode: 'create' | 'update';
+  value: Record<string, string | null>;
+  errors: FieldError[];
+  fail(field: string, message: string): void;
   /**
    * The field's text: trimmed unless `exact`; undefined when absent; null when empty or null
    * (a clear request); false after reporting a non-string.
    */
-  const text = (field: string, exact = false): string | null | undefined | false => {
-    const raw = input[field];
-    if (raw === undefined) return undefined;
-    if (raw === null) return null;
-    if (typeof raw !== 'string') {
-      fail(field, 'must be a string');
+  text(field: string, exact?: boolean): string | null | undefined | false;
+  /** Whether `got` fits the field's limit (reported when it does not). */
+  withinLimit(field: keyof typeof LIMITS, got: string): boolean;
+}
+
+function bodyReader(input: Record<string, unknown>, mode: 'create' | 'update'): BodyReader {
+  const errors: FieldError[] = [];
+  const fail = (field: string, message: string): void => {
+    errors.push({ field, message });
+  };
+  return {
+    mode,
+    value: {},
+    errors,
+    fail,
+    text(field, exact = false) {
+      const raw = input[field];
+      if (raw === undefined) return undefined;
+      if (raw === null) return null;
+      if (typeof raw !== 'string') {
+        fail(field, 'must be a string');
+        return false;
+      }
+      const cleaned = exact ? raw : raw.trim();
+      return cleaned === '' ? null : cleaned;
+    },
+    withinLimit(field, got) {
+      const count = charCount(got);
+      if (count <= LIMITS[field]) return true;
+      fail(field, `must be at most ${LIMITS[field]} characters (got ${count})`);
       return false;
-    }
-    const cleaned = exact ? raw : raw.trim();
-    return cleaned === '' ? null : cleaned;
+    },
   };
-  const withinLimit = (field: keyof typeof LIMITS, got: string): boolean => {
-    const count = charCount(got);
-    if (count <= LIMITS[field]) return true;
-    fail(field, `must be at most ${LIMITS[field]} characters (got ${count})`);
-    return false;
-  };
+}
 
-  // name and category: required on create, never clearable on update.
-  const name = text('name');
+/** name and category: required on create, never clearable on update. */
+function readNameAndCategory(body: BodyReader): void {
+  const { mode, value } = body;
+  const missing = mode === 'create' ? 'is required' : 'cannot be empty';
+  const name = body.text('name');
   if (typeof name === 'string') {
-    if (withinLimit('name', name)) value.name = name;
+    if (body.withinLimit('name', name)) value.name = name;
   } else if (name === null || (name === undefined && mode === 'create')) {
-    fail('name', mode === 'create' ? 'is required' : 'cannot be empty');
+    body.fail('name', missing);
   }
-
-  const category = text('category');
+  const category = body.text('category');
   if (typeof category === 'string') {
     const parsed = parseCategory(category);
     if (parsed) value.category = parsed;
     else
-      fail(
+      body.fail(
         'category',
         `must be one of ${CATEGORIES.join(', ')} (any case); got ${quoted(category)}`,
       );
   } else if (category === null || (category === undefined && mode === 'create')) {
-    fail('category', mode === 'create' ? 'is required' : 'cannot be empty');
+    body.fail('category', missing);
   }
+}
 
+/** serialNumber, brand, model, location, notes: null or empty clears them on update. */
+function readOptionalTexts(body: BodyReader): void {
   for (const field of OPTIONAL_TEXT) {
-    const got = text(field, field === 'notes');
+    const got = body.text(field, field === 'notes');
     if (typeof got === 'string') {
-      if (withinLimit(field, got)) value[field] = got;
-    } else if (got === null && mode === 'update') {
-      value[field] = null;
+      if (body.withinLimit(field, got)) body.value[field] = got;
+    } else if (got === null && body.mode === 'update') {
+      body.value[field] = null;
     }
   }
+}
 
-  const locationId = text('locationId');
+/** An id, and never together with a location name (read before this). */
+function readLocationId(body: BodyReader): void {
+  const locationId = body.text('locationId');
   if (typeof locationId === 'string') {
-    if (ID_PATTERN.test(locationId)) value.locationId = locationId;
-    else fail('locationId', 'must be 1 to 128 letters, digits, "_" or "-"');
-  } else if (locationId === null && mode === 'update') {
-    value.locationId = null;
+    if (ID_PATTERN.test(locationId)) body.value.locationId = locationId;
+    else body.fail('locationId', ID_RULE);
+  } else if (locationId === null && body.mode === 'update') {
+    body.value.locationId = null;
   }
-  if (typeof locationId === 'string' && typeof value.location === 'string') {
-    fail('location', 'give either locationId or location, not both');
+  if (typeof locationId === 'string' && typeof body.value.location === 'string') {
+    body.fail('location', 'give either locationId or location, not both');
   }
+}
 
-  const imageUrl = text('imageUrl');
+function readImageUrl(body: BodyReader): void {
+  const imageUrl = body.text('imageUrl');
   if (typeof imageUrl === 'string') {
-    if (!isHttpUrl(imageUrl)) fail('imageUrl', 'must be an http or https URL');
-    else if (withinLimit('imageUrl', imageUrl)) value.imageUrl = imageUrl;
-  } else if (imageUrl === null && mode === 'update') {
-    value.imageUrl = null;
+    if (!isHttpUrl(imageUrl)) body.fail('imageUrl', 'must be an http or https URL');
+    else if (body.withinLimit('imageUrl', imageUrl)) body.value.imageUrl = imageUrl;
+  } else if (imageUrl === null && body.mode === 'update') {
+    body.value.imageUrl = null;
   }
+}
 
-  const assetId = text('assetId');
-  if (mode === 'update') {
+/** A caller's own id on create; on update it is the id in the URL and cannot change. */
+function readAssetId(body: BodyReader): void {
+  const assetId = body.text('assetId');
+  if (body.mode === 'update') {
     if (assetId !== undefined && assetId !== false) {
-      fail('assetId', 'is the id in the URL and cannot be changed');
+      body.fail('assetId', 'is the id in the URL and cannot be changed');
     }
   } else if (typeof assetId === 'string') {
-    if (ID_PATTERN.test(assetId)) value.assetId = assetId;
-    else fail('assetId', 'must be 1 to 128 letters, digits, "_" or "-"');
+    if (ID_PATTERN.test(assetId)) body.value.assetId = assetId;
+    else body.fail('assetId', ID_RULE);
   }
-
-  if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: value as unknown as EquipmentFields };
 }
 
 /** Anything that gives random bytes, like node:crypto; tests pass a fixed one. */

@@ -3,6 +3,7 @@ import express, { type Router } from 'express';
 import { maxJsonBodyBytes, trustedProxyHops } from '../config';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter } from './health';
+import { openApiRouter } from './openapi';
 import { locationsRouter } from './locations';
 import { membersRouter } from './members';
 import { invitationsRouter } from './invitations';
@@ -26,6 +27,7 @@ import { requestLog } from './requestLog';
 /** The resource routers, in the order they are tried. */
 export const routers: Router[] = [
   healthRouter,
+  openApiRouter,
   organizationsRouter,
   membersRouter,
   invitationsRouter,

@@ -1,10 +1,9 @@
 // /v1/orgs/{orgId}/equipment: the inventory. Fixed paths (export.csv, bulk-upload,
 // batch-generate-qr, qr-jobs/...) are mounted before the /equipment/:assetId routes, so that an
 // asset id route never captures them (export.csv would even fail its id check).
-import { Router, type Request } from 'express';
-import { AppError } from '../domain/errors';
-import { isValidId } from '../domain/ids';
-import { parseCategory, validateEquipment } from '../domain/equipment';
+import { Router } from 'express';
+import { z } from 'zod';
+import { validateEquipment } from '../domain/equipment';
 import { parseIdempotencyKey, requestFingerprint } from '../domain/idempotency';
 import {
   createEquipment,
@@ -12,106 +11,152 @@ import {
   getEquipmentWithTags,
   listEquipment,
   updateEquipment,
-  type EquipmentFilter,
-  type QrStatus,
 } from '../data/equipment';
 import { regenerateEquipmentQr } from '../data/equipmentQr';
 import { idempotencyRecord } from '../data/idempotency';
 import { callerId } from './auth';
-import { jsonBody, valid } from './body';
+import { orgEndpoint } from './declare';
 import { equipmentExportRouter } from './equipmentExport';
 import { equipmentJobsRouter } from './equipmentJobs';
 import { equipmentUploadRouter } from './equipmentUpload';
-import { queryEnum, queryInt, queryString } from './query';
-import { orgRoute } from './routes';
+import { empty, json } from './schemas/replies';
+import {
+  equipmentListQuery,
+  equipmentPageSchema,
+  equipmentPatchBody,
+  equipmentQrSchema,
+  equipmentSchema,
+  equipmentWithTagsSchema,
+  newEquipmentBody,
+} from './schemas/equipment';
 
 export const equipmentRouter = Router();
 equipmentRouter.use(equipmentExportRouter, equipmentUploadRouter, equipmentJobsRouter);
 
-/** Page size of the list: 50 unless asked, at most 500. */
-const DEFAULT_PAGE = 50;
-const MAX_PAGE = 500;
+const tags = ['equipment'];
 
-/** What the `qr` filter names, as the `qrStatus` field holds it. */
-const QR_FILTER: Record<string, QrStatus> = {
-  missing: 'pending',
-  failed: 'failed',
-  ready: 'ready',
-  refused: 'refused',
-};
-
-orgRoute(equipmentRouter, 'post', '/equipment', 'write', async (req, res, access) => {
-  const key = parseIdempotencyKey(req.get('idempotency-key'));
-  const body = jsonBody(req);
-  const fields = valid(validateEquipment(body, 'create'));
-  const caller = callerId(access.caller);
-  const reply = await createEquipment(access.orgId, fields, {
-    createdBy: caller,
-    source: 'api',
-    idempotency:
-      key === undefined
-        ? undefined
-        : idempotencyRecord(access.orgId, caller, key, requestFingerprint('POST /equipment', body)),
-  });
-  if (reply.replayed) res.set('Idempotent-Replayed', 'true');
-  res.status(reply.status).json(reply.body);
-});
-
-function listFilter(req: Request): EquipmentFilter {
-  const filter: EquipmentFilter = {};
-  const category = queryString(req, 'category');
-  if (category !== undefined) {
-    filter.category = parseCategory(category);
-    if (!filter.category) {
-      throw new AppError('invalid_argument', `category "${category}" is not a category`, {
-        field: 'category',
-      });
-    }
-  }
-  const locationId = queryString(req, 'locationId');
-  if (locationId !== undefined) {
-    if (!isValidId(locationId)) {
-      throw new AppError('invalid_argument', 'locationId must be a location id', {
-        field: 'locationId',
-      });
-    }
-    filter.locationId = locationId;
-  }
-  if (queryString(req, 'qr') !== undefined) {
-    filter.qr = QR_FILTER[queryEnum(req, 'qr', ['missing', 'failed', 'ready', 'refused'], 'ready')];
-  }
-  return filter;
-}
-
-orgRoute(equipmentRouter, 'get', '/equipment', 'read', async (req, res, { orgId }) => {
-  const filter = listFilter(req);
-  const limit = queryInt(req, 'limit', 1, MAX_PAGE, DEFAULT_PAGE);
-  const pageToken = queryString(req, 'pageToken') || undefined;
-  res.json(await listEquipment(orgId, filter, { limit, pageToken }));
-});
-
-orgRoute(equipmentRouter, 'get', '/equipment/:assetId', 'read', async (req, res, { orgId }) => {
-  res.json(await getEquipmentWithTags(orgId, req.params.assetId as string));
-});
-
-orgRoute(equipmentRouter, 'patch', '/equipment/:assetId', 'write', async (req, res, access) => {
-  const fields = valid(validateEquipment(jsonBody(req), 'update'));
-  res.json(await updateEquipment(access.orgId, req.params.assetId as string, fields));
-});
-
-orgRoute(equipmentRouter, 'delete', '/equipment/:assetId', 'write', async (req, res, access) => {
-  const assetId = req.params.assetId as string;
-  await deleteEquipment(access.orgId, assetId);
-  // 204 like every other delete of the API (it answered 200 {assetId, deleted: true} before).
-  res.status(204).end();
-});
-
-orgRoute(
+orgEndpoint(
   equipmentRouter,
-  'post',
-  '/equipment/:assetId/generate-qr',
   'write',
+  {
+    method: 'post',
+    path: '/equipment',
+    summary: 'Create an item; its QR code is made in the background',
+    description:
+      'An Idempotency-Key header makes a retry return the first reply (Idempotent-Replayed: true).',
+    tags,
+    body: { schema: newEquipmentBody, validate: (body) => validateEquipment(body, 'create') },
+    replies: {
+      201: json(
+        'The new item’s id; the code is being made',
+        z.object({ assetId: z.string(), qrCodeGenerating: z.literal(true) }),
+      ),
+    },
+  },
   async (req, res, access) => {
-    res.json(await regenerateEquipmentQr(access.orgId, req.params.assetId as string));
+    const key = parseIdempotencyKey(req.get('idempotency-key'));
+    const caller = callerId(access.caller);
+    // The fingerprint is of the body as sent, so a retry with other fields is told apart.
+    const sent = req.body as Record<string, unknown> | undefined;
+    const reply = await createEquipment(access.orgId, access.body, {
+      createdBy: caller,
+      source: 'api',
+      idempotency:
+        key === undefined
+          ? undefined
+          : idempotencyRecord(
+              access.orgId,
+              caller,
+              key,
+              requestFingerprint('POST /equipment', sent ?? {}),
+            ),
+    });
+    if (reply.replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(reply.status).json(reply.body);
+  },
+);
+
+orgEndpoint(
+  equipmentRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/equipment',
+    summary: 'List the items by asset id, filtered by category, location or QR status',
+    tags,
+    query: equipmentListQuery,
+    replies: { 200: json('A page of items', equipmentPageSchema) },
+  },
+  async (_req, res, { orgId, query }) => {
+    const { category, locationId, qr, limit, pageToken } = query;
+    const filter = {
+      ...(category ? { category } : {}),
+      ...(locationId !== undefined ? { locationId } : {}),
+      ...(qr ? { qr } : {}),
+    };
+    res.json(await listEquipment(orgId, filter, { limit, pageToken }));
+  },
+);
+
+orgEndpoint(
+  equipmentRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/equipment/:assetId',
+    summary: 'One item',
+    tags,
+    replies: { 200: json('The item, with the codes of its tags', equipmentWithTagsSchema) },
+  },
+  async (_req, res, { orgId, params }) => {
+    res.json(await getEquipmentWithTags(orgId, params.assetId));
+  },
+);
+
+orgEndpoint(
+  equipmentRouter,
+  'write',
+  {
+    method: 'patch',
+    path: '/equipment/:assetId',
+    summary: 'Change an item’s fields (null clears an optional one)',
+    tags,
+    body: { schema: equipmentPatchBody, validate: (body) => validateEquipment(body, 'update') },
+    replies: { 200: json('The item as it now is', equipmentSchema) },
+  },
+  async (_req, res, { orgId, params, body }) => {
+    res.json(await updateEquipment(orgId, params.assetId, body));
+  },
+);
+
+orgEndpoint(
+  equipmentRouter,
+  'write',
+  {
+    method: 'delete',
+    path: '/equipment/:assetId',
+    summary: 'Delete an item, its QR image and its scan URL',
+    tags,
+    // 204 like every other delete of the API (it answered 200 {assetId, deleted: true} before).
+    replies: { 204: empty('Deleted') },
+  },
+  async (_req, res, { orgId, params }) => {
+    await deleteEquipment(orgId, params.assetId);
+    res.status(204).end();
+  },
+);
+
+orgEndpoint(
+  equipmentRouter,
+  'write',
+  {
+    method: 'post',
+    path: '/equipment/:assetId/generate-qr',
+    summary: 'Make the item’s QR code now (again)',
+    tags,
+    replies: { 200: json('The stored code', equipmentQrSchema) },
+  },
+  async (_req, res, { orgId, params }) => {
+    res.json(await regenerateEquipmentQr(orgId, params.assetId));
   },
 );

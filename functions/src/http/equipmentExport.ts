@@ -5,8 +5,9 @@ import { Router } from 'express';
 import { equipmentCsvLines, type EquipmentCsvItem } from '../domain/csv';
 import { allEquipment, type Equipment } from '../data/equipment';
 import { locationNamesById } from '../data/locationLookup';
-import { orgRoute } from './routes';
 import { sendCsv } from './csvReply';
+import { orgEndpoint } from './declare';
+import { media } from './schemas/replies';
 
 export const equipmentExportRouter = Router();
 
@@ -32,11 +33,16 @@ async function* csvItems(
   }
 }
 
-orgRoute(
+orgEndpoint(
   equipmentExportRouter,
-  'get',
-  '/equipment/export.csv',
   'read',
+  {
+    method: 'get',
+    path: '/equipment/export.csv',
+    summary: 'Every item as CSV, in the upload’s columns plus assetId, scanUrl and qrCodeUrl',
+    tags: ['equipment'],
+    replies: { 200: media('The CSV file (UTF-8)', 'text/csv') },
+  },
   async (_req, res, access) => {
     const locationNames = await locationNamesById(access.orgId);
     await sendCsv(

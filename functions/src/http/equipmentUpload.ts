@@ -17,8 +17,11 @@ import {
   type UploadTally,
 } from '../data/equipmentUpload';
 import { callerId } from './auth';
-import { orgRoute } from './routes';
 import { tooLarge } from './body';
+import { z } from 'zod';
+import { orgEndpoint } from './declare';
+import { uploadResultSchema } from './schemas/equipment';
+import { json } from './schemas/replies';
 
 export const equipmentUploadRouter = Router();
 
@@ -87,11 +90,21 @@ function uploadError(err: unknown): unknown {
   return err;
 }
 
-orgRoute(
+orgEndpoint(
   equipmentUploadRouter,
-  'post',
-  '/equipment/bulk-upload',
   'write',
+  {
+    method: 'post',
+    path: '/equipment/bulk-upload',
+    summary: 'Create and update items from a CSV file; bad rows are reported by line',
+    tags: ['equipment'],
+    rawBody: {
+      contentType: 'multipart/form-data',
+      description: 'The CSV file in the field "file" (curl -F "file=@equipment.csv")',
+      schema: z.object({ file: z.string().meta({ contentMediaType: 'text/csv' }) }),
+    },
+    replies: { 200: json('What was saved, and the rows that were not', uploadResultSchema) },
+  },
   async (req, res, access) => {
     if (!req.is('multipart/form-data')) {
       throw new AppError(

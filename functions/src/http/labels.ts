@@ -15,18 +15,29 @@ import { validateLabelRequest } from '../domain/labels/request';
 import { BUILT_IN_TEMPLATES, labelsPerPage, type LabelTemplate } from '../domain/labels/templates';
 import { newScanToken, scanUrl } from '../domain/scanTokens';
 import { itemLabels, poolLabels } from '../data/labels';
-import { jsonBody, valid } from './body';
-import { orgRoute, userRoute } from './routes';
+import { orgEndpoint, userEndpoint } from './declare';
+import { json, media } from './schemas/replies';
+import { labelRequestBody, labelTemplatesSchema } from './schemas/labels';
 import { labelsPdf, labelsPdfFailed } from '../logs';
 
 export const labelsRouter = Router();
 
-userRoute(labelsRouter, 'get', '/v1/label-templates', (_req, res) => {
-  res.json({
-    minModuleMm: MIN_MODULE_MM,
-    templates: BUILT_IN_TEMPLATES.map((t) => ({ ...t, labelsPerPage: labelsPerPage(t) })),
-  });
-});
+userEndpoint(
+  labelsRouter,
+  {
+    method: 'get',
+    path: '/v1/label-templates',
+    summary: 'The built-in label templates (sheets and label printers)',
+    tags: ['labels'],
+    replies: { 200: json('The templates', labelTemplatesSchema) },
+  },
+  (_req, res) => {
+    res.json({
+      minModuleMm: MIN_MODULE_MM,
+      templates: BUILT_IN_TEMPLATES.map((t) => ({ ...t, labelsPerPage: labelsPerPage(t) })),
+    });
+  },
+);
 
 /**
  * Every label encodes `{PUBLIC_BASE_URL}/s/{22-character token}`, so one sample URL tells
@@ -75,54 +86,68 @@ function responseSink(res: Response): PdfSink {
   };
 }
 
-orgRoute(labelsRouter, 'post', '/labels', 'read', async (req, res, { orgId }) => {
-  const request = valid(validateLabelRequest(jsonBody(req)));
-  let fit = checkFits(request.template);
-  let labels: Iterable<LabelContent> | AsyncIterable<LabelContent>;
-  let count: number;
-  if (request.source.kind === 'tagPool') {
-    const pool = await poolLabels(orgId, request.source.tagPoolId);
-    labels = pool.labels;
-    count = pool.count;
-  } else {
-    const items = await itemLabels(orgId, request.source, request.fields);
-    const longest = items.reduce((a, b) => (b.qrText.length > a.length ? b.qrText : a), '');
-    if (longest.length > 0) fit = checkFits(request.template, longest);
-    labels = items;
-    count = items.length;
-  }
-  res.status(200);
-  res.set({
-    'Content-Type': 'application/pdf',
-    'Content-Disposition': `attachment; filename="labels-${request.template.id}.pdf"`,
-    'Cache-Control': 'no-store',
-    'X-Label-Count': String(count),
-    'X-Error-Correction': fit.errorCorrection,
-  });
-  const started = Date.now();
-  try {
-    const written = await writeLabelsPdf(
-      request.template,
-      labels,
-      {
-        startPosition: request.startPosition,
-        offsetMm: request.offsetMm,
-        qr: fit,
-        title: `Labels (${request.template.name})`,
-      },
-      responseSink(res),
-    );
-    labelsPdf({
-      orgId,
-      template: request.template.id,
-      ...written,
-      errorCorrection: fit.errorCorrection,
-      durationMs: Date.now() - started,
+orgEndpoint(
+  labelsRouter,
+  'read',
+  {
+    method: 'post',
+    path: '/labels',
+    summary: 'A PDF of label sheets for items, a filter, or a tag pool',
+    description:
+      'Everything that can fail is checked before the first byte; then the PDF streams. ' +
+      'X-Label-Count and X-Error-Correction say what was drawn.',
+    tags: ['labels'],
+    body: { schema: labelRequestBody, validate: validateLabelRequest },
+    replies: { 200: media('The PDF', 'application/pdf') },
+  },
+  async (_req, res, { orgId, body: request }) => {
+    let fit = checkFits(request.template);
+    let labels: Iterable<LabelContent> | AsyncIterable<LabelContent>;
+    let count: number;
+    if (request.source.kind === 'tagPool') {
+      const pool = await poolLabels(orgId, request.source.tagPoolId);
+      labels = pool.labels;
+      count = pool.count;
+    } else {
+      const items = await itemLabels(orgId, request.source, request.fields);
+      const longest = items.reduce((a, b) => (b.qrText.length > a.length ? b.qrText : a), '');
+      if (longest.length > 0) fit = checkFits(request.template, longest);
+      labels = items;
+      count = items.length;
+    }
+    res.status(200);
+    res.set({
+      'Content-Type': 'application/pdf',
+      'Content-Disposition': `attachment; filename="labels-${request.template.id}.pdf"`,
+      'Cache-Control': 'no-store',
+      'X-Label-Count': String(count),
+      'X-Error-Correction': fit.errorCorrection,
     });
-  } catch (err) {
-    // The status line is gone already: end the connection so the client sees a broken download
-    // rather than a PDF that looks complete.
-    labelsPdfFailed({ orgId, error: err });
-    res.destroy(err instanceof Error ? err : new Error(String(err)));
-  }
-});
+    const started = Date.now();
+    try {
+      const written = await writeLabelsPdf(
+        request.template,
+        labels,
+        {
+          startPosition: request.startPosition,
+          offsetMm: request.offsetMm,
+          qr: fit,
+          title: `Labels (${request.template.name})`,
+        },
+        responseSink(res),
+      );
+      labelsPdf({
+        orgId,
+        template: request.template.id,
+        ...written,
+        errorCorrection: fit.errorCorrection,
+        durationMs: Date.now() - started,
+      });
+    } catch (err) {
+      // The status line is gone already: end the connection so the client sees a broken download
+      // rather than a PDF that looks complete.
+      labelsPdfFailed({ orgId, error: err });
+      res.destroy(err instanceof Error ? err : new Error(String(err)));
+    }
+  },
+);

@@ -1,36 +1,102 @@
 // /v1/orgs/{orgId}/locations: where equipment lives. Names are unique per organisation.
 import { Router } from 'express';
-import { validateLocation } from '../domain/locations';
+import { z } from 'zod';
+import { LOCATION_DESCRIPTION_MAX, LOCATION_NAME_MAX, validateLocation } from '../domain/locations';
 import { createLocation, deleteLocation, listLocations, updateLocation } from '../data/locations';
-import { jsonBody, valid } from './body';
-import { orgRoute } from './routes';
+import { orgEndpoint } from './declare';
+import { isoTime, json } from './schemas/replies';
 
 export const locationsRouter = Router();
 
-orgRoute(locationsRouter, 'get', '/locations', 'read', async (_req, res, { orgId }) => {
-  res.json({ locations: await listLocations(orgId) });
+const tags = ['locations'];
+
+const locationSchema = z.object({
+  locationId: z.string(),
+  name: z.string(),
+  description: z.string(),
+  active: z.boolean(),
+  createdAt: isoTime.nullable(),
+  updatedAt: isoTime.nullable(),
 });
 
-orgRoute(locationsRouter, 'post', '/locations', 'manage', async (req, res, { orgId }) => {
-  const fields = valid(validateLocation(jsonBody(req), 'create'));
-  res.status(201).json(await createLocation(orgId, fields));
-});
+const locationBody = (nameRequired: boolean) =>
+  z.strictObject({
+    name: nameRequired
+      ? z.string().max(LOCATION_NAME_MAX)
+      : z.string().max(LOCATION_NAME_MAX).optional(),
+    description: z.string().max(LOCATION_DESCRIPTION_MAX).optional(),
+    active: z.boolean().optional(),
+  });
 
-orgRoute(locationsRouter, 'patch', '/locations/:locationId', 'manage', async (req, res, access) => {
-  const fields = valid(validateLocation(jsonBody(req), 'update'));
-  res.json(await updateLocation(access.orgId, req.params.locationId as string, fields));
-});
-
-orgRoute(
+orgEndpoint(
   locationsRouter,
-  'delete',
-  '/locations/:locationId',
+  'read',
+  {
+    method: 'get',
+    path: '/locations',
+    summary: 'Every location',
+    tags,
+    replies: { 200: json('The locations', z.object({ locations: z.array(locationSchema) })) },
+  },
+  async (_req, res, { orgId }) => {
+    res.json({ locations: await listLocations(orgId) });
+  },
+);
+
+orgEndpoint(
+  locationsRouter,
   'manage',
-  async (req, res, access) => {
-    const { deleted, location } = await deleteLocation(
-      access.orgId,
-      req.params.locationId as string,
-    );
+  {
+    method: 'post',
+    path: '/locations',
+    summary: 'Create a location (names are unique)',
+    tags,
+    body: { schema: locationBody(true), validate: (body) => validateLocation(body, 'create') },
+    replies: { 201: json('The new location', locationSchema) },
+  },
+  async (_req, res, { orgId, body }) => {
+    res.status(201).json(await createLocation(orgId, body));
+  },
+);
+
+orgEndpoint(
+  locationsRouter,
+  'manage',
+  {
+    method: 'patch',
+    path: '/locations/:locationId',
+    summary: 'Rename, describe, activate or deactivate a location',
+    tags,
+    body: { schema: locationBody(false), validate: (body) => validateLocation(body, 'update') },
+    replies: { 200: json('The location as it now is', locationSchema) },
+  },
+  async (_req, res, { orgId, params, body }) => {
+    res.json(await updateLocation(orgId, params.locationId, body));
+  },
+);
+
+orgEndpoint(
+  locationsRouter,
+  'manage',
+  {
+    method: 'delete',
+    path: '/locations/:locationId',
+    summary: 'Delete a location, or deactivate it while equipment still uses it',
+    tags,
+    replies: {
+      200: json(
+        'Deleted, or deactivated',
+        z.object({
+          deleted: z.boolean(),
+          deactivated: z.boolean(),
+          location: locationSchema,
+          message: z.string(),
+        }),
+      ),
+    },
+  },
+  async (_req, res, { orgId, params }) => {
+    const { deleted, location } = await deleteLocation(orgId, params.locationId);
     res.json({
       deleted,
       deactivated: !deleted,

@@ -1,58 +1,133 @@
 // /v1/orgs/{orgId}/qr-codes: standalone codes, static or tracked, optionally expiring.
 import { Router } from 'express';
+import { z } from 'zod';
 import { publicBaseUrl } from '../config';
 import { validateNewQrCode } from '../domain/qrCodes';
 import { createQrCode, deleteQrCode, getQrCode, listQrCodes } from '../data/qrCodes';
 import { callerId } from './auth';
-import { jsonBody, valid } from './body';
-import { queryEnum, queryInt, queryString } from './query';
+import { orgEndpoint } from './declare';
 import { sendQrImage } from './qrImage';
-import { orgRoute } from './routes';
+import { empty, json, media } from './schemas/replies';
+import {
+  createdQrCodeSchema,
+  newQrCodeBody,
+  QR_IMAGE_TYPES,
+  qrCodeListQuery,
+  qrCodeSchema,
+  qrImageQuery,
+  qrImageQueryAliases,
+} from './schemas/qr';
 
 export const qrCodesRouter = Router();
+
+const tags = ['qr-codes'];
 
 /** The image route of a code, under the public base URL (the `api` function's by default). */
 const imagePath = (orgId: string, qrId: string) =>
   `${publicBaseUrl()}/v1/orgs/${orgId}/qr-codes/${qrId}/image`;
 
-orgRoute(qrCodesRouter, 'post', '/qr-codes', 'write', async (req, res, access) => {
-  const input = valid(validateNewQrCode(jsonBody(req)));
-  const code = await createQrCode(access.orgId, input, callerId(access.caller));
-  res.status(201).json({
-    qrId: code.qrId,
-    data: code.data,
-    tracked: code.tracked,
-    ...(code.tracked ? { scanUrl: code.scanUrl } : {}),
-    ...(code.expiresAt ? { expiresAt: code.expiresAt } : {}),
-    imageUrl: imagePath(access.orgId, code.qrId),
-  });
-});
+orgEndpoint(
+  qrCodesRouter,
+  'write',
+  {
+    method: 'post',
+    path: '/qr-codes',
+    summary: 'Create a standalone QR code (static text or a tracked URL)',
+    tags,
+    body: { schema: newQrCodeBody, validate: validateNewQrCode },
+    replies: { 201: json('The new code', createdQrCodeSchema) },
+  },
+  async (_req, res, access) => {
+    const code = await createQrCode(access.orgId, access.body, callerId(access.caller));
+    res.status(201).json({
+      qrId: code.qrId,
+      data: code.data,
+      tracked: code.tracked,
+      ...(code.tracked ? { scanUrl: code.scanUrl } : {}),
+      ...(code.expiresAt ? { expiresAt: code.expiresAt } : {}),
+      imageUrl: imagePath(access.orgId, code.qrId),
+    });
+  },
+);
 
-orgRoute(qrCodesRouter, 'get', '/qr-codes', 'read', async (req, res, { orgId }) => {
-  const limit = queryInt(req, 'limit', 1, 500, 50);
-  const expired = queryEnum(req, 'expired', ['true', 'false'] as const, 'true');
-  const page = await listQrCodes(orgId, {
-    limit,
-    pageToken: queryString(req, 'pageToken'),
-    hideExpired: expired === 'false',
-  });
-  res.json({
-    qrCodes: page.qrCodes.map((c) => ({ ...c, imageUrl: imagePath(orgId, c.qrId) })),
-    nextPageToken: page.nextPageToken,
-  });
-});
+orgEndpoint(
+  qrCodesRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/qr-codes',
+    summary: 'List the codes, newest first',
+    tags,
+    query: qrCodeListQuery,
+    replies: {
+      200: json(
+        'A page of codes',
+        z.object({ qrCodes: z.array(qrCodeSchema), nextPageToken: z.string().nullable() }),
+      ),
+    },
+  },
+  async (_req, res, { orgId, query }) => {
+    const page = await listQrCodes(orgId, {
+      limit: query.limit,
+      pageToken: query.pageToken,
+      hideExpired: query.expired === 'false',
+    });
+    res.json({
+      qrCodes: page.qrCodes.map((c) => ({ ...c, imageUrl: imagePath(orgId, c.qrId) })),
+      nextPageToken: page.nextPageToken,
+    });
+  },
+);
 
-orgRoute(qrCodesRouter, 'get', '/qr-codes/:qrId', 'read', async (req, res, { orgId }) => {
-  const code = await getQrCode(orgId, req.params.qrId as string);
-  res.json({ ...code, imageUrl: imagePath(orgId, code.qrId) });
-});
+orgEndpoint(
+  qrCodesRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/qr-codes/:qrId',
+    summary: 'One code (410 once it has expired)',
+    tags,
+    replies: { 200: json('The code', qrCodeSchema) },
+  },
+  async (_req, res, { orgId, params }) => {
+    const code = await getQrCode(orgId, params.qrId);
+    res.json({ ...code, imageUrl: imagePath(orgId, code.qrId) });
+  },
+);
 
-orgRoute(qrCodesRouter, 'get', '/qr-codes/:qrId/image', 'read', async (req, res, { orgId }) => {
-  const code = await getQrCode(orgId, req.params.qrId as string);
-  sendQrImage(req, res, code.data, code.label ?? `qr-${code.qrId}`);
-});
+orgEndpoint(
+  qrCodesRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/qr-codes/:qrId/image',
+    summary: 'The code as a PNG or SVG image, rendered on the fly',
+    tags,
+    query: qrImageQuery,
+    queryAliases: qrImageQueryAliases,
+    replies: {
+      200: media('The image', ...QR_IMAGE_TYPES),
+      304: empty('Not modified (If-None-Match named the current ETag)'),
+    },
+  },
+  async (req, res, { orgId, params, query }) => {
+    const code = await getQrCode(orgId, params.qrId);
+    sendQrImage(req, res, query, code.data, code.label ?? `qr-${code.qrId}`);
+  },
+);
 
-orgRoute(qrCodesRouter, 'delete', '/qr-codes/:qrId', 'write', async (req, res, { orgId }) => {
-  await deleteQrCode(orgId, req.params.qrId as string);
-  res.status(204).end();
-});
+orgEndpoint(
+  qrCodesRouter,
+  'write',
+  {
+    method: 'delete',
+    path: '/qr-codes/:qrId',
+    summary: 'Delete a code (its scan URL stops working)',
+    tags,
+    replies: { 204: empty('Deleted') },
+  },
+  async (_req, res, { orgId, params }) => {
+    await deleteQrCode(orgId, params.qrId);
+    res.status(204).end();
+  },
+);

@@ -11,18 +11,7 @@ import {
   renderSvg,
   type QrFormat,
 } from '../domain/qr';
-
-function parseFormat(value: unknown): QrFormat {
-  if (value === undefined || value === 'png') return 'png';
-  if (value === 'svg') return 'svg';
-  throw new AppError('invalid_argument', 'format must be png or svg', { field: 'format' });
-}
-
-function parseDownload(value: unknown): boolean {
-  if (value === undefined || value === '0' || value === 'false') return false;
-  if (value === '' || value === '1' || value === 'true') return true;
-  throw new AppError('invalid_argument', 'download must be true or false', { field: 'download' });
-}
+import type { QrImageQuery } from './schemas/qr';
 
 /** RFC 9110 13.1.2: does If-None-Match name this (strong) ETag, or "*"? Weak tags compare equal. */
 export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
@@ -36,19 +25,31 @@ function safeFileName(base: string): string {
   return base.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 100) || 'qr';
 }
 
-export function sendQrImage(req: Request, res: Response, text: string, fileBase: string): void {
-  let format: QrFormat;
+/** A QrOptionError as a 400, naming the option as the caller spelled it (ecc or error_correction). */
+function optionError(err: QrOptionError, eccName: string, details: Record<string, unknown> = {}) {
+  const field = err.field === 'ecc' ? eccName : err.field;
+  const message = err.field === 'ecc' ? err.message.replace(/^ecc\b/, eccName) : err.message;
+  return new AppError('invalid_argument', message, { field, ...details });
+}
+
+/** Sends `text` as the image `query` asks for (its values are checked here, by domain/qr). */
+export function sendQrImage(
+  req: Request,
+  res: Response,
+  query: QrImageQuery,
+  text: string,
+  fileBase: string,
+): void {
+  const eccName = req.query.error_correction !== undefined ? 'error_correction' : 'ecc';
+  const format: QrFormat = query.format ?? 'png';
   let options;
   try {
-    format = parseFormat(req.query.format);
-    options = parseQrOptions(req.query as Record<string, unknown>);
+    options = parseQrOptions(query);
   } catch (err) {
-    if (err instanceof QrOptionError) {
-      throw new AppError('invalid_argument', err.message, { field: err.field });
-    }
+    if (err instanceof QrOptionError) throw optionError(err, eccName);
     throw err;
   }
-  const download = parseDownload(req.query.download);
+  const download = query.download !== undefined && ['', '1', 'true'].includes(query.download);
   const etag = `"${qrCacheKey(text, options, format)}"`;
   // The image needs the caller's token, so shared caches must not keep it.
   res.set({ ETag: etag, 'Cache-Control': 'private, max-age=3600' });
@@ -62,15 +63,13 @@ export function sendQrImage(req: Request, res: Response, text: string, fileBase:
   } catch (err) {
     if (err instanceof QrTextTooLongError) {
       throw new AppError('invalid_argument', err.message, {
-        field: 'ecc',
+        field: eccName,
         limit: err.limit,
         unit: err.unit,
         errorCorrection: err.errorCorrection,
       });
     }
-    if (err instanceof QrOptionError) {
-      throw new AppError('invalid_argument', err.message, { field: err.field });
-    }
+    if (err instanceof QrOptionError) throw optionError(err, eccName);
     throw err;
   }
   res.type(format === 'png' ? 'image/png' : 'image/svg+xml');

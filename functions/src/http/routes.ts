@@ -2,7 +2,7 @@
 // path ids, who is calling and their role before the handler runs, so no handler can forget.
 import type { Request, Response, Router } from 'express';
 import { AppError } from '../domain/errors';
-import { idProblem } from '../domain/ids';
+import { check, idSchema } from '../domain/schemas/kit';
 import { allows, PERMISSIONS, type Permission, type Role } from '../domain/roles';
 import { roleOf } from '../data/members';
 import { authenticate, callerId, type Caller, type UserCaller } from './auth';
@@ -14,17 +14,19 @@ export interface OrgAccess {
   caller: Caller;
 }
 
-type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 type OrgHandler = (req: Request, res: Response, access: OrgAccess) => Promise<void> | void;
 type UserHandler = (req: Request, res: Response, caller: UserCaller) => Promise<void> | void;
 
 /** Every path parameter is an id that reaches a Firestore path: refuse bad ones before any read. */
-function checkPathIds(params: Record<string, string>): void {
+export function parsePathParams(params: Record<string, string>): void {
   for (const [name, value] of Object.entries(params)) {
-    const problem = idProblem(value);
-    if (problem) {
-      throw new AppError('invalid_argument', `The ${name} in the path ${problem}`, {
+    const parsed = check(idSchema, value);
+    if (!parsed.ok) {
+      const [error] = parsed.errors;
+      throw new AppError('invalid_argument', `The ${name} in the path ${error.message}`, {
         field: name,
+        errors: [{ field: name, message: error.message }],
       });
     }
   }
@@ -41,11 +43,12 @@ export interface OrgRouteOptions {
 /** The options of the member, invitation and API-key routes. */
 export const PEOPLE_ONLY: OrgRouteOptions = { apiKeys: false };
 
-async function authorize(
+/** Who is calling, their role, and the rate limits, for `permission` in `orgId`. */
+export async function authorizeOrg(
   req: Request,
   orgId: string,
   permission: Permission,
-  options: OrgRouteOptions,
+  options: OrgRouteOptions = { apiKeys: true },
 ): Promise<OrgAccess> {
   const caller = await authenticate(req, orgId);
   limitCaller(callerId(caller));
@@ -80,10 +83,20 @@ export function orgRoute(
 ): void {
   router[method](`/v1/orgs/:orgId${path}`, async (req: Request, res: Response) => {
     const params = req.params as Record<string, string>;
-    checkPathIds(params);
-    const access = await authorize(req, params.orgId, permission, options);
+    parsePathParams(params);
+    const access = await authorizeOrg(req, params.orgId, permission, options);
     await handler(req, res, access);
   });
+}
+
+/** The signed-in person calling (an ID token, not an API key), rate-limited. */
+export async function signedInUser(req: Request): Promise<UserCaller> {
+  const caller = await authenticate(req);
+  if (caller.kind !== 'user') {
+    throw new AppError('permission_denied', 'This route needs a signed-in user, not an API key');
+  }
+  limitCaller(callerId(caller));
+  return caller;
 }
 
 /** A route that needs a signed-in person (an ID token), in no particular organisation. */
@@ -94,13 +107,8 @@ export function userRoute(
   handler: UserHandler,
 ): void {
   router[method](path, async (req: Request, res: Response) => {
-    checkPathIds(req.params as Record<string, string>);
-    const caller = await authenticate(req);
-    if (caller.kind !== 'user') {
-      throw new AppError('permission_denied', 'This route needs a signed-in user, not an API key');
-    }
-    limitCaller(callerId(caller));
-    await handler(req, res, caller);
+    parsePathParams(req.params as Record<string, string>);
+    await handler(req, res, await signedInUser(req));
   });
 }
 

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import { signInAs, type SignedIn } from 'emulator';
+import { checkReply } from './replyCheck';
 import { functionUrl, projectId } from './stack';
 
 export interface Reply<T = Record<string, unknown>> {
@@ -34,6 +35,7 @@ export async function call<T = Record<string, unknown>>(
   const body = (
     text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text
   ) as T;
+  await checkReply(method, path, res.status, res.headers.get('content-type'), body);
   return { status: res.status, body, headers: res.headers };
 }
 

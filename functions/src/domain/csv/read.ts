@@ -15,6 +15,7 @@ import {
   type EquipmentPatch,
   type FieldError,
 } from '../equipment';
+import { ID_RULE } from '../ids';
 import { describeColumns, mapHeader, type ImportColumn } from './columns';
 import { detectDelimiter, excelSeparatorLine, type CsvDelimiter } from './delimiter';
 import {
@@ -366,7 +367,7 @@ function rowEvent(
   }
 
   if (assetId !== '' && !ID_PATTERN.test(assetId)) {
-    errors.push('assetId: must be 1 to 128 letters, digits, "_" or "-"');
+    errors.push(`assetId: ${ID_RULE}`);
   }
   const result = validateEquipment(input, 'update');
   if (!result.ok) fieldErrors(result.errors);

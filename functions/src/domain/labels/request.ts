@@ -215,12 +215,37 @@ const CUSTOM_FIELDS = [
   'cutMarks',
 ];
 
-/** A custom grid: every measure a positive number and the whole grid on the page. */
-export function validateCustomTemplate(t: Body, errors: FieldError[]): LabelTemplate | undefined {
-  const before = errors.length;
-  errors.push(
-    ...unknownFields(t, CUSTOM_FIELDS).map((e) => ({ ...e, field: `template.${e.field}` })),
-  );
+/** The measures of a custom grid, in millimetres (pitches default to the label size). */
+type Grid = Pick<
+  LabelTemplate,
+  | 'columns'
+  | 'rows'
+  | 'labelWidthMm'
+  | 'labelHeightMm'
+  | 'marginLeftMm'
+  | 'marginTopMm'
+  | 'pitchXMm'
+  | 'pitchYMm'
+>;
+
+/** "A4", "Letter" or {widthMm, heightMm}; an error and undefined otherwise. */
+function readPage(t: Body, errors: FieldError[]): PageSize | undefined {
+  if (typeof t.page === 'string' && PAGE_SIZES[t.page]) return PAGE_SIZES[t.page];
+  if (isPlainObject(t.page)) {
+    const w = t.page.widthMm;
+    const h = t.page.heightMm;
+    const inRange = (v: unknown): v is number => typeof v === 'number' && v >= 10 && v <= 1200;
+    if (inRange(w) && inRange(h)) return { widthMm: w, heightMm: h };
+  }
+  errors.push({
+    field: 'template.page',
+    message: 'must be "A4", "Letter" or {widthMm, heightMm} (10 to 1200 mm)',
+  });
+  return undefined;
+}
+
+/** Every measure in its range; NaN (and an error) for one that is not. */
+function readGrid(t: Body, errors: FieldError[]): Grid {
   const num = (field: string, min: number, max: number, integer = false): number => {
     const v = t[field];
     if (
@@ -238,28 +263,6 @@ export function validateCustomTemplate(t: Body, errors: FieldError[]): LabelTemp
     }
     return v;
   };
-  let page: PageSize | undefined;
-  if (typeof t.page === 'string' && PAGE_SIZES[t.page]) page = PAGE_SIZES[t.page];
-  else if (isPlainObject(t.page)) {
-    const w = t.page.widthMm;
-    const h = t.page.heightMm;
-    if (
-      typeof w === 'number' &&
-      typeof h === 'number' &&
-      w >= 10 &&
-      h >= 10 &&
-      w <= 1200 &&
-      h <= 1200
-    ) {
-      page = { widthMm: w, heightMm: h };
-    }
-  }
-  if (!page) {
-    errors.push({
-      field: 'template.page',
-      message: 'must be "A4", "Letter" or {widthMm, heightMm} (10 to 1200 mm)',
-    });
-  }
   const columns = num('columns', 1, 50, true);
   const rows = num('rows', 1, 100, true);
   const labelWidthMm = num('labelWidthMm', 5, 1200);
@@ -268,27 +271,44 @@ export function validateCustomTemplate(t: Body, errors: FieldError[]): LabelTemp
   const marginTopMm = num('marginTopMm', 0, 1200);
   const pitchXMm = t.pitchXMm === undefined ? labelWidthMm : num('pitchXMm', 5, 1200);
   const pitchYMm = t.pitchYMm === undefined ? labelHeightMm : num('pitchYMm', 5, 1200);
+  return {
+    columns,
+    rows,
+    labelWidthMm,
+    labelHeightMm,
+    marginLeftMm,
+    marginTopMm,
+    pitchXMm,
+    pitchYMm,
+  };
+}
+
+/** The template's name and cut marks, which have no measure. */
+function checkNameAndCutMarks(t: Body, errors: FieldError[]): void {
   if (t.cutMarks !== undefined && typeof t.cutMarks !== 'boolean') {
     errors.push({ field: 'template.cutMarks', message: 'must be true or false' });
   }
   if (t.name !== undefined && (typeof t.name !== 'string' || t.name.length > 100)) {
     errors.push({ field: 'template.name', message: 'must be text of at most 100 characters' });
   }
-  if (errors.length > before || !page) return undefined;
-  if (pitchXMm < labelWidthMm) {
+}
+
+/** Labels that do not overlap, and a grid that stays on the page. */
+function checkGridFits(grid: Grid, page: PageSize, errors: FieldError[]): void {
+  if (grid.pitchXMm < grid.labelWidthMm) {
     errors.push({
       field: 'template.pitchXMm',
       message: 'must be at least labelWidthMm (labels would overlap)',
     });
   }
-  if (pitchYMm < labelHeightMm) {
+  if (grid.pitchYMm < grid.labelHeightMm) {
     errors.push({
       field: 'template.pitchYMm',
       message: 'must be at least labelHeightMm (labels would overlap)',
     });
   }
-  const right = marginLeftMm + (columns - 1) * pitchXMm + labelWidthMm;
-  const bottom = marginTopMm + (rows - 1) * pitchYMm + labelHeightMm;
+  const right = grid.marginLeftMm + (grid.columns - 1) * grid.pitchXMm + grid.labelWidthMm;
+  const bottom = grid.marginTopMm + (grid.rows - 1) * grid.pitchYMm + grid.labelHeightMm;
   if (right > page.widthMm + 1e-9) {
     errors.push({
       field: 'template',
@@ -301,20 +321,28 @@ export function validateCustomTemplate(t: Body, errors: FieldError[]): LabelTemp
       message: `the grid is ${bottom.toFixed(2)} mm tall with its top margin; the page is ${page.heightMm} mm`,
     });
   }
+}
+
+/** A custom grid: every measure a positive number and the whole grid on the page. */
+export function validateCustomTemplate(t: Body, errors: FieldError[]): LabelTemplate | undefined {
+  const before = errors.length;
+  errors.push(
+    ...unknownFields(t, CUSTOM_FIELDS).map((e) => ({ ...e, field: `template.${e.field}` })),
+  );
+  const page = readPage(t, errors);
+  const grid = readGrid(t, errors);
+  checkNameAndCutMarks(t, errors);
+  if (errors.length > before || !page) return undefined;
+  checkGridFits(grid, page, errors);
   if (errors.length > before) return undefined;
+  const single =
+    grid.columns * grid.rows === 1 && grid.marginLeftMm === 0 && grid.marginTopMm === 0;
   return {
     id: 'custom',
     name: typeof t.name === 'string' ? t.name : 'Custom template',
-    kind: columns * rows === 1 && marginLeftMm === 0 && marginTopMm === 0 ? 'printer' : 'sheet',
+    kind: single ? 'printer' : 'sheet',
     page,
-    columns,
-    rows,
-    labelWidthMm,
-    labelHeightMm,
-    marginLeftMm,
-    marginTopMm,
-    pitchXMm,
-    pitchYMm,
+    ...grid,
     cutMarks: t.cutMarks === true,
   };
 }

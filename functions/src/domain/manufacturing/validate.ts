@@ -1,5 +1,5 @@
 // Request bodies of the manufacturing routes. Each validator reports every bad field at once.
-import { isValidId } from '../ids';
+import { ID_RULE, isValidId } from '../ids';
 import {
   readBoolean,
   readString,
@@ -44,7 +44,7 @@ function readId(body: Body, field: string, required: boolean, errors: FieldError
   if (!isValidId(raw)) {
     errors.push({
       field,
-      message: 'must be 1 to 128 letters, digits, "_" or "-"',
+      message: ID_RULE,
     });
     return undefined;
   }

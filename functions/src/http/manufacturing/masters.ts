@@ -4,34 +4,72 @@ import { validateLinkRequest, validateNewMaster } from '../../domain/manufacturi
 import { linkFromQueue } from '../../data/manufacturing/link';
 import { createMaster, getMaster, linkedCodes, masterInfo } from '../../data/manufacturing/masters';
 import { callerId } from '../auth';
-import { jsonBody, valid } from '../body';
-import { orgRoute } from '../routes';
+import { orgEndpoint } from '../declare';
+import { json } from '../schemas/replies';
+import {
+  linkBody,
+  linkResultSchema,
+  masterInfoSchema,
+  masterSchema,
+  newMasterBody,
+} from '../schemas/manufacturing';
+import { z } from 'zod';
 
 export const mastersRouter = Router();
 
-orgRoute(mastersRouter, 'post', '/masters', 'write', async (req, res, access) => {
-  const input = valid(validateNewMaster(jsonBody(req)));
-  const master = await createMaster(access.orgId, input, callerId(access.caller));
-  res.status(201).json({ ...masterInfo(master), orderId: master.orderId });
-});
+const tags = ['manufacturing'];
 
-orgRoute(mastersRouter, 'get', '/masters/:masterCode', 'read', async (req, res, { orgId }) => {
-  const masterCode = req.params.masterCode as string;
-  const master = await getMaster(orgId, masterCode);
-  res.json({ ...master, linkedCodes: await linkedCodes(orgId, masterCode) });
-});
-
-orgRoute(
+orgEndpoint(
   mastersRouter,
-  'post',
-  '/masters/:masterCode/link-from-queue',
   'write',
-  async (req, res, access) => {
-    const input = valid(validateLinkRequest(jsonBody(req)));
+  {
+    method: 'post',
+    path: '/masters',
+    summary: 'Create a master case for an order',
+    tags,
+    body: { schema: newMasterBody, validate: validateNewMaster },
+    replies: {
+      201: json('The new master case', masterInfoSchema.extend({ orderId: z.string() })),
+    },
+  },
+  async (_req, res, access) => {
+    const master = await createMaster(access.orgId, access.body, callerId(access.caller));
+    res.status(201).json({ ...masterInfo(master), orderId: master.orderId });
+  },
+);
+
+orgEndpoint(
+  mastersRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/masters/:masterCode',
+    summary: 'A master case and the codes packed into it',
+    tags,
+    replies: { 200: json('The master case', masterSchema) },
+  },
+  async (_req, res, { orgId, params }) => {
+    const master = await getMaster(orgId, params.masterCode);
+    res.json({ ...master, linkedCodes: await linkedCodes(orgId, params.masterCode) });
+  },
+);
+
+orgEndpoint(
+  mastersRouter,
+  'write',
+  {
+    method: 'post',
+    path: '/masters/:masterCode/link-from-queue',
+    summary: 'Pack the next prepared codes of a batch into the master case',
+    tags,
+    body: { schema: linkBody, validate: validateLinkRequest },
+    replies: { 200: json('What was linked', linkResultSchema) },
+  },
+  async (_req, res, access) => {
     const result = await linkFromQueue(
       access.orgId,
-      req.params.masterCode as string,
-      input,
+      access.params.masterCode,
+      access.body,
       callerId(access.caller),
     );
     res.json(result);

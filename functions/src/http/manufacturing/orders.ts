@@ -1,8 +1,8 @@
 // /v1/orgs/{orgId}/orders: orders, their batches and the batches' unit codes (list, CSV, one
 // code, its status, its QR image).
 import { Router } from 'express';
+import { z } from 'zod';
 import { csvCell } from '../../domain/csv/write';
-import { CODE_STATUSES } from '../../domain/manufacturing/status';
 import {
   validateNewBatch,
   validateNewOrder,
@@ -20,60 +20,118 @@ import {
   type UnitCode,
 } from '../../data/manufacturing/orders';
 import { callerId } from '../auth';
-import { jsonBody, valid } from '../body';
-import { queryEnum, queryInt, queryString } from '../query';
+import { orgEndpoint } from '../declare';
 import { sendQrImage } from '../qrImage';
-import { orgRoute } from '../routes';
 import { sendCsv } from '../csvReply';
+import { QR_IMAGE_TYPES, qrImageQuery, qrImageQueryAliases } from '../schemas/qr';
+import { empty, json, media } from '../schemas/replies';
+import {
+  batchSchema,
+  codeListQuery,
+  codePageSchema,
+  newBatchBody,
+  newOrderBody,
+  orderSchema,
+  statusChangeBody,
+  unitCodeSchema,
+} from '../schemas/manufacturing';
 
 export const ordersRouter = Router();
 
-type Params = Record<string, string>;
+const tags = ['manufacturing'];
 
-orgRoute(ordersRouter, 'post', '/orders', 'write', async (req, res, access) => {
-  const input = valid(validateNewOrder(jsonBody(req)));
-  const order = await createOrder(access.orgId, input, callerId(access.caller));
-  res.status(201).json({ orderId: order.orderId, name: order.name, sku: order.sku });
-});
-
-orgRoute(ordersRouter, 'get', '/orders/:orderId', 'read', async (req, res, { orgId }) => {
-  res.json(await getOrder(orgId, (req.params as Params).orderId as string));
-});
-
-orgRoute(ordersRouter, 'post', '/orders/:orderId/batches', 'write', async (req, res, access) => {
-  const input = valid(validateNewBatch(jsonBody(req)));
-  const { orderId } = req.params as Params;
-  const batch = await createBatch(access.orgId, orderId as string, input, callerId(access.caller));
-  res.status(202).json({ batchId: batch.batchId, status: batch.status, units: batch.units });
-});
-
-orgRoute(
+orgEndpoint(
   ordersRouter,
-  'get',
-  '/orders/:orderId/batches/:batchId',
-  'read',
-  async (req, res, { orgId }) => {
-    const { orderId, batchId } = req.params as Params;
-    res.json(await getBatch(orgId, orderId as string, batchId as string));
+  'write',
+  {
+    method: 'post',
+    path: '/orders',
+    summary: 'Create a manufacturing order',
+    tags,
+    body: { schema: newOrderBody, validate: validateNewOrder },
+    replies: {
+      201: json(
+        'The new order',
+        z.object({ orderId: z.string(), name: z.string(), sku: z.string().nullable() }),
+      ),
+    },
+  },
+  async (_req, res, access) => {
+    const order = await createOrder(access.orgId, access.body, callerId(access.caller));
+    res.status(201).json({ orderId: order.orderId, name: order.name, sku: order.sku });
   },
 );
 
-orgRoute(
+orgEndpoint(
   ordersRouter,
-  'get',
-  '/orders/:orderId/batches/:batchId/codes',
   'read',
-  async (req, res, { orgId }) => {
-    const { orderId, batchId } = req.params as Params;
-    const status = queryString(req, 'status')
-      ? queryEnum(req, 'status', CODE_STATUSES, 'generated')
-      : undefined;
-    const page = await listCodes(orgId, orderId as string, batchId as string, {
-      status,
-      limit: queryInt(req, 'limit', 1, 1000, 100),
-      pageToken: queryString(req, 'pageToken'),
-    });
-    res.json(page);
+  {
+    method: 'get',
+    path: '/orders/:orderId',
+    summary: 'One order',
+    tags,
+    replies: { 200: json('The order', orderSchema) },
+  },
+  async (_req, res, { orgId, params }) => {
+    res.json(await getOrder(orgId, params.orderId));
+  },
+);
+
+orgEndpoint(
+  ordersRouter,
+  'write',
+  {
+    method: 'post',
+    path: '/orders/:orderId/batches',
+    summary: 'Create a batch of unit codes; they are generated in the background',
+    tags,
+    body: { schema: newBatchBody, validate: validateNewBatch },
+    replies: {
+      202: json(
+        'The batch is being generated',
+        z.object({ batchId: z.string(), status: z.string(), units: z.number().int() }),
+      ),
+    },
+  },
+  async (_req, res, access) => {
+    const batch = await createBatch(
+      access.orgId,
+      access.params.orderId,
+      access.body,
+      callerId(access.caller),
+    );
+    res.status(202).json({ batchId: batch.batchId, status: batch.status, units: batch.units });
+  },
+);
+
+orgEndpoint(
+  ordersRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/orders/:orderId/batches/:batchId',
+    summary: 'A batch and its progress',
+    tags,
+    replies: { 200: json('The batch', batchSchema) },
+  },
+  async (_req, res, { orgId, params }) => {
+    res.json(await getBatch(orgId, params.orderId, params.batchId));
+  },
+);
+
+orgEndpoint(
+  ordersRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/orders/:orderId/batches/:batchId/codes',
+    summary: 'A page of the batch’s unit codes, by sequence number',
+    tags,
+    query: codeListQuery,
+    replies: { 200: json('A page of codes', codePageSchema) },
+  },
+  async (_req, res, { orgId, params, query }) => {
+    res.json(await listCodes(orgId, params.orderId, params.batchId, query));
   },
 );
 
@@ -92,51 +150,73 @@ async function* csvText(orgId: string, batchId: string): AsyncGenerator<string> 
   for await (const code of batchCodes(orgId, batchId)) yield csvLine(code);
 }
 
-orgRoute(
+orgEndpoint(
   ordersRouter,
-  'get',
-  '/orders/:orderId/batches/:batchId/codes.csv',
   'read',
-  async (req, res, { orgId }) => {
-    const { orderId, batchId } = req.params as Params;
-    await getBatch(orgId, orderId as string, batchId as string);
-    await sendCsv(res, `batch-${batchId}.csv`, csvText(orgId, batchId as string));
+  {
+    method: 'get',
+    path: '/orders/:orderId/batches/:batchId/codes.csv',
+    summary: 'Every unit code of the batch as CSV',
+    tags,
+    replies: { 200: media('The CSV file (UTF-8)', 'text/csv') },
+  },
+  async (_req, res, { orgId, params }) => {
+    const { orderId, batchId } = params;
+    await getBatch(orgId, orderId, batchId);
+    await sendCsv(res, `batch-${batchId}.csv`, csvText(orgId, batchId));
   },
 );
 
-orgRoute(
+orgEndpoint(
   ordersRouter,
-  'get',
-  '/orders/:orderId/batches/:batchId/codes/:code',
   'read',
-  async (req, res, { orgId }) => {
-    const { orderId, batchId, code } = req.params as Params;
-    res.json(await getUnitCode(orgId, orderId as string, batchId as string, code as string));
+  {
+    method: 'get',
+    path: '/orders/:orderId/batches/:batchId/codes/:code',
+    summary: 'One unit code',
+    tags,
+    replies: { 200: json('The code', unitCodeSchema) },
+  },
+  async (_req, res, { orgId, params }) => {
+    res.json(await getUnitCode(orgId, params.orderId, params.batchId, params.code));
   },
 );
 
-orgRoute(
+orgEndpoint(
   ordersRouter,
-  'patch',
-  '/orders/:orderId/batches/:batchId/codes/:code',
   'write',
-  async (req, res, { orgId }) => {
-    const { orderId, batchId, code } = req.params as Params;
-    const { status } = valid(validateStatusChange(jsonBody(req)));
+  {
+    method: 'patch',
+    path: '/orders/:orderId/batches/:batchId/codes/:code',
+    summary: 'Change a unit code’s status',
+    tags,
+    body: { schema: statusChangeBody, validate: validateStatusChange },
+    replies: { 200: json('The code as it now is', unitCodeSchema) },
+  },
+  async (_req, res, { orgId, params, body }) => {
     res.json(
-      await changeCodeStatus(orgId, orderId as string, batchId as string, code as string, status),
+      await changeCodeStatus(orgId, params.orderId, params.batchId, params.code, body.status),
     );
   },
 );
 
-orgRoute(
+orgEndpoint(
   ordersRouter,
-  'get',
-  '/orders/:orderId/batches/:batchId/codes/:code/qr',
   'read',
-  async (req, res, { orgId }) => {
-    const { orderId, batchId, code } = req.params as Params;
-    const unit = await getUnitCode(orgId, orderId as string, batchId as string, code as string);
-    sendQrImage(req, res, unit.code, unit.code);
+  {
+    method: 'get',
+    path: '/orders/:orderId/batches/:batchId/codes/:code/qr',
+    summary: 'A unit code as a PNG or SVG QR image',
+    tags,
+    query: qrImageQuery,
+    queryAliases: qrImageQueryAliases,
+    replies: {
+      200: media('The image', ...QR_IMAGE_TYPES),
+      304: empty('Not modified (If-None-Match named the current ETag)'),
+    },
+  },
+  async (req, res, { orgId, params, query }) => {
+    const unit = await getUnitCode(orgId, params.orderId, params.batchId, params.code);
+    sendQrImage(req, res, query, unit.code, unit.code);
   },
 );

@@ -10,30 +10,93 @@ import {
   retryPrepJob,
 } from '../../data/manufacturing/prepJobs';
 import { callerId } from '../auth';
-import { jsonBody, valid } from '../body';
-import { queryInt } from '../query';
-import { orgRoute } from '../routes';
+import { orgEndpoint } from '../declare';
+import { json } from '../schemas/replies';
+import {
+  createdPrepJobSchema,
+  newPrepJobBody,
+  prepJobLogsQuery,
+  prepJobLogsSchema,
+  prepJobSchema,
+} from '../schemas/manufacturing';
 
 export const prepJobsRouter = Router();
 
-orgRoute(prepJobsRouter, 'post', '/prep-jobs', 'write', async (req, res, access) => {
-  const input = valid(validateNewPrepJob(jsonBody(req)));
-  res.status(202).json(await createPrepJob(access.orgId, input, callerId(access.caller)));
-});
+const tags = ['manufacturing'];
 
-orgRoute(prepJobsRouter, 'get', '/prep-jobs/:jobId', 'read', async (req, res, { orgId }) => {
-  res.json(await getPrepJob(orgId, req.params.jobId as string));
-});
+orgEndpoint(
+  prepJobsRouter,
+  'write',
+  {
+    method: 'post',
+    path: '/prep-jobs',
+    summary: 'Prepare a batch’s codes for packing, in the background',
+    tags,
+    body: { schema: newPrepJobBody, validate: validateNewPrepJob },
+    replies: { 202: json('The job is queued', createdPrepJobSchema) },
+  },
+  async (_req, res, access) => {
+    res.status(202).json(await createPrepJob(access.orgId, access.body, callerId(access.caller)));
+  },
+);
 
-orgRoute(prepJobsRouter, 'post', '/prep-jobs/:jobId/cancel', 'write', async (req, res, access) => {
-  res.json(await cancelPrepJob(access.orgId, req.params.jobId as string, callerId(access.caller)));
-});
+orgEndpoint(
+  prepJobsRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/prep-jobs/:jobId',
+    summary: 'A prep job and its progress',
+    tags,
+    replies: { 200: json('The job', prepJobSchema) },
+  },
+  async (_req, res, { orgId, params }) => {
+    res.json(await getPrepJob(orgId, params.jobId));
+  },
+);
 
-orgRoute(prepJobsRouter, 'post', '/prep-jobs/:jobId/retry', 'write', async (req, res, access) => {
-  res.json(await retryPrepJob(access.orgId, req.params.jobId as string, callerId(access.caller)));
-});
+orgEndpoint(
+  prepJobsRouter,
+  'write',
+  {
+    method: 'post',
+    path: '/prep-jobs/:jobId/cancel',
+    summary: 'Cancel a prep job',
+    tags,
+    replies: { 200: json('The job', prepJobSchema) },
+  },
+  async (_req, res, access) => {
+    res.json(await cancelPrepJob(access.orgId, access.params.jobId, callerId(access.caller)));
+  },
+);
 
-orgRoute(prepJobsRouter, 'get', '/prep-jobs/:jobId/logs', 'read', async (req, res, { orgId }) => {
-  const limit = queryInt(req, 'limit', 1, 1000, 200);
-  res.json({ logs: await prepJobLogs(orgId, req.params.jobId as string, limit) });
-});
+orgEndpoint(
+  prepJobsRouter,
+  'write',
+  {
+    method: 'post',
+    path: '/prep-jobs/:jobId/retry',
+    summary: 'Run a failed or cancelled prep job again',
+    tags,
+    replies: { 200: json('The job', prepJobSchema) },
+  },
+  async (_req, res, access) => {
+    res.json(await retryPrepJob(access.orgId, access.params.jobId, callerId(access.caller)));
+  },
+);
+
+orgEndpoint(
+  prepJobsRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/prep-jobs/:jobId/logs',
+    summary: 'A prep job’s log lines, oldest first',
+    tags,
+    query: prepJobLogsQuery,
+    replies: { 200: json('The log lines', prepJobLogsSchema) },
+  },
+  async (_req, res, { orgId, params, query }) => {
+    res.json({ logs: await prepJobLogs(orgId, params.jobId, query.limit) });
+  },
+);

@@ -1,0 +1,102 @@
+// Schemas of the QR routes: the image query every image route shares, standalone codes and
+// their replies, scan timelines.
+import { z } from 'zod';
+import { EXPIRES_IN_HOURS_MAX, QR_LABEL_MAX, QR_URL_MAX } from '../../domain/qrCodes';
+import { QR_DEFAULTS, QR_LIMITS } from '../../domain/qr';
+import { TIMELINE_PERIODS } from '../../domain/timeline';
+import { queryEnum, queryInt, queryText } from '../../domain/schemas/kit';
+import { isoTime } from './replies';
+
+const optionalText = z.string().optional();
+
+/**
+ * The options of every QR image route. The values are checked by domain/qr (parseQrOptions),
+ * whose messages name the limits; here they are declared and documented.
+ */
+export const qrImageQuery = {
+  format: z
+    .enum(['png', 'svg'], { error: 'must be png or svg' })
+    .optional()
+    .meta({ description: 'png (the default) or svg' }),
+  size: optionalText.meta({
+    description: `Width and height in pixels, ${QR_LIMITS.minSize} to ${QR_LIMITS.maxSize}; ${QR_DEFAULTS.size} when absent`,
+    pattern: '^[0-9]{1,6}$',
+  }),
+  ecc: optionalText.meta({
+    description: `Error correction level L, M, Q or H (any case); ${QR_DEFAULTS.errorCorrection} when absent`,
+    enum: ['L', 'M', 'Q', 'H', 'l', 'm', 'q', 'h'],
+  }),
+  margin: optionalText.meta({
+    description: `Quiet zone in modules, ${QR_LIMITS.minMargin} to ${QR_LIMITS.maxMargin}; ${QR_DEFAULTS.margin} when absent`,
+    pattern: '^[0-9]{1,6}$',
+  }),
+  dark: optionalText.meta({ description: 'Colour of the modules, #rrggbb or rrggbb' }),
+  light: optionalText.meta({ description: 'Background, #rrggbb, rrggbb or transparent' }),
+  download: z
+    .enum(['', '0', '1', 'true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .meta({ description: 'true: sent as an attachment with a file name' }),
+};
+
+/** Seed 001's clients name the level error_correction. */
+export const qrImageQueryAliases = { error_correction: 'ecc' } as const;
+
+export type QrImageQuery = { [K in keyof typeof qrImageQuery]: z.output<(typeof qrImageQuery)[K]> };
+
+export const QR_IMAGE_TYPES = ['image/png', 'image/svg+xml'] as const;
+
+export const newQrCodeBody = z.strictObject({
+  data: z.string().min(1).optional().meta({ description: 'Any text, encoded as given' }),
+  url: z.string().max(QR_URL_MAX).optional().meta({ description: 'An http(s) URL' }),
+  label: z.string().max(QR_LABEL_MAX).nullable().optional(),
+  tracked: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Encode a scan URL that redirects to url and counts scans' }),
+  expiresInHours: z.number().int().min(1).max(EXPIRES_IN_HOURS_MAX).nullable().optional(),
+});
+
+export const qrCodeSchema = z.object({
+  qrId: z.string(),
+  data: z.string(),
+  url: z.string().nullable(),
+  label: z.string().nullable(),
+  tracked: z.boolean(),
+  scanUrl: z.string().nullable(),
+  expiresAt: isoTime.nullable(),
+  createdAt: isoTime.nullable(),
+  createdBy: z.string().nullable(),
+  pngUrl: z.string().nullable(),
+  pngPath: z.string().nullable(),
+  imageUrl: z.string(),
+});
+
+export const createdQrCodeSchema = z.object({
+  qrId: z.string(),
+  data: z.string(),
+  tracked: z.boolean(),
+  scanUrl: z.string().optional(),
+  expiresAt: isoTime.optional(),
+  imageUrl: z.string(),
+});
+
+export const qrCodeListQuery = {
+  limit: queryInt(1, 500, 50),
+  expired: queryEnum(['true', 'false'], 'true').meta({
+    description: 'false leaves expired codes out',
+  }),
+  pageToken: queryText,
+};
+
+export const timelineQuery = {
+  period: queryEnum(TIMELINE_PERIODS, '30d'),
+  format: queryEnum(['json', 'svg'], 'json'),
+};
+
+export const timelineSchema = z.object({
+  period: z.enum(TIMELINE_PERIODS),
+  granularity: z.enum(['day', 'week']),
+  timeZone: z.string(),
+  points: z.array(z.object({ date: z.string(), scans: z.number().int() })),
+  total: z.number().int(),
+});
