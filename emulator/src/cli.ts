@@ -9,6 +9,7 @@ import { findProjectRoot, loadStackConfig, NO_PROJECT_ID } from './config';
 import { signInAs } from './auth/idTokens';
 import { usageSummary, writeUsageReport } from './firestore/indexes/usage';
 import { isHttpKind } from './functions/discovery';
+import { dnsGuardEnv, installDnsGuard, readRefusedQueries, removeDnsLog } from './shared/dnsGuard';
 import { startStack, type RunningStack } from './stack';
 
 const USAGE = `usage: local-firebase start [--project ID] [--import=DIR] [--export-on-exit[=DIR]]
@@ -131,9 +132,23 @@ function runMocha(root: string, env: Record<string, string>, args: string[]): Pr
   });
 }
 
+/** Fails a run in which any process asked DNS for a name that is not this machine. */
+function reportDnsQueries(dnsLog: string): boolean {
+  const refused = readRefusedQueries(dnsLog);
+  removeDnsLog(dnsLog);
+  if (refused.length === 0) return true;
+  console.error(`DNS: the tests looked up ${refused.length} non-local name(s); none may be:`);
+  for (const q of refused)
+    console.error(`  ${q.name} (${q.api}, pid ${q.pid})\n    ${q.stack.join('\n    ')}`);
+  return false;
+}
+
 async function test(args: string[]): Promise<number> {
   const { project, rest } = takeProject(args);
   const root = findProjectRoot();
+  // Before the stack starts: the functions run in this process, mocha gets it from NODE_OPTIONS.
+  const dnsLog = path.join(os.tmpdir(), `test-dns-${process.pid}.jsonl`);
+  installDnsGuard(dnsLog);
   const stack = await startStack({
     ...loadStackConfig(root, { project }),
     anyFreePort: true,
@@ -142,7 +157,9 @@ async function test(args: string[]): Promise<number> {
   printEndpoints(stack);
   try {
     const summary = path.join(os.tmpdir(), `test-summary-${process.pid}.txt`);
-    const code = await runMocha(root, { ...stack.env, TEST_SUMMARY_FILE: summary }, rest);
+    const env = { ...stack.env, TEST_SUMMARY_FILE: summary, ...dnsGuardEnv(dnsLog) };
+    let code = await runMocha(root, env, rest);
+    if (!reportDnsQueries(dnsLog)) code = code || 1;
     await reportIndexUsage(root, stack);
     reportRulesCoverage(root, stack);
     // The reporter's `tests: N passed, N failed` line, kept for last (CI and people read it).

@@ -45,7 +45,14 @@ export const MAX_JSON_BODY_BYTES = defineInt('MAX_JSON_BODY_BYTES', {
   description: 'Maximum size of a JSON request body in bytes.',
 });
 
-export const publicBaseUrl = (): string => read(PUBLIC_BASE_URL).replace(/\/+$/, '');
+/** `url` without trailing slashes; a scan, as /\/+$/ is quadratic on a long run of slashes. */
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end--;
+  return url.slice(0, end);
+}
+
+export const publicBaseUrl = (): string => withoutTrailingSlashes(read(PUBLIC_BASE_URL));
 export const maxJsonBodyBytes = (): number => read(MAX_JSON_BODY_BYTES);
 
 /**

@@ -174,6 +174,13 @@ describe('equipment image import (end to end through the local stack)', function
       ],
       ['a PDF', '%PDF-1.7\n%âãÏÓ\n1 0 obj\n', 'image/jpeg', /returned a PDF document/],
       ['an empty body', '', 'image/png', /returned an empty file/],
+      [
+        // Issue 19: this body stalled the old SVG pattern, and with it the whole instance.
+        'comments that made the old sniffing patterns backtrack',
+        '<!---->'.repeat(290) + 'x',
+        'image/png',
+        /^The URL returned an XML or HTML document \(the server called it image\/png\), not an image\./,
+      ],
     ];
     for (const [name, body, type, message] of refusals) {
       it(`${name} fails at once, saying what was received`, async () => {
@@ -280,6 +287,28 @@ describe('equipment image import (end to end through the local stack)', function
       const image = await settled(await newItem(`http://me:secret@127.0.0.1:${images.port}/a.png`));
       assert.equal(image.status, 'failed');
       assert.match(String(image.error), /user name or password/);
+    });
+  });
+
+  describe('the local stack never leaves the machine', () => {
+    it('a public host name is not resolved: a clear error at once, no retry', async () => {
+      const image = await settled(await newItem('https://images.example.com/camera.png'));
+      assert.equal(image.status, 'failed');
+      assert.match(
+        String(image.error),
+        /^The host name images\.example\.com is not resolved in the local stack: .*IMAGE_IMPORT_ALLOWED_HOSTS/,
+      );
+      assert.equal(image.attempts, 1);
+    });
+
+    it('a public address on a port other than 80 and 443 is refused before connecting', async () => {
+      const image = await settled(await newItem('http://93.184.216.34:8080/camera.png'));
+      assert.equal(image.status, 'failed');
+      assert.match(
+        String(image.error),
+        /^The image URL uses port 8080 of 93\.184\.216\.34\. Images are fetched only from the web ports 80 \(http\) and 443 \(https\)\.$/,
+      );
+      assert.equal(image.attempts, 1);
     });
   });
 

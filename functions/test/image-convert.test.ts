@@ -1,9 +1,11 @@
 // The image checks of imports, on bytes alone: the type from magic numbers, and the conversion
 // with its pixel limit, orientation and metadata stripping.
 import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { convertImage, ImageError } from '../src/domain/imageConvert';
-import { notAnImageMessage, sniffImageType } from '../src/domain/imageType';
+import { notAnImageMessage, SNIFF_BYTES, sniffImageType } from '../src/domain/imageType';
 import { animatedGif, jpeg, jpegWithGps, png, pngBomb, solid, webp } from './support/testImages';
 
 async function refusal(promise: Promise<unknown>): Promise<ImageError> {
@@ -57,6 +59,85 @@ describe('image import: type from the bytes', () => {
       'The URL returned an HTML page (the server called it image/png), not an image. ' +
         'Only PNG, JPEG, WebP and GIF images can be imported.',
     );
+  });
+});
+
+/**
+ * Sniffs `body` in a worker thread and resolves with its verdict, or rejects once `deadlineMs`
+ * has passed: a sniff that stalls (the regular expression of issue 19 never finished) blocks its
+ * thread, so only another thread can notice and stop it.
+ */
+function sniffInWorker(body: string, deadlineMs: number): Promise<unknown> {
+  const module = path.resolve(__dirname, '..', 'src', 'domain', 'imageType.js');
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const { sniffImageType } = require(workerData.module);
+     parentPort.postMessage(sniffImageType(Buffer.from(workerData.body)));`,
+    { eval: true, workerData: { module, body } },
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error(`the sniff did not finish within ${deadlineMs} ms`));
+    }, deadlineMs);
+    worker.once('message', (verdict: unknown) => {
+      clearTimeout(timer);
+      void worker.terminate();
+      resolve(verdict);
+    });
+    worker.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+describe('image import: sniffing is linear and bounded (issue 19)', () => {
+  const STALL = '<!---->'.repeat(290) + 'x';
+
+  it('the body that stalled the old patterns is named at once, in a clear error', async () => {
+    // The old SVG pattern took longer than the age of the universe on it; the scan takes
+    // microseconds. The deadline only stops a stalled thread; it is not a measurement.
+    const verdict = await sniffInWorker(STALL, 20_000);
+    assert.deepEqual(verdict, { importable: false, description: 'an XML or HTML document' });
+    const err = await refusal(
+      convertImage(Buffer.from(STALL), { maxPixels: 50_000_000, contentType: 'image/png' }),
+    );
+    assert.equal(err.kind, 'not_an_image');
+    assert.equal(
+      err.message,
+      'The URL returned an XML or HTML document (the server called it image/png), not an image. ' +
+        'Only PNG, JPEG, WebP and GIF images can be imported.',
+    );
+  });
+
+  it('still sees through comments and white space to the first tag', () => {
+    const cases: Array<[string, string]> = [
+      ['<!-- a --> \n <!-- b --><svg/>', 'an SVG drawing'],
+      ['<!---->'.repeat(290) + '<svg/>', 'an SVG drawing'],
+      ['<!-- x -->\n<p>hello</p>', 'an HTML page'],
+      ['<P class="a">hello', 'an HTML page'],
+      ['<path d="M0 0"/>', 'an XML or HTML document'],
+      ['<!-- never closed <svg>', 'an XML or HTML document'],
+    ];
+    for (const [body, description] of cases) {
+      assert.deepEqual(sniffImageType(Buffer.from(body)), { importable: false, description }, body);
+    }
+  });
+
+  it(`looks at the first ${SNIFF_BYTES} bytes only`, () => {
+    // The comment closes past the sniffed bytes, so the SVG after it is never seen.
+    const late = `<!--${'a'.repeat(SNIFF_BYTES)}--><svg/>`;
+    assert.deepEqual(sniffImageType(Buffer.from(late)), {
+      importable: false,
+      description: 'an XML or HTML document',
+    });
+    const early = `<!--${'a'.repeat(SNIFF_BYTES - 20)}--><svg/>`;
+    assert.equal(sniffImageType(Buffer.from(early)).importable, false);
+    assert.deepEqual(sniffImageType(Buffer.from(early)), {
+      importable: false,
+      description: 'an SVG drawing',
+    });
   });
 });
 

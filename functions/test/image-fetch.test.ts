@@ -1,6 +1,7 @@
 // The SSRF-safe fetcher, called directly with its limits: every server is a local one on a
 // loopback address, and a refused URL is proven never to have reached its server.
 import { strict as assert } from 'node:assert';
+import dns from 'node:dns';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -280,6 +281,86 @@ describe('image import: safe fetcher', function () {
     const err = await failure(safeFetch(`${images.origin}/reset`, limits));
     assert.equal(err.kind, 'network');
     assert.equal(err.retryable, true);
+  });
+
+  describe('ports: 80 and 443 only, unless host:port is allowed', () => {
+    // A public address for a made-up name; the port check refuses before any connection to it.
+    const publicName: Resolver = async () => [{ address: '93.184.216.34', family: 4 }];
+
+    it('refuses another port of a public host, not retryable', async () => {
+      for (const url of ['http://images.example:8080/a.png', 'https://images.example:22/']) {
+        const err = await failure(safeFetch(url, limits, { resolve: publicName }));
+        assert.deepEqual([err.kind, err.retryable], ['refused_port', false], url);
+        assert.match(
+          err.message,
+          /^The image URL uses port (8080|22) of images\.example\. Images are fetched only from the web ports 80 \(http\) and 443 \(https\)\.$/,
+        );
+      }
+    });
+
+    it('refuses a redirect to another port, and lets the allowed host:port through', async () => {
+      images.route('/to-admin', redirectTo('http://images.example:8443/console'));
+      const err = await failure(
+        safeFetch(`${images.origin}/to-admin`, limits, { resolve: publicName }),
+      );
+      assert.equal(err.kind, 'refused_port');
+      assert.match(err.message, /^The server redirected to port 8443 of images\.example\./);
+      // The allowed pair is on a port other than 80 and 443 (images.port), and is fetched.
+      images.route('/ok.png', sendBytes('ok', 'image/png'));
+      assert.equal((await safeFetch(`${images.origin}/ok.png`, limits)).body.toString(), 'ok');
+    });
+  });
+
+  describe('in the local stack (FUNCTIONS_EMULATOR=true)', () => {
+    let saved: string | undefined;
+    let lookups: string[];
+    let realLookup: typeof dns.promises.lookup;
+    before(() => {
+      saved = process.env.FUNCTIONS_EMULATOR;
+      process.env.FUNCTIONS_EMULATOR = 'true';
+      // Counts the fetcher's own DNS lookups: it calls the lookup of node:dns/promises, which is
+      // the object dns.promises (a namespace import would be a read-only copy).
+      realLookup = dns.promises.lookup;
+      lookups = [];
+      (dns.promises as { lookup: unknown }).lookup = (name: string) => {
+        lookups.push(name);
+        return Promise.reject(Object.assign(new Error('no DNS in tests'), { code: 'EAI_AGAIN' }));
+      };
+    });
+    after(() => {
+      (dns.promises as { lookup: unknown }).lookup = realLookup;
+      if (saved === undefined) delete process.env.FUNCTIONS_EMULATOR;
+      else process.env.FUNCTIONS_EMULATOR = saved;
+    });
+
+    it('resolves no public name: a clear, final error and no DNS query', async () => {
+      const err = await failure(safeFetch('https://images.example.com/a.png', limits));
+      assert.deepEqual([err.kind, err.retryable], ['dns', false]);
+      assert.equal(
+        err.message,
+        'The host name images.example.com is not resolved in the local stack: there, images are ' +
+          'fetched only from IP addresses and the hosts in IMAGE_IMPORT_ALLOWED_HOSTS, so that ' +
+          'tests never leave the machine.',
+      );
+      assert.deepEqual(lookups, []);
+    });
+
+    it('a resolver the test gives, IP literals and localhost still work without DNS', async () => {
+      images.route('/local.png', sendBytes('local', 'image/png'));
+      const named = await safeFetch(
+        `http://images.test:${images.port}/local.png`,
+        { ...limits, allowedHosts: [{ host: 'images.test', port: images.port }] },
+        { resolve: async () => [{ address: '127.0.0.1', family: 4 }] },
+      );
+      assert.equal(named.body.toString(), 'local');
+      assert.equal(
+        (await safeFetch(`${images.origin}/local.png`, limits)).body.toString(),
+        'local',
+      );
+      const localhost = await failure(safeFetch(`http://localhost:${bystander.port}/`, limits));
+      assert.equal(localhost.kind, 'refused_address');
+      assert.deepEqual(lookups, []);
+    });
   });
 
   describe('https to a checked address', () => {

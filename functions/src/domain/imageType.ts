@@ -39,36 +39,87 @@ const OTHER_BINARY: Array<[number[], string, number?]> = [
   [ascii('RIFF'), 'a RIFF file that is not WebP (audio or video)'],
 ];
 
-/** Text formats, recognised after a BOM and leading white space, case-insensitively. */
+/**
+ * How much of a download the sniff looks at: magic numbers sit in the first bytes, and a text
+ * format is named from its first tags. Every check below is a plain scan of at most these bytes,
+ * so the sniff's work is linear and bounded whatever a server sends (issue 19: a pattern that
+ * backtracked on `<!---->` × 290 stalled a whole import instance).
+ */
+export const SNIFF_BYTES = 2048;
+/** Bytes the "mostly printable" check of plain text counts. */
+const PRINTABLE_SAMPLE_BYTES = 512;
+
+const HTML_STARTS = [
+  '<!doctype html',
+  '<html',
+  '<head',
+  '<body',
+  '<script',
+  '<meta',
+  '<title',
+  '<div',
+];
+
+/** White space as `\s` and trimStart() know it, one character at a time. */
+const isSpace = (c: string): boolean => c.trim() === '';
+
+/** Index of the first character after white space from `from`. */
+function skipSpace(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && isSpace(text[i])) i++;
+  return i;
+}
+
+/**
+ * Index of the first tag after any leading `<!-- ... -->` comments and white space, or -1 when a
+ * comment is not closed within the text. Each step moves forward: linear in the text's length.
+ */
+function afterComments(text: string): number {
+  let i = skipSpace(text, 0);
+  while (text.startsWith('<!--', i)) {
+    const close = text.indexOf('-->', i + 4);
+    if (close < 0) return -1;
+    i = skipSpace(text, close + 3);
+  }
+  return i;
+}
+
+/** `<p` as a whole tag name: `<p>`, `<p class=...>`, not `<path` or `<pre`. */
+function isParagraphTag(text: string, at: number): boolean {
+  if (!text.startsWith('<p', at)) return false;
+  const next = text.charAt(at + 2);
+  return !/[a-z0-9_]/.test(next);
+}
+
+/** Text formats, recognised after a BOM, white space and comments, case-insensitively. */
 function describeText(bytes: Buffer): string | undefined {
-  const head = bytes
-    .subarray(0, 2048)
-    .toString('utf8')
-    .replace(/^\uFEFF/, '')
-    .trimStart()
-    .toLowerCase();
+  let head = bytes.subarray(0, SNIFF_BYTES).toString('utf8').toLowerCase();
+  if (head.startsWith('\uFEFF')) head = head.slice(1);
+  head = head.trimStart();
   if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'))) {
     return 'an SVG drawing';
   }
-  if (/^(<!--[\s\S]*?-->\s*)*<svg/.test(head)) return 'an SVG drawing';
-  if (
-    /^(<!--[\s\S]*?-->\s*)*(<!doctype html|<html|<head|<body|<script|<meta|<title|<div|<p\b)/.test(
-      head,
-    )
-  ) {
-    return 'an HTML page';
+  const tag = afterComments(head);
+  if (tag >= 0) {
+    if (head.startsWith('<svg', tag)) return 'an SVG drawing';
+    if (HTML_STARTS.some((start) => head.startsWith(start, tag)) || isParagraphTag(head, tag)) {
+      return 'an HTML page';
+    }
   }
-  if (head.startsWith('<?xml') || head.startsWith('<')) return 'an XML or HTML document';
+  if (head.startsWith('<')) return 'an XML or HTML document';
   if (head.startsWith('{') || head.startsWith('[')) return 'JSON text';
   // Mostly printable characters: some other text.
-  const sample = bytes.subarray(0, 512);
-  const printable = sample.filter((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
-  if (sample.length > 0 && printable.length / sample.length > 0.95) return 'plain text';
+  const sample = bytes.subarray(0, PRINTABLE_SAMPLE_BYTES);
+  let printable = 0;
+  for (const b of sample) if (b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127)) printable++;
+  if (sample.length > 0 && printable / sample.length > 0.95) return 'plain text';
   return undefined;
 }
 
 /** The type of `bytes` by its magic number. */
-export function sniffImageType(bytes: Buffer): Sniffed {
+export function sniffImageType(whole: Buffer): Sniffed {
+  // A view, not a copy: nothing past SNIFF_BYTES is ever looked at.
+  const bytes = whole.subarray(0, SNIFF_BYTES);
   if (bytes.length === 0) return { importable: false, description: 'an empty file' };
   const found = (type: ImportableType): Sniffed => ({
     importable: true,

@@ -6,36 +6,24 @@
 // image.requestId changed, which includes its own writes of `image` and the QR trigger's
 // fields: it never loops and never competes with equipmentCreated.
 //
-// Failures that may heal (timeout, reset, 5xx, a Storage hiccup) throw, so the platform retries
-// the event with backoff (retry: true), up to IMAGE_IMPORT_MAX_ATTEMPTS; the rest (4xx, refused
-// address, too large, not an image) fail at once. Either way `image.error` says why.
+// Parse the event, call data/: the import itself (fetch, convert, store) is
+// data/equipmentImageImport.ts and its failure policy domain/imageImportPolicy.ts. Failures that
+// may heal (timeout, reset, 5xx, a Storage hiccup) throw, so the platform retries the event with
+// backoff (retry: true), up to IMAGE_IMPORT_MAX_ATTEMPTS; the rest (4xx, refused address or
+// port, too large, not an image) fail at once. Either way `image.error` says why.
 import { createHash } from 'node:crypto';
 import { onDocumentWritten } from 'firebase-functions/v2/firestore';
-import { IMAGE_IMPORT_CONCURRENCY, IMAGE_IMPORT_MAX_INSTANCES, imageImportLimits } from '../config';
-import { parseHostPortList } from '../domain/addresses';
-import { convertImage, ImageError } from '../domain/imageConvert';
+import { IMAGE_IMPORT_CONCURRENCY, IMAGE_IMPORT_MAX_INSTANCES } from '../config';
+import { importEquipmentImage } from '../data/equipmentImageImport';
 import {
   clearImage,
   deleteImageFolder,
-  finishImport,
   recordFailure,
-  startImport,
-  storeImageFiles,
   wantedRequestId,
   wantedUrl,
   type WantedImage,
 } from '../data/equipmentImages';
-import { FetchError, safeFetch } from '../net/safeFetch';
-import {
-  equipmentImageBadAllowedHosts,
-  equipmentImageBusy,
-  equipmentImageCleared,
-  equipmentImageFailed,
-  equipmentImageItemDeleted,
-  equipmentImageReady,
-  equipmentImageSkipped,
-  type ImageImportEvent,
-} from '../logs';
+import { equipmentImageCleared, equipmentImageItemDeleted } from '../logs';
 import { giveUpWhenStale } from './retries';
 
 /** Above the 30 s download and the decode; a run that takes longer is retried. */
@@ -45,10 +33,6 @@ const TIMEOUT_SECONDS = 120;
  * (throws, to be retried) until then, unless the first one has finished.
  */
 const LEASE_MS = TIMEOUT_SECONDS * 1000;
-const MAX_REDIRECTS = 5;
-
-/** A duplicate delivery found the same event's import running; the retry will find it done. */
-class ImportBusyError extends Error {}
 
 export const equipmentImageSync = onDocumentWritten(
   {
@@ -83,7 +67,7 @@ export const equipmentImageSync = onDocumentWritten(
       }
       const importId = importIdOf(event.id);
       const log = { orgId, assetId, eventId: event.id, importId, sourceUrl: want.sourceUrl };
-      await runImport(orgId, assetId, want, importId, log);
+      await importEquipmentImage(orgId, assetId, want, importId, LEASE_MS, log);
     },
     {
       // Only an import is given up; deletions, clearing and ignored writes are cheap.
@@ -125,83 +109,3 @@ function wanted(event: { data?: { before: Snapshot; after: Snapshot } }) {
 /** One import per event: a duplicate delivery of the event finds the same import. */
 const importIdOf = (eventId: string): string =>
   createHash('sha256').update(eventId).digest('hex').slice(0, 20);
-
-async function runImport(
-  orgId: string,
-  assetId: string,
-  want: WantedImage,
-  importId: string,
-  log: ImageImportEvent,
-): Promise<void> {
-  const limits = imageImportLimits();
-  const allowed = parseHostPortList(limits.allowedHosts);
-  if (allowed.invalid.length > 0) {
-    equipmentImageBadAllowedHosts({ invalid: allowed.invalid });
-  }
-  const start = await startImport(orgId, assetId, want, importId, LEASE_MS);
-  if (start.outcome === 'busy') {
-    equipmentImageBusy(log);
-    throw new ImportBusyError('another delivery of this event is importing the image');
-  }
-  if (start.outcome !== 'go') {
-    equipmentImageSkipped({ ...log, outcome: start.outcome });
-    return;
-  }
-  const attempts = start.attempts;
-  const startedAt = Date.now();
-  try {
-    const fetched = await safeFetch(want.sourceUrl, {
-      connectTimeoutMs: limits.connectTimeoutMs,
-      timeoutMs: limits.timeoutMs,
-      maxBytes: limits.maxBytes,
-      maxRedirects: MAX_REDIRECTS,
-      allowedHosts: allowed.entries,
-    });
-    const image = await convertImage(fetched.body, {
-      maxPixels: limits.maxPixels,
-      contentType: fetched.contentType,
-    });
-    const stored = await storeImageFiles(
-      orgId,
-      assetId,
-      importId,
-      image.full,
-      image.thumb,
-      image.sourceMimeType,
-    );
-    const written = await finishImport(orgId, assetId, want, importId, stored);
-    equipmentImageReady(written, {
-      ...log,
-      attempts,
-      downloadedBytes: fetched.body.length,
-      redirects: fetched.redirects,
-      sourceType: image.sourceType,
-      width: image.full.width,
-      height: image.full.height,
-      durationMs: Date.now() - startedAt,
-    });
-  } catch (err) {
-    const known = err instanceof FetchError || err instanceof ImageError;
-    // FetchErrors say whether a retry may help; image errors never heal; anything else (Storage,
-    // Firestore) is ours and worth another try.
-    const retryable = err instanceof FetchError ? err.retryable : !known;
-    const final = !retryable || attempts >= limits.maxAttempts;
-    const reason = known
-      ? err.message
-      : 'The image could not be stored because of an internal error.';
-    const message =
-      retryable && final
-        ? `${reason} Gave up after ${attempts} attempts.`
-        : retryable
-          ? `${reason} Trying again (attempt ${attempts} of ${limits.maxAttempts}).`
-          : reason;
-    await recordFailure(orgId, assetId, want, importId, message, final);
-    equipmentImageFailed(final, {
-      ...log,
-      attempts,
-      kind: err instanceof FetchError || err instanceof ImageError ? err.kind : 'internal',
-      error: err,
-    });
-    if (!final) throw err;
-  }
-}

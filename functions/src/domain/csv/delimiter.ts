@@ -37,8 +37,20 @@ export interface SeparatorLine {
  * Files written for Excel in locales that use a semicolon often start with one.
  */
 export function excelSeparatorLine(text: string): SeparatorLine | undefined {
-  const match = /^((?:\r\n|\r|\n)*)sep=([,;\t])(?:\r\n|\r|\n|$)/i.exec(text);
+  // The blank lines before it by a scan: a pattern like /^(?:\r\n|\r|\n)*sep=/ reads "\r\n" both
+  // as one break and as two, and backtracked through 2^n readings of a file of blank lines (ReDoS).
+  let start = 0;
+  let blankLines = 0;
+  while (text[start] === '\r' || text[start] === '\n') {
+    start += text.startsWith('\r\n', start) ? 2 : 1;
+    blankLines++;
+  }
+  // "sep=;" and its line break are 7 characters at most.
+  const match = /^sep=([,;\t])(?:\r\n|\r|\n|$)/i.exec(text.slice(start, start + 7));
   if (match === null) return undefined;
-  const blankLines = match[1].match(/\r\n|\r|\n/g)?.length ?? 0;
-  return { delimiter: match[2] as CsvDelimiter, length: match[0].length, line: blankLines + 1 };
+  return {
+    delimiter: match[1] as CsvDelimiter,
+    length: start + match[0].length,
+    line: blankLines + 1,
+  };
 }
