@@ -1,14 +1,9 @@
-// Saving an equipment CSV upload: rows come from the streaming reader (domain/csv) and are written
-// through one BulkWriter, a batch of rows at a time, so at most one batch is held in memory and
-// the reader is paused (back-pressure) while a batch is written. Every valid row is saved; an
+// Saving an equipment CSV upload: rows come from the reader (domain/csv), streamed or read whole
+// once before (readWholeCsv, for a buffered body), and are written through one BulkWriter, a
+// batch of rows at a time; a streamed reader is paused (back-pressure) while a batch is written. Every valid row is saved; an
 // invalid one is reported with its physical line and saves nothing.
 import { Timestamp, type BulkWriter, type DocumentData } from 'firebase-admin/firestore';
-import {
-  readEquipmentCsv,
-  type CsvCreateRow,
-  type CsvLimits,
-  type CsvUpsertRow,
-} from '../domain/csv';
+import type { CsvCreateRow, CsvEvent, CsvUpsertRow } from '../domain/csv';
 import { newAssetId, type Category } from '../domain/equipment';
 import { equipmentUpdate, newEquipmentDocument, type NewEquipmentFields } from './equipment';
 import { db } from './firebase';
@@ -165,6 +160,22 @@ class Batch {
   }
 }
 
+/** The events of a whole file, read once, and what they add up to for the quotas. */
+export async function readWholeCsv(
+  events: AsyncIterable<CsvEvent>,
+): Promise<{ events: CsvEvent[]; tally: UploadTally }> {
+  const all: CsvEvent[] = [];
+  const tally: UploadTally = { rows: 0, creates: 0, upsertIds: new Set() };
+  for await (const event of events) {
+    all.push(event);
+    if (event.kind !== 'row') continue;
+    tally.rows += 1;
+    if (event.mode === 'create') tally.creates += 1;
+    else tally.upsertIds.add(event.assetId);
+  }
+  return { events: all, tally };
+}
+
 /** What a read of the whole file found, for the quota check before anything is saved. */
 export interface UploadTally {
   /** Valid rows: each one writes. */
@@ -217,15 +228,16 @@ async function streamedAdmit(orgId: string): Promise<Admit> {
 }
 
 /**
- * Reads the CSV from `source` and saves its rows. Throws the reader's CsvFileError and
+ * Saves the rows of a CSV read by domain/csv's readEquipmentCsv: `events` is the reader itself
+ * (a streamed upload: rows are saved as they are read) or the events of a file read whole before
+ * (a buffered upload: the file is parsed once). Throws the reader's CsvFileError and
  * CsvLimitError (the file as a whole is refused); rows written before a limit error stay saved.
  * `admitted`: admitEquipmentUpload has checked and spent the quotas for the whole file already;
  * otherwise each batch is admitted as it comes (a 429 stops the upload there).
  */
 export async function importEquipmentCsv(
   orgId: string,
-  source: AsyncIterable<Buffer>,
-  limits: CsvLimits,
+  events: AsyncIterable<CsvEvent> | Iterable<CsvEvent>,
   createdBy: string,
   admitted = false,
 ): Promise<UploadResult> {
@@ -239,7 +251,7 @@ export async function importEquipmentCsv(
   const batch = new Batch(orgId, writer, lookup, createdBy, result);
   let rows: Row[] = [];
   try {
-    for await (const event of readEquipmentCsv(source, limits)) {
+    for await (const event of events) {
       if (event.kind === 'header') {
         result.ignoredColumns = event.ignoredColumns;
         continue;

@@ -13,8 +13,8 @@ import { AppError } from '../domain/errors';
 import {
   admitEquipmentUpload,
   importEquipmentCsv,
+  readWholeCsv,
   type UploadResult,
-  type UploadTally,
 } from '../data/equipmentUpload';
 import { callerId } from './auth';
 import { tooLarge } from './body';
@@ -115,32 +115,23 @@ orgEndpoint(
     const limits = equipmentUploadLimits();
     const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
     let result: UploadResult;
+    const by = callerId(access.caller);
     try {
-      // The platform holds the whole body already: read it once without saving anything, so
-      // that a file over the row limit (or otherwise refused) is refused before any row is
-      // saved. A streamed body cannot be read twice: there, rows before the limit stay saved.
-      // The same read tallies the rows for the quotas, which are checked before any is saved.
       if (rawBody !== undefined) {
-        const tally: UploadTally = { rows: 0, creates: 0, upsertIds: new Set() };
-        await withUploadedFile(req, rawBody, async (file) => {
-          for await (const event of readEquipmentCsv(file, limits)) {
-            if (event.kind !== 'row') continue;
-            tally.rows += 1;
-            if (event.mode === 'create') tally.creates += 1;
-            else tally.upsertIds.add(event.assetId);
-          }
-        });
-        await admitEquipmentUpload(access.orgId, tally);
+        // The platform holds the whole body already: parse it once, whole, before saving
+        // anything, so that a file over the row limit or a quota (or otherwise refused) is
+        // refused before any row is saved; then save the rows of that one parse.
+        const whole = await withUploadedFile(req, rawBody, (file) =>
+          readWholeCsv(readEquipmentCsv(file, limits)),
+        );
+        await admitEquipmentUpload(access.orgId, whole.tally);
+        result = await importEquipmentCsv(access.orgId, whole.events, by, true);
+      } else {
+        // A streamed body is read once as it comes: rows before a limit or quota stay saved.
+        result = await withUploadedFile(req, rawBody, (file) =>
+          importEquipmentCsv(access.orgId, readEquipmentCsv(file, limits), by),
+        );
       }
-      result = await withUploadedFile(req, rawBody, (file) =>
-        importEquipmentCsv(
-          access.orgId,
-          file,
-          limits,
-          callerId(access.caller),
-          rawBody !== undefined,
-        ),
-      );
     } catch (err) {
       throw uploadError(err);
     }
