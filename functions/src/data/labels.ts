@@ -1,7 +1,10 @@
 // What goes on item labels: each item's scan URL (made on first need, in batches) and the text
 // fields asked for, read before the PDF starts so that a missing item is a 404, not a broken PDF.
 import { AppError, conflict } from '../domain/errors';
-import type { LabelField, LabelSource } from '../domain/labels/request';
+import type { LabelField, LabelRequest, LabelSource } from '../domain/labels/request';
+import { requireFit, type QrFit } from '../domain/labels/layout';
+import { newScanToken, scanUrl } from '../domain/scanTokens';
+import { publicBaseUrl } from '../config';
 import { MAX_ASSET_IDS } from '../domain/labels/request';
 import type { LabelContent } from '../domain/labels/pdf';
 import { db } from './firebase';
@@ -126,4 +129,32 @@ export async function poolLabels(
     }
   }
   return { count: state.count, labels: labels() };
+}
+
+/** What a label request prints: the labels in order, how many, and the QR fit that holds for all. */
+export interface PreparedLabels {
+  labels: Iterable<LabelContent> | AsyncIterable<LabelContent>;
+  count: number;
+  fit: QrFit;
+}
+
+/**
+ * Everything a label request needs before its first byte: the fit checked against a sample of
+ * today's scan URLs (before anything is read), the labels of a pool or of items, and for items
+ * the fit checked again against their stored URLs (the longest decides: one made under an older,
+ * longer base URL must not get modules below the minimum).
+ */
+export async function prepareLabels(orgId: string, request: LabelRequest): Promise<PreparedLabels> {
+  const fit = requireFit(request.template, scanUrl(publicBaseUrl(), newScanToken()));
+  if (request.source.kind === 'tagPool') {
+    const pool = await poolLabels(orgId, request.source.tagPoolId);
+    return { labels: pool.labels, count: pool.count, fit };
+  }
+  const items = await itemLabels(orgId, request.source, request.fields);
+  const longest = items.reduce((a, b) => (b.qrText.length > a.length ? b.qrText : a), '');
+  return {
+    labels: items,
+    count: items.length,
+    fit: longest.length > 0 ? requireFit(request.template, longest) : fit,
+  };
 }

@@ -2,19 +2,11 @@
 // built-in templates. Everything that can fail is checked before the first byte (a 400 or 404
 // with the JSON error shape); after that the PDF streams page by page.
 import { Router, type Response } from 'express';
-import { publicBaseUrl } from '../config';
-import { AppError } from '../domain/errors';
-import {
-  bestModuleMm,
-  fitQr,
-  MIN_MODULE_MM,
-  smallestFittingTemplate,
-} from '../domain/labels/layout';
-import { writeLabelsPdf, type LabelContent, type PdfSink } from '../domain/labels/pdf';
+import { MIN_MODULE_MM } from '../domain/labels/layout';
+import { writeLabelsPdf, type PdfSink } from '../domain/labels/pdf';
 import { validateLabelRequest } from '../domain/labels/request';
-import { BUILT_IN_TEMPLATES, labelsPerPage, type LabelTemplate } from '../domain/labels/templates';
-import { newScanToken, scanUrl } from '../domain/scanTokens';
-import { itemLabels, poolLabels } from '../data/labels';
+import { BUILT_IN_TEMPLATES, labelsPerPage } from '../domain/labels/templates';
+import { prepareLabels } from '../data/labels';
 import { orgEndpoint, userEndpoint } from './declare';
 import { json, media } from './schemas/replies';
 import { labelRequestBody, labelTemplatesSchema } from './schemas/labels';
@@ -38,32 +30,6 @@ userEndpoint(
     });
   },
 );
-
-/**
- * Every label encodes `{PUBLIC_BASE_URL}/s/{22-character token}`, so one sample URL tells
- * whether the template is big enough for all of them, before anything is read. Items' URLs are
- * checked again once read (the longest decides): one made under an older, longer base URL must
- * not get modules below the minimum.
- */
-function checkFits(template: LabelTemplate, sample = scanUrl(publicBaseUrl(), newScanToken())) {
-  const fit = fitQr(template, sample);
-  if (fit) return fit;
-  const smallest = smallestFittingTemplate(sample);
-  const moduleMm = bestModuleMm(template, sample);
-  throw new AppError(
-    'invalid_argument',
-    `Template ${template.id} is too small: its QR codes would have modules of ${moduleMm.toFixed(2)} mm, ` +
-      `and labels need at least ${MIN_MODULE_MM} mm to scan reliably. ` +
-      (smallest
-        ? `The smallest template that fits is ${smallest.id} (${smallest.name}).`
-        : 'No built-in template fits.'),
-    {
-      moduleMm: Number(moduleMm.toFixed(3)),
-      minModuleMm: MIN_MODULE_MM,
-      smallestTemplate: smallest?.id ?? null,
-    },
-  );
-}
 
 function responseSink(res: Response): PdfSink {
   return {
@@ -101,20 +67,7 @@ orgEndpoint(
     replies: { 200: media('The PDF', 'application/pdf') },
   },
   async (_req, res, { orgId, body: request }) => {
-    let fit = checkFits(request.template);
-    let labels: Iterable<LabelContent> | AsyncIterable<LabelContent>;
-    let count: number;
-    if (request.source.kind === 'tagPool') {
-      const pool = await poolLabels(orgId, request.source.tagPoolId);
-      labels = pool.labels;
-      count = pool.count;
-    } else {
-      const items = await itemLabels(orgId, request.source, request.fields);
-      const longest = items.reduce((a, b) => (b.qrText.length > a.length ? b.qrText : a), '');
-      if (longest.length > 0) fit = checkFits(request.template, longest);
-      labels = items;
-      count = items.length;
-    }
+    const { labels, count, fit } = await prepareLabels(orgId, request);
     res.status(200);
     res.set({
       'Content-Type': 'application/pdf',

@@ -4,6 +4,7 @@
 import { buildMatrix, type QrMatrix } from '../qr/matrix';
 import type { ErrorCorrection } from '../qr/options';
 import { BUILT_IN_TEMPLATES, labelsPerPage, type LabelTemplate } from './templates';
+import { AppError } from '../errors';
 
 /** Smallest module (one QR "pixel") we print: below this, phone cameras and printers fail. */
 export const MIN_MODULE_MM = 0.35;
@@ -419,4 +420,28 @@ export function cutMarks(
     x2 + offset.x,
     y2 + offset.y,
   ]);
+}
+
+/**
+ * The QR fit for `template` with codes like `sample`, or a 400 naming the smallest built-in
+ * template that fits: labels need modules of at least MIN_MODULE_MM to scan reliably.
+ */
+export function requireFit(template: LabelTemplate, sample: string): QrFit {
+  const fit = fitQr(template, sample);
+  if (fit) return fit;
+  const smallest = smallestFittingTemplate(sample);
+  const moduleMm = bestModuleMm(template, sample);
+  throw new AppError(
+    'invalid_argument',
+    `Template ${template.id} is too small: its QR codes would have modules of ${moduleMm.toFixed(2)} mm, ` +
+      `and labels need at least ${MIN_MODULE_MM} mm to scan reliably. ` +
+      (smallest
+        ? `The smallest template that fits is ${smallest.id} (${smallest.name}).`
+        : 'No built-in template fits.'),
+    {
+      moduleMm: Number(moduleMm.toFixed(3)),
+      minModuleMm: MIN_MODULE_MM,
+      smallestTemplate: smallest?.id ?? null,
+    },
+  );
 }
