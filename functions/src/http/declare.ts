@@ -222,6 +222,11 @@ export function userEndpoint<
     res: Response,
     access: { caller: UserCaller } & Inputs<Path, Q, B>,
   ) => Promise<void> | void,
+  /**
+   * Refuses a caller (throws) before the query and body are read, as an org route's role is:
+   * POST /v1/orgs needs a verified email whatever the body says.
+   */
+  admit?: (caller: UserCaller) => void,
 ): void {
   declaredRoutes.push({
     method: spec.method,
@@ -232,6 +237,7 @@ export function userEndpoint<
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     parsePathParams(req.params as Record<string, string>);
     const caller = await signedInUser(req);
+    admit?.(caller);
     await handler(req, res, { caller, ...inputs(req, spec) });
   });
 }

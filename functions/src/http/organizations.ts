@@ -37,20 +37,21 @@ userEndpoint(
     replies: { 201: json('The new organisation, with role owner', myOrganizationSchema) },
   },
   async (_req, res, { caller, body }) => {
-    const limits = orgCreationLimits();
+    const org = await createOrganization(body, caller, orgCreationLimits().perUser);
+    res
+      .status(201)
+      .location(`/v1/orgs/${org.orgId}`)
+      .json({ ...org, role: 'owner' });
+  },
+  (caller) => {
     // A throwaway address could otherwise mint organisations (and their quotas) without end.
-    if (limits.requireVerifiedEmail && !caller.emailVerified) {
+    if (orgCreationLimits().requireVerifiedEmail && !caller.emailVerified) {
       throw new AppError(
         'permission_denied',
         'Verify your email address before creating an organisation (open the link we sent you), then sign in again',
         { reason: 'email_not_verified' },
       );
     }
-    const org = await createOrganization(body, caller, limits.perUser);
-    res
-      .status(201)
-      .location(`/v1/orgs/${org.orgId}`)
-      .json({ ...org, role: 'owner' });
   },
 );
 
