@@ -6,7 +6,7 @@ import {
   type DocumentSnapshot,
   type Transaction,
 } from 'firebase-admin/firestore';
-import { AppError } from '../domain/errors';
+import { AppError, conflict } from '../domain/errors';
 import {
   acceptProblem,
   invitationState,
@@ -155,11 +155,7 @@ export async function revokeInvitation(
     }
     const status = statusOf(data.status);
     if (status === 'accepted') {
-      throw new AppError(
-        'conflict',
-        'This invitation was accepted already: remove the member instead',
-        { reason: 'accepted' },
-      );
+      throw conflict('accepted', 'This invitation was accepted already: remove the member instead');
     }
     if (status === 'revoked') return false;
     tx.update(ref, { status: 'revoked', revokedAt: Timestamp.now(), revokedBy: actor.uid });
@@ -259,9 +255,7 @@ export async function acceptInvitation(
     if (problem) throw new AppError(problem.code, problem.message, { reason: problem.reason });
     const ref = memberRef(orgId, caller.uid);
     if ((await tx.get(ref)).exists) {
-      throw new AppError('conflict', 'You are already a member of this organisation', {
-        reason: 'already_member',
-      });
+      throw conflict('already_member', 'You are already a member of this organisation');
     }
     const at = Timestamp.fromDate(now);
     const fields = {
