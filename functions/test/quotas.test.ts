@@ -437,6 +437,10 @@ describe('quotas', function () {
       assert.match(r.body.error.message, /verify your email/i);
       assert.deepEqual(r.body.error.details, { reason: 'email_not_verified' });
       assert.equal((await db().doc(`organizations/${orgId}`).get()).exists, false);
+      // Who may create is settled before the body is read: a bad body is the same 403.
+      const badBody = await call<ErrorReply>('POST', '/v1/orgs', { token, body: { name: 7 } });
+      assert.equal(badBody.status, 403, JSON.stringify(badBody.body));
+      assert.deepEqual(badBody.body.error.details, { reason: 'email_not_verified' });
       // Once verified (a fresh token carries it), the same request works.
       await updateAuthUser(person.uid, { emailVerified: true });
       const verified = (await signInAgain(person.email)).idToken;

@@ -11,6 +11,7 @@ import { dayKey } from '../src/domain/timeline';
 import { addMember, call, createOrg, newUser, unique } from './support/api';
 import { decodePng } from './support/qrDecode';
 import { serve } from './support/httpServer';
+import { checkReply } from './support/replyCheck';
 import { functionUrl } from './support/stack';
 
 type Timeline = {
@@ -25,12 +26,18 @@ let address = 1;
 /** A client address of its own for each scanner, so the per-address limit is per test. */
 const newAddress = () => `198.51.100.${address++}`;
 
+/** A scan as a phone or a script makes it; the reply is checked against GET /openapi.json. */
 async function scan(scanUrl: string, headers: Record<string, string> = {}) {
   const path = new URL(scanUrl).pathname.replace(/^.*\/s\//, '/s/');
-  return fetch(`${functionUrl('api')}${path}`, {
+  const res = await fetch(`${functionUrl('api')}${path}`, {
     redirect: 'manual',
     headers: { 'x-forwarded-for': newAddress(), ...headers },
   });
+  const type = res.headers.get('content-type');
+  const text = await res.clone().text();
+  const body: unknown = /json/.test(type ?? '') ? JSON.parse(text) : text;
+  await checkReply('GET', path, res.status, type, body);
+  return res;
 }
 
 function daysAgo(days: number, timeZone: string): string {

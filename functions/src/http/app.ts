@@ -21,7 +21,7 @@ import { ordersRouter } from './manufacturing/orders';
 import { mastersRouter } from './manufacturing/masters';
 import { prepJobsRouter } from './manufacturing/prepJobs';
 import { rejectEmptyPathSegments } from './routes';
-import { limitJsonBody } from './body';
+import { limitJsonBody } from './sizeLimits';
 import { requestLog } from './requestLog';
 
 /** The resource routers, in the order they are tried. */

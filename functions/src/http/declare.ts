@@ -8,7 +8,14 @@ import { check } from '../domain/schemas/kit';
 import type { Permission } from '../domain/roles';
 import { isPlainObject, type FieldError, type Validated } from '../domain/validation';
 import type { UserCaller } from './auth';
-import { authorizeOrg, parsePathParams, signedInUser, type Method, type OrgAccess } from './routes';
+import {
+  authorizeOrg,
+  parsePathParams,
+  signedInUser,
+  type Method,
+  type OrgAccess,
+  type OrgRouteOptions,
+} from './routes';
 import type { ReplySpec } from './schemas/replies';
 
 /** The names of the `:params` in an Express path: "/a/:x/b/:y" -> "x" | "y". */
@@ -60,7 +67,10 @@ export interface DeclaredRoute {
   method: Method;
   /** The full Express path, `/v1/orgs/:orgId/...`. */
   path: string;
-  access: { kind: 'org'; permission: Permission } | { kind: 'user' } | { kind: 'public' };
+  access:
+    | { kind: 'org'; permission: Permission; options: OrgRouteOptions }
+    | { kind: 'user' }
+    | { kind: 'public' };
   spec: RouteSpec<string, QueryShape, unknown>;
 }
 
@@ -164,7 +174,10 @@ function inputs<Path extends string, Q extends QueryShape, B>(
 export type OrgEndpointAccess<Path extends string, Q extends QueryShape, B> = OrgAccess &
   Inputs<Path, Q, B>;
 
-/** A declared route under /v1/orgs/:orgId/... that needs `permission` in that organisation. */
+/**
+ * A declared route under /v1/orgs/:orgId/... that needs `permission` in that organisation.
+ * `options` PEOPLE_ONLY (http/routes.ts) refuses API keys; the document says so.
+ */
 export function orgEndpoint<
   Path extends string,
   Q extends QueryShape = Record<never, never>,
@@ -178,18 +191,19 @@ export function orgEndpoint<
     res: Response,
     access: OrgEndpointAccess<Path, Q, B>,
   ) => Promise<void> | void,
+  options: OrgRouteOptions = { apiKeys: true },
 ): void {
   const path = `/v1/orgs/:orgId${spec.path}`;
   declaredRoutes.push({
     method: spec.method,
     path,
-    access: { kind: 'org', permission },
+    access: { kind: 'org', permission, options },
     spec: spec as unknown as RouteSpec<string, QueryShape, unknown>,
   });
   router[spec.method](path, async (req: Request, res: Response) => {
     const params = req.params as Record<string, string>;
     parsePathParams(params);
-    const access = await authorizeOrg(req, params.orgId, permission);
+    const access = await authorizeOrg(req, params.orgId, permission, options);
     // Who may call is settled before the query and body are read: outsiders learn nothing.
     await handler(req, res, { ...access, ...inputs(req, spec) });
   });
@@ -208,6 +222,11 @@ export function userEndpoint<
     res: Response,
     access: { caller: UserCaller } & Inputs<Path, Q, B>,
   ) => Promise<void> | void,
+  /**
+   * Refuses a caller (throws) before the query and body are read, as an org route's role is:
+   * POST /v1/orgs needs a verified email whatever the body says.
+   */
+  admit?: (caller: UserCaller) => void,
 ): void {
   declaredRoutes.push({
     method: spec.method,
@@ -218,6 +237,7 @@ export function userEndpoint<
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     parsePathParams(req.params as Record<string, string>);
     const caller = await signedInUser(req);
+    admit?.(caller);
     await handler(req, res, { caller, ...inputs(req, spec) });
   });
 }
@@ -242,4 +262,24 @@ export function publicEndpoint<
     parsePathParams(req.params as Record<string, string>);
     await handler(req, res, inputs(req, spec));
   });
+}
+
+/**
+ * A declared public route that reads its own request: nothing is parsed before `handler`. For a
+ * route whose path is not an id to refuse with a 400 nor its query a list to check, such as
+ * GET /s/{token}, where anything that is not a known code gets the same 404 page and a scan URL
+ * may carry whatever a printer or a campaign appended.
+ */
+export function publicRawEndpoint<Path extends string>(
+  router: Router,
+  spec: RouteSpec<Path, Record<never, never>, undefined> & { query?: never; body?: never },
+  handler: (req: Request, res: Response) => Promise<void> | void,
+): void {
+  declaredRoutes.push({
+    method: spec.method,
+    path: spec.path,
+    access: { kind: 'public' },
+    spec: spec as unknown as RouteSpec<string, QueryShape, unknown>,
+  });
+  router[spec.method](spec.path, handler);
 }

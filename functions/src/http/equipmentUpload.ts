@@ -17,7 +17,7 @@ import {
   type UploadResult,
 } from '../data/equipmentUpload';
 import { callerId } from './auth';
-import { tooLarge } from './body';
+import { tooLarge } from './sizeLimits';
 import { z } from 'zod';
 import { orgEndpoint } from './declare';
 import { uploadResultSchema } from './schemas/equipment';

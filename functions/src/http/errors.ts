@@ -1,7 +1,7 @@
 // One error shape for every reply: {"error": {"code", "message", "details"?}} with the right status.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { httpUnexpectedError } from '../logs';
-import { tooLarge } from './body';
+import { tooLarge } from './sizeLimits';
 import { AppError, type ErrorCode } from '../domain/errors';
 
 export { AppError, type ErrorCode };

@@ -1,6 +1,8 @@
 // /v1/orgs/{orgId}/members: who belongs to the organisation, with which role. Adding by email
 // sends an invitation (http/invitations.ts has the rest of its routes); adding by uid is at once.
+// People only (PEOPLE_ONLY): a key that could add members would let access outlive its maker.
 import { Router } from 'express';
+import { z } from 'zod';
 import { invitationTtlDays } from '../config';
 import { AppError } from '../domain/errors';
 import { validateMemberChange, validateNewMember } from '../domain/members';
@@ -9,29 +11,57 @@ import { createInvitation } from '../data/invitations';
 import { addMember, changeMember, listMembers } from '../data/members';
 import { findUser } from '../data/users';
 import { callerId } from './auth';
-import { jsonBody, valid } from './body';
-import { orgRoute, PEOPLE_ONLY } from './routes';
+import { orgEndpoint } from './declare';
+import { PEOPLE_ONLY } from './routes';
+import { empty, json } from './schemas/replies';
+import {
+  invitationSentSchema,
+  memberChangeBody,
+  memberSchema,
+  newMemberBody,
+} from './schemas/organizations';
 
 export const membersRouter = Router();
 
-orgRoute(
+const tags = ['members'];
+
+orgEndpoint(
   membersRouter,
-  'get',
-  '/members',
   'manage',
+  {
+    method: 'get',
+    path: '/members',
+    summary: 'The members and their roles',
+    tags,
+    replies: { 200: json('The members', z.object({ members: z.array(memberSchema) })) },
+  },
   async (_req, res, { orgId }) => {
     res.json({ members: await listMembers(orgId) });
   },
   PEOPLE_ONLY,
 );
 
-orgRoute(
+orgEndpoint(
   membersRouter,
-  'post',
-  '/members',
   'manage',
-  async (req, res, access) => {
-    const { who, role } = valid(validateNewMember(jsonBody(req)));
+  {
+    method: 'post',
+    path: '/members',
+    summary: 'Add a member by uid (at once) or invite one by email',
+    description:
+      'A role up to the caller’s own (only an owner grants owner). By email: the same 202 ' +
+      'whether or not an account has the address; the invitee accepts with POST ' +
+      '/v1/invitations/{invitationId}/accept. By uid: 404 for an unknown uid, 409 for a member ' +
+      'already there.',
+    tags,
+    body: { schema: newMemberBody, validate: validateNewMember },
+    replies: {
+      201: json('Added (by uid)', memberSchema),
+      202: json('Invited (by email); valid until expiresAt', invitationSentSchema),
+    },
+  },
+  async (_req, res, access) => {
+    const { who, role } = access.body;
     if (!mayAssignRole(access.role, role)) {
       throw new AppError(
         'permission_denied',
@@ -59,14 +89,22 @@ orgRoute(
   PEOPLE_ONLY,
 );
 
-orgRoute(
+orgEndpoint(
   membersRouter,
-  'patch',
-  '/members/:uid',
   'manage',
-  async (req, res, access) => {
-    const { role } = valid(validateMemberChange(jsonBody(req)));
-    const member = await changeMember(access.orgId, req.params.uid as string, role, {
+  {
+    method: 'patch',
+    path: '/members/:uid',
+    summary: 'Change a member’s role',
+    description:
+      'The organisation keeps at least one owner (409). The member’s API keys and invitations ' +
+      'with a role they may no longer grant are withdrawn.',
+    tags,
+    body: { schema: memberChangeBody, validate: validateMemberChange },
+    replies: { 200: json('The member with the new role', memberSchema) },
+  },
+  async (_req, res, access) => {
+    const member = await changeMember(access.orgId, access.params.uid, access.body.role, {
       id: callerId(access.caller),
       role: access.role,
     });
@@ -75,13 +113,21 @@ orgRoute(
   PEOPLE_ONLY,
 );
 
-orgRoute(
+orgEndpoint(
   membersRouter,
-  'delete',
-  '/members/:uid',
   'manage',
-  async (req, res, access) => {
-    await changeMember(access.orgId, req.params.uid as string, null, {
+  {
+    method: 'delete',
+    path: '/members/:uid',
+    summary: 'Remove a member (or leave)',
+    description:
+      'The organisation keeps at least one owner (409). The API keys the member made and the ' +
+      'invitations they sent are withdrawn with them.',
+    tags,
+    replies: { 204: empty('Removed') },
+  },
+  async (_req, res, access) => {
+    await changeMember(access.orgId, access.params.uid, null, {
       id: callerId(access.caller),
       role: access.role,
     });

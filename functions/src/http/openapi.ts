@@ -6,7 +6,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../domain/schemas/kit';
 import { declaredRoutes, publicEndpoint, type DeclaredRoute } from './declare';
-import { DOCUMENTED_ELSEWHERE } from './schemas/elsewhere';
 import { empty, errorReplySchema, json, type ReplySpec } from './schemas/replies';
 import { PERMISSIONS } from '../domain/roles';
 import { ifNoneMatchHits } from './qrImage';
@@ -117,7 +116,8 @@ function operation(route: DeclaredRoute): JsonObject {
   };
   const who =
     access.kind === 'org'
-      ? `Needs the ${PERMISSIONS[access.permission]} role or higher in the organisation.`
+      ? `Needs the ${PERMISSIONS[access.permission]} role or higher in the organisation.` +
+        (access.options.apiKeys ? '' : ' People only: an API key is refused (403 key_not_allowed).')
       : access.kind === 'user'
         ? 'Needs a signed-in user (a Firebase ID token), not an API key.'
         : 'Public: no Authorization.';
@@ -131,16 +131,12 @@ function operation(route: DeclaredRoute): JsonObject {
     ...(parameters.length ? { parameters } : {}),
     ...(body ? { requestBody: body } : {}),
     ...(access.kind === 'public' ? { security: [] } : {}),
+    ...(access.kind === 'org' && !access.options.apiKeys ? { 'x-people-only': true } : {}),
     responses,
   };
 }
 
-/** Every route the document describes: the declared ones, then those documented elsewhere. */
-export function documentedRoutes(): DeclaredRoute[] {
-  return [...declaredRoutes, ...DOCUMENTED_ELSEWHERE];
-}
-
-export function buildOpenApiDocument(routes: DeclaredRoute[] = documentedRoutes()): JsonObject {
+export function buildOpenApiDocument(routes: DeclaredRoute[] = declaredRoutes): JsonObject {
   const paths: Record<string, JsonObject> = {};
   for (const route of routes) {
     const path = openApiPath(route.path);
@@ -152,7 +148,8 @@ export function buildOpenApiDocument(routes: DeclaredRoute[] = documentedRoutes(
       title: 'QR asset backend',
       version: '1',
       description:
-        'Equipment, standalone QR codes, labels, tags and manufacturing codes. ' +
+        'Organisations and their members, invitations and API keys; equipment, standalone QR ' +
+        'codes and their scans, labels, tags and manufacturing codes. ' +
         'Errors are always {"error": {"code", "message", "details"?}}; a 400 for bad input ' +
         'lists every problem in details.errors as [{field, message}].',
     },

@@ -1,6 +1,6 @@
-// How every /v1 route is declared. A route names the permission it needs; `orgRoute` checks the
-// path ids, who is calling and their role before the handler runs, so no handler can forget.
-import type { Request, Response, Router } from 'express';
+// Who may call a /v1 route: the path ids, who is calling and their role, checked before the
+// handler runs (by the declarations of http/declare.ts), so no handler can forget.
+import type { Request, Response } from 'express';
 import { AppError } from '../domain/errors';
 import { check, idSchema } from '../domain/schemas/kit';
 import { allows, PERMISSIONS, type Permission, type Role } from '../domain/roles';
@@ -15,8 +15,6 @@ export interface OrgAccess {
 }
 
 export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
-type OrgHandler = (req: Request, res: Response, access: OrgAccess) => Promise<void> | void;
-type UserHandler = (req: Request, res: Response, caller: UserCaller) => Promise<void> | void;
 
 /** Every path parameter is an id that reaches a Firestore path: refuse bad ones before any read. */
 export function parsePathParams(params: Record<string, string>): void {
@@ -72,23 +70,6 @@ export async function authorizeOrg(
   return { orgId, role, caller };
 }
 
-/** A route under /v1/orgs/:orgId/... that needs `permission` in that organisation. */
-export function orgRoute(
-  router: Router,
-  method: Method,
-  path: string,
-  permission: Permission,
-  handler: OrgHandler,
-  options: OrgRouteOptions = { apiKeys: true },
-): void {
-  router[method](`/v1/orgs/:orgId${path}`, async (req: Request, res: Response) => {
-    const params = req.params as Record<string, string>;
-    parsePathParams(params);
-    const access = await authorizeOrg(req, params.orgId, permission, options);
-    await handler(req, res, access);
-  });
-}
-
 /** The signed-in person calling (an ID token, not an API key), rate-limited. */
 export async function signedInUser(req: Request): Promise<UserCaller> {
   const caller = await authenticate(req);
@@ -97,19 +78,6 @@ export async function signedInUser(req: Request): Promise<UserCaller> {
   }
   limitCaller(callerId(caller));
   return caller;
-}
-
-/** A route that needs a signed-in person (an ID token), in no particular organisation. */
-export function userRoute(
-  router: Router,
-  method: Method,
-  path: string,
-  handler: UserHandler,
-): void {
-  router[method](path, async (req: Request, res: Response) => {
-    parsePathParams(req.params as Record<string, string>);
-    await handler(req, res, await signedInUser(req));
-  });
 }
 
 /** `/v1/orgs//members` would otherwise fall through to a 404: an empty id is a bad request. */

@@ -1,25 +1,8 @@
-// Request bodies: a JSON object, validated by a domain function; every problem is reported.
+// Size limits of requests: the JSON body limit applied before anything reads it, and the one
+// shape of every 413 (http/declare.ts parses and validates the bodies themselves).
 import type { Request, RequestHandler } from 'express';
 import { maxJsonBodyBytes } from '../config';
 import { AppError } from '../domain/errors';
-import { isPlainObject, type Body, type Validated } from '../domain/validation';
-
-export function jsonBody(req: Request): Body {
-  // curl -d sends application/x-www-form-urlencoded unless told otherwise: say so, rather than
-  // answering "name is required" about a body that was never read.
-  if (req.is(['application/json', 'application/*+json']) === false) {
-    throw new AppError(
-      'unsupported_media_type',
-      `Send the body as JSON with Content-Type: application/json (got ${req.header('content-type')})`,
-    );
-  }
-  const body: unknown = req.body;
-  if (body === undefined || body === null || body === '') return {};
-  if (!isPlainObject(body)) {
-    throw new AppError('invalid_argument', 'The request body must be a JSON object');
-  }
-  return body;
-}
 
 /** The one shape of every 413's details: which limit, and its value. */
 export function tooLarge(message: string, limit: 'bytes' | 'rows', max: number): AppError {
@@ -54,14 +37,3 @@ export const limitJsonBody: RequestHandler = (req, _res, next) => {
   }
   next();
 };
-
-/** The validated value, or a 400 whose details list every field that was wrong. */
-export function valid<T>(validated: Validated<T>): T {
-  if (validated.ok) return validated.value;
-  const summary = validated.errors
-    .map((e) => (e.field ? `${e.field} ${e.message}` : e.message))
-    .join('; ');
-  throw new AppError('invalid_argument', `Invalid request: ${summary}`, {
-    errors: validated.errors,
-  });
-}
