@@ -13,6 +13,7 @@ import { db } from './firebase';
 import { equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
 import { type StoredReply } from './idempotency';
 import { locationIdFor } from './locationLookup';
+import { forgetEquipmentScanUrl } from './scanTokens';
 import { deletePrefix } from './storage';
 import { itemTags } from './tags';
 import { iso } from './timestamps';
@@ -345,5 +346,6 @@ export async function deleteEquipment(orgId: string, assetId: string): Promise<v
     tx.delete(ref);
     return found;
   });
+  forgetEquipmentScanUrl(orgId, assetId);
   await removeEquipmentArtifacts(orgId, assetId, snap.get('scanToken'));
 }

@@ -4,9 +4,10 @@ import { Timestamp, type Transaction } from 'firebase-admin/firestore';
 import { AppError, conflict } from '../domain/errors';
 import { isRole, roleChangeProblem, type Role } from '../domain/roles';
 import { apiKeyRevoked, invitationRevoked } from '../logs';
-import { keysOutlivingMaker } from './apiKeys';
+import { forgetApiKey, keysOutlivingMaker } from './apiKeys';
 import { invitationsOutlivingInviter, revokeInTransaction } from './invitations';
 import { memberRef, membersRef } from './paths';
+import { cachedRole, forgetRole, rememberRole } from './roleCache';
 import { db } from './firebase';
 import { iso } from './timestamps';
 
@@ -28,11 +29,19 @@ function toMember(uid: string, data: FirebaseFirestore.DocumentData): Member {
   };
 }
 
-/** The caller's role in the organisation, or undefined when they are not a member. */
+/**
+ * The caller's role in the organisation, or undefined when they are not a member: read at most
+ * once per ROLE_CACHE_SECONDS per instance (not being a member is remembered too).
+ */
 export async function roleOf(orgId: string, uid: string): Promise<Role | undefined> {
+  const cached = cachedRole(orgId, uid);
+  if (cached) return cached.role ?? undefined;
+  const startedAt = Date.now();
   const snap = await memberRef(orgId, uid).get();
   const role: unknown = snap.get('role');
-  return snap.exists && isRole(role) ? role : undefined;
+  const found = snap.exists && isRole(role) ? role : undefined;
+  rememberRole(orgId, uid, found, startedAt);
+  return found;
 }
 
 export async function listMembers(orgId: string): Promise<Member[]> {
@@ -53,6 +62,7 @@ export async function addMember(
     }
     tx.create(ref, data);
   });
+  forgetRole(orgId, member.uid);
   return toMember(member.uid, data);
 }
 
@@ -96,6 +106,8 @@ export async function changeMember(
       invitations: invitations.map((i) => i.id),
     };
   });
+  forgetRole(orgId, uid);
+  for (const keyId of outcome.keys) forgetApiKey(orgId, keyId);
   const reason = to === null ? 'maker_removed' : 'maker_demoted';
   for (const keyId of outcome.keys) apiKeyRevoked({ orgId, keyId, reason, by: actor.id, uid });
   for (const invitationId of outcome.invitations) {

@@ -16,6 +16,7 @@ import { regenerateEquipmentQr } from '../data/equipmentQr';
 import { idempotencyRecord } from '../data/idempotency';
 import { callerId } from './auth';
 import { orgEndpoint } from './declare';
+import { timed } from './serverTiming';
 import { equipmentExportRouter } from './equipmentExport';
 import { equipmentJobsRouter } from './equipmentJobs';
 import { equipmentUploadRouter } from './equipmentUpload';
@@ -108,8 +109,8 @@ orgEndpoint(
     tags,
     replies: { 200: json('The item, with the codes of its tags', equipmentWithTagsSchema) },
   },
-  async (_req, res, { orgId, params }) => {
-    res.json(await getEquipmentWithTags(orgId, params.assetId));
+  async (req, res, { orgId, params }) => {
+    res.json(await timed(req, 'resource', () => getEquipmentWithTags(orgId, params.assetId)));
   },
 );
 

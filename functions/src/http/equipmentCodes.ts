@@ -1,9 +1,10 @@
 // The QR image of an equipment item. It depends only on the item's document (its scan URL is
 // made on first need), so it works before the item's PNG has been stored by the trigger.
 import { Router } from 'express';
-import { ensureEquipmentScanToken } from '../data/scanTokens';
+import { ensureEquipmentScanToken, knownEquipmentScanUrl } from '../data/scanTokens';
 import { orgEndpoint } from './declare';
-import { sendQrImage } from './qrImage';
+import { sendQrImage, sendQrNotModified } from './qrImage';
+import { timed } from './serverTiming';
 import { QR_IMAGE_TYPES, qrImageQuery, qrImageQueryAliases } from './schemas/qr';
 import { empty, media } from './schemas/replies';
 
@@ -25,7 +26,12 @@ orgEndpoint(
     },
   },
   async (req, res, { orgId, params, query }) => {
-    const { scanUrl } = await ensureEquipmentScanToken(orgId, params.assetId);
+    // A scan URL never changes once made: a matching ETag needs no read of the item.
+    const known = knownEquipmentScanUrl(orgId, params.assetId);
+    if (known !== undefined && sendQrNotModified(req, res, query, known)) return;
+    const { scanUrl } = await timed(req, 'resource', () =>
+      ensureEquipmentScanToken(orgId, params.assetId),
+    );
     sendQrImage(req, res, query, scanUrl, params.assetId);
   },
 );

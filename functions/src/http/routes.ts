@@ -7,6 +7,7 @@ import { allows, PERMISSIONS, type Permission, type Role } from '../domain/roles
 import { roleOf } from '../data/members';
 import { authenticate, callerId, type Caller, type UserCaller } from './auth';
 import { limitCaller, limitOrganization } from './rateLimits';
+import { timed } from './serverTiming';
 
 export interface OrgAccess {
   orgId: string;
@@ -58,7 +59,10 @@ export async function authorizeOrg(
       'API keys may not manage members, invitations or API keys: sign in as an admin',
     );
   }
-  const role = caller.kind === 'apiKey' ? caller.role : await roleOf(orgId, caller.uid);
+  const role =
+    caller.kind === 'apiKey'
+      ? caller.role
+      : await timed(req, 'role', () => roleOf(orgId, caller.uid));
   // The same reply whether or not the organisation exists: outsiders learn nothing.
   if (!role) throw new AppError('permission_denied', 'You are not a member of this organisation');
   if (!allows(role, permission)) {
