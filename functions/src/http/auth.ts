@@ -8,7 +8,7 @@ import { AppError } from '../domain/errors';
 import type { Role } from '../domain/roles';
 import { TimedCache } from '../domain/timedCache';
 import { findApiKey, noteApiKeyUse } from '../data/apiKeys';
-import { auth } from '../data/firebase';
+import { auth, verifyIdTokenLocally } from '../data/firebase';
 import { keyLookupFailed, limitKeyLookups } from './rateLimits';
 import { timed } from './serverTiming';
 
@@ -112,8 +112,12 @@ async function verifyUser(token: string): Promise<UserCaller> {
   try {
     // The signature and claims are checked locally (the keys are cached); with no recheck time,
     // checkRevoked asks Auth on every request, as before the cache.
-    decoded = await auth().verifyIdToken(token, recheckMs === 0);
-    if (recheckMs > 0) await refuseRevoked(decoded, recheckMs);
+    if (recheckMs === 0) {
+      decoded = await auth().verifyIdToken(token, true);
+    } else {
+      decoded = await verifyIdTokenLocally(token);
+      await refuseRevoked(decoded, recheckMs);
+    }
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw new AppError('unauthenticated', idTokenProblem(err));
