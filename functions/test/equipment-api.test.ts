@@ -93,8 +93,9 @@ describe('equipment API', function () {
       before.transactionalReads,
       'no transaction locked the item',
     );
-    // One read each (plus the one this test made for updateTime).
-    assert.equal(after.reads - before.reads, 3);
+    // One read for the 200 (plus the one this test made for updateTime); the 304 reads nothing:
+    // the scan URL never changes, so the ETag is known from this instance's cache (issue 27).
+    assert.equal(after.reads - before.reads, 2);
     const now = (await equipmentDoc(orgId, assetId).get()).updateTime;
     assert.ok(updated && now?.isEqual(updated), 'the item was not written');
   });
