@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import { ensureEquipmentScanToken, knownEquipmentScanUrl } from '../data/scanTokens';
 import { orgEndpoint } from './declare';
-import { sendQrImage, sendQrNotModified } from './qrImage';
+import { sendQrImage } from './qrImage';
 import { timed } from './serverTiming';
 import { QR_IMAGE_TYPES, qrImageQuery, qrImageQueryAliases } from './schemas/qr';
 import { empty, media } from './schemas/replies';
@@ -26,12 +26,13 @@ orgEndpoint(
     },
   },
   async (req, res, { orgId, params, query }) => {
-    // A scan URL never changes once made: a matching ETag needs no read of the item.
+    // A scan URL never changes once made: when this instance has seen it lately, neither a 304
+    // nor a render reads the item (an item deleted on another instance meanwhile is still shown
+    // for at most ROLE_CACHE_SECONDS).
     const known = knownEquipmentScanUrl(orgId, params.assetId);
-    if (known !== undefined && sendQrNotModified(req, res, query, known)) return;
-    const { scanUrl } = await timed(req, 'resource', () =>
-      ensureEquipmentScanToken(orgId, params.assetId),
-    );
+    const scanUrl =
+      known ??
+      (await timed(req, 'resource', () => ensureEquipmentScanToken(orgId, params.assetId))).scanUrl;
     sendQrImage(req, res, query, scanUrl, params.assetId);
   },
 );

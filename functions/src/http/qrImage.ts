@@ -90,20 +90,6 @@ function answeredNotModified(req: Request, res: Response, etag: string): boolean
   return true;
 }
 
-/**
- * A 304 for `text` without anything else (the caller is authorised; `text` is known not to have
- * changed): true when it answered. Bad options are a 400 as in sendQrImage.
- */
-export function sendQrNotModified(
-  req: Request,
-  res: Response,
-  query: QrImageQuery,
-  text: string,
-): boolean {
-  if (!req.header('if-none-match')) return false;
-  return answeredNotModified(req, res, prepare(req, query, text).etag);
-}
-
 function render(text: string, image: PreparedImage): Buffer | string {
   const { format, options, eccName } = image;
   try {
