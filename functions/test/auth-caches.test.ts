@@ -225,6 +225,29 @@ describe('reads of authorised GETs in the steady state', () => {
     assert.equal((await documentReads(memberPath())).reads, member.reads);
   });
 
+  it('GET equipment/{assetId} of a member not yet cached: the member and the item read once each', async () => {
+    const viewer = await newUser('first-get');
+    await addMember(orgId, owner, viewer, 'viewer');
+    const viewerDoc = `organizations/${orgId}/members/${viewer.uid}`;
+    const before = [await documentReads(itemPath()), await documentReads(viewerDoc)];
+    const reply = await call<{ assetId: string }>('GET', `/v1/orgs/${orgId}/equipment/${assetId}`, {
+      token: viewer.idToken,
+    });
+    assert.equal(reply.status, 200);
+    assert.equal(reply.body.assetId, assetId);
+    const after = [await documentReads(itemPath()), await documentReads(viewerDoc)];
+    assert.deepEqual(
+      after.map((r, k) => r.reads - before[k].reads),
+      [1, 1],
+    );
+    const outsider = await newUser('first-get-outsider');
+    const refused = await call('GET', `/v1/orgs/${orgId}/equipment/${assetId}`, {
+      token: outsider.idToken,
+    });
+    assert.equal(refused.status, 403);
+    assert.doesNotMatch(JSON.stringify(refused.body), /Lens/);
+  });
+
   it('the QR image: a repeat is rendered from the cache and a 304 answered, neither reading the item', async () => {
     const image = `/v1/orgs/${orgId}/equipment/${assetId}/qr?size=300`;
     const first = await call('GET', image, { token: owner.idToken });

@@ -1,6 +1,11 @@
 // Member documents: organizations/{orgId}/members/{uid}, small on purpose (client apps read them
 // through the rules): uid, role, email, addedAt, addedBy.
-import { Timestamp, type Transaction } from 'firebase-admin/firestore';
+import {
+  Timestamp,
+  type DocumentReference,
+  type DocumentSnapshot,
+  type Transaction,
+} from 'firebase-admin/firestore';
 import { AppError, conflict } from '../domain/errors';
 import { isRole, roleChangeProblem, type Role } from '../domain/roles';
 import { apiKeyRevoked, invitationRevoked } from '../logs';
@@ -42,6 +47,25 @@ export async function roleOf(orgId: string, uid: string): Promise<Role | undefin
   const found = snap.exists && isRole(role) ? role : undefined;
   rememberRole(orgId, uid, found, startedAt);
   return found;
+}
+
+/**
+ * The caller's role and, when it must be read too, the document the route needs, in one getAll
+ * (one round trip). With the role cached, only the role: the route reads its document itself.
+ */
+export async function roleAndDocument(
+  orgId: string,
+  uid: string,
+  ref: DocumentReference,
+): Promise<{ role: Role | undefined; document?: DocumentSnapshot }> {
+  const cached = cachedRole(orgId, uid);
+  if (cached) return { role: cached.role ?? undefined };
+  const startedAt = Date.now();
+  const [member, document] = await db().getAll(memberRef(orgId, uid), ref);
+  const role: unknown = member.get('role');
+  const found = member.exists && isRole(role) ? role : undefined;
+  rememberRole(orgId, uid, found, startedAt);
+  return { role: found, document };
 }
 
 export async function listMembers(orgId: string): Promise<Member[]> {
