@@ -280,3 +280,28 @@ describe('reads of authorised GETs in the steady state', () => {
     assert.equal(gone.status, 404);
   });
 });
+
+describe('standalone QR code images from the instance cache', () => {
+  it('a repeat reads nothing; a code deleted on this instance is a 404 at once', async () => {
+    const owner = await newUser('qr-cache');
+    const orgId = await createOrg(owner);
+    const made = await call<{ qrId: string }>('POST', `/v1/orgs/${orgId}/qr-codes`, {
+      token: owner.idToken,
+      body: { url: 'https://example.com/cached', tracked: true },
+    });
+    assert.equal(made.status, 201);
+    const image = `/v1/orgs/${orgId}/qr-codes/${made.body.qrId}/image`;
+    const codeDoc = `organizations/${orgId}/qrCodes/${made.body.qrId}`;
+    assert.equal((await call('GET', image, { token: owner.idToken })).status, 200);
+    const before = await documentReads(codeDoc);
+    const again = await call('GET', image, { token: owner.idToken });
+    assert.equal(again.status, 200);
+    assert.match(again.headers.get('server-timing') ?? '', /render;dur=[\d.]+;desc="hit"/);
+    assert.deepEqual(await documentReads(codeDoc), before);
+    const deleted = await call('DELETE', `/v1/orgs/${orgId}/qr-codes/${made.body.qrId}`, {
+      token: owner.idToken,
+    });
+    assert.equal(deleted.status, 204);
+    assert.equal((await call('GET', image, { token: owner.idToken })).status, 404);
+  });
+});
