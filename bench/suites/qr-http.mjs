@@ -1,6 +1,6 @@
 // The QR image endpoint over real HTTP on loopback, through the local stack's functions host,
-// with autocannon: requests a second for a fresh render (a different size every request, so no
-// cache can answer) and for a 304 (If-None-Match with the current ETag), with 1 and 50
+// with autocannon: requests a second for a fresh render (a different size and colour every
+// request, so no cache can answer) and for a 304 (If-None-Match with the current ETag), with 1 and 50
 // connections, next to /healthz on the same host in the same run.
 import autocannon from 'autocannon';
 import { createRequire } from 'node:module';
@@ -51,9 +51,12 @@ export async function run() {
     const etag = first.headers.get('etag');
     await first.arrayBuffer();
     let n = 0;
+    // A different size and colour every request: no two share an ETag, so the render cache
+    // (which would answer a repeat) never does.
     const freshSize = (req) => {
       n += 1;
-      req.path = `${new URL(image).pathname}?size=${300 + (n % 1700)}`;
+      const dark = (n % 0x7fffff).toString(16).padStart(6, '0');
+      req.path = `${new URL(image).pathname}?size=${300 + (n % 1700)}&dark=${dark}`;
       return req;
     };
     const rows = [];

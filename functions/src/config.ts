@@ -334,3 +334,28 @@ export const orgCreationLimits = () => ({
   perUser: read(ORGS_PER_USER),
   requireVerifiedEmail: read(ORG_CREATE_REQUIRES_VERIFIED_EMAIL),
 });
+
+/**
+ * Seconds an instance trusts its last check that a user is neither disabled nor signed out
+ * everywhere (one Auth `getUser`); 0 checks on every request, as `verifyIdToken(token, true)`.
+ */
+export const AUTH_RECHECK_SECONDS = defineInt('AUTH_RECHECK_SECONDS', {
+  default: 60,
+  description:
+    'Seconds between checks, per user and instance, that a user is not disabled or revoked.',
+});
+
+/**
+ * Seconds an instance keeps a caller's role in an organisation (and an API key's record, and an
+ * item's scan URL for its QR 304s); 0 reads them on every request. A removed member is refused
+ * within this time everywhere, at once on the instance that removed them.
+ */
+export const ROLE_CACHE_SECONDS = defineInt('ROLE_CACHE_SECONDS', {
+  default: 30,
+  description: 'Seconds a role, an API key record or a scan URL is cached per instance.',
+});
+
+/** Whole seconds as milliseconds; a negative value counts as 0 (no cache). */
+const secondsMs = (seconds: number): number => Math.max(0, Math.floor(seconds)) * 1000;
+export const authRecheckMs = (): number => secondsMs(read(AUTH_RECHECK_SECONDS));
+export const roleCacheMs = (): number => secondsMs(read(ROLE_CACHE_SECONDS));

@@ -93,8 +93,10 @@ describe('equipment API', function () {
       before.transactionalReads,
       'no transaction locked the item',
     );
-    // One read each (plus the one this test made for updateTime).
-    assert.equal(after.reads - before.reads, 3);
+    // Only the read this test made for updateTime: a scan URL never changes, so the instance
+    // keeps it (issue 27), and the local host's one instance learned it when the item's QR
+    // trigger made the stored PNG. Neither the 200 nor the 304 reads the item.
+    assert.equal(after.reads - before.reads, 1);
     const now = (await equipmentDoc(orgId, assetId).get()).updateTime;
     assert.ok(updated && now?.isEqual(updated), 'the item was not written');
   });

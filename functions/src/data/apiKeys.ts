@@ -1,8 +1,10 @@
 // API key records: organizations/{orgId}/apiKeys/{keyId}, holding a hash of the key, never the key.
 import { Timestamp, type DocumentReference, type Transaction } from 'firebase-admin/firestore';
+import { roleCacheMs } from '../config';
 import { AppError } from '../domain/errors';
 import { generateApiKey, type NewApiKey } from '../domain/apiKeys';
 import { isRole, outlivesMaker, type Role } from '../domain/roles';
+import { cacheKey, TimedCache } from '../domain/timedCache';
 import { apiKeyRevoked } from '../logs';
 import { apiKeysRef } from './paths';
 import { iso } from './timestamps';
@@ -69,20 +71,41 @@ export async function revokeApiKey(orgId: string, keyId: string, by: string): Pr
   const snap = await ref.get();
   if (!snap.exists) throw new AppError('not_found', `API key ${keyId} not found`);
   await ref.delete();
+  forgetApiKey(orgId, keyId);
   apiKeyRevoked({ orgId, keyId, reason: 'deleted', by });
 }
 
+/** Key records an instance remembers; an entry is about 250 bytes. */
+const KEYS_MAX = 5_000;
+/**
+ * Key records by organisation and key id, for ROLE_CACHE_SECONDS: a revoked key keeps working at
+ * most that long on other instances. Unknown keys are not remembered (they are limited per
+ * address instead), so a key made a moment ago works at once.
+ */
+const keys = new TimedCache<ApiKeyRecord>(KEYS_MAX);
+
 export async function findApiKey(orgId: string, keyId: string): Promise<ApiKeyRecord | undefined> {
+  const key = cacheKey(orgId, keyId);
+  const cached = keys.get(key, roleCacheMs());
+  if (cached) return cached;
+  const startedAt = Date.now();
   const data = (await apiKeysRef(orgId).doc(keyId).get()).data();
   if (!data || !isRole(data.role) || typeof data.hash !== 'string') return undefined;
   const lastUsed: unknown = data.lastUsedAt;
   const expires: unknown = data.expiresAt;
-  return {
+  const record = {
     role: data.role,
     hash: data.hash,
     lastUsedAt: lastUsed instanceof Timestamp ? lastUsed.toDate() : null,
     expiresAt: expires instanceof Timestamp ? expires.toDate() : null,
   };
+  keys.set(key, record, startedAt);
+  return record;
+}
+
+/** This instance forgets the key's record: its deletion takes effect here at once. */
+export function forgetApiKey(orgId: string, keyId: string): void {
+  keys.forget(cacheKey(orgId, keyId));
 }
 
 /** Firestore's limit on the values of one `in` filter. */
@@ -132,6 +155,9 @@ export async function noteApiKeyUse(
 ): Promise<void> {
   const now = Date.now();
   if (record.lastUsedAt && now - record.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+  // The record may be this instance's cached one: it now says the key was used, so the next
+  // minute of calls writes nothing.
+  record.lastUsedAt = new Date(now);
   // update() fails if the key was revoked in the meantime; that is fine, the key is gone.
   await apiKeysRef(orgId)
     .doc(keyId)

@@ -1,7 +1,14 @@
 // Equipment documents: organizations/{orgId}/equipment/{assetId}, their QR PNG in Storage under
 // the same path, and their scan token. The QR fields are written by triggers/equipmentCreated.ts
 // and data/equipmentQr.ts; everything else here.
-import { FieldPath, FieldValue, Timestamp, type Transaction } from 'firebase-admin/firestore';
+import {
+  FieldPath,
+  FieldValue,
+  Timestamp,
+  type DocumentReference,
+  type DocumentSnapshot,
+  type Transaction,
+} from 'firebase-admin/firestore';
 import { AppError, conflict } from '../domain/errors';
 import {
   newAssetId,
@@ -13,6 +20,7 @@ import { db } from './firebase';
 import { equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
 import { type StoredReply } from './idempotency';
 import { locationIdFor } from './locationLookup';
+import { forgetEquipmentScanUrl } from './scanTokens';
 import { deletePrefix } from './storage';
 import { itemTags } from './tags';
 import { iso } from './timestamps';
@@ -191,8 +199,18 @@ export async function createEquipment(
   });
 }
 
-export async function getEquipment(orgId: string, assetId: string): Promise<Equipment> {
-  const data = (await equipmentRef(orgId).doc(assetId).get()).data();
+/** The item's document, for a route that reads it together with the caller's member document. */
+export function equipmentDocument(orgId: string, assetId: string): DocumentReference {
+  return equipmentRef(orgId).doc(assetId);
+}
+
+/** The item; `read` is its document when the caller already has it (read with the role). */
+export async function getEquipment(
+  orgId: string,
+  assetId: string,
+  read?: DocumentSnapshot,
+): Promise<Equipment> {
+  const data = (read ?? (await equipmentRef(orgId).doc(assetId).get())).data();
   if (!data) throw new AppError('not_found', `Equipment ${assetId} not found`);
   return toEquipment(assetId, data);
 }
@@ -204,8 +222,12 @@ export async function getEquipment(orgId: string, assetId: string): Promise<Equi
 export async function getEquipmentWithTags(
   orgId: string,
   assetId: string,
+  read?: DocumentSnapshot,
 ): Promise<Equipment & { tags: string[] }> {
-  const [item, tags] = await Promise.all([getEquipment(orgId, assetId), itemTags(orgId, assetId)]);
+  const [item, tags] = await Promise.all([
+    getEquipment(orgId, assetId, read),
+    itemTags(orgId, assetId),
+  ]);
   return { ...item, tags: tags.map((t) => t.code).sort() };
 }
 
@@ -345,5 +367,6 @@ export async function deleteEquipment(orgId: string, assetId: string): Promise<v
     tx.delete(ref);
     return found;
   });
+  forgetEquipmentScanUrl(orgId, assetId);
   await removeEquipmentArtifacts(orgId, assetId, snap.get('scanToken'));
 }

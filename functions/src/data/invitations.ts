@@ -19,6 +19,7 @@ import { isRole, outlivesMaker, type Role } from '../domain/roles';
 import { invitationAccepted, invitationCreated, invitationRevoked } from '../logs';
 import { db } from './firebase';
 import { INVITATIONS, ORGS, invitationsRef, memberRef } from './paths';
+import { forgetRole } from './roleCache';
 import { iso } from './timestamps';
 import type { Member } from './members';
 
@@ -279,6 +280,7 @@ export async function acceptInvitation(
       addedBy: fields.addedBy,
     };
   });
+  forgetRole(orgId, caller.uid);
   invitationAccepted({ orgId, invitationId, uid: caller.uid, role: member.role });
   return member;
 }

@@ -6,6 +6,7 @@ import { ALLOWLIST_POLICY, redirectPolicyOf } from '../domain/redirectHosts';
 import type { Role } from '../domain/roles';
 import { db } from './firebase';
 import { ORGS, memberRef, orgRef } from './paths';
+import { forgetRole } from './roleCache';
 import { iso } from './timestamps';
 import { spendOrganizationIn } from './quotas';
 
@@ -77,6 +78,7 @@ export async function createOrganization(
       addedBy: owner.uid,
     });
   });
+  forgetRole(ref.id, owner.uid);
   return toOrganization(ref.id, {
     name: input.name,
     timeZone: input.timeZone,

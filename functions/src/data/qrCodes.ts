@@ -1,8 +1,10 @@
 // Standalone codes: organizations/{orgId}/qrCodes/{qrId}, their PNG in Storage under the same
 // path, and (tracked codes) their scan token.
 import { FieldPath, Timestamp } from 'firebase-admin/firestore';
+import { roleCacheMs } from '../config';
 import { AppError } from '../domain/errors';
 import { isExpired, type NewQrCode } from '../domain/qrCodes';
+import { cacheKey, TimedCache } from '../domain/timedCache';
 import { db } from './firebase';
 import { qrCodeStoragePrefix, qrCodesRef, scanTokenRef } from './paths';
 import { createScanToken } from './scanTokens';
@@ -73,16 +75,40 @@ export async function createQrCode(
 }
 
 /** A code, or 404; 410 once it has expired (even before the cleanup has removed it). */
-export async function getQrCode(orgId: string, qrId: string): Promise<QrCode> {
-  const data = (await qrCodesRef(orgId).doc(qrId).get()).data();
-  if (!data) throw new AppError('not_found', `QR code ${qrId} not found`);
-  const code = toQrCode(qrId, data);
+/** Codes an instance remembers for their images; an entry is about 500 bytes. */
+const CODES_MAX = 10_000;
+/**
+ * Codes by organisation and id, for ROLE_CACHE_SECONDS, for the image route only: a code's text
+ * and expiry never change once made, so the only staleness is a code deleted on another
+ * instance, whose image is still served for at most that time; a delete here forgets it at once.
+ */
+const codes = new TimedCache<QrCode>(CODES_MAX);
+
+function refuseExpired(code: QrCode): QrCode {
   if (isExpired(code.expiresAt ? new Date(code.expiresAt) : null)) {
-    throw new AppError('gone', `QR code ${qrId} expired at ${code.expiresAt}`, {
+    throw new AppError('gone', `QR code ${code.qrId} expired at ${code.expiresAt}`, {
       expiresAt: code.expiresAt,
     });
   }
   return code;
+}
+
+export async function getQrCode(orgId: string, qrId: string): Promise<QrCode> {
+  const startedAt = Date.now();
+  const data = (await qrCodesRef(orgId).doc(qrId).get()).data();
+  if (!data) throw new AppError('not_found', `QR code ${qrId} not found`);
+  const code = toQrCode(qrId, data);
+  codes.set(cacheKey(orgId, qrId), code, startedAt);
+  return refuseExpired(code);
+}
+
+/**
+ * The code for its image: from this instance's memory when seen lately (its text never
+ * changes), else read. Expiry is checked on every call.
+ */
+export async function getQrCodeForImage(orgId: string, qrId: string): Promise<QrCode> {
+  const cached = codes.get(cacheKey(orgId, qrId), roleCacheMs());
+  return cached ? refuseExpired(cached) : getQrCode(orgId, qrId);
 }
 
 export interface QrCodePage {
@@ -174,6 +200,7 @@ export async function removeQrCode(
     if (isFailedPrecondition(err) || isNotFound(err)) return false;
     throw err;
   }
+  codes.forget(cacheKey(orgId, snap.id));
   const token: unknown = snap.get('scanToken');
   await Promise.all([
     deletePrefix(qrCodeStoragePrefix(orgId, snap.id)),

@@ -1,8 +1,9 @@
 // The scan token lookup: scanTokens/{token} = {orgId, kind, id}. One read answers a scan.
 import { Timestamp, type Transaction } from 'firebase-admin/firestore';
-import { publicBaseUrl } from '../config';
+import { publicBaseUrl, roleCacheMs } from '../config';
 import { AppError } from '../domain/errors';
 import { newScanToken, scanUrl, type ScanTarget } from '../domain/scanTokens';
+import { cacheKey, TimedCache } from '../domain/timedCache';
 import { db } from './firebase';
 import { equipmentRef, orgRef, scanTargetRef, scanTokenRef } from './paths';
 
@@ -23,6 +24,24 @@ export async function resolveScanToken(token: string): Promise<ScanTarget | unde
   return { orgId: data.orgId, kind: data.kind, id: data.id };
 }
 
+/** Items whose scan URL an instance remembers; an entry is about 250 bytes. */
+const SCAN_URLS_MAX = 20_000;
+/**
+ * Equipment scan URLs by organisation and item, for ROLE_CACHE_SECONDS. A token never changes
+ * once made (printed labels carry it), so the only staleness is an item deleted on another
+ * instance, whose QR 304s go on for at most that time; a delete here forgets it at once.
+ */
+const scanUrls = new TimedCache<{ scanUrl: string }>(SCAN_URLS_MAX);
+
+/** The item's scan URL when this instance has seen it lately, without a read. */
+export function knownEquipmentScanUrl(orgId: string, assetId: string): string | undefined {
+  return scanUrls.get(cacheKey(orgId, assetId), roleCacheMs())?.scanUrl;
+}
+
+export function forgetEquipmentScanUrl(orgId: string, assetId: string): void {
+  scanUrls.forget(cacheKey(orgId, assetId));
+}
+
 /**
  * The equipment item's scan token and URL, made on first need and kept for good (printed labels
  * carry the URL). Safe to call concurrently: the transaction makes one token.
@@ -31,9 +50,11 @@ export async function ensureEquipmentScanToken(
   orgId: string,
   assetId: string,
 ): Promise<{ token: string; scanUrl: string; name: string }> {
+  const startedAt = Date.now();
   const { found } = await ensureTokensOf(orgId, [assetId]);
   const item = found[0];
   if (!item) throw new AppError('not_found', `Equipment ${assetId} not found`);
+  scanUrls.set(cacheKey(orgId, assetId), { scanUrl: item.scanUrl }, startedAt);
   const name = typeof item.data.name === 'string' ? item.data.name : assetId;
   return { token: item.token, scanUrl: item.scanUrl, name };
 }

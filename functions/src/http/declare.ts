@@ -2,6 +2,7 @@
 // replies. `orgEndpoint` / `userEndpoint` parse all of it before the handler runs and hand the
 // handler typed `params`, `query` and `body`; the same declarations build GET /openapi.json.
 import type { Request, Response, Router } from 'express';
+import type { DocumentReference } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { AppError } from '../domain/errors';
 import { check } from '../domain/schemas/kit';
@@ -60,6 +61,8 @@ export interface RouteSpec<Path extends string, Q extends QueryShape, B> {
   body?: BodySpec<B>;
   rawBody?: RawBodySpec;
   replies: Record<number, ReplySpec>;
+  /** The document the handler reads, fetched with the member document when that is read. */
+  prefetch?: (params: Record<string, string>) => DocumentReference;
 }
 
 /** What the OpenAPI builder and the route-coverage test read: every declared route. */
@@ -203,7 +206,13 @@ export function orgEndpoint<
   router[spec.method](path, async (req: Request, res: Response) => {
     const params = req.params as Record<string, string>;
     parsePathParams(params);
-    const access = await authorizeOrg(req, params.orgId, permission, options);
+    const access = await authorizeOrg(
+      req,
+      params.orgId,
+      permission,
+      options,
+      spec.prefetch?.(params),
+    );
     // Who may call is settled before the query and body are read: outsiders learn nothing.
     await handler(req, res, { ...access, ...inputs(req, spec) });
   });

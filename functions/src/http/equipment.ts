@@ -8,6 +8,7 @@ import { parseIdempotencyKey, requestFingerprint } from '../domain/idempotency';
 import {
   createEquipment,
   deleteEquipment,
+  equipmentDocument,
   getEquipmentWithTags,
   listEquipment,
   updateEquipment,
@@ -16,6 +17,7 @@ import { regenerateEquipmentQr } from '../data/equipmentQr';
 import { idempotencyRecord } from '../data/idempotency';
 import { callerId } from './auth';
 import { orgEndpoint } from './declare';
+import { timed } from './serverTiming';
 import { equipmentExportRouter } from './equipmentExport';
 import { equipmentJobsRouter } from './equipmentJobs';
 import { equipmentUploadRouter } from './equipmentUpload';
@@ -107,9 +109,12 @@ orgEndpoint(
     summary: 'One item',
     tags,
     replies: { 200: json('The item, with the codes of its tags', equipmentWithTagsSchema) },
+    prefetch: ({ orgId, assetId }) => equipmentDocument(orgId, assetId),
   },
-  async (_req, res, { orgId, params }) => {
-    res.json(await getEquipmentWithTags(orgId, params.assetId));
+  async (req, res, { orgId, params, prefetched }) => {
+    res.json(
+      await timed(req, 'resource', () => getEquipmentWithTags(orgId, params.assetId, prefetched)),
+    );
   },
 );
 

@@ -1,9 +1,10 @@
 // The QR image of an equipment item. It depends only on the item's document (its scan URL is
 // made on first need), so it works before the item's PNG has been stored by the trigger.
 import { Router } from 'express';
-import { ensureEquipmentScanToken } from '../data/scanTokens';
+import { ensureEquipmentScanToken, knownEquipmentScanUrl } from '../data/scanTokens';
 import { orgEndpoint } from './declare';
 import { sendQrImage } from './qrImage';
+import { timed } from './serverTiming';
 import { QR_IMAGE_TYPES, qrImageQuery, qrImageQueryAliases } from './schemas/qr';
 import { empty, media } from './schemas/replies';
 
@@ -25,7 +26,13 @@ orgEndpoint(
     },
   },
   async (req, res, { orgId, params, query }) => {
-    const { scanUrl } = await ensureEquipmentScanToken(orgId, params.assetId);
+    // A scan URL never changes once made: when this instance has seen it lately, neither a 304
+    // nor a render reads the item (an item deleted on another instance meanwhile is still shown
+    // for at most ROLE_CACHE_SECONDS).
+    const known = knownEquipmentScanUrl(orgId, params.assetId);
+    const scanUrl =
+      known ??
+      (await timed(req, 'resource', () => ensureEquipmentScanToken(orgId, params.assetId))).scanUrl;
     sendQrImage(req, res, query, scanUrl, params.assetId);
   },
 );

@@ -3,10 +3,17 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { publicBaseUrl } from '../config';
 import { validateNewQrCode } from '../domain/qrCodes';
-import { createQrCode, deleteQrCode, getQrCode, listQrCodes } from '../data/qrCodes';
+import {
+  createQrCode,
+  deleteQrCode,
+  getQrCode,
+  getQrCodeForImage,
+  listQrCodes,
+} from '../data/qrCodes';
 import { callerId } from './auth';
 import { orgEndpoint } from './declare';
 import { sendQrImage } from './qrImage';
+import { timed } from './serverTiming';
 import { empty, json, media } from './schemas/replies';
 import {
   createdQrCodeSchema,
@@ -111,7 +118,7 @@ orgEndpoint(
     },
   },
   async (req, res, { orgId, params, query }) => {
-    const code = await getQrCode(orgId, params.qrId);
+    const code = await timed(req, 'resource', () => getQrCodeForImage(orgId, params.qrId));
     sendQrImage(req, res, query, code.data, code.label ?? `qr-${code.qrId}`);
   },
 );

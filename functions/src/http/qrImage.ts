@@ -1,6 +1,7 @@
 // Sends a QR image rendered on the fly: PNG or SVG, any size and level, with a strong ETag
 // derived from exactly what goes into the image, so a repeat request is a 304 before any render.
 import type { Request, Response } from 'express';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../domain/errors';
 import {
   parseQrOptions,
@@ -12,6 +13,33 @@ import {
   type QrFormat,
 } from '../domain/qr';
 import type { QrImageQuery } from './schemas/qr';
+import { noteStep } from './serverTiming';
+
+/**
+ * Rendered images by ETag, per instance. The ETag is a SHA-256 of everything that goes into the
+ * image (text, options, format, renderer version), so an entry can only ever answer a request for
+ * exactly that image: a caller who may see the text is shown the bytes it would have rendered.
+ */
+const RENDERS_MAX = 2_000;
+/** Bytes the rendered images may hold at most (a 300 px PNG is about 1-3 KB, 2000 px 20-60 KB). */
+const RENDERS_MAX_BYTES = 32 * 1024 * 1024;
+const renders = new LRUCache<string, Buffer | string>({
+  max: RENDERS_MAX,
+  maxSize: RENDERS_MAX_BYTES,
+  sizeCalculation: (body) =>
+    Math.max(1, typeof body === 'string' ? Buffer.byteLength(body) : body.length),
+});
+const renderStats = { hits: 0, misses: 0 };
+
+/** How the render cache has done on this instance, and what it holds. */
+export function renderCacheStats(): {
+  hits: number;
+  misses: number;
+  entries: number;
+  bytes: number;
+} {
+  return { ...renderStats, entries: renders.size, bytes: renders.calculatedSize };
+}
 
 /** RFC 9110 13.1.2: does If-None-Match name this (strong) ETag, or "*"? Weak tags compare equal. */
 export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
@@ -32,14 +60,15 @@ function optionError(err: QrOptionError, eccName: string, details: Record<string
   return new AppError('invalid_argument', message, { field, ...details });
 }
 
-/** Sends `text` as the image `query` asks for (its values are checked here, by domain/qr). */
-export function sendQrImage(
-  req: Request,
-  res: Response,
-  query: QrImageQuery,
-  text: string,
-  fileBase: string,
-): void {
+interface PreparedImage {
+  format: QrFormat;
+  options: ReturnType<typeof parseQrOptions>;
+  etag: string;
+  eccName: string;
+}
+
+/** The format, options and ETag of the image `query` asks for (its values checked by domain/qr). */
+function prepare(req: Request, query: QrImageQuery, text: string): PreparedImage {
   const eccName = req.query.error_correction !== undefined ? 'error_correction' : 'ecc';
   const format: QrFormat = query.format ?? 'png';
   let options;
@@ -49,17 +78,22 @@ export function sendQrImage(
     if (err instanceof QrOptionError) throw optionError(err, eccName);
     throw err;
   }
-  const download = query.download !== undefined && ['', '1', 'true'].includes(query.download);
-  const etag = `"${qrCacheKey(text, options, format)}"`;
+  return { format, options, etag: `"${qrCacheKey(text, options, format)}"`, eccName };
+}
+
+/** Answers 304 when If-None-Match names the ETag; true when it did. */
+function answeredNotModified(req: Request, res: Response, etag: string): boolean {
   // The image needs the caller's token, so shared caches must not keep it.
   res.set({ ETag: etag, 'Cache-Control': 'private, max-age=3600' });
-  if (ifNoneMatchHits(req.header('if-none-match'), etag)) {
-    res.status(304).end();
-    return;
-  }
-  let body: Buffer | string;
+  if (!ifNoneMatchHits(req.header('if-none-match'), etag)) return false;
+  res.status(304).end();
+  return true;
+}
+
+function render(text: string, image: PreparedImage): Buffer | string {
+  const { format, options, eccName } = image;
   try {
-    body = format === 'png' ? renderPng(text, options) : renderSvg(text, options);
+    return format === 'png' ? renderPng(text, options) : renderSvg(text, options);
   } catch (err) {
     if (err instanceof QrTextTooLongError) {
       throw new AppError('invalid_argument', err.message, {
@@ -72,7 +106,31 @@ export function sendQrImage(
     if (err instanceof QrOptionError) throw optionError(err, eccName);
     throw err;
   }
-  res.type(format === 'png' ? 'image/png' : 'image/svg+xml');
-  if (download) res.attachment(`${safeFileName(fileBase)}.${format}`);
+}
+
+/** Sends `text` as the image `query` asks for (its values are checked here, by domain/qr). */
+export function sendQrImage(
+  req: Request,
+  res: Response,
+  query: QrImageQuery,
+  text: string,
+  fileBase: string,
+): void {
+  const image = prepare(req, query, text);
+  const download = query.download !== undefined && ['', '1', 'true'].includes(query.download);
+  if (answeredNotModified(req, res, image.etag)) return;
+  const start = process.hrtime.bigint();
+  let body = renders.get(image.etag);
+  if (body === undefined) {
+    renderStats.misses += 1;
+    body = render(text, image);
+    renders.set(image.etag, body);
+    noteStep(req, 'render', start, 'miss');
+  } else {
+    renderStats.hits += 1;
+    noteStep(req, 'render', start, 'hit');
+  }
+  res.type(image.format === 'png' ? 'image/png' : 'image/svg+xml');
+  if (download) res.attachment(`${safeFileName(fileBase)}.${image.format}`);
   res.send(body);
 }

@@ -1,17 +1,21 @@
 // Who may call a /v1 route: the path ids, who is calling and their role, checked before the
 // handler runs (by the declarations of http/declare.ts), so no handler can forget.
 import type { Request, Response } from 'express';
+import type { DocumentReference, DocumentSnapshot } from 'firebase-admin/firestore';
 import { AppError } from '../domain/errors';
 import { check, idSchema } from '../domain/schemas/kit';
 import { allows, PERMISSIONS, type Permission, type Role } from '../domain/roles';
-import { roleOf } from '../data/members';
+import { roleAndDocument, roleOf } from '../data/members';
 import { authenticate, callerId, type Caller, type UserCaller } from './auth';
 import { limitCaller, limitOrganization } from './rateLimits';
+import { timed } from './serverTiming';
 
 export interface OrgAccess {
   orgId: string;
   role: Role;
   caller: Caller;
+  /** The route's `prefetch` document, when it was read with the member document. */
+  prefetched?: DocumentSnapshot;
 }
 
 export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -47,6 +51,7 @@ export async function authorizeOrg(
   orgId: string,
   permission: Permission,
   options: OrgRouteOptions = { apiKeys: true },
+  prefetch?: DocumentReference,
 ): Promise<OrgAccess> {
   const caller = await authenticate(req, orgId);
   limitCaller(callerId(caller));
@@ -56,7 +61,15 @@ export async function authorizeOrg(
       'API keys may not manage members, invitations or API keys: sign in as an admin',
     );
   }
-  const role = caller.kind === 'apiKey' ? caller.role : await roleOf(orgId, caller.uid);
+  // With a prefetch, a role that must be read comes in one getAll with the route's document.
+  const { role, document: prefetched } =
+    caller.kind === 'apiKey'
+      ? { role: caller.role, document: undefined }
+      : await timed(req, 'role', async () =>
+          prefetch
+            ? roleAndDocument(orgId, caller.uid, prefetch)
+            : { role: await roleOf(orgId, caller.uid), document: undefined },
+        );
   // The same reply whether or not the organisation exists: outsiders learn nothing.
   if (!role) throw new AppError('permission_denied', 'You are not a member of this organisation');
   if (!allows(role, permission)) {
@@ -67,7 +80,7 @@ export async function authorizeOrg(
   }
   // Counted only for callers who may act here, so outsiders cannot spend a team's budget.
   limitOrganization(orgId);
-  return { orgId, role, caller };
+  return { orgId, role, caller, ...(prefetched ? { prefetched } : {}) };
 }
 
 /** The signed-in person calling (an ID token, not an API key), rate-limited. */
