@@ -79,6 +79,20 @@ export interface DeclaredRoute {
 
 export const declaredRoutes: DeclaredRoute[] = [];
 
+/** Adds a route to the declarations that the OpenAPI document and its tests read. */
+function record<Path extends string, Q extends QueryShape, B>(
+  path: string,
+  access: DeclaredRoute['access'],
+  spec: RouteSpec<Path, Q, B>,
+): void {
+  declaredRoutes.push({
+    method: spec.method,
+    path,
+    access,
+    spec: spec as unknown as RouteSpec<string, QueryShape, unknown>,
+  });
+}
+
 export interface Inputs<Path extends string, Q extends QueryShape, B> {
   params: Record<PathParams<Path>, string>;
   query: { [K in keyof Q]: z.output<Q[K]> };
@@ -197,12 +211,7 @@ export function orgEndpoint<
   options: OrgRouteOptions = { apiKeys: true },
 ): void {
   const path = `/v1/orgs/:orgId${spec.path}`;
-  declaredRoutes.push({
-    method: spec.method,
-    path,
-    access: { kind: 'org', permission, options },
-    spec: spec as unknown as RouteSpec<string, QueryShape, unknown>,
-  });
+  record(path, { kind: 'org', permission, options }, spec);
   router[spec.method](path, async (req: Request, res: Response) => {
     const params = req.params as Record<string, string>;
     parsePathParams(params);
@@ -237,12 +246,7 @@ export function userEndpoint<
    */
   admit?: (caller: UserCaller) => void,
 ): void {
-  declaredRoutes.push({
-    method: spec.method,
-    path: spec.path,
-    access: { kind: 'user' },
-    spec: spec as unknown as RouteSpec<string, QueryShape, unknown>,
-  });
+  record(spec.path, { kind: 'user' }, spec);
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     parsePathParams(req.params as Record<string, string>);
     const caller = await signedInUser(req);
@@ -261,12 +265,7 @@ export function publicEndpoint<
   spec: RouteSpec<Path, Q, B>,
   handler: (req: Request, res: Response, input: Inputs<Path, Q, B>) => Promise<void> | void,
 ): void {
-  declaredRoutes.push({
-    method: spec.method,
-    path: spec.path,
-    access: { kind: 'public' },
-    spec: spec as unknown as RouteSpec<string, QueryShape, unknown>,
-  });
+  record(spec.path, { kind: 'public' }, spec);
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     parsePathParams(req.params as Record<string, string>);
     await handler(req, res, inputs(req, spec));
@@ -284,11 +283,6 @@ export function publicRawEndpoint<Path extends string>(
   spec: RouteSpec<Path, Record<never, never>, undefined> & { query?: never; body?: never },
   handler: (req: Request, res: Response) => Promise<void> | void,
 ): void {
-  declaredRoutes.push({
-    method: spec.method,
-    path: spec.path,
-    access: { kind: 'public' },
-    spec: spec as unknown as RouteSpec<string, QueryShape, unknown>,
-  });
+  record(spec.path, { kind: 'public' }, spec);
   router[spec.method](spec.path, handler);
 }
