@@ -5,8 +5,7 @@ import { ensureEquipmentScanToken, knownEquipmentScanUrl } from '../data/scanTok
 import { orgEndpoint } from './declare';
 import { sendQrImage } from './qrImage';
 import { timed } from './serverTiming';
-import { QR_IMAGE_TYPES, qrImageQuery, qrImageQueryAliases } from './schemas/qr';
-import { empty, media } from './schemas/replies';
+import { qrImageRoute } from './schemas/qr';
 
 export const equipmentCodesRouter = Router();
 
@@ -18,12 +17,7 @@ orgEndpoint(
     path: '/equipment/:assetId/qr',
     summary: 'The item’s QR code (its scan URL) as a PNG or SVG image',
     tags: ['equipment'],
-    query: qrImageQuery,
-    queryAliases: qrImageQueryAliases,
-    replies: {
-      200: media('The image', ...QR_IMAGE_TYPES),
-      304: empty('Not modified (If-None-Match named the current ETag)'),
-    },
+    ...qrImageRoute,
   },
   async (req, res, { orgId, params, query }) => {
     // A scan URL never changes once made: when this instance has seen it lately, neither a 304

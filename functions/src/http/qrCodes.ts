@@ -14,15 +14,13 @@ import { callerId } from './auth';
 import { orgEndpoint } from './declare';
 import { sendQrImage } from './qrImage';
 import { timed } from './serverTiming';
-import { empty, json, media } from './schemas/replies';
+import { empty, json } from './schemas/replies';
 import {
   createdQrCodeSchema,
   newQrCodeBody,
-  QR_IMAGE_TYPES,
   qrCodeListQuery,
   qrCodeSchema,
-  qrImageQuery,
-  qrImageQueryAliases,
+  qrImageRoute,
 } from './schemas/qr';
 
 export const qrCodesRouter = Router();
@@ -110,12 +108,7 @@ orgEndpoint(
     path: '/qr-codes/:qrId/image',
     summary: 'The code as a PNG or SVG image, rendered on the fly',
     tags,
-    query: qrImageQuery,
-    queryAliases: qrImageQueryAliases,
-    replies: {
-      200: media('The image', ...QR_IMAGE_TYPES),
-      304: empty('Not modified (If-None-Match named the current ETag)'),
-    },
+    ...qrImageRoute,
   },
   async (req, res, { orgId, params, query }) => {
     const code = await timed(req, 'resource', () => getQrCodeForImage(orgId, params.qrId));

@@ -23,8 +23,8 @@ import { callerId } from '../auth';
 import { orgEndpoint } from '../declare';
 import { sendQrImage } from '../qrImage';
 import { sendCsv } from '../csvReply';
-import { QR_IMAGE_TYPES, qrImageQuery, qrImageQueryAliases } from '../schemas/qr';
-import { empty, json, media } from '../schemas/replies';
+import { qrImageRoute } from '../schemas/qr';
+import { json, media } from '../schemas/replies';
 import {
   batchSchema,
   codeListQuery,
@@ -208,12 +208,7 @@ orgEndpoint(
     path: '/orders/:orderId/batches/:batchId/codes/:code/qr',
     summary: 'A unit code as a PNG or SVG QR image',
     tags,
-    query: qrImageQuery,
-    queryAliases: qrImageQueryAliases,
-    replies: {
-      200: media('The image', ...QR_IMAGE_TYPES),
-      304: empty('Not modified (If-None-Match named the current ETag)'),
-    },
+    ...qrImageRoute,
   },
   async (req, res, { orgId, params, query }) => {
     const unit = await getUnitCode(orgId, params.orderId, params.batchId, params.code);

@@ -5,7 +5,7 @@ import { EXPIRES_IN_HOURS_MAX, QR_LABEL_MAX, QR_URL_MAX } from '../../domain/qrC
 import { QR_DEFAULTS, QR_LIMITS } from '../../domain/qr';
 import { TIMELINE_PERIODS } from '../../domain/timeline';
 import { queryEnum, queryInt, queryText } from '../../domain/schemas/kit';
-import { isoTime } from './replies';
+import { empty, isoTime, media } from './replies';
 
 const optionalText = z.string().optional();
 
@@ -44,6 +44,16 @@ export const qrImageQueryAliases = { error_correction: 'ecc' } as const;
 export type QrImageQuery = { [K in keyof typeof qrImageQuery]: z.output<(typeof qrImageQuery)[K]> };
 
 export const QR_IMAGE_TYPES = ['image/png', 'image/svg+xml'] as const;
+
+/** What every QR image route declares alike: the image options (error_correction too) and replies. */
+export const qrImageRoute = {
+  query: qrImageQuery,
+  queryAliases: qrImageQueryAliases,
+  replies: {
+    200: media('The image', ...QR_IMAGE_TYPES),
+    304: empty('Not modified (If-None-Match named the current ETag)'),
+  },
+};
 
 export const newQrCodeBody = z.strictObject({
   data: z.string().min(1).optional().meta({ description: 'Any text, encoded as given' }),
