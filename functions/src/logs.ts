@@ -70,6 +70,7 @@ export const LOG_EVENTS = [
   'link.from_queue',
   'quota.exceeded',
   'equipment.qr.refused',
+  'custody.sweep',
 ] as const;
 
 export type LogEvent = (typeof LOG_EVENTS)[number];
@@ -323,3 +324,10 @@ export const quotaExceeded = (f: {
 /** An item a client app wrote past the organisation's item quota: marked, no QR code made. */
 export const equipmentQrRefused = (f: ItemEvent & { items: number; limit: number }) =>
   emit('WARNING', 'equipment.qr.refused', f);
+
+// Custody and bookings ----------------------------------------------------------------------
+
+/** A run of the custody schedule: what became overdue or a no-show. */
+export const custodySweep = (
+  f: { overdueCheckouts: number; overdueBookings: number; noShows: number; durationMs: number },
+) => emit('INFO', 'custody.sweep', f);
