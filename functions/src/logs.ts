@@ -328,6 +328,9 @@ export const equipmentQrRefused = (f: ItemEvent & { items: number; limit: number
 // Custody and bookings ----------------------------------------------------------------------
 
 /** A run of the custody schedule: what became overdue or a no-show. */
-export const custodySweep = (
-  f: { overdueCheckouts: number; overdueBookings: number; noShows: number; durationMs: number },
-) => emit('INFO', 'custody.sweep', f);
+export const custodySweep = (f: {
+  overdueCheckouts: number;
+  overdueBookings: number;
+  noShows: number;
+  durationMs: number;
+}) => emit('INFO', 'custody.sweep', f);

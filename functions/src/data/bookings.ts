@@ -101,7 +101,8 @@ async function checkWindow(
       problems.push({ assetId, reason: state.status });
     } else {
       const clash = bookingClash(assetId, state, holds[k], window, now, except);
-      if (clash) problems.push({ ...clash, reason: 'checkoutId' in clash ? 'checked_out' : 'booked' });
+      if (clash)
+        problems.push({ ...clash, reason: 'checkoutId' in clash ? 'checked_out' : 'booked' });
     }
   });
   return { problems, holds, extra: snaps.slice(2 * n) };
@@ -115,7 +116,11 @@ export interface NewBooking {
   note?: string;
 }
 
-export async function createBooking(orgId: string, input: NewBooking, by: string): Promise<Booking> {
+export async function createBooking(
+  orgId: string,
+  input: NewBooking,
+  by: string,
+): Promise<Booking> {
   const ref = bookingsRef(orgId).doc();
   const key = custodianKey(input.custodian);
   return db().runTransaction(async (tx) => {
@@ -165,10 +170,14 @@ export interface BookingChanges {
 function mustBeReserved(id: string, d: Doc | undefined): Doc {
   if (!d) throw new AppError('not_found', `Booking ${id} not found`);
   if (d.status !== 'reserved') {
-    throw conflict('booking_closed', `Booking ${id} is ${String(d.status)}; only a reserved booking changes`, {
-      bookingId: id,
-      status: d.status,
-    });
+    throw conflict(
+      'booking_closed',
+      `Booking ${id} is ${String(d.status)}; only a reserved booking changes`,
+      {
+        bookingId: id,
+        status: d.status,
+      },
+    );
   }
   return d;
 }
@@ -195,9 +204,13 @@ export async function updateBooking(
     const kept = old.assetIds.filter((id) => !removed.has(id));
     const assetIds = [...new Set([...kept, ...(changes.addAssetIds ?? [])])];
     if (assetIds.length === 0) {
-      throw new AppError('invalid_argument', 'A booking keeps at least one item; cancel it instead', {
-        errors: [{ field: 'removeAssetIds', message: 'would remove every item' }],
-      });
+      throw new AppError(
+        'invalid_argument',
+        'A booking keeps at least one item; cancel it instead',
+        {
+          errors: [{ field: 'removeAssetIds', message: 'would remove every item' }],
+        },
+      );
     }
     const dropped = old.assetIds.filter((id) => !assetIds.includes(id));
     const except = { bookingId, checkoutIds: [] };

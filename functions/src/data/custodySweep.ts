@@ -63,7 +63,10 @@ export async function sweepCustody(now = Date.now()): Promise<SweepCounts> {
   );
   const noShowBefore = Timestamp.fromMillis(now - bookingNoShowMs());
   const noShows = await sweep(
-    db().collectionGroup('bookings').where('status', '==', 'reserved').where('from', '<=', noShowBefore),
+    db()
+      .collectionGroup('bookings')
+      .where('status', '==', 'reserved')
+      .where('from', '<=', noShowBefore),
     'from',
     async (doc) => {
       const orgId = doc.ref.parent.parent?.id;

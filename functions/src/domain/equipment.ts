@@ -298,7 +298,10 @@ function readStatus(body: BodyReader, raw: unknown): void {
   } else if (typeof raw === 'string' && (SETTABLE_STATUSES as readonly string[]).includes(raw)) {
     body.value.status = raw;
   } else {
-    body.fail('status', `must be one of ${SETTABLE_STATUSES.join(', ')} (checked_out comes from a checkout)`);
+    body.fail(
+      'status',
+      `must be one of ${SETTABLE_STATUSES.join(', ')} (checked_out comes from a checkout)`,
+    );
   }
 }
 

@@ -126,7 +126,8 @@ export function validateOrganizationChanges(body: Body): Validated<OrganizationC
   if (errors.length === 0 && Object.keys(changes).length === 0) {
     errors.push({
       field: '',
-      message: 'nothing to change: give name, timeZone, assetUrlTemplate, redirectAllowedHosts or selfServiceCheckout',
+      message:
+        'nothing to change: give name, timeZone, assetUrlTemplate, redirectAllowedHosts or selfServiceCheckout',
     });
   }
   return result(changes, errors);
