@@ -413,6 +413,26 @@ describe('custody: check-out and check-in', function () {
     assert.deepEqual(again.notCheckedOut, [s1]);
   });
 
+  it('counts items against custodyItemsPerDay: past it, 429 quota_exceeded and nothing written', async () => {
+    const small = await newRoom();
+    const ids = await addItems(small.orgId, 'quota', 4);
+    await db().doc(`quotaOverrides/${small.orgId}`).set({ custodyItemsPerDay: 3 });
+    const out = await call<CheckoutReply>('POST', `/v1/orgs/${small.orgId}/checkouts`, {
+      token: small.editor.idToken,
+      body: { assetIds: ids.slice(0, 3), custodian: someone },
+    });
+    assert.equal(out.status, 201);
+    const over = await call<ErrorBody>('POST', `/v1/orgs/${small.orgId}/bookings`, {
+      token: small.editor.idToken,
+      body: { assetIds: [ids[3]], from: inHours(1), to: inHours(2), custodian: someone },
+    });
+    assert.equal(over.status, 429);
+    assert.equal(over.body.error.code, 'quota_exceeded');
+    assert.equal(over.body.error.details?.quota, 'custodyItemsPerDay');
+    const index = await db().doc(`organizations/${small.orgId}/bookingIndex/${ids[3]}`).get();
+    assert.equal(index.exists, false);
+  });
+
   describe('the schedule (every 15 minutes)', () => {
     it('moves past-due checkouts and bookings to overdue and late reservations to no_show, once', async () => {
       const [due, kit, noShow] = await addItems(orgId, 'clock', 3);

@@ -15,7 +15,14 @@ import {
 } from '../data/bookings';
 import { getOrganization } from '../data/organizations';
 import { callerId } from './auth';
-import { bookingWindow, custodianFor, instant, namedItems, shown } from './custodyAccess';
+import {
+  bookingWindow,
+  custodianFor,
+  instant,
+  namedItems,
+  shown,
+  spendCustodyItems,
+} from './custodyAccess';
 import { orgEndpoint } from './declare';
 import type { OrgAccess } from './routes';
 import { json } from './schemas/replies';
@@ -92,6 +99,7 @@ orgEndpoint(
         unknownCodes: items.unknownCodes,
       });
     }
+    await spendCustodyItems(orgId, items.assetIds.length);
     const booking = await createBooking(
       orgId,
       { assetIds: items.assetIds, from, to, custodian, note: body.note },
@@ -145,6 +153,7 @@ orgEndpoint(
         'nothing to change: give from, to, addAssetIds, removeAssetIds or note',
       );
     }
+    await spendCustodyItems(orgId, body.addAssetIds?.length ?? 0);
     const booking = await updateBooking(
       orgId,
       params.bookingId,

@@ -9,7 +9,7 @@ import { checkIn, checkOut, shownProblem } from '../data/custody';
 import { getCheckout, itemCustodyHistory, listCheckouts, type Checkout } from '../data/checkouts';
 import { getOrganization } from '../data/organizations';
 import { callerId } from './auth';
-import { custodianFor, instant, namedItems, shown } from './custodyAccess';
+import { custodianFor, instant, namedItems, shown, spendCustodyItems } from './custodyAccess';
 import { orgEndpoint } from './declare';
 import { json } from './schemas/replies';
 import {
@@ -69,6 +69,7 @@ orgEndpoint(
       ? undefined
       : await custodianFor(access, org, body.custodian);
     const items = await namedItems(orgId, body);
+    await spendCustodyItems(orgId, items.assetIds.length);
     const result = await checkOut({
       orgId,
       assetIds: items.assetIds,

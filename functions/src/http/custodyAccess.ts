@@ -7,6 +7,7 @@ import { AppError } from '../domain/errors';
 import { allows } from '../domain/roles';
 import { resolveItemCodes } from '../data/custodyCodes';
 import { memberRef } from '../data/paths';
+import { quotaLimits, spendDaily } from '../data/quotas';
 import type { Organization } from '../data/organizations';
 import type { OrgAccess } from './routes';
 
@@ -96,3 +97,13 @@ export function bookingWindow(from: number, to: number, now: number): void {
 /** An instant as shown: in the organisation's zone, with its offset. */
 export const shown = (ms: number | null, timeZone: string): string | null =>
   ms === null ? null : formatInZone(ms, timeZone);
+
+/**
+ * Counts `items` against today's custodyItemsPerDay (429 quota_exceeded, nothing written, past
+ * it): each checkout or booking writes every item it names. Counted before the transaction, so
+ * the count's document never joins (and serialises) the bookings of the organisation.
+ */
+export async function spendCustodyItems(orgId: string, items: number): Promise<void> {
+  const limits = await quotaLimits(orgId);
+  await spendDaily(orgId, 'custodyItemsPerDay', items, limits.custodyItemsPerDay);
+}
