@@ -284,6 +284,15 @@ describe('custody: check-out and check-in', function () {
         mineOpen.body.checkouts.map((c) => c.checkoutId),
         [self.body.checkoutId],
       );
+      const anyStatus = await call<{ checkouts: Array<{ checkoutId: string }> }>(
+        'GET',
+        path(`/checkouts?custodian=${room.viewer.uid}`),
+        { token: room.viewer.idToken },
+      );
+      assert.deepEqual(
+        anyStatus.body.checkouts.map((c) => c.checkoutId),
+        [self.body.checkoutId],
+      );
       const back = await checkin({ assetIds: [mine] }, room.viewer.idToken);
       assert.deepEqual(back.body.returned, [mine]);
     } finally {

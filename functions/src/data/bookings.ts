@@ -8,6 +8,7 @@ import {
   bookingClash,
   custodianFilterKeys,
   custodianKey,
+  custodianKeys,
   type BookingClash,
   type BookingStatus,
   type Custodian,
@@ -141,6 +142,7 @@ export async function createBooking(
       to: ts(input.to),
       custodian: input.custodian,
       custodianKey: key,
+      custodianKeys: custodianKeys(input.custodian),
       note: input.note ?? null,
       checkoutIds: [],
       at,
@@ -293,7 +295,8 @@ export async function listBookings(
 ): Promise<Page<Booking>> {
   let q: FirebaseFirestore.Query = bookingsRef(orgId);
   if (filter.status) q = q.where('status', '==', filter.status);
-  if (filter.custodian) q = q.where('custodianKey', 'in', custodianFilterKeys(filter.custodian));
+  if (filter.custodian)
+    q = q.where('custodianKeys', 'array-contains-any', custodianFilterKeys(filter.custodian));
   if (filter.from !== undefined) q = q.where('to', '>', ts(filter.from));
   q = q.orderBy('to').orderBy('__name__');
   const after = decodeToken(pageToken);

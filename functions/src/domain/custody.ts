@@ -55,6 +55,14 @@ export function custodianKey(c: Custodian): string {
   return `name:${c.name.trim().toLowerCase()}`;
 }
 
+/** Every key a custodian is found by (`?custodian=` a uid, an email or a name). */
+export function custodianKeys(c: Custodian): string[] {
+  const keys = [custodianKey(c)];
+  if (c.email) keys.push(`email:${c.email.toLowerCase()}`);
+  if ('name' in c) keys.push(`name:${c.name.trim().toLowerCase()}`);
+  return [...new Set(keys)];
+}
+
 /** The keys a `custodian=` filter may mean: a uid, an email or a name. */
 export function custodianFilterKeys(value: string): string[] {
   const v = value.trim();
