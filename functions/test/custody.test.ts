@@ -316,6 +316,32 @@ describe('custody: check-out and check-in', function () {
     }
     const unsigned = await call('POST', path('/checkouts'), { body: { assetIds: [x] } });
     assert.equal(unsigned.status, 401);
+    // Another organisation's scan URL, tag code and asset id name nothing here.
+    const other = await newRoom();
+    const [theirs] = await addItems(other.orgId, 'theirs', 1);
+    const theirUrl = (await ensureEquipmentScanToken(other.orgId, theirs)).scanUrl;
+    await call('POST', `/v1/orgs/${other.orgId}/tags/import`, {
+      token: other.editor.idToken,
+      body: { codes: [{ code: 'THEIR-CODE-1', assetId: theirs }] },
+    });
+    const foreign = await checkout({ codes: [theirUrl, 'THEIR-CODE-1'], custodian: someone });
+    assert.equal(foreign.status, 409);
+    assert.deepEqual(
+      itemsOf(foreign).map((i) => [i.code, i.reason]),
+      [
+        [theirUrl, 'unknown_code'],
+        ['THEIR-CODE-1', 'unknown_code'],
+      ],
+    );
+    const foreignId = await checkout({ assetIds: [theirs], custodian: someone });
+    assert.deepEqual(
+      itemsOf(foreignId).map((i) => i.reason),
+      ['not_found'],
+    );
+    assert.equal(
+      (await db().doc(`organizations/${other.orgId}/equipment/${theirs}`).get()).get('status'),
+      undefined,
+    );
     const notMember = await checkout({ assetIds: [x], custodian: { uid: room.stranger.uid } });
     assert.equal(notMember.status, 400);
     assert.equal(await item(x).then((i) => i.status), 'available');
