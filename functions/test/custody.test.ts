@@ -154,6 +154,25 @@ describe('custody: check-out and check-in', function () {
     assert.equal((await checkout({ assetIds: [service], custodian: someone })).status, 201);
   });
 
+  it('a later booking stops an open-ended checkout, not one due back before it starts', async () => {
+    const [later] = await addItems(orgId, 'later', 1);
+    const booking = await call<BookingReply>('POST', path('/bookings'), {
+      token: room.editor.idToken,
+      body: { assetIds: [later], from: inHours(5), to: inHours(8), custodian: { name: 'Bo' } },
+    });
+    assert.equal(booking.status, 201);
+    const openEnded = await checkout({ assetIds: [later], custodian: someone });
+    assert.equal(openEnded.status, 409);
+    assert.deepEqual(
+      itemsOf(openEnded).map((i) => [i.reason, i.bookingId]),
+      [['booked', booking.body.bookingId]],
+    );
+    const tooLong = await checkout({ assetIds: [later], custodian: someone, dueAt: inHours(6) });
+    assert.equal(tooLong.status, 409);
+    const back = await checkout({ assetIds: [later], custodian: someone, dueAt: inHours(4) });
+    assert.equal(back.status, 201, JSON.stringify(back.body));
+  });
+
   it('checks out by each kind of code: scan URL, bare token, pool tag code, imported code', async () => {
     const [byUrl, byToken, byTag, byImport] = await addItems(orgId, 'code', 4);
     const url = (await ensureEquipmentScanToken(orgId, byUrl)).scanUrl;
