@@ -432,6 +432,45 @@ describe('custody: check-out and check-in', function () {
     });
     assert.equal(after.body.status, 'checked_out');
     assert.deepEqual(after.body.checkoutIds, [taken.body.checkoutId]);
+    // Once out, the booking may be extended (its checkout and items are due later too), but its
+    // items and start no longer change; an extension into someone else's booking is refused.
+    const blocker = await call<BookingReply>('POST', path('/bookings'), {
+      token: room.editor.idToken,
+      body: { assetIds: [k2], from: inHours(45), to: inHours(50), custodian: { name: 'Next' } },
+    });
+    assert.equal(blocker.status, 201);
+    const patchOut = (body: Record<string, unknown>) =>
+      call<BookingReply>('PATCH', path(`/bookings/${booking.body.bookingId}`), {
+        token: room.editor.idToken,
+        body,
+      });
+    const tooFar = await patchOut({ to: inHours(46) });
+    assert.equal(tooFar.status, 409);
+    assert.deepEqual(
+      (
+        (tooFar.body as unknown as ErrorBody).error.details?.items as Array<{ bookingId: string }>
+      ).map((i) => i.bookingId),
+      [blocker.body.bookingId],
+    );
+    const extended = await patchOut({ to: inHours(40) });
+    assert.equal(extended.status, 200, JSON.stringify(extended.body));
+    assert.equal(extended.body.status, 'checked_out');
+    const moved2 = await call<{ dueAt: string }>(
+      'GET',
+      path(`/checkouts/${taken.body.checkoutId}`),
+      {
+        token: room.viewer.idToken,
+      },
+    );
+    assert.equal(moved2.body.dueAt, extended.body.to);
+    const k1Item = await item(k1);
+    assert.equal(
+      Date.parse((k1Item.custody as { dueAt: string }).dueAt),
+      Date.parse(extended.body.to),
+    );
+    const addLater = await patchOut({ addAssetIds: [other] });
+    assert.equal(addLater.status, 409);
+    assert.equal((addLater.body as unknown as ErrorBody).error.details?.reason, 'booking_closed');
     await checkin({ assetIds: [k1] });
     const partly = await call<BookingReply>('GET', path(`/bookings/${booking.body.bookingId}`), {
       token: room.viewer.idToken,
@@ -540,6 +579,18 @@ describe('custody: check-out and check-in', function () {
       assert.equal(await updatedAt('bookings', late.body.bookingId), before);
       assert.equal(await updatedAt('checkouts', out.body.checkoutId), overdueBefore);
       assert.equal(await status('bookings', late.body.bookingId), 'no_show');
+      // Extending the overdue booking past now makes it and its checkout current again.
+      const extended = await call<BookingReply>(
+        'PATCH',
+        path(`/bookings/${booking.body.bookingId}`),
+        {
+          token: room.editor.idToken,
+          body: { to: inHours(10) },
+        },
+      );
+      assert.equal(extended.status, 200, JSON.stringify(extended.body));
+      assert.equal(extended.body.status, 'checked_out');
+      assert.equal(await status('checkouts', taken.body.checkoutId), 'open');
       const back = await checkin({ assetIds: [due] });
       assert.deepEqual(back.body.checkouts, [
         { checkoutId: out.body.checkoutId, status: 'returned' },
