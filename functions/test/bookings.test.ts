@@ -391,6 +391,11 @@ describe('bookings', function () {
         to: inHours(61),
         custodian: crew,
       });
+      const pickUpTheirs = await call('POST', path('/checkouts'), {
+        token: room.viewer.idToken,
+        body: { assetIds: [x], bookingId: theirs.body.bookingId, partial: true },
+      });
+      assert.equal(pickUpTheirs.status, 403);
       const cancelTheirs = await call('POST', path(`/bookings/${theirs.body.bookingId}/cancel`), {
         token: room.viewer.idToken,
       });
