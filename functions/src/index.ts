@@ -19,3 +19,4 @@ export { batchCreated } from './triggers/batchCreated';
 export { prepJobQueued } from './triggers/prepJobQueued';
 export { sweepPrepJobs } from './scheduled/sweepPrepJobs';
 export { equipmentImageImport } from './tasks/imageImportTask';
+export { equipmentPhotoFinalized, equipmentPhotoDeleted } from './triggers/photosStorage';

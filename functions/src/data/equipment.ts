@@ -18,6 +18,7 @@ import {
 } from '../domain/equipment';
 import { db } from './firebase';
 import { equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
+import { toEquipmentPhotos, type EquipmentPhoto } from './photos';
 import { type StoredReply } from './idempotency';
 import { locationIdFor } from './locationLookup';
 import { forgetEquipmentScanUrl } from './scanTokens';
@@ -58,6 +59,8 @@ export interface Equipment {
   qrCodeGeneratedAt: string | null;
   qrCodeError: string | null;
   qrCodeAttempts: number;
+  /** Client-uploaded photos after the image treatment (data/photos.ts). */
+  photos: EquipmentPhoto[];
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -92,6 +95,7 @@ export function toEquipment(assetId: string, d: FirebaseFirestore.DocumentData):
     qrCodeGeneratedAt: iso(d.qrCodeGeneratedAt),
     qrCodeError: text(d.qrCodeError),
     qrCodeAttempts: typeof d.qrCodeAttempts === 'number' ? d.qrCodeAttempts : 0,
+    photos: toEquipmentPhotos(d.photos),
   };
 }
 

@@ -4,6 +4,7 @@ import { CATEGORIES, LIMITS, parseCategory } from '../../domain/equipment';
 import { ID_PATTERN, ID_RULE } from '../../domain/ids';
 import { check, idSchema, queryInt, queryText } from '../../domain/schemas/kit';
 import type { Validated } from '../../domain/validation';
+import { photoSchema } from './photos';
 import { isoTime } from './replies';
 
 const text = (max: number) => z.string().max(max);
@@ -62,6 +63,7 @@ export const equipmentSchema = z.looseObject({
   qrCodeGeneratedAt: isoTime.nullable(),
   qrCodeError: z.string().nullable(),
   qrCodeAttempts: z.number().int(),
+  photos: z.array(photoSchema).meta({ description: 'Client-uploaded photos, treated and listed' }),
 });
 
 /** The `qr` filter's words, as the `qrStatus` field holds them. */
