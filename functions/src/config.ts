@@ -282,6 +282,12 @@ export const QUOTA_ROWS_PER_DAY = defineInt('QUOTA_ROWS_PER_DAY', {
   description: 'Valid equipment CSV rows one organisation may upload per UTC day.',
 });
 
+/** Client-uploaded equipment photos an organisation's uploads may have treated per UTC day. */
+export const QUOTA_PHOTOS_PER_DAY = defineInt('QUOTA_PHOTOS_PER_DAY', {
+  default: 2_000,
+  description: 'Equipment photos (client uploads) treated for one organisation per UTC day.',
+});
+
 /** Batches of one organisation that may be generating at once. */
 export const QUOTA_OUTSTANDING_BATCHES = defineInt('QUOTA_OUTSTANDING_BATCHES', {
   default: 20,
@@ -337,6 +343,7 @@ export const quotaDefaults = (): QuotaLimits => ({
   unitsPerDay: read(QUOTA_UNITS_PER_DAY),
   tagsPerDay: read(QUOTA_TAGS_PER_DAY),
   rowsPerDay: read(QUOTA_ROWS_PER_DAY),
+  photosPerDay: read(QUOTA_PHOTOS_PER_DAY),
   outstandingBatches: read(QUOTA_OUTSTANDING_BATCHES),
   outstandingTagPools: read(QUOTA_OUTSTANDING_TAG_POOLS),
   items: read(QUOTA_ITEMS),

@@ -166,6 +166,26 @@ describe('equipment photos uploaded by a client app', function () {
     );
   });
 
+  it("past the organisation's photosPerDay quota an upload is not treated and is removed", async () => {
+    const other = await createOrg(owner);
+    await addMember(other, owner, editor, 'editor');
+    await db().doc(`quotaOverrides/${other}`).set({ photosPerDay: 1 });
+    const item = `organizations/${other}/equipment/CAM_Q`;
+    await db().doc(item).set({ name: 'Camera', category: 'CAMERA', source: 'client' });
+    const first = `${item}/photos/one.png`;
+    const second = `${item}/photos/two.png`;
+    await uploadBytes(ref(storage, first), await png(64, 64), { contentType: 'image/png' });
+    await waitFor(async () =>
+      (((await db().doc(item).get()).get('photos') as Photo[] | undefined) ?? []).find(
+        (p) => p.path === first,
+      ),
+    );
+    await uploadBytes(ref(storage, second), await png(64, 64), { contentType: 'image/png' });
+    await waitFor(async () => !(await bucket().file(second).exists())[0]);
+    const list = ((await db().doc(item).get()).get('photos') as Photo[]).map((p) => p.path);
+    assert.deepEqual(list, [first]);
+  });
+
   describe('the triggers in isolation (firebase-functions-test)', () => {
     const fft = functionsTest(
       JSON.parse(process.env.FIREBASE_CONFIG ?? '{}') as { projectId: string },

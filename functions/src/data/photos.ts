@@ -22,11 +22,13 @@ import {
   withPhoto,
   type StoredPhoto,
 } from '../domain/photos';
+import { AppError } from '../domain/errors';
 import { db } from './firebase';
 import { isStoragePreconditionFailed } from './firestoreErrors';
 import { equipmentPhotoThumbPath, equipmentRef, parseEquipmentPhotoPath } from './paths';
 import { bucket, downloadUrl, saveObject } from './storage';
 import { IMAGE_CACHE_CONTROL } from './equipmentImages';
+import { quotaLimits, spendDaily } from './quotas';
 import { iso } from './timestamps';
 
 /** What a Storage event says of the object (the JSON API's object resource). */
@@ -103,6 +105,15 @@ export async function importUploadedPhoto(object: ObjectEventData): Promise<Phot
   if (!photoFits(photosOf(snap.get('photos')), object.name)) {
     await deleteIfGeneration(object.name, object.generation);
     return { outcome: 'refused', reason: 'the item already lists the most photos it may' };
+  }
+  // Each treatment is CPU and two writes the project pays for: counted per organisation and day.
+  try {
+    const quota = (await quotaLimits(loc.orgId)).photosPerDay;
+    await spendDaily(loc.orgId, 'photosPerDay', 1, quota);
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'quota_exceeded') throw err;
+    await deleteIfGeneration(object.name, object.generation);
+    return { outcome: 'refused', reason: err.message };
   }
   const limits = imageImportLimits();
   // An ImageError (not an image, too many pixels, undecodable) is the caller's to report.
