@@ -16,6 +16,8 @@ import {
 import functionsTest from 'firebase-functions-test';
 import sharp from 'sharp';
 import { db } from '../src/data/firebase';
+import type { EquipmentPhoto } from '../src/data/photos';
+import type { StoredPhoto } from '../src/domain/photos';
 import { bucket } from '../src/data/storage';
 import { equipmentPhotoDeleted, equipmentPhotoFinalized } from '../src/triggers/photosStorage';
 import { addMember, call, createOrg, newUser, unique } from './support/api';
@@ -24,17 +26,8 @@ import { jpegWithGps, png } from './support/testImages';
 import { waitFor } from './support/wait';
 import type { SignedIn } from 'emulator';
 
-interface Photo {
-  path: string;
-  url: string;
-  thumbnailUrl: string;
-  width: number;
-  height: number;
-  uploadedBy: string | null;
-  at: unknown;
-  md5?: string;
-  thumbnailPath?: string;
-}
+/** An entry of the item's `photos` as stored. */
+type Photo = StoredPhoto;
 
 async function download(url: string): Promise<Buffer> {
   const res = await fetch(url);
@@ -106,9 +99,13 @@ describe('equipment photos uploaded by a client app', function () {
     const [original] = await bucket().file(path).download();
     assert.equal((await sharp(original).metadata()).exif, undefined);
     // The API shows the list on the item.
-    const reply = await call<{ photos: Photo[] }>('GET', `/v1/orgs/${orgId}/equipment/${assetId}`, {
-      token: owner.idToken,
-    });
+    const reply = await call<{ photos: EquipmentPhoto[] }>(
+      'GET',
+      `/v1/orgs/${orgId}/equipment/${assetId}`,
+      {
+        token: owner.idToken,
+      },
+    );
     assert.equal(reply.status, 200);
     assert.deepEqual(
       reply.body.photos.map((p) => [p.path, p.url, p.thumbnailUrl, p.uploadedBy]),

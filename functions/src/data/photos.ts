@@ -41,16 +41,10 @@ export interface ObjectEventData {
   metadata?: Record<string, string> | null;
 }
 
-/** A photo as the API shows it. */
-export interface EquipmentPhoto {
-  path: string;
-  url: string;
-  thumbnailUrl: string;
-  width: number;
-  height: number;
-  uploadedBy: string | null;
+/** A photo as the API shows it: the stored entry without the trigger's own fields. */
+export type EquipmentPhoto = Omit<StoredPhoto, 'at' | 'md5' | 'thumbnailPath'> & {
   at: string | null;
-}
+};
 
 export function toEquipmentPhotos(value: unknown): EquipmentPhoto[] {
   return photosOf(value).map((p) => ({
