@@ -161,7 +161,8 @@ export const PREP_LEASE_SECONDS = defineInt('PREP_LEASE_SECONDS', {
 export const prepRetentionDays = (): number => read(PREP_RETENTION_DAYS);
 export const prepLeaseSeconds = (): number => read(PREP_LEASE_SECONDS);
 
-// Equipment image imports (triggers/equipmentImageSync.ts). See docs/operations.md for sizing.
+// Equipment image imports (triggers/equipmentImageSync.ts queues them, tasks/imageImportTask.ts
+// runs them) and client-uploaded photos. See docs/operations.md for sizing.
 
 /** Seconds to wait for the image server to accept a connection, per connection. */
 export const IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS = defineInt(
@@ -207,16 +208,17 @@ export const IMAGE_IMPORT_ALLOWED_HOSTS = defineString('IMAGE_IMPORT_ALLOWED_HOS
     'Extra host:port pairs image imports may fetch from (comma-separated); empty in production.',
 });
 
-/** Instances of the import trigger at most: with the concurrency, the bound on parallel downloads. */
+/** Instances of the import task function (and the photo trigger) at most. */
 export const IMAGE_IMPORT_MAX_INSTANCES = defineInt('IMAGE_IMPORT_MAX_INSTANCES', {
   default: 10,
-  description: 'Most instances of equipmentImageSync.',
+  description: 'Most instances of equipmentImageImport and equipmentPhotoFinalized.',
 });
 
 /** Imports one instance runs at once; each may hold a decoded image of up to MAX_PIXELS × 4 bytes. */
 export const IMAGE_IMPORT_CONCURRENCY = defineInt('IMAGE_IMPORT_CONCURRENCY', {
   default: 4,
-  description: 'Concurrent imports per instance of equipmentImageSync.',
+  description:
+    'Concurrent imports per instance of equipmentImageImport and equipmentPhotoFinalized.',
 });
 
 /**
@@ -333,10 +335,10 @@ export const API_MAX_INSTANCES = defineInt('API_MAX_INSTANCES', {
   description: 'Most instances of the api function.',
 });
 
-/** Instances of each trigger and schedule at most (equipmentImageSync has its own). */
+/** Instances of each trigger and schedule at most (the image functions have their own). */
 export const TRIGGER_MAX_INSTANCES = defineInt('TRIGGER_MAX_INSTANCES', {
   default: 20,
-  description: 'Most instances of each trigger and scheduled function (but equipmentImageSync).',
+  description: 'Most instances of each trigger and scheduled function (but the image functions).',
 });
 
 export const quotaDefaults = (): QuotaLimits => ({

@@ -91,11 +91,10 @@ export async function importUploadedPhoto(object: ObjectEventData): Promise<Phot
     if ((err as { code?: unknown }).code === 404) return { outcome: 'gone' };
     throw err;
   }
-  if (!snap.exists) {
-    // storage.rules let editors upload only for an existing item; it was deleted meanwhile.
-    await deleteIfGeneration(object.name, object.generation);
-    return { outcome: 'no_item' };
-  }
+  // storage.rules let apps upload only for an existing item: it was deleted meanwhile (its
+  // delete trigger removes the item's objects), or a function or script wrote the object. Left
+  // as it is, unlisted.
+  if (!snap.exists) return { outcome: 'no_item' };
   if (!photoFits(photosOf(snap.get('photos')), object.name)) {
     await deleteIfGeneration(object.name, object.generation);
     return { outcome: 'refused', reason: 'the item already lists the most photos it may' };
