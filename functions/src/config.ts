@@ -30,6 +30,9 @@ export const REGION = defineString('REGION', {
   description: 'Cloud Functions region for every function of this codebase.',
 });
 
+/** The region, read at call time (task queues are addressed by it). */
+export const functionsRegion = (): string => read(REGION);
+
 /**
  * Public URL that QR codes point at (a scan opens `${PUBLIC_BASE_URL}/...`). Set it to your
  * Hosting domain or the `api` function URL before the first deploy: printed codes live for years.
@@ -158,7 +161,8 @@ export const PREP_LEASE_SECONDS = defineInt('PREP_LEASE_SECONDS', {
 export const prepRetentionDays = (): number => read(PREP_RETENTION_DAYS);
 export const prepLeaseSeconds = (): number => read(PREP_LEASE_SECONDS);
 
-// Equipment image imports (triggers/equipmentImageSync.ts). See docs/operations.md for sizing.
+// Equipment image imports (triggers/equipmentImageSync.ts queues them, tasks/imageImportTask.ts
+// runs them) and client-uploaded photos. See docs/operations.md for sizing.
 
 /** Seconds to wait for the image server to accept a connection, per connection. */
 export const IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS = defineInt(
@@ -204,16 +208,26 @@ export const IMAGE_IMPORT_ALLOWED_HOSTS = defineString('IMAGE_IMPORT_ALLOWED_HOS
     'Extra host:port pairs image imports may fetch from (comma-separated); empty in production.',
 });
 
-/** Instances of the import trigger at most: with the concurrency, the bound on parallel downloads. */
+/** Instances of the import task function (and the photo trigger) at most. */
 export const IMAGE_IMPORT_MAX_INSTANCES = defineInt('IMAGE_IMPORT_MAX_INSTANCES', {
   default: 10,
-  description: 'Most instances of equipmentImageSync.',
+  description: 'Most instances of equipmentImageImport and equipmentPhotoFinalized.',
 });
 
 /** Imports one instance runs at once; each may hold a decoded image of up to MAX_PIXELS × 4 bytes. */
 export const IMAGE_IMPORT_CONCURRENCY = defineInt('IMAGE_IMPORT_CONCURRENCY', {
   default: 4,
-  description: 'Concurrent imports per instance of equipmentImageSync.',
+  description:
+    'Concurrent imports per instance of equipmentImageImport and equipmentPhotoFinalized.',
+});
+
+/**
+ * Imports the image-import task queue runs at once (its rateLimits.maxConcurrentDispatches),
+ * whatever the size of an upload: the bound on downloads in flight, locally as in production.
+ */
+export const IMAGE_IMPORT_MAX_DISPATCHES = defineInt('IMAGE_IMPORT_MAX_DISPATCHES', {
+  default: 20,
+  description: 'Image imports the equipmentImageImport task queue runs at once.',
 });
 
 export const imageImportLimits = () => ({
@@ -276,6 +290,12 @@ export const QUOTA_CUSTODY_ITEMS_PER_DAY = defineInt('QUOTA_CUSTODY_ITEMS_PER_DA
   description: 'Items one organisation may check out or book (summed over requests) per UTC day.',
 });
 
+/** Client-uploaded equipment photos an organisation's uploads may have treated per UTC day. */
+export const QUOTA_PHOTOS_PER_DAY = defineInt('QUOTA_PHOTOS_PER_DAY', {
+  default: 2_000,
+  description: 'Equipment photos (client uploads) treated for one organisation per UTC day.',
+});
+
 /** Batches of one organisation that may be generating at once. */
 export const QUOTA_OUTSTANDING_BATCHES = defineInt('QUOTA_OUTSTANDING_BATCHES', {
   default: 20,
@@ -321,10 +341,10 @@ export const API_MAX_INSTANCES = defineInt('API_MAX_INSTANCES', {
   description: 'Most instances of the api function.',
 });
 
-/** Instances of each trigger and schedule at most (equipmentImageSync has its own). */
+/** Instances of each trigger and schedule at most (the image functions have their own). */
 export const TRIGGER_MAX_INSTANCES = defineInt('TRIGGER_MAX_INSTANCES', {
   default: 20,
-  description: 'Most instances of each trigger and scheduled function (but equipmentImageSync).',
+  description: 'Most instances of each trigger and scheduled function (but the image functions).',
 });
 
 export const quotaDefaults = (): QuotaLimits => ({
@@ -332,6 +352,7 @@ export const quotaDefaults = (): QuotaLimits => ({
   tagsPerDay: read(QUOTA_TAGS_PER_DAY),
   rowsPerDay: read(QUOTA_ROWS_PER_DAY),
   custodyItemsPerDay: read(QUOTA_CUSTODY_ITEMS_PER_DAY),
+  photosPerDay: read(QUOTA_PHOTOS_PER_DAY),
   outstandingBatches: read(QUOTA_OUTSTANDING_BATCHES),
   outstandingTagPools: read(QUOTA_OUTSTANDING_TAG_POOLS),
   items: read(QUOTA_ITEMS),

@@ -71,6 +71,10 @@ export const LOG_EVENTS = [
   'quota.exceeded',
   'equipment.qr.refused',
   'custody.sweep',
+  'equipment.image.queued',
+  'equipment.image.task_refused',
+  'equipment.photo.outcome',
+  'equipment.photo.refused',
 ] as const;
 
 export type LogEvent = (typeof LOG_EVENTS)[number];
@@ -259,6 +263,22 @@ export const equipmentImageFailed = (
     final,
     error: errorFields(f.error),
   });
+
+/** equipmentImageSync queued an import (`duplicate`: a redelivered event found it queued). */
+export const equipmentImageQueued = (f: ImageImportEvent & { outcome: 'queued' | 'duplicate' }) =>
+  emit('INFO', 'equipment.image.queued', f);
+
+/** A task on the image-import queue whose data is not an import; dropped, not retried. */
+export const equipmentImageTaskRefused = (f: { taskId: string | null; reason: string }) =>
+  emit('ERROR', 'equipment.image.task_refused', f);
+
+/** What the photo triggers did with an upload or a deletion (ready, own, removed, ...). */
+export const equipmentPhotoOutcome = (f: { path: string; eventId: string; outcome: string }) =>
+  emit('INFO', 'equipment.photo.outcome', f);
+
+/** An uploaded photo that is not listed: not an importable image, or too many on the item. */
+export const equipmentPhotoRefused = (f: { path: string; eventId: string; reason: string }) =>
+  emit('WARNING', 'equipment.photo.refused', f);
 
 // Organisations and tags ---------------------------------------------------------------------
 

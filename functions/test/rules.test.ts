@@ -395,6 +395,8 @@ describe('security rules of the project (client apps)', function () {
       // The quota's mark is the trigger's: a client cannot write an item as already ready.
       ['a server field (qrStatus)', { qrStatus: 'ready' }],
       ['a server field (quotaExceeded)', { quotaExceeded: false }],
+      // The photo trigger's list: an app uploads photos to Storage, it never writes the list.
+      ['a server field (photos)', { photos: [] }],
     ];
     for (const [what, change] of refused) {
       it(`refuses ${what}`, async () => {
@@ -430,6 +432,7 @@ describe('security rules of the project (client apps)', function () {
           .update({ createdBy: uid('editor'), updatedAt: now() }),
       );
       await assertFails(editor().doc(doc).update({ source: 'client', updatedAt: now() }));
+      await assertFails(editor().doc(doc).update({ photos: [], updatedAt: now() }));
       await assertFails(
         editor()
           .doc(doc)
@@ -598,6 +601,18 @@ describe('security rules of the project (client apps)', function () {
         await assertSucceeds(upload('editor', photo('CAM_1', name), 1000, type));
       }
       await assertSucceeds(storage('editor').ref(photo('CAM_1', 'a.png')).delete());
+    });
+
+    it('a photo may name its uploader (uploadedBy metadata) only as the caller', async () => {
+      const put = (uploadedBy: string) =>
+        new Promise((resolve, reject) => {
+          storage('editor')
+            .ref(photo('CAM_1', `by-${uploadedBy}.jpg`))
+            .put(bytes(100), { contentType: 'image/jpeg', customMetadata: { uploadedBy } })
+            .then(resolve, reject);
+        });
+      await assertSucceeds(put(uid('editor')));
+      await assertFails(put(uid('owner')));
     });
 
     it('refuses 10 MB + 1 byte, a text file, a missing item, a viewer, and any other path', async () => {

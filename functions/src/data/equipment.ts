@@ -20,6 +20,7 @@ import type { Custodian, ItemStatus } from '../domain/custody';
 import { itemStateOf } from './custody';
 import { db } from './firebase';
 import { equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
+import { toEquipmentPhotos, type EquipmentPhoto } from './photos';
 import { type StoredReply } from './idempotency';
 import { locationIdFor } from './locationLookup';
 import { forgetEquipmentScanUrl } from './scanTokens';
@@ -68,6 +69,8 @@ export interface Equipment {
     since: string | null;
     dueAt: string | null;
   } | null;
+  /** Client-uploaded photos after the image treatment (data/photos.ts). */
+  photos: EquipmentPhoto[];
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -103,6 +106,7 @@ export function toEquipment(assetId: string, d: FirebaseFirestore.DocumentData):
     qrCodeError: text(d.qrCodeError),
     qrCodeAttempts: typeof d.qrCodeAttempts === 'number' ? d.qrCodeAttempts : 0,
     ...custodyFields(d),
+    photos: toEquipmentPhotos(d.photos),
   };
 }
 

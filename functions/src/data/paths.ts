@@ -111,3 +111,16 @@ export const bookingsRef = (orgId: string): CollectionReference =>
  */
 export const bookingIndexRef = (orgId: string, assetId: string): DocumentReference =>
   orgRef(orgId).collection('bookingIndex').doc(assetId);
+/** A photo a client app uploads of an equipment item (storage.rules lets editors write it). */
+export const equipmentPhotoPath = (orgId: string, assetId: string, fileName: string): string =>
+  `${equipmentStoragePrefix(orgId, assetId)}photos/${fileName}`;
+/** The 256 px thumbnail the photo trigger makes of it (functions alone write there). */
+export const equipmentPhotoThumbPath = (orgId: string, assetId: string, fileName: string): string =>
+  `${equipmentStoragePrefix(orgId, assetId)}photoThumbs/${fileName}.webp`;
+/** The ids of a Storage object name that is an equipment photo, or null for any other object. */
+export function parseEquipmentPhotoPath(
+  name: string,
+): { orgId: string; assetId: string; fileName: string } | null {
+  const m = /^organizations\/([^/]+)\/equipment\/([^/]+)\/photos\/([^/]+)$/.exec(name);
+  return m ? { orgId: m[1], assetId: m[2], fileName: m[3] } : null;
+}

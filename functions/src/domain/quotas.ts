@@ -9,6 +9,7 @@ export const DAILY_QUOTAS = [
   'tagsPerDay',
   'rowsPerDay',
   'custodyItemsPerDay',
+  'photosPerDay',
 ] as const;
 export type DailyQuota = (typeof DAILY_QUOTAS)[number];
 
@@ -72,6 +73,7 @@ const WHAT: Record<QuotaName, string> = {
   tagsPerDay: 'tags created today',
   rowsPerDay: 'CSV rows uploaded today',
   custodyItemsPerDay: 'items checked out or booked today',
+  photosPerDay: 'equipment photos treated today',
   outstandingBatches: 'batches still generating',
   outstandingTagPools: 'tag pools still being filled',
   items: 'equipment items',

@@ -4,6 +4,7 @@ import { CATEGORIES, LIMITS, parseCategory } from '../../domain/equipment';
 import { ID_PATTERN, ID_RULE } from '../../domain/ids';
 import { check, idSchema, queryInt, queryText } from '../../domain/schemas/kit';
 import type { Validated } from '../../domain/validation';
+import { photoSchema } from './photos';
 import { isoTime } from './replies';
 import { ITEM_STATUSES, SETTABLE_STATUSES } from '../../domain/custody';
 import { custodySchema } from './custodyItem';
@@ -69,6 +70,7 @@ export const equipmentSchema = z.looseObject({
   qrCodeAttempts: z.number().int(),
   status: z.enum(ITEM_STATUSES).meta({ description: 'available when never set' }),
   custody: custodySchema.nullable().meta({ description: 'Who has the item, while it is out' }),
+  photos: z.array(photoSchema).meta({ description: 'Client-uploaded photos, treated and listed' }),
 });
 
 /** The `qr` filter's words, as the `qrStatus` field holds them. */
