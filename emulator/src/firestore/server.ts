@@ -14,6 +14,7 @@ import { TcpFront } from './transports/front';
 import { GrpcTransport } from './transports/grpc/server';
 import { createHttpServer, type HttpRoute } from './transports/http';
 import { emulatorHttpRoute } from './transports/emulatorHttp';
+import { restRoute } from './transports/rest/server';
 import { RulesError, type RPath, type RValue } from '../rules/values';
 import { LoadedRules } from '../rules/loaded';
 import { NO_PROJECT_ID } from '../config';
@@ -53,7 +54,10 @@ export class FirestoreEmulator {
     this.indexes = new IndexChecker(options.indexes);
     this.service = new FirestoreService(this.core, rulesCheck, this.indexes);
     this.grpc = new GrpcTransport(this.service);
-    const routes: HttpRoute[] = [emulatorHttpRoute(this.core, this.rules, this.indexes)];
+    const routes: HttpRoute[] = [
+      restRoute(this.service),
+      emulatorHttpRoute(this.core, this.rules, this.indexes),
+    ];
     this.httpServer = createHttpServer(routes);
     this.front = new TcpFront((socket) => this.grpc.accept(socket), this.httpServer);
   }
