@@ -221,17 +221,14 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
     let size = 0;
     let refused = false;
     req.on('data', (chunk: Buffer) => {
-      if (refused) return;
       size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
-        refused = true;
-        reject(invalidArgument(requestTooLargeMessage(size)));
-        return;
-      }
-      chunks.push(chunk);
+      // Read on to the end (and drop it) so the client can read the answer.
+      if (size > MAX_REQUEST_BYTES) refused = true;
+      else chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!refused) resolve(Buffer.concat(chunks));
+      if (refused) reject(invalidArgument(requestTooLargeMessage(size)));
+      else resolve(Buffer.concat(chunks));
     });
     req.on('error', reject);
   });
