@@ -223,12 +223,18 @@ class FilterCompiler {
         const accept = RANGE_ACCEPT[op];
         const targetType = typeOrder(target);
         // Range filters only match values of the same type as the bound (ints and doubles are
-        // both numbers): `x > 1` never matches a string.
+        // both numbers): `x > 1` never matches a string. NaN is in no range, as a value or as
+        // the bound (production: `x >= NaN` and `x <= 1` on a NaN field match nothing).
+        const nanBound = isNaNValue(target);
         return {
           predicate: (doc) => {
             const v = get(doc);
             return (
-              v !== undefined && typeOrder(v) === targetType && accept(compareValues(v, target))
+              !nanBound &&
+              v !== undefined &&
+              typeOrder(v) === targetType &&
+              !isNaNValue(v) &&
+              accept(compareValues(v, target))
             );
           },
           disjunctions: 1,
@@ -248,10 +254,18 @@ class FilterCompiler {
       case 'NOT_IN': {
         const values = list(MAX_NOT_IN_VALUES);
         values.forEach(requireReference);
+        // `not-in [..., null]` matches nothing in production (not-in never matches null, and
+        // a null in the list excludes everything else too).
+        const hasNull = values.some(isNullValue);
         return {
           predicate: (doc) => {
             const v = get(doc);
-            return v !== undefined && !isNullValue(v) && !values.some((t) => valuesEqual(v, t));
+            return (
+              !hasNull &&
+              v !== undefined &&
+              !isNullValue(v) &&
+              !values.some((t) => valuesEqual(v, t))
+            );
           },
           disjunctions: 1,
         };
@@ -359,8 +373,11 @@ interface Keyed {
   nameKey: string | undefined;
 }
 
+// A name with one of these cannot be compared as a plain string key: U+0000 (the separator
+// stand-in), surrogates (UTF-16 order is not UTF-8 order), and numeric ids `__id7__`, which
+// sort before string ids by number (see values.ts compareResourceNames).
 // eslint-disable-next-line no-control-regex -- matching U+0000 is the point here
-const UNSAFE_NAME_KEY = /[\u0000\ud800-\udfff]/;
+const UNSAFE_NAME_KEY = /[\u0000\ud800-\udfff]|(^|\/)__id-?\d/;
 
 /** A validated query, reusable over many candidate sets (Listen re-runs it on every change). */
 export class CompiledQuery {
