@@ -69,7 +69,7 @@ function plan(aggregations: Aggregation[]): Plan[] {
     throw invalid('an aggregation query needs at least one aggregation');
   if (aggregations.length > MAX_AGGREGATIONS) {
     throw invalid(
-      `at most ${MAX_AGGREGATIONS} aggregations are allowed, got ${aggregations.length}`,
+      `the maximum number of aggregations is ${MAX_AGGREGATIONS}, got ${aggregations.length}`,
     );
   }
   const aliases = new Set<string>();

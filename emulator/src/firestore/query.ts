@@ -28,6 +28,7 @@ import {
 } from './values';
 import { projectFields } from './fields';
 import { Code, RpcError } from './errors';
+import { CompiledNearest } from './vector';
 
 /** A query the backend would refuse; `code` is the gRPC status to answer with. */
 export class QueryError extends RpcError {
@@ -337,8 +338,10 @@ function checkCombinations(where: Filter, filters: FilterCompiler): void {
   const notIn = filters.count('NOT_IN');
   if (notIn > 1) throw invalid("a query may contain at most one 'NOT_IN' filter");
   if (notIn === 1) {
-    if (filters.count('IN') > 0 || filters.count('ARRAY_CONTAINS_ANY') > 0 || filters.hasOr) {
-      throw invalid("'NOT_IN' cannot be combined with 'IN', 'ARRAY_CONTAINS_ANY' or 'OR' filters");
+    // The documentation also names OR, but production serves `a == 2 || b not-in [2, 3]`
+    // (nodejs-firestore system test "supports OR queries with not-in").
+    if (filters.count('IN') > 0 || filters.count('ARRAY_CONTAINS_ANY') > 0) {
+      throw invalid("'NOT_IN' cannot be combined with 'IN' or 'ARRAY_CONTAINS_ANY' filters");
     }
     const notEqual =
       filters.count('NOT_EQUAL') + filters.count('IS_NOT_NULL') + filters.count('IS_NOT_NAN');
@@ -393,11 +396,20 @@ export class CompiledQuery {
   readonly limit: number | undefined;
   /** Field paths of the projection, or undefined for whole documents. */
   private readonly projection: string[][] | undefined;
+  /** Vector search (find_nearest), which replaces ordering and paging. */
+  readonly nearest: CompiledNearest | undefined;
 
   constructor(parent: string, query: StructuredQuery) {
     this.parent = parent.replace(/\/+$/, '');
     if (query.findNearest !== undefined) {
-      throw new QueryError(Code.UNIMPLEMENTED, 'find_nearest (vector search) is not supported');
+      // The nearest neighbours are the order and the limit: nothing else may order or page.
+      if ((query.orderBy ?? []).length > 0 || query.startAt || query.endAt) {
+        throw invalid('find_nearest cannot be combined with order_by, start_at or end_at');
+      }
+      if ((query.offset ?? 0) !== 0 || query.limit !== undefined) {
+        throw invalid('find_nearest cannot be combined with offset or limit (use its own limit)');
+      }
+      this.nearest = new CompiledNearest(query.findNearest);
     }
     const from = query.from ?? [];
     if (from.length !== 1) {
@@ -533,6 +545,13 @@ export class CompiledQuery {
 
   /** The query's result over `candidates` (any documents, any order; others are ignored). */
   run(candidates: Iterable<Document>): Document[] {
+    if (this.nearest) {
+      const matching: Document[] = [];
+      for (const doc of candidates) {
+        if (this.inScope(doc.name) && this.predicate(doc)) matching.push(doc);
+      }
+      return this.nearest.nearest(matching, compareResourceNames, (d) => this.project(d));
+    }
     const rows: Keyed[] = [];
     for (const doc of candidates) {
       if (!this.inScope(doc.name) || !this.predicate(doc)) continue;
