@@ -7,6 +7,8 @@ import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { App, deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
+import { deleteApp as deleteClientApp, initializeApp as initializeClientApp } from 'firebase/app';
+import * as lite from 'firebase/firestore/lite';
 import { FirestoreEmulator } from '../src/firestore/server';
 
 process.env.METADATA_SERVER_DETECTION ??= 'none';
@@ -534,5 +536,85 @@ describe('firestore REST API (plain fetch)', function () {
     });
     assert.equal(res.status, 400);
     assert.match(String((res.json.error as Json).message), /10 MiB/);
+  });
+
+  it('serves firebase/firestore/lite (the web SDK over REST): writes, queries, transactions, counts', async () => {
+    const app = initializeClientApp({ projectId: PROJECT, apiKey: 'fake' }, `lite-${RUN}`);
+    try {
+      const db = lite.getFirestore(app);
+      lite.connectFirestoreEmulator(db, '127.0.0.1', port);
+      // Under open/ so that the rules a test before may have loaded allow it too.
+      const items = lite.collection(db, 'open', RUN, 'lite');
+      await lite.setDoc(lite.doc(items, 'a'), { n: 1, tag: 'x', at: lite.serverTimestamp() });
+      await lite.setDoc(lite.doc(items, 'b'), { n: 2, tag: 'y' });
+      await lite.updateDoc(lite.doc(items, 'b'), { n: lite.increment(5) });
+      const got = await lite.getDoc(lite.doc(items, 'a'));
+      assert.equal(got.get('n'), 1);
+      assert.ok(got.get('at') instanceof lite.Timestamp);
+      const found = await lite.getDocs(lite.query(items, lite.where('tag', '==', 'y')));
+      assert.deepEqual(
+        found.docs.map((d) => [d.id, d.get('n')]),
+        [['b', 7]],
+      );
+      await lite.runTransaction(db, async (t) => {
+        const a = await t.get(lite.doc(items, 'a'));
+        t.update(lite.doc(items, 'a'), { n: (a.get('n') as number) + 10 });
+      });
+      assert.equal((await lite.getDoc(lite.doc(items, 'a'))).get('n'), 11);
+      const count = await lite.getCount(items);
+      assert.equal(count.data().count, 2);
+      const sum = await lite.getAggregate(items, { total: lite.sum('n') });
+      assert.equal(sum.data().total, 18);
+      const batch = lite.writeBatch(db);
+      batch.delete(lite.doc(items, 'a'));
+      batch.set(lite.doc(items, 'c'), { n: 0 });
+      await batch.commit();
+      assert.deepEqual(
+        (await lite.getDocs(items)).docs.map((d) => d.id),
+        ['b', 'c'],
+      );
+    } finally {
+      await deleteClientApp(app);
+    }
+  });
+
+  it('judges a real Auth emulator ID token by the rules over REST', async function () {
+    const authHost = process.env.FIREBASE_AUTH_EMULATOR_HOST;
+    if (!authHost) {
+      // Under the stack (cli.js test) this is always set; without it there is no Auth emulator.
+      assert.fail('FIREBASE_AUTH_EMULATOR_HOST is not set: run through the stack (cli.js test)');
+    }
+    emulator.rules.load(RULES, 'rest.rules');
+    const res = await fetch(
+      `http://${authHost}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=any`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: `rest-${RUN}@example.com`,
+          password: 'secret123',
+          returnSecureToken: true,
+        }),
+      },
+    );
+    assert.equal(res.status, 200);
+    const { idToken, localId } = (await res.json()) as { idToken: string; localId: string };
+    const me = { authorization: `Bearer ${idToken}` };
+    const mine = await rest(
+      'POST',
+      `${DOCS}:commit`,
+      {
+        writes: [
+          {
+            update: { name: `${DOCS}/profiles/${localId}`, fields: {} },
+            currentDocument: { exists: false },
+          },
+        ],
+      },
+      me,
+    );
+    assert.equal(mine.status, 200, JSON.stringify(mine.json));
+    assert.equal((await rest('GET', `${root}/profiles/${localId}`, undefined, me)).status, 200);
+    assert.equal((await rest('GET', `${root}/profiles/someone-else`, undefined, me)).status, 403);
   });
 });
