@@ -6,21 +6,15 @@
 //     firebase-admin set() over gRPC
 // Median of ROUNDS awaited calls each, after a warm-up. `npm run bench -- firestore-rest`.
 import { createRequire } from 'node:module';
+import { medianMs as timed } from '../lib/measure.mjs';
 
 const require = createRequire(import.meta.url);
 const ROUNDS = 300;
-const PROJECT = 'demo-bench-rest';
 
-async function medianMs(n, fn) {
-  const times = [];
-  for (let i = 0; i < n; i++) {
-    const start = process.hrtime.bigint();
-    await fn(i);
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return Math.round(times[Math.floor(times.length / 2)] * 1000) / 1000;
-}
+/** Median ms of `fn(i)` with a fresh i each call (each write its own document). */
+let calls = 0;
+const medianMs = (runs, fn) => timed(() => fn(calls++), { runs, warmup: 20 });
+const PROJECT = 'demo-bench-rest';
 
 export async function run() {
   const { FirestoreEmulator } = require('../../emulator/lib/src/firestore/server.js');
