@@ -5,6 +5,9 @@
 // emulator on a free port (the same port serves gRPC: one test checks both on it).
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { deleteApp as deleteClientApp, initializeApp as initializeClientApp } from 'firebase/app';
@@ -616,5 +619,58 @@ describe('firestore REST API (plain fetch)', function () {
     assert.equal(mine.status, 200, JSON.stringify(mine.json));
     assert.equal((await rest('GET', `${root}/profiles/${localId}`, undefined, me)).status, 200);
     assert.equal((await rest('GET', `${root}/profiles/someone-else`, undefined, me)).status, 403);
+  });
+
+  it('reports REST writes to commit listeners (where triggers come from) like gRPC ones', async () => {
+    const seen: string[] = [];
+    const off = emulator.onCommit((event) => {
+      for (const c of event.changes) {
+        seen.push(`${c.before ? 'before' : '-'}/${c.after ? 'after' : '-'} ${c.name}`);
+      }
+    });
+    try {
+      await rest('PATCH', `${root}/${col('trig')}/a`, { fields: { n: { integerValue: '1' } } });
+      await rest('POST', `${DOCS}:commit`, {
+        writes: [{ delete: `${DOCS}/${col('trig')}/a` }],
+      });
+      const name = `${DOCS}/${col('trig')}/a`;
+      assert.deepEqual(seen, [`-/after ${name}`, `before/- ${name}`]);
+    } finally {
+      off();
+    }
+  });
+
+  it('checks queries against the index configuration, as on gRPC', async () => {
+    const dir = await fs.mkdtemp(join(tmpdir(), 'rest-indexes-'));
+    const file = join(dir, 'firestore.indexes.json');
+    await fs.writeFile(file, JSON.stringify({ indexes: [], fieldOverrides: [] }));
+    const checked = new FirestoreEmulator({
+      projectId: PROJECT,
+      log: () => undefined,
+      indexes: { file, log: () => undefined },
+    });
+    const p = await checked.listen('127.0.0.1', 0);
+    try {
+      const res = await fetch(`http://127.0.0.1:${p}/v1/${DOCS}:runQuery`, {
+        method: 'POST',
+        headers: OWNER,
+        body: JSON.stringify({
+          structuredQuery: {
+            from: [{ collectionId: 'c' }],
+            where: {
+              fieldFilter: { field: { fieldPath: 'a' }, op: 'EQUAL', value: { integerValue: '1' } },
+            },
+            orderBy: [{ field: { fieldPath: 'b' } }],
+          },
+        }),
+      });
+      assert.equal(res.status, 400);
+      const body = (await res.json()) as { error: Json };
+      assert.equal(body.error.status, 'FAILED_PRECONDITION');
+      assert.match(String(body.error.message), /requires an index/);
+    } finally {
+      await checked.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
