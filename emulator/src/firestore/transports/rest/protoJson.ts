@@ -47,13 +47,16 @@ function isWellKnown(type: protobuf.Type): boolean {
 
 /**
  * Refuses names the message type does not have, as Google's endpoint does ("Invalid JSON
- * payload received. Unknown name ..."); the serializer would silently drop them, and a
- * misspelt field (`updateMask.fieldpaths`, `structuredQuery.were`) would then be ignored.
+ * payload received. Unknown name ..."), and spells every field as the serializer knows it
+ * (proto3 JSON accepts `structured_query` as well as `structuredQuery`; the serializer only the
+ * latter). Without this a misspelt field (`updateMask.fieldpaths`, `structuredQuery.were`)
+ * would silently be dropped.
  */
-function checkNames(type: protobuf.Type, json: unknown, at: string): void {
+function canonical(type: protobuf.Type, json: unknown, at: string): unknown {
   if (isWellKnown(type) || typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return;
+    return json;
   }
+  const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(json)) {
     const field = fieldOf(type, key);
     if (!field) {
@@ -63,16 +66,22 @@ function checkNames(type: protobuf.Type, json: unknown, at: string): void {
     }
     field.resolve();
     const sub = field.resolvedType;
-    if (!(sub instanceof protobuf.Type) || value === null) continue;
     const where = at ? `${at}.${field.name}` : field.name;
-    if (field.map && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value as object)) checkNames(sub, v, `${where}[${k}]`);
-    } else if (field.repeated && Array.isArray(value)) {
-      value.forEach((v, i) => checkNames(sub, v, `${where}[${i}]`));
-    } else {
-      checkNames(sub, value, where);
+    let converted = value;
+    if (sub instanceof protobuf.Type && value !== null) {
+      if (field.map && typeof value === 'object') {
+        converted = Object.fromEntries(
+          Object.entries(value as object).map(([k, v]) => [k, canonical(sub, v, `${where}[${k}]`)]),
+        );
+      } else if (field.repeated && Array.isArray(value)) {
+        converted = value.map((v, i) => canonical(sub, v, `${where}[${i}]`));
+      } else {
+        converted = canonical(sub, value, where);
+      }
     }
+    out[field.name] = converted;
   }
+  return out;
 }
 
 /** A proto3 JSON request → the decoded request; INVALID_ARGUMENT when it does not fit. */
@@ -83,10 +92,10 @@ export function decodeJson<T>(typeName: string, json: unknown): T {
       `Invalid JSON payload received. Expected an object for ${type.name}, got ${Array.isArray(json) ? 'an array' : typeof json}.`,
     );
   }
-  checkNames(type, json, '');
+  const named = canonical(type, json, '');
   let message: protobuf.Message;
   try {
-    message = fromProto3JSON(type, json as JSONValue) as protobuf.Message;
+    message = fromProto3JSON(type, named as JSONValue) as protobuf.Message;
   } catch (err) {
     throw invalidArgument(
       `Invalid JSON payload received. ${err instanceof Error ? err.message : String(err)}`,
