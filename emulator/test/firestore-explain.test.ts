@@ -33,6 +33,11 @@ const INDEXES = {
         { fieldPath: 'b', order: 'DESCENDING' },
       ],
     },
+    {
+      collectionGroup: GROUP,
+      queryScope: 'COLLECTION',
+      fields: [{ fieldPath: 'embedding', vectorConfig: { dimension: 3, flat: {} } }],
+    },
   ],
   fieldOverrides: [],
 };
@@ -146,10 +151,17 @@ describe('firestore query explain', function () {
       explain(): Promise<{ metrics: { planSummary: { indexesUsed: Record<string, unknown>[] } } }>;
     };
     const res = await explainable.explain();
-    assert.deepEqual(res.metrics.planSummary.indexesUsed.at(-1), {
-      query_scope: 'Collection',
-      properties: '(embedding VECTOR<3>)',
+    assert.deepEqual(res.metrics.planSummary.indexesUsed, [
+      { query_scope: 'Collection', properties: '(embedding VECTOR<3>)' },
+    ]);
+    // With index checks on, a vector query no vector index serves is refused, as in production.
+    const wrongDimension = col.findNearest({
+      vectorField: 'embedding',
+      queryVector: [1, 2],
+      limit: 5,
+      distanceMeasure: 'COSINE',
     });
+    await assert.rejects(wrongDimension.get(), /vector index.*"dimension":2/);
   });
 
   it('answers explain over REST in proto3 JSON (Struct as JSON, Duration as seconds)', async () => {

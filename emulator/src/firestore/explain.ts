@@ -10,8 +10,6 @@
 // from, in production's form `{query_scope, properties: "(foo ASC, __name__ ASC)"}` (the
 // official emulator gives none); a vector query also names its vector index.
 import type { ExplainedIndex } from './indexes/planner';
-import type { StructuredQuery } from './types';
-import { vectorOf } from './vector';
 
 export interface ExplainOptions {
   analyze?: boolean;
@@ -52,21 +50,8 @@ function struct(record: Record<string, string | Record<string, string>>): Struct
 }
 
 /** The plan summary of `query`, from the planner's indexes. */
-export function planSummary(
-  query: StructuredQuery | undefined,
-  indexes: ExplainedIndex[],
-): ExplainMetrics['planSummary'] {
+export function planSummary(indexes: ExplainedIndex[]): ExplainMetrics['planSummary'] {
   const used = indexes.map((i) => struct({ query_scope: i.query_scope, properties: i.properties }));
-  const nearest = query?.findNearest;
-  if (nearest) {
-    const dim = vectorOf(nearest.queryVector)?.length ?? 0;
-    used.push(
-      struct({
-        query_scope: query.from?.[0]?.allDescendants ? 'Collection group' : 'Collection',
-        properties: `(${nearest.vectorField?.fieldPath ?? ''} VECTOR<${dim}>)`,
-      }),
-    );
-  }
   return { indexesUsed: used };
 }
 

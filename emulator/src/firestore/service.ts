@@ -138,7 +138,7 @@ export class FirestoreService {
   }
 
   private plan(parent: string | undefined, query: StructuredQuery | undefined) {
-    return planSummary(query, query ? this.indexes.explain(parent ?? '', query) : []);
+    return planSummary(query ? this.indexes.explain(parent ?? '', query) : []);
   }
 
   async runAggregationQuery(

@@ -6,7 +6,7 @@ import { QueryError, compileQuery } from '../query';
 import type { StructuredQuery } from '../types';
 import { EMPTY_INDEX_CONFIG, type IndexConfig } from './config';
 import { WatchedIndexFile } from './configFile';
-import { missingIndexMessage, planQuery, type ExplainedIndex } from './planner';
+import { missingIndexMessage, planQuery, planVectorQuery, type ExplainedIndex } from './planner';
 import { IndexUsage, type IndexUsageReport } from './usage';
 
 export interface IndexCheckOptions {
@@ -56,7 +56,7 @@ export class IndexChecker {
     const setting = this.perDatabase.get(database);
     if (setting === 'off') return;
     const config = setting ?? this.source.current();
-    const plan = planQuery(query, config);
+    const plan = query.findNearest ? planVectorQuery(query, config) : planQuery(query, config);
     if (plan.ok) {
       if (!setting) this.usage.record(plan.uses);
       return;
@@ -85,7 +85,7 @@ export class IndexChecker {
       setting !== undefined && setting !== 'off'
         ? setting
         : (this.source?.current() ?? EMPTY_INDEX_CONFIG);
-    const plan = planQuery(query, config);
+    const plan = query.findNearest ? planVectorQuery(query, config) : planQuery(query, config);
     if (plan.ok) return plan.indexes;
     const entry = plan.missing.entry as {
       queryScope?: string;

@@ -232,6 +232,8 @@ function candidates(
   // Declared composite indexes first: when one serves the whole query, it is the one used.
   for (const index of config.indexes) {
     if (index.collectionGroup !== collectionGroup || index.queryScope !== scope) continue;
+    // A vector index serves find_nearest queries only (vectorPlanner.ts).
+    if (index.vector) continue;
     const list = index.fields;
     const last = list[list.length - 1];
     if (last.fieldPath === DOCUMENT_ID_FIELD && list.length > 1) {
@@ -488,4 +490,77 @@ export function missingIndexMessage(missing: MissingIndex, file: string): string
     `The query requires an index (${missing.reason}). Add this entry to ${where} of ${file}: ` +
     JSON.stringify(missing.entry)
   );
+}
+
+/**
+ * Whether production could serve a find_nearest query: it needs a declared vector index on the
+ * collection group whose vector field and dimension are the query's and whose other fields are
+ * exactly the fields the query filters on ("Search with vector embeddings": create the index
+ * with the prefilter fields, then the vector field). Other indexes play no part.
+ */
+export function planVectorQuery(query: StructuredQuery, config: IndexConfig): Plan {
+  const nearest = query.findNearest;
+  const from = query.from ?? [];
+  if (!nearest || from.length !== 1) return { ok: true, uses: [], indexes: [] };
+  const collectionGroup = from[0].collectionId ?? '';
+  const scope: QueryScope = from[0].allDescendants === true ? 'COLLECTION_GROUP' : 'COLLECTION';
+  let field: string;
+  let filtered: string[];
+  try {
+    field = keyOf(nearest.vectorField?.fieldPath);
+    const shapes = disjunctions(query.where);
+    filtered = [
+      ...new Set(shapes.flatMap((s) => [...s.equalities, ...s.contains, ...s.inequalities])),
+    ];
+  } catch (err) {
+    if (err instanceof Unanalysable) return { ok: true, uses: [], indexes: [] };
+    throw err;
+  }
+  const values = nearest.queryVector?.mapValue?.fields?.value?.arrayValue?.values;
+  const dimension = values?.length ?? 0;
+  const wanted = new Set(filtered);
+  const index = config.indexes.find(
+    (i) =>
+      i.vector !== undefined &&
+      i.collectionGroup === collectionGroup &&
+      i.queryScope === scope &&
+      i.vector.fieldPath === field &&
+      i.vector.dimension === dimension &&
+      i.fields.length === wanted.size &&
+      i.fields.every((f) => wanted.has(f.fieldPath)),
+  );
+  if (!index) {
+    return {
+      ok: false,
+      missing: {
+        section: 'indexes',
+        reason: `a vector search on "${field}" (dimension ${dimension}) needs a vector index${
+          filtered.length > 0 ? ` that also lists the filtered fields ${filtered.join(', ')}` : ''
+        }`,
+        entry: {
+          collectionGroup,
+          queryScope: scope,
+          fields: [
+            ...filtered.map((f) => ({ fieldPath: f, order: 'ASCENDING' })),
+            { fieldPath: field, vectorConfig: { dimension, flat: {} } },
+          ],
+        },
+      },
+    };
+  }
+  const terms = index.fields.map(
+    (f) =>
+      `${f.fieldPath} ${f.mode === 'ASCENDING' ? 'ASC' : f.mode === 'DESCENDING' ? 'DESC' : 'CONTAINS'}`,
+  );
+  terms.push(`${field} VECTOR<${dimension}>`);
+  return {
+    ok: true,
+    uses: [{ kind: 'index', index }],
+    indexes: [
+      {
+        query_scope: scope === 'COLLECTION_GROUP' ? 'Collection group' : 'Collection',
+        properties: `(${terms.join(', ')})`,
+      },
+    ],
+  };
 }
