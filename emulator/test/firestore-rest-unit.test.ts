@@ -134,6 +134,14 @@ describe('firestore REST proto3 JSON', () => {
       bytesValue: 'AQI=',
     });
     assert.deepEqual(encodeJson('.google.protobuf.Empty', {}), {});
+    // `$alt=json;enum-encoding=int` (what google-gax asks for): enums as numbers.
+    const order = { orderBy: [{ field: { fieldPath: 'a' }, direction: 'DESCENDING' }] };
+    assert.deepEqual(encodeJson('google.firestore.v1.StructuredQuery', order, true), {
+      orderBy: [{ field: { fieldPath: 'a' }, direction: 2 }],
+    });
+    assert.deepEqual(encodeJson('google.firestore.v1.StructuredQuery', order), {
+      orderBy: [{ field: { fieldPath: 'a' }, direction: 'DESCENDING' }],
+    });
   });
 
   it('maps google.rpc.Code to HTTP statuses', () => {

@@ -104,9 +104,12 @@ export function decodeJson<T>(typeName: string, json: unknown): T {
   return type.toObject(message, TO_OBJECT) as T;
 }
 
-/** A decoded response → proto3 JSON. */
-export function encodeJson(typeName: string, value: unknown): JSONValue {
+/**
+ * A decoded response → proto3 JSON. `numericEnums` answers a client that asked for
+ * `$alt=json;enum-encoding=int` (google-gax's REST transport does) with enum numbers.
+ */
+export function encodeJson(typeName: string, value: unknown, numericEnums = false): JSONValue {
   const type = messageType(typeName);
   const message = type.fromObject(value as Record<string, unknown>);
-  return toProto3JSON(message) ?? {};
+  return toProto3JSON(message, { numericEnums }) ?? {};
 }

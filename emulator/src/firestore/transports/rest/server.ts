@@ -309,14 +309,16 @@ async function serve(
   const request = decodeJson<unknown>(method.request, json);
   const result = await invoke(service, method.call, request, req.headers.authorization);
   const responseType = method.response;
+  // System parameter `$alt=json;enum-encoding=int`: enums as numbers in the reply.
+  const numeric = /enum-encoding=int/.test(url.searchParams.get('$alt') ?? '');
   if (method.streaming) {
     send(
       res,
       200,
-      (result as unknown[]).map((item) => encodeJson(responseType, item)),
+      (result as unknown[]).map((item) => encodeJson(responseType, item, numeric)),
     );
   } else {
-    send(res, 200, encodeJson(responseType, result));
+    send(res, 200, encodeJson(responseType, result, numeric));
   }
 }
 
