@@ -23,6 +23,8 @@ import { RulesError, type RPath, type RValue } from '../rules/values';
 import { LoadedRules, readRulesBody } from '../rules/loaded';
 import { RulesSyntaxError } from '../rules/lexer';
 import { NO_PROJECT_ID } from '../config';
+import { WebChannelTransport } from './transports/webchannel/transport';
+import type { SessionTimings } from './transports/webchannel/session';
 
 export interface FirestoreEmulatorOptions {
   /** Default project (used by nothing but logs and helpers; every project's data is served). */
@@ -34,6 +36,8 @@ export interface FirestoreEmulatorOptions {
    * indexes/README.md). Without it no query is refused for want of an index.
    */
   indexes?: IndexCheckOptions;
+  /** WebChannel keep-alive and idle times (tests shorten them). */
+  webChannel?: Partial<SessionTimings>;
 }
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -170,6 +174,8 @@ export class FirestoreEmulator {
   private readonly tcpServer: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly listenCalls = new Set<grpc.ServerDuplexStream<ListenRequest, ListenResponse>>();
+  /** The browser SDK's streams: the same Listen and Write handlers over WebChannel. */
+  readonly webChannel: WebChannelTransport;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(options: FirestoreEmulatorOptions = {}) {
@@ -181,10 +187,26 @@ export class FirestoreEmulator {
       ...this.core.listenSource,
       checkQuery: (parent, query) => this.indexes.check(parent, query),
     };
-    this.grpcServer.addService(
-      withLenientDeserializers(firestoreServiceDefinition()),
-      this.handlers(),
-    );
+    const definition = firestoreServiceDefinition();
+    const service = this.handlers();
+    this.grpcServer.addService(withLenientDeserializers(definition), service);
+    this.webChannel = new WebChannelTransport({
+      timings: options.webChannel,
+      methods: {
+        Listen: {
+          handler: service.Listen as never,
+          definition: definition.Listen,
+          requestType: 'google.firestore.v1.ListenRequest',
+          responseType: 'google.firestore.v1.ListenResponse',
+        },
+        Write: {
+          handler: service.Write as never,
+          definition: definition.Write,
+          requestType: 'google.firestore.v1.WriteRequest',
+          responseType: 'google.firestore.v1.WriteResponse',
+        },
+      },
+    });
     this.injector = this.grpcServer.createConnectionInjector(
       grpc.ServerCredentials.createInsecure(),
     );
@@ -220,6 +242,7 @@ export class FirestoreEmulator {
       else this.tcpServer.close(() => resolve());
     });
     for (const call of this.listenCalls) call.end();
+    this.webChannel.close();
     this.grpcServer.forceShutdown();
     this.httpServer.closeAllConnections();
     for (const s of this.sockets) s.destroy();
@@ -313,6 +336,7 @@ export class FirestoreEmulator {
       /^\/emulator\/v1\/(projects\/[^/]+\/databases\/[^/]+\/documents\/.+):reads$/.exec(
         url.pathname,
       );
+    if (this.webChannel.handle(req, res, url)) return;
     if (serveIndexConfigHttp(req, res, url.pathname, this.indexes)) return;
     if (req.method === 'GET' && readsMatch) {
       send(200, JSON.stringify(this.core.reads.of(decodeURIComponent(readsMatch[1]))));

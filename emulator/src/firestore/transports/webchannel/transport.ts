@@ -1,0 +1,212 @@
+// The WebChannel transport: `/google.firestore.v1.Firestore/{Listen,Write}/channel` on the
+// Firestore port's HTTP/1.1 side, what the Firebase JS SDK in a browser streams through
+// (packages/firestore/src/platform/browser/webchannel_connection.ts). Each channel session
+// carries one Listen or Write stream to the very handler the gRPC server runs, so rules,
+// index checks, limits and commit listeners are the same. Protocol: ../../README.md "WebChannel".
+import type * as http from 'node:http';
+import * as grpc from '@grpc/grpc-js';
+import { decodeToJson, encodeFromJson } from './proto3Json';
+import { WebChannelSession, type Codec, type SessionTimings } from './session';
+import { WireError, parseForwardBody, parseHeaderBlock } from './wire';
+
+/** A bidi handler as the gRPC server registers it; it gets a ChannelCall instead. */
+export type StreamHandler = (call: never) => void;
+
+export interface ChannelMethod {
+  handler: StreamHandler;
+  definition: grpc.MethodDefinition<unknown, unknown>;
+  /** Proto names of the request and response messages. */
+  requestType: string;
+  responseType: string;
+}
+
+export interface WebChannelOptions {
+  methods: Record<string, ChannelMethod>;
+  timings?: Partial<SessionTimings>;
+}
+
+const PATH = /^\/google\.firestore\.v1\.Firestore\/([A-Za-z]+)\/channel$/;
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const SESSION_SWEEP_MS = 5_000;
+
+/** Headers a browser page on another origin needs to read our replies (XHR withCredentials). */
+export function corsHeaders(req: http.IncomingMessage): Record<string, string> {
+  const origin = req.headers.origin;
+  return {
+    'access-control-allow-origin': origin ?? '*',
+    'access-control-allow-credentials': 'true',
+    'access-control-expose-headers': 'X-HTTP-Session-Id, X-Client-Wire-Protocol',
+    vary: 'Origin',
+  };
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new WireError(`Forward channel request over ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+      } else parts.push(b);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The call's metadata: real headers, `$httpHeaders` and the init POST's `headers=` field. */
+function metadataOf(
+  req: http.IncomingMessage,
+  url: URL,
+  initHeaders: Record<string, string>,
+): grpc.Metadata {
+  const md = new grpc.Metadata();
+  const all: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (typeof v === 'string') all[k.toLowerCase()] = v;
+  }
+  Object.assign(all, parseHeaderBlock(url.searchParams.get('$httpHeaders')), initHeaders);
+  for (const [k, v] of Object.entries(all)) {
+    if (k.endsWith('-bin') || !/^[0-9a-z_.-]+$/.test(k)) continue;
+    try {
+      md.set(k, v);
+    } catch {
+      // A value grpc-js refuses as metadata (non-ASCII) cannot matter to the handlers.
+    }
+  }
+  return md;
+}
+
+function codecFor(method: ChannelMethod): Codec<unknown, unknown> {
+  const { definition, requestType, responseType } = method;
+  return {
+    request: (json) => definition.requestDeserialize(encodeFromJson(requestType, json)),
+    response: (message) => decodeToJson(responseType, definition.responseSerialize(message)),
+  };
+}
+
+export class WebChannelTransport {
+  private readonly sessions = new Map<string, WebChannelSession<unknown, unknown>>();
+  private readonly timings: SessionTimings;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly options: WebChannelOptions) {
+    this.timings = { keepAliveMs: 15_000, idleMs: 60_000, ...options.timings };
+    this.sweeper = setInterval(() => this.sweep(), SESSION_SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  /** Serves the request if it is a channel request; false otherwise. */
+  handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean {
+    const m = PATH.exec(url.pathname);
+    if (!m) return false;
+    const method = this.options.methods[m[1]];
+    const cors = corsHeaders(req);
+    const send = (code: number, body: string): void => {
+      if (res.headersSent) return void res.end();
+      res.writeHead(code, { ...cors, 'content-type': 'text/plain; charset=utf-8' });
+      res.end(body);
+    };
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        ...cors,
+        'access-control-allow-methods': 'GET, POST, OPTIONS',
+        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+        'access-control-max-age': '3600',
+      });
+      res.end();
+      return true;
+    }
+    if (!method) {
+      send(404, `Not found: no channel for ${m[1]}`);
+      return true;
+    }
+    this.serve(req, res, url, method, cors).catch((err: unknown) => {
+      const bad = err instanceof WireError;
+      if (!bad) console.error('firestore emulator: webchannel internal error:', err);
+      send(bad ? 400 : 500, `${bad ? 'Bad request' : 'Internal error'}: ${(err as Error).message}`);
+    });
+    return true;
+  }
+
+  private async serve(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    method: ChannelMethod,
+    cors: Record<string, string>,
+  ): Promise<void> {
+    const q = url.searchParams;
+    const sid = q.get('SID');
+    const aid = q.has('AID') ? Number(q.get('AID')) : undefined;
+    const send = (code: number, body: string, extra: Record<string, string> = {}): void => {
+      res.writeHead(code, { ...cors, 'content-type': 'text/plain; charset=utf-8', ...extra });
+      res.end(body);
+    };
+    // The client looks for "Unknown SID" past the first character (channelrequest.js).
+    const unknown = (): void => send(400, `Error: Unknown SID ${sid ?? ''}`);
+    if (q.get('TYPE') === 'terminate') {
+      if (req.method === 'POST') await readBody(req);
+      const session = sid ? this.sessions.get(sid) : undefined;
+      session?.terminate();
+      send(200, '');
+      return;
+    }
+    if (req.method === 'GET' && q.get('RID') === 'rpc') {
+      const session = sid ? this.sessions.get(sid) : undefined;
+      if (!session || session.isClosed) return unknown();
+      for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
+      session.attachBackChannel(res, aid ?? 0, q.get('CI') === '1');
+      return;
+    }
+    if (req.method !== 'POST') {
+      send(400, `Bad request: ${req.method} is not a WebChannel request`);
+      return;
+    }
+    const body = parseForwardBody(await readBody(req));
+    if (!sid) {
+      if (q.get('VER') !== '8') throw new WireError(`Unsupported channel version VER=${q.get('VER')}`);
+      const session = new WebChannelSession<unknown, unknown>(
+        metadataOf(req, url, body.headers),
+        codecFor(method),
+        this.timings,
+        (s) => this.sessions.delete(s.id),
+      );
+      this.sessions.set(session.id, session);
+      (method.handler as (call: unknown) => void)(session.call);
+      session.deliver(body.maps);
+      send(200, session.handshake(), { 'X-HTTP-Session-Id': session.httpSessionId });
+      return;
+    }
+    const session = this.sessions.get(sid);
+    if (!session || session.isClosed) return unknown();
+    session.acknowledge(aid);
+    session.deliver(body.maps);
+    send(200, session.postReply());
+  }
+
+  /** Drops every session's back channel connection, as a proxy or the server might. */
+  dropBackChannels(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.dropBackChannel()) n++;
+    return n;
+  }
+
+  /** Open sessions (for tests and diagnostics). */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const s of [...this.sessions.values()]) if (s.isIdle(now)) s.terminate();
+  }
+
+  /** Server shutdown: every stream is cancelled. */
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const s of [...this.sessions.values()]) s.terminate();
+  }
+}
