@@ -15,7 +15,10 @@ import {
   initializeApp as initializeAdminApp,
 } from 'firebase-admin/app';
 import type { App as AdminApp } from 'firebase-admin/app';
-import { getFirestore as getAdminFirestore, type Firestore as AdminFirestore } from 'firebase-admin/firestore';
+import {
+  getFirestore as getAdminFirestore,
+  type Firestore as AdminFirestore,
+} from 'firebase-admin/firestore';
 import type { Browser, Page } from 'puppeteer-core';
 import { FirestoreEmulator } from '../src/firestore/server';
 import {
@@ -141,13 +144,19 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
       after(() => closeDb(db));
 
       it('setDoc goes through the Write channel, getDoc through Listen', async () => {
+        const before = server.webChannel.stats();
         const got = await page.evaluate(
           async (db, col) => {
             const g = globalThis as unknown as WebChannelPage;
             const fs = g.fb.firestore;
             const d = g.t[db] as ReturnType<typeof fs.getFirestore>;
             const ref = fs.doc(d, col, 'a');
-            await fs.setDoc(ref, { n: 1, s: 'é\u{1F600}', at: fs.serverTimestamp(), b: fs.Bytes.fromUint8Array(new Uint8Array([0, 255])) });
+            await fs.setDoc(ref, {
+              n: 1,
+              s: 'é\u{1F600}',
+              at: fs.serverTimestamp(),
+              b: fs.Bytes.fromUint8Array(new Uint8Array([0, 255])),
+            });
             const snap = await fs.getDocFromServer(ref);
             const data = snap.data() ?? {};
             return {
@@ -161,7 +170,32 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
           db,
           col,
         );
-        assert.deepEqual(got, { exists: true, n: 1, s: 'é\u{1F600}', atIsTimestamp: true, bytes: [0, 255] });
+        assert.deepEqual(got, {
+          exists: true,
+          n: 1,
+          s: 'é\u{1F600}',
+          atIsTimestamp: true,
+          bytes: [0, 255],
+        });
+        const after = server.webChannel.stats();
+        const delta = (k: 'streamingBackChannels' | 'longPollBackChannels'): number =>
+          after[k] - before[k];
+        assert.ok(
+          (after.sessions.Write ?? 0) > (before.sessions.Write ?? 0),
+          'a Write channel was opened',
+        );
+        assert.ok(
+          (after.sessions.Listen ?? 0) > (before.sessions.Listen ?? 0),
+          'a Listen channel was opened',
+        );
+        if (mode === 'long-polling') {
+          assert.ok(delta('longPollBackChannels') > 0, 'long polls');
+          assert.equal(delta('streamingBackChannels'), 0, 'no streaming back channel');
+        } else {
+          // Auto-detect sees the streaming back channel's first bytes at once and keeps it.
+          assert.ok(delta('streamingBackChannels') > 0, 'a streaming back channel');
+          assert.equal(delta('longPollBackChannels'), 0, 'no long polls');
+        }
         const stored = await admin.doc(`${col}/a`).get();
         assert.equal(stored.get('n'), 1);
         assert.equal(stored.get('s'), 'é\u{1F600}');
@@ -175,18 +209,26 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
             const d = g.t[db] as ReturnType<typeof fs.getFirestore>;
             const seen: unknown[] = [];
             g.t[`${db}-seen`] = seen;
-            g.t[`${db}-off`] = fs.onSnapshot(fs.doc(d, col, 'b'), (s) => seen.push(s.get('v') ?? null));
+            g.t[`${db}-off`] = fs.onSnapshot(fs.doc(d, col, 'b'), (s) =>
+              seen.push(s.get('v') ?? null),
+            );
           },
           db,
           col,
         );
         const seen = (): Promise<unknown[]> =>
-          page.evaluate((db) => (globalThis as unknown as WebChannelPage).t[`${db}-seen`] as unknown[], db);
+          page.evaluate(
+            (db) => (globalThis as unknown as WebChannelPage).t[`${db}-seen`] as unknown[],
+            db,
+          );
         await until('the first snapshot', async () => (await seen()).length >= 1);
         await admin.doc(`${col}/b`).set({ v: 'from admin' });
         await until('the change', async () => (await seen()).includes('from admin'));
         assert.deepEqual((await seen())[0], null);
-        await page.evaluate((db) => ((globalThis as unknown as WebChannelPage).t[`${db}-off`] as () => void)(), db);
+        await page.evaluate(
+          (db) => ((globalThis as unknown as WebChannelPage).t[`${db}-off`] as () => void)(),
+          db,
+        );
       });
     });
   }
@@ -195,6 +237,7 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
     const db = 'db-lp-1000';
     const col = `wc-lp1000-${RUN}`;
     await openDb(db, 'long-polling');
+    const before = server.webChannel.stats();
     await page.evaluate(
       async (db, col) => {
         const g = globalThis as unknown as WebChannelPage;
@@ -204,7 +247,8 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
         g.t.order = order;
         await new Promise<void>((resolve) => {
           g.t.off = fs.onSnapshot(fs.collection(d, col), (s) => {
-            for (const c of s.docChanges()) if (c.type === 'added') order.push(c.doc.get('seq') as number);
+            for (const c of s.docChanges())
+              if (c.type === 'added') order.push(c.doc.get('seq') as number);
             resolve();
           });
         });
@@ -212,17 +256,26 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
       db,
       col,
     );
-    for (let i = 0; i < 1000; i++) await admin.doc(`${col}/d${String(i).padStart(4, '0')}`).set({ seq: i });
+    for (let i = 0; i < 1000; i++)
+      await admin.doc(`${col}/d${String(i).padStart(4, '0')}`).set({ seq: i });
     const order = await until(
       '1 000 changes',
       async () => {
-        const o = await page.evaluate(() => (globalThis as unknown as WebChannelPage).t.order as number[]);
+        const o = await page.evaluate(
+          () => (globalThis as unknown as WebChannelPage).t.order as number[],
+        );
         return o.length >= 1000 ? o : undefined;
       },
       60_000,
     );
     assert.equal(order.length, 1000);
-    assert.deepEqual(order, Array.from({ length: 1000 }, (_, i) => i));
+    assert.deepEqual(
+      order,
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
+    const after = server.webChannel.stats();
+    assert.equal(after.streamingBackChannels, before.streamingBackChannels, 'long polls only');
+    assert.ok(after.longPollBackChannels > before.longPollBackChannels);
     await page.evaluate(() => ((globalThis as unknown as WebChannelPage).t.off as () => void)());
     await closeDb(db);
   });
@@ -247,7 +300,10 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
       db,
       col,
     );
-    assert.deepEqual(acks, Array.from({ length: 500 }, (_, i) => i));
+    assert.deepEqual(
+      acks,
+      Array.from({ length: 500 }, (_, i) => i),
+    );
     const stored = await admin.collection(col).get();
     assert.equal(stored.size, 500);
     assert.deepEqual(
@@ -278,10 +334,14 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
         page.evaluate(() => (globalThis as unknown as WebChannelPage).t.dropSeen as unknown[]);
       await until('the first snapshot', async () => (await seen()).length >= 1);
       // Long polls come and go: wait for one to be open, then cut it.
+      const before = server.webChannel.stats();
       await until('a back channel to drop', async () => server.webChannel.dropBackChannels() > 0);
       await admin.doc(`${col}/x`).set({ v: 1 });
       await until('the change after the drop', async () => (await seen()).includes(1));
-      await until('another back channel to drop', async () => server.webChannel.dropBackChannels() > 0);
+      await until(
+        'another back channel to drop',
+        async () => server.webChannel.dropBackChannels() > 0,
+      );
       await admin.doc(`${col}/x`).set({ v: 2 });
       await until('the second change', async () => (await seen()).includes(2));
       // Writes still go through on the same page.
@@ -296,7 +356,14 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
         col,
       );
       assert.equal((await admin.doc(`${col}/y`).get()).get('ok'), true);
-      await page.evaluate(() => ((globalThis as unknown as WebChannelPage).t.dropOff as () => void)());
+      // The same Listen session went on: new back channels, no new Listen channel.
+      const after = server.webChannel.stats();
+      assert.equal(after.sessions.Listen, before.sessions.Listen, 'no new Listen session');
+      const backs = (s: typeof after): number => s.streamingBackChannels + s.longPollBackChannels;
+      assert.ok(backs(after) >= backs(before) + 2, 'the client opened new back channels');
+      await page.evaluate(() =>
+        ((globalThis as unknown as WebChannelPage).t.dropOff as () => void)(),
+      );
       await closeDb(db);
     });
   }
@@ -331,8 +398,12 @@ service cloud.firestore {
         const bob = g.t['db-bob'] as ReturnType<typeof fs.getFirestore>;
         const codeOf = (e: unknown): string => (e as { code?: string }).code ?? String(e);
         await fs.setDoc(fs.doc(alice, col, 'doc'), { by: 'alice' });
-        const aliceRead = (await fs.getDocFromServer(fs.doc(alice, col, 'doc'))).get('by') as string;
-        const bobWrite = await fs.setDoc(fs.doc(bob, col, 'doc2'), { by: 'bob' }).then(() => 'ok', codeOf);
+        const aliceRead = (await fs.getDocFromServer(fs.doc(alice, col, 'doc'))).get(
+          'by',
+        ) as string;
+        const bobWrite = await fs
+          .setDoc(fs.doc(bob, col, 'doc2'), { by: 'bob' })
+          .then(() => 'ok', codeOf);
         const bobRead = await fs.getDocFromServer(fs.doc(bob, col, 'doc')).then(() => 'ok', codeOf);
         const bobListen = await new Promise<string>((resolve) => {
           fs.onSnapshot(

@@ -17,7 +17,15 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 export const PAGES_DIR = path.join(__dirname, '..', '..', '..', 'test', 'browser');
 
 /** Where screenshots go (gitignored). */
-export const ARTIFACTS_DIR = path.join(__dirname, '..', '..', '..', '..', 'test-results', 'browser');
+export const ARTIFACTS_DIR = path.join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  '..',
+  'test-results',
+  'browser',
+);
 
 export async function launchBrowser(): Promise<Browser> {
   const override = process.env.PUPPETEER_EXECUTABLE_PATH;
@@ -32,7 +40,10 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** Bundles one page source for the browser (the firebase package's browser builds). */
-export async function bundlePage(file: string, define: Record<string, string> = {}): Promise<string> {
+export async function bundlePage(
+  file: string,
+  define: Record<string, string> = {},
+): Promise<string> {
   const result = await esbuild.build({
     entryPoints: [path.join(PAGES_DIR, file)],
     bundle: true,

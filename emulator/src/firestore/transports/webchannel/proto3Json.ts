@@ -65,7 +65,10 @@ function parseDuration(s: string, where: string): Plain {
   const m = /^(-?)(\d+)(?:\.(\d{1,9}))?s$/.exec(s);
   if (!m) throw invalidArgument(`Invalid duration for ${where}: ${s}`);
   const sign = m[1] ? -1 : 1;
-  return { seconds: String(sign * Number(m[2])), nanos: sign * Number((m[3] ?? '').padEnd(9, '0')) };
+  return {
+    seconds: String(sign * Number(m[2])),
+    nanos: sign * Number((m[3] ?? '').padEnd(9, '0')),
+  };
 }
 
 function structValueFromJson(v: unknown): Plain {

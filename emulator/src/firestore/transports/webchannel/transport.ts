@@ -87,8 +87,24 @@ function codecFor(method: ChannelMethod): Codec<unknown, unknown> {
   };
 }
 
+/** Counts of what the transport served, per method (tests show which path a client took). */
+export interface WebChannelStats {
+  sessions: Record<string, number>;
+  streamingBackChannels: number;
+  longPollBackChannels: number;
+  forwardPosts: number;
+  terminations: number;
+}
+
 export class WebChannelTransport {
   private readonly sessions = new Map<string, WebChannelSession<unknown, unknown>>();
+  private readonly counts: WebChannelStats = {
+    sessions: {},
+    streamingBackChannels: 0,
+    longPollBackChannels: 0,
+    forwardPosts: 0,
+    terminations: 0,
+  };
   private readonly timings: SessionTimings;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -123,7 +139,7 @@ export class WebChannelTransport {
       send(404, `Not found: no channel for ${m[1]}`);
       return true;
     }
-    this.serve(req, res, url, method, cors).catch((err: unknown) => {
+    this.serve(req, res, url, m[1], method, cors).catch((err: unknown) => {
       const bad = err instanceof WireError;
       if (!bad) console.error('firestore emulator: webchannel internal error:', err);
       send(bad ? 400 : 500, `${bad ? 'Bad request' : 'Internal error'}: ${(err as Error).message}`);
@@ -135,6 +151,7 @@ export class WebChannelTransport {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     url: URL,
+    name: string,
     method: ChannelMethod,
     cors: Record<string, string>,
   ): Promise<void> {
@@ -150,6 +167,7 @@ export class WebChannelTransport {
     if (q.get('TYPE') === 'terminate') {
       if (req.method === 'POST') await readBody(req);
       const session = sid ? this.sessions.get(sid) : undefined;
+      if (session) this.counts.terminations++;
       session?.terminate();
       send(200, '');
       return;
@@ -158,7 +176,10 @@ export class WebChannelTransport {
       const session = sid ? this.sessions.get(sid) : undefined;
       if (!session || session.isClosed) return unknown();
       for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
-      session.attachBackChannel(res, aid ?? 0, q.get('CI') === '1');
+      const longPoll = q.get('CI') === '1';
+      if (longPoll) this.counts.longPollBackChannels++;
+      else this.counts.streamingBackChannels++;
+      session.attachBackChannel(res, aid ?? 0, longPoll);
       return;
     }
     if (req.method !== 'POST') {
@@ -166,8 +187,10 @@ export class WebChannelTransport {
       return;
     }
     const body = parseForwardBody(await readBody(req));
+    this.counts.forwardPosts++;
     if (!sid) {
-      if (q.get('VER') !== '8') throw new WireError(`Unsupported channel version VER=${q.get('VER')}`);
+      if (q.get('VER') !== '8')
+        throw new WireError(`Unsupported channel version VER=${q.get('VER')}`);
       const session = new WebChannelSession<unknown, unknown>(
         metadataOf(req, url, body.headers),
         codecFor(method),
@@ -175,6 +198,7 @@ export class WebChannelTransport {
         (s) => this.sessions.delete(s.id),
       );
       this.sessions.set(session.id, session);
+      this.counts.sessions[name] = (this.counts.sessions[name] ?? 0) + 1;
       (method.handler as (call: unknown) => void)(session.call);
       session.deliver(body.maps);
       send(200, session.handshake(), { 'X-HTTP-Session-Id': session.httpSessionId });
@@ -192,6 +216,11 @@ export class WebChannelTransport {
     let n = 0;
     for (const s of this.sessions.values()) if (s.dropBackChannel()) n++;
     return n;
+  }
+
+  /** What was served so far (a copy). */
+  stats(): WebChannelStats {
+    return structuredClone(this.counts);
   }
 
   /** Open sessions (for tests and diagnostics). */
