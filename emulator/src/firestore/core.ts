@@ -25,7 +25,14 @@ import {
 } from './clock';
 import { DocumentStore, versionKey } from './store';
 import { TransactionManager, type Transaction } from './transactions';
-import { RpcError, failedPrecondition, hasStatusCode, invalidArgument, notFound } from './errors';
+import {
+  Code,
+  RpcError,
+  failedPrecondition,
+  hasStatusCode,
+  invalidArgument,
+  notFound,
+} from './errors';
 import { applyWrite, requestTargets } from './commit';
 import { projectFields } from './fields';
 import {
@@ -385,7 +392,7 @@ export class FirestoreCore {
     const query = req.structuredQuery;
     if (!query) throw invalidArgument('RunQuery needs a structured_query');
     if (req.explainOptions)
-      throw new RpcError(12, 'Query explain is not supported by this emulator');
+      throw new RpcError(Code.UNIMPLEMENTED, 'Query explain is not supported by this emulator');
     const ctx = this.readContext(req, parent.db);
     const docs = await this.read(ctx, (t) => {
       const value = this.runQueryAt(parent.name, query, t);
@@ -688,7 +695,7 @@ export class FirestoreCore {
     const paths = maskPaths(mask);
     this.commit({ database: db.database, writes: [write] });
     const doc = this.store.get(name);
-    if (!doc) throw new RpcError(13, `Document ${name} vanished after its write`);
+    if (!doc) throw new RpcError(Code.INTERNAL, `Document ${name} vanished after its write`);
     return applyMask(doc, paths);
   }
 }

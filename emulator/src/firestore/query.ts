@@ -1,7 +1,6 @@
 // Evaluates a google.firestore.v1.StructuredQuery over documents in memory with Firestore's
 // semantics: collection / collection-group scoping, every filter operator, the implicit orderings
 // the backend adds, cursors, offset, limit and projections. Pure: the caller supplies candidates.
-import * as grpc from '@grpc/grpc-js';
 import type {
   Cursor,
   Document,
@@ -28,11 +27,11 @@ import {
   valuesEqual,
 } from './values';
 import { projectFields } from './fields';
-import { RpcError } from './errors';
+import { Code, RpcError } from './errors';
 
 /** A query the backend would refuse; `code` is the gRPC status to answer with. */
 export class QueryError extends RpcError {
-  constructor(code: grpc.status, message: string) {
+  constructor(code: Code, message: string) {
     super(code, message);
     this.name = 'QueryError';
   }
@@ -40,7 +39,7 @@ export class QueryError extends RpcError {
 
 /** An INVALID_ARGUMENT QueryError. */
 export function invalid(message: string): QueryError {
-  return new QueryError(grpc.status.INVALID_ARGUMENT, message);
+  return new QueryError(Code.INVALID_ARGUMENT, message);
 }
 
 /** Firestore's documented limits on filters. */
@@ -381,10 +380,7 @@ export class CompiledQuery {
   constructor(parent: string, query: StructuredQuery) {
     this.parent = parent.replace(/\/+$/, '');
     if (query.findNearest !== undefined) {
-      throw new QueryError(
-        grpc.status.UNIMPLEMENTED,
-        'find_nearest (vector search) is not supported',
-      );
+      throw new QueryError(Code.UNIMPLEMENTED, 'find_nearest (vector search) is not supported');
     }
     const from = query.from ?? [];
     if (from.length !== 1) {

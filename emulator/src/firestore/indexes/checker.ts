@@ -1,7 +1,7 @@
 // The index check on the query path: RunQuery, RunAggregationQuery and Listen targets call
 // check(), which refuses with FAILED_PRECONDITION, as production does, a query that the
 // database's indexes (firestore.indexes.json plus the automatic ones) could not serve.
-import { status } from '@grpc/grpc-js';
+import { Code } from '../errors';
 import { QueryError, compileQuery } from '../query';
 import type { StructuredQuery } from '../types';
 import type { IndexConfig } from './config';
@@ -65,7 +65,7 @@ export class IndexChecker {
     compileQuery(parent, query);
     // A QueryError, so that a Listen target is refused with it like any other bad query.
     throw new QueryError(
-      status.FAILED_PRECONDITION,
+      Code.FAILED_PRECONDITION,
       missingIndexMessage(
         plan.missing,
         setting ? `the index configuration of ${database}` : this.source.file,

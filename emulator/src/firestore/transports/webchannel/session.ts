@@ -1,15 +1,15 @@
 // One WebChannel session: the server half of a goog.net.WebChannel, carrying one Listen or
-// Write stream. The stream's handler (the same function the gRPC server runs) gets a ChannelCall,
-// which looks to it like grpc-js' ServerDuplexStream: 'data' for each forward-channel message,
-// write() for each reply, emit('error', status) to fail, end() to finish.
+// Write stream. The service's stream handler (the same one the gRPC transport calls) gets the
+// session's ChannelStream, a BidiStream (../../stream.ts): each forward-channel message is a
+// request, each reply goes out as the next array, fail() sends the error and closes.
 //
 // Replies are numbered arrays, `[arrayId, [message]]`, kept until the client acknowledges them
 // (AID on every request), so a back channel that breaks loses nothing: the next back channel
 // GET re-sends everything after its AID.
-import { EventEmitter } from 'node:events';
 import type * as http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
+import { Code, codeName, hasStatusCode, type Status } from '../../errors';
+import type { BidiStream } from '../../stream';
 import { chunk } from './wire';
 
 export interface SessionTimings {
@@ -19,7 +19,7 @@ export interface SessionTimings {
   idleMs: number;
 }
 
-/** An error reply as Google's front end sends it on a channel (status is the gRPC name). */
+/** An error reply as Google's front end sends it on a channel (status is the code's name). */
 export interface ChannelError {
   error: { code: number; message: string; status: string };
 }
@@ -45,46 +45,52 @@ const HTTP_FOR_CODE: Record<number, number> = {
   16: 401,
 };
 
-export function channelError(status: Partial<grpc.StatusObject>): ChannelError {
-  const code = status.code ?? grpc.status.UNKNOWN;
+export function channelError(status: Status): ChannelError {
   return {
     error: {
-      code: HTTP_FOR_CODE[code] ?? 500,
-      message: status.details ?? '',
-      status: grpc.status[code] ?? 'UNKNOWN',
+      code: HTTP_FOR_CODE[status.code] ?? 500,
+      message: status.message,
+      status: codeName(status.code),
     },
   };
 }
 
-/** What a handler sees: enough of grpc-js' ServerDuplexStream for listen.ts and writeStream.ts. */
-export class ChannelCall<Req, Res> extends EventEmitter {
-  cancelled = false;
-  destroyed = false;
+/** The session as the service's Listen/Write handler sees it. */
+class ChannelStream<Req, Res> implements BidiStream<Req, Res> {
+  readonly requests: ((r: Req) => void)[] = [];
+  readonly gone: (() => void)[] = [];
 
   constructor(
-    readonly metadata: grpc.Metadata,
+    readonly authorization: string | undefined,
     private readonly session: WebChannelSession<Req, Res>,
-  ) {
-    super();
-    // A handler fails the stream by emitting 'error' with a status (as on grpc-js).
-    this.on('error', (status: Partial<grpc.StatusObject>) => session.fail(status));
+  ) {}
+
+  get writable(): boolean {
+    return this.session.isOpen;
   }
 
-  write(response: Res): boolean {
+  onRequest(listener: (request: Req) => void): void {
+    this.requests.push(listener);
+  }
+
+  onHalfClose(): void {
+    // A WebChannel client never half-closes: it terminates (onGone).
+  }
+
+  onGone(listener: () => void): void {
+    this.gone.push(listener);
+  }
+
+  send(response: Res): void {
     this.session.reply(response);
-    return true;
   }
 
   end(): void {
     this.session.finish();
   }
 
-  sendMetadata(): void {
-    // Nothing to send: the channel's HTTP headers are already out.
-  }
-
-  getPeer(): string {
-    return 'webchannel';
+  fail(status: Status): void {
+    this.session.fail(status);
   }
 }
 
@@ -96,15 +102,32 @@ interface BackChannel {
 }
 
 export interface Codec<Req, Res> {
+  /** The request message's name, for errors. */
+  name: string;
   request(json: unknown): Req;
   response(message: Res): unknown;
 }
 
-export class WebChannelSession<Req, Res> {
+/** A session as the transport handles it: HTTP requests in, never its stream's messages. */
+export interface ChannelSession {
+  readonly id: string;
+  readonly httpSessionId: string;
+  readonly isClosed: boolean;
+  handshake(): string;
+  postReply(): string;
+  acknowledge(aid: number | undefined): void;
+  deliver(maps: { id: number; message: unknown }[]): void;
+  attachBackChannel(res: http.ServerResponse, aid: number, longPoll: boolean): void;
+  dropBackChannel(): boolean;
+  isIdle(now: number): boolean;
+  terminate(): void;
+}
+
+export class WebChannelSession<Req, Res> implements ChannelSession {
   readonly id = randomBytes(12).toString('base64url');
   /** What X-HTTP-Session-Id names (the client sends it back as gsessionid). */
   readonly httpSessionId = randomBytes(12).toString('base64url');
-  readonly call: ChannelCall<Req, Res>;
+  readonly stream: ChannelStream<Req, Res>;
   /** The highest forward map id handed to the stream (retried POSTs re-send maps). */
   private lastMapId = -1;
   /** Array id of the last array issued; 0 was the handshake's "c". */
@@ -121,16 +144,21 @@ export class WebChannelSession<Req, Res> {
   private lastActivity = Date.now();
 
   constructor(
-    metadata: grpc.Metadata,
+    authorization: string | undefined,
     private readonly codec: Codec<Req, Res>,
     private readonly timings: SessionTimings,
     private readonly onClosed: (s: WebChannelSession<Req, Res>) => void,
   ) {
-    this.call = new ChannelCall(metadata, this);
+    this.stream = new ChannelStream(authorization, this);
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Neither closed nor ending: replies are still taken. */
+  get isOpen(): boolean {
+    return !this.closed && !this.ending;
   }
 
   /** The handshake reply: `[[0,["c",SID,hostPrefix,VER,serverVersion,keepAliveMs]]]`. */
@@ -163,26 +191,26 @@ export class WebChannelSession<Req, Res> {
       try {
         request = this.codec.request(message);
       } catch (err) {
-        const details = err instanceof Error ? err.message : String(err);
-        const code =
-          typeof (err as { code?: unknown }).code === 'number'
-            ? (err as { code: number }).code
-            : grpc.status.INVALID_ARGUMENT;
-        this.call.emit('error', { code, details });
+        // A message that does not decode fails the stream, as a malformed gRPC frame would.
+        const known = hasStatusCode(err);
+        this.fail({
+          code: known ? (err.code as Code) : Code.INVALID_ARGUMENT,
+          message: `Malformed ${this.codec.name}: ${err instanceof Error ? err.message : String(err)}`,
+        });
         return;
       }
-      this.call.emit('data', request);
+      for (const listener of this.stream.requests) listener(request);
     }
   }
 
   /** A reply of the stream, as the next array. */
   reply(message: Res): void {
-    if (this.closed) return;
+    if (!this.isOpen) return;
     this.issue([this.codec.response(message)]);
   }
 
   /** The stream failed: the error as the last array, then the channel closes. */
-  fail(status: Partial<grpc.StatusObject>): void {
+  fail(status: Status): void {
     if (this.closed || this.ending) return;
     this.issue([channelError(status)]);
     this.closeAfterFlush();
@@ -294,14 +322,12 @@ export class WebChannelSession<Req, Res> {
     if (this.closed) return;
     this.markClosed();
     this.endBackChannel();
-    this.call.cancelled = true;
-    this.call.emit('cancelled');
-    this.call.emit('close');
   }
 
   private markClosed(): void {
     if (this.closed) return;
     this.closed = true;
     this.onClosed(this);
+    for (const listener of this.stream.gone) listener();
   }
 }

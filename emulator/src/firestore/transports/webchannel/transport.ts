@@ -4,26 +4,18 @@
 // carries one Listen or Write stream to the very handler the gRPC server runs, so rules,
 // index checks, limits and commit listeners are the same. Protocol: ../../README.md "WebChannel".
 import type * as http from 'node:http';
-import * as grpc from '@grpc/grpc-js';
+import type { FirestoreService } from '../../service';
+import type { BidiStream } from '../../stream';
+import type { ListenRequest, ListenResponse } from '../../types';
+import type { WriteRequest, WriteResponse } from '../../writeStream';
+import type { HttpRoute } from '../http';
+import { firestoreServiceDefinition } from '../grpc/proto';
 import { decodeToJson, encodeFromJson } from './proto3Json';
-import { WebChannelSession, type Codec, type SessionTimings } from './session';
+import { WebChannelSession, type ChannelSession, type Codec, type SessionTimings } from './session';
 import { WireError, parseForwardBody, parseHeaderBlock } from './wire';
 
-/** A bidi handler as the gRPC server registers it; it gets a ChannelCall instead. */
-export type StreamHandler = (call: never) => void;
-
-export interface ChannelMethod {
-  handler: StreamHandler;
-  definition: grpc.MethodDefinition<unknown, unknown>;
-  /** Proto names of the request and response messages. */
-  requestType: string;
-  responseType: string;
-}
-
-export interface WebChannelOptions {
-  methods: Record<string, ChannelMethod>;
-  timings?: Partial<SessionTimings>;
-}
+/** Opens a session of one bidi method, served by the service's own handler. */
+type OpenSession = (authorization: string | undefined) => ChannelSession;
 
 const PATH = /^\/google\.firestore\.v1\.Firestore\/([A-Za-z]+)\/channel$/;
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -56,33 +48,30 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-/** The call's metadata: real headers, `$httpHeaders` and the init POST's `headers=` field. */
-function metadataOf(
+/**
+ * The caller's Authorization: the init POST's `headers=` field (what the SDK sends, with
+ * encodeInitMessageHeaders), else the `$httpHeaders` URL parameter, else a real header.
+ */
+function authorizationOf(
   req: http.IncomingMessage,
   url: URL,
   initHeaders: Record<string, string>,
-): grpc.Metadata {
-  const md = new grpc.Metadata();
-  const all: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (typeof v === 'string') all[k.toLowerCase()] = v;
-  }
-  Object.assign(all, parseHeaderBlock(url.searchParams.get('$httpHeaders')), initHeaders);
-  for (const [k, v] of Object.entries(all)) {
-    if (k.endsWith('-bin') || !/^[0-9a-z_.-]+$/.test(k)) continue;
-    try {
-      md.set(k, v);
-    } catch {
-      // A value grpc-js refuses as metadata (non-ASCII) cannot matter to the handlers.
-    }
-  }
-  return md;
+): string | undefined {
+  return (
+    initHeaders.authorization ??
+    parseHeaderBlock(url.searchParams.get('$httpHeaders')).authorization ??
+    req.headers.authorization
+  );
 }
 
-function codecFor(method: ChannelMethod): Codec<unknown, unknown> {
-  const { definition, requestType, responseType } = method;
+/** JSON in, the gRPC method's own decoded shape out (and back), through the protobuf bytes. */
+function codecFor<Req, Res>(rpc: 'Listen' | 'Write'): Codec<Req, Res> {
+  const definition = firestoreServiceDefinition()[rpc];
+  const requestType = `google.firestore.v1.${rpc}Request`;
+  const responseType = `google.firestore.v1.${rpc}Response`;
   return {
-    request: (json) => definition.requestDeserialize(encodeFromJson(requestType, json)),
+    name: requestType,
+    request: (json) => definition.requestDeserialize(encodeFromJson(requestType, json)) as Req,
     response: (message) => decodeToJson(responseType, definition.responseSerialize(message)),
   };
 }
@@ -97,7 +86,7 @@ export interface WebChannelStats {
 }
 
 export class WebChannelTransport {
-  private readonly sessions = new Map<string, WebChannelSession<unknown, unknown>>();
+  private readonly sessions = new Map<string, ChannelSession>();
   private readonly counts: WebChannelStats = {
     sessions: {},
     streamingBackChannels: 0,
@@ -107,9 +96,20 @@ export class WebChannelTransport {
   };
   private readonly timings: SessionTimings;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly methods: Record<string, OpenSession>;
+  /** The HTTP/1.1 route (../http.ts) that serves the channel URLs. */
+  readonly route: HttpRoute = (req, res, url) => this.handle(req, res, url);
 
-  constructor(private readonly options: WebChannelOptions) {
-    this.timings = { keepAliveMs: 15_000, idleMs: 60_000, ...options.timings };
+  constructor(service: FirestoreService, timings: Partial<SessionTimings> = {}) {
+    this.methods = {
+      Listen: (auth) =>
+        this.open(auth, codecFor<ListenRequest, ListenResponse>('Listen'), (s) =>
+          service.listen(s),
+        ),
+      Write: (auth) =>
+        this.open(auth, codecFor<WriteRequest, WriteResponse>('Write'), (s) => service.write(s)),
+    };
+    this.timings = { keepAliveMs: 15_000, idleMs: 60_000, ...timings };
     this.sweeper = setInterval(() => this.sweep(), SESSION_SWEEP_MS);
     this.sweeper.unref();
   }
@@ -118,7 +118,7 @@ export class WebChannelTransport {
   handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean {
     const m = PATH.exec(url.pathname);
     if (!m) return false;
-    const method = this.options.methods[m[1]];
+    const method = Object.hasOwn(this.methods, m[1]) ? this.methods[m[1]] : undefined;
     const cors = corsHeaders(req);
     const send = (code: number, body: string): void => {
       if (res.headersSent) return void res.end();
@@ -152,7 +152,7 @@ export class WebChannelTransport {
     res: http.ServerResponse,
     url: URL,
     name: string,
-    method: ChannelMethod,
+    method: OpenSession,
     cors: Record<string, string>,
   ): Promise<void> {
     const q = url.searchParams;
@@ -191,15 +191,8 @@ export class WebChannelTransport {
     if (!sid) {
       if (q.get('VER') !== '8')
         throw new WireError(`Unsupported channel version VER=${q.get('VER')}`);
-      const session = new WebChannelSession<unknown, unknown>(
-        metadataOf(req, url, body.headers),
-        codecFor(method),
-        this.timings,
-        (s) => this.sessions.delete(s.id),
-      );
-      this.sessions.set(session.id, session);
+      const session = method(authorizationOf(req, url, body.headers));
       this.counts.sessions[name] = (this.counts.sessions[name] ?? 0) + 1;
-      (method.handler as (call: unknown) => void)(session.call);
       session.deliver(body.maps);
       send(200, session.handshake(), { 'X-HTTP-Session-Id': session.httpSessionId });
       return;
@@ -209,6 +202,20 @@ export class WebChannelTransport {
     session.acknowledge(aid);
     session.deliver(body.maps);
     send(200, session.postReply());
+  }
+
+  /** A new session, registered, its stream handed to the service's handler. */
+  private open<Req, Res>(
+    authorization: string | undefined,
+    codec: Codec<Req, Res>,
+    serve: (stream: BidiStream<Req, Res>) => void,
+  ): WebChannelSession<Req, Res> {
+    const session = new WebChannelSession<Req, Res>(authorization, codec, this.timings, (s) =>
+      this.sessions.delete(s.id),
+    );
+    this.sessions.set(session.id, session);
+    serve(session.stream);
+    return session;
   }
 
   /** Drops every session's back channel connection, as a proxy or the server might. */
