@@ -2,7 +2,7 @@
 // Firebase JS SDK's browser builds (bundled by the test with esbuild). Each step is written into
 // the page (for the screenshot) and into window.results (for the test, which asserts each).
 // The test passes the stack's ports and the account in the query string.
-/* global window, document, URLSearchParams, TextEncoder */
+/* global window, document */
 import { initializeApp } from 'firebase/app';
 import {
   connectAuthEmulator,

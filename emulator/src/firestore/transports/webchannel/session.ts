@@ -117,7 +117,12 @@ export interface ChannelSession {
   postReply(): string;
   acknowledge(aid: number | undefined): void;
   deliver(maps: { id: number; message: unknown }[]): void;
-  attachBackChannel(res: http.ServerResponse, aid: number, longPoll: boolean): void;
+  attachBackChannel(
+    res: http.ServerResponse,
+    aid: number,
+    longPoll: boolean,
+    holdMs?: number,
+  ): void;
   dropBackChannel(): boolean;
   isIdle(now: number): boolean;
   terminate(): void;
@@ -255,7 +260,12 @@ export class WebChannelSession<Req, Res> implements ChannelSession {
    * A back channel GET (RID=rpc): it replaces any earlier one, and gets every array after its
    * AID first.
    */
-  attachBackChannel(res: http.ServerResponse, aid: number, longPoll: boolean): void {
+  attachBackChannel(
+    res: http.ServerResponse,
+    aid: number,
+    longPoll: boolean,
+    holdMs?: number,
+  ): void {
     this.acknowledge(aid);
     this.endBackChannel();
     res.writeHead(200, {
@@ -263,7 +273,12 @@ export class WebChannelSession<Req, Res> implements ChannelSession {
       'cache-control': 'no-cache, no-store, max-age=0',
       'x-content-type-options': 'nosniff',
     });
-    const timer = setInterval(() => this.keepAlive(), this.timings.keepAliveMs);
+    // A long poll is answered by the client's TO (or our keep-alive, if sooner) at the latest.
+    const every =
+      longPoll && holdMs !== undefined && holdMs > 0
+        ? Math.min(holdMs, this.timings.keepAliveMs)
+        : this.timings.keepAliveMs;
+    const timer = setInterval(() => this.keepAlive(), every);
     timer.unref();
     const back: BackChannel = { res, longPoll, timer };
     this.back = back;

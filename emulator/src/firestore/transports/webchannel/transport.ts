@@ -179,7 +179,8 @@ export class WebChannelTransport {
       const longPoll = q.get('CI') === '1';
       if (longPoll) this.counts.longPollBackChannels++;
       else this.counts.streamingBackChannels++;
-      session.attachBackChannel(res, aid ?? 0, longPoll);
+      const to = q.has('TO') ? Number(q.get('TO')) : undefined;
+      session.attachBackChannel(res, aid ?? 0, longPoll, to);
       return;
     }
     if (req.method !== 'POST') {
