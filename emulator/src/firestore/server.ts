@@ -14,6 +14,7 @@ import { TcpFront } from './transports/front';
 import { GrpcTransport } from './transports/grpc/server';
 import { createHttpServer, type HttpRoute } from './transports/http';
 import { emulatorHttpRoute } from './transports/emulatorHttp';
+import { restRoute } from './transports/rest/server';
 import { WebChannelTransport } from './transports/webchannel/transport';
 import type { SessionTimings } from './transports/webchannel/session';
 import { RulesError, type RPath, type RValue } from '../rules/values';
@@ -62,6 +63,7 @@ export class FirestoreEmulator {
     this.webChannel = new WebChannelTransport(this.service, options.webChannel);
     const routes: HttpRoute[] = [
       this.webChannel.route,
+      restRoute(this.service),
       emulatorHttpRoute(this.core, this.rules, this.indexes),
     ];
     this.httpServer = createHttpServer(routes);

@@ -12,10 +12,37 @@ function sendJson(res: http.ServerResponse, code: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/**
+ * CORS for browser apps, as the official emulator allows (any origin, credentials included):
+ * every reply names the caller's origin, and a preflight (OPTIONS with
+ * Access-Control-Request-Method) is answered here for every route.
+ */
+function cors(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('access-control-allow-credentials', 'true');
+  res.setHeader('vary', 'Origin');
+  if (req.method !== 'OPTIONS' || req.headers['access-control-request-method'] === undefined) {
+    return false;
+  }
+  res.setHeader('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+  const asked = req.headers['access-control-request-headers'];
+  res.setHeader(
+    'access-control-allow-headers',
+    typeof asked === 'string' && asked !== '' ? asked : 'authorization, content-type',
+  );
+  res.setHeader('access-control-max-age', '3600');
+  res.writeHead(204);
+  res.end();
+  return true;
+}
+
 export function createHttpServer(routes: readonly HttpRoute[]): http.Server {
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
+      if (cors(req, res)) return;
       for (const route of routes) if (route(req, res, url)) return;
       sendJson(res, 404, {
         error: {
