@@ -9,8 +9,7 @@ import type { BidiStream } from '../../stream';
 import type { ListenRequest, ListenResponse } from '../../types';
 import type { WriteRequest, WriteResponse } from '../../writeStream';
 import type { HttpRoute } from '../http';
-import { firestoreServiceDefinition } from '../grpc/proto';
-import { decodeToJson, encodeFromJson } from './proto3Json';
+import { decodeJson, encodeJson } from '../rest/protoJson';
 import { WebChannelSession, type ChannelSession, type Codec, type SessionTimings } from './session';
 import { WireError, parseForwardBody, parseHeaderBlock } from './wire';
 
@@ -64,15 +63,14 @@ function authorizationOf(
   );
 }
 
-/** JSON in, the gRPC method's own decoded shape out (and back), through the protobuf bytes. */
+/** proto3 JSON in and out (the browser serializer's useProto3Json), REST's own codec. */
 function codecFor<Req, Res>(rpc: 'Listen' | 'Write'): Codec<Req, Res> {
-  const definition = firestoreServiceDefinition()[rpc];
   const requestType = `google.firestore.v1.${rpc}Request`;
   const responseType = `google.firestore.v1.${rpc}Response`;
   return {
     name: requestType,
-    request: (json) => definition.requestDeserialize(encodeFromJson(requestType, json)) as Req,
-    response: (message) => decodeToJson(responseType, definition.responseSerialize(message)),
+    request: (json) => decodeJson<Req>(requestType, json),
+    response: (message) => encodeJson(responseType, message),
   };
 }
 
