@@ -95,7 +95,6 @@ export async function run() {
         anchorValue: nodeSet,
       },
     );
-    if (process.env.BENCH_SKIP_LITE) return rows; // TEMP
     const lite = await page.evaluate(pageMedians, 'lite', port, ROUNDS);
     rows.push(
       {

@@ -119,6 +119,13 @@ async function main() {
         reject,
       );
     });
+    // The code itself, as the app would show it (a plain image load from the Storage emulator).
+    const img = document.createElement('img');
+    img.src = qrCodeUrl;
+    img.width = 160;
+    img.alt = 'QR code';
+    document.body.appendChild(img);
+    await img.decode();
     return { qrCodeUrl };
   });
 
