@@ -252,6 +252,68 @@ describe('firestore WebChannel wire', function () {
     assert.equal(after.status, 400);
   });
 
+  describe('limits (a server of its own with tiny ones)', () => {
+    let small: FirestoreEmulator;
+    let smallBase: string;
+    before(async () => {
+      small = new FirestoreEmulator({
+        projectId: PROJECT,
+        webChannel: { keepAliveMs: 60_000, idleMs: 300, backChannelChars: 50 },
+        log: () => undefined,
+      });
+      smallBase = `http://127.0.0.1:${await small.listen('127.0.0.1', 0)}/google.firestore.v1.Firestore`;
+    });
+    after(() => small?.close());
+
+    async function openOn(messages: unknown[]): Promise<Session> {
+      const url = `${smallBase}/Listen/channel?VER=8&database=${encodeURIComponent(DB)}`;
+      const res = await fetch(`${url}&RID=1&CVER=22`, {
+        method: 'POST',
+        body: form(maps(0, messages)),
+      });
+      const [[[, c]]] = chunks(await res.text()) as [Arrays];
+      return { url, sid: String(c[1]), gsessionid: res.headers.get('x-http-session-id') ?? '' };
+    }
+
+    it('ends a streaming back channel past its size; the next one resumes after its AID', async () => {
+      const docs = [1, 2, 3].map((i) => `${DB}/documents/wire/rot${i}`);
+      const s = await openOn([
+        { database: DB, addTarget: { targetId: 2, documents: { documents: docs } } },
+      ]);
+      const stream = async (aid: number): Promise<Arrays> => {
+        // CI=0: a streaming back channel, which this server ends after 50 characters.
+        const res = await fetch(
+          `${s.url}&gsessionid=${s.gsessionid}&RID=rpc&SID=${s.sid}&AID=${aid}&CI=0&TYPE=xmlhttp`,
+        );
+        return (chunks(await res.text()) as Arrays[]).flat();
+      };
+      const seen: Arrays = [];
+      let aid = 0;
+      for (let i = 0; i < 10 && !JSON.stringify(seen).includes('"NO_CHANGE"'); i++) {
+        const arrays = await stream(aid);
+        assert.ok(arrays.length > 0);
+        seen.push(...arrays);
+        aid = arrays[arrays.length - 1][0];
+      }
+      const ids = seen.map(([id]) => id);
+      assert.deepEqual(
+        ids,
+        Array.from({ length: ids.length }, (_, i) => i + 1),
+        'each array once, in order',
+      );
+      assert.ok(JSON.stringify(seen).includes('CURRENT'));
+    });
+
+    it('ends a session nobody polls', async () => {
+      await openOn([]);
+      const deadline = Date.now() + 10_000;
+      while (small.webChannel.sessionCount > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(small.webChannel.sessionCount, 0);
+    });
+  });
+
   describe('with rules: the Authorization of the init headers or $httpHeaders', () => {
     const name = `${DB}/documents/private/doc`;
     const listen = { database: DB, addTarget: { targetId: 4, documents: { documents: [name] } } };

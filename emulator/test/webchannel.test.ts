@@ -68,7 +68,9 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
   before(async () => {
     server = new FirestoreEmulator({
       projectId: PROJECT,
-      webChannel: { keepAliveMs: 2_000 },
+      // Short keep-alive: long polls turn over quickly. Small back channels: streaming ones
+      // are ended and reopened many times in a run.
+      webChannel: { keepAliveMs: 2_000, backChannelChars: 16 * 1024 },
       log: () => undefined,
     });
     port = await server.listen('127.0.0.1', 0);
@@ -284,6 +286,7 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
     const db = 'db-500';
     const col = `wc-w500-${RUN}`;
     await openDb(db, 'streaming');
+    const before = server.webChannel.stats();
     const acks = await page.evaluate(
       async (db, col) => {
         const g = globalThis as unknown as WebChannelPage;
@@ -303,6 +306,12 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
     assert.deepEqual(
       acks,
       Array.from({ length: 500 }, (_, i) => i),
+    );
+    // 500 replies are far more than one 16 KiB back channel: nothing was lost across them.
+    const after = server.webChannel.stats();
+    assert.ok(
+      after.streamingBackChannels - before.streamingBackChannels >= 2,
+      'back channels rotated',
     );
     const stored = await admin.collection(col).get();
     assert.equal(stored.size, 500);

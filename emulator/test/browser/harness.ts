@@ -33,7 +33,11 @@ export async function launchBrowser(): Promise<Browser> {
   return puppeteer.launch({
     executablePath,
     // @sparticuz/chromium's flags suit its build (single process, no sandbox: we run as root).
-    args: override ? ['--no-sandbox', '--headless=new'] : chromium.args,
+    // Tests never leave the machine: the browser resolves no host name (pages use 127.0.0.1).
+    args: [
+      ...(override ? ['--no-sandbox', '--headless=new'] : chromium.args),
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+    ],
     headless: true,
     defaultViewport: { width: 1000, height: 1200 },
   });

@@ -17,6 +17,13 @@ export interface SessionTimings {
   keepAliveMs: number;
   /** A session with no back channel and no request for this long is closed. */
   idleMs: number;
+  /**
+   * A streaming back channel is ended once it has carried this many characters; the client
+   * opens the next one at once, with an AID that lets the server drop what it acknowledges.
+   * (In streaming mode the client acknowledges only on new requests, so without this a
+   * listener that never writes would make the server keep every array it ever sent.)
+   */
+  backChannelChars: number;
 }
 
 /** An error reply as Google's front end sends it on a channel (status is the code's name). */
@@ -99,6 +106,8 @@ interface BackChannel {
   /** CI=1: answer with what is there (or a noop at the keep-alive time), then end. */
   longPoll: boolean;
   timer: NodeJS.Timeout;
+  /** Characters written so far. */
+  written: number;
 }
 
 export interface Codec<Req, Res> {
@@ -250,9 +259,12 @@ export class WebChannelSession<Req, Res> implements ChannelSession {
     if (!back) return;
     const pending = this.unacked.filter((a) => a.id > this.sentUpTo);
     if (pending.length === 0) return;
-    back.res.write(chunk(`[${pending.map((a) => a.text).join(',')}]`));
+    const text = chunk(`[${pending.map((a) => a.text).join(',')}]`);
+    back.res.write(text);
+    back.written += text.length;
     this.sentUpTo = pending[pending.length - 1].id;
-    if (back.longPoll || this.ending) this.endBackChannel();
+    const full = back.written >= this.timings.backChannelChars;
+    if (back.longPoll || this.ending || full) this.endBackChannel();
     if (this.ending) this.markClosed();
   }
 
@@ -280,7 +292,7 @@ export class WebChannelSession<Req, Res> implements ChannelSession {
         : this.timings.keepAliveMs;
     const timer = setInterval(() => this.keepAlive(), every);
     timer.unref();
-    const back: BackChannel = { res, longPoll, timer };
+    const back: BackChannel = { res, longPoll, timer, written: 0 };
     this.back = back;
     res.on('close', () => {
       clearInterval(timer);

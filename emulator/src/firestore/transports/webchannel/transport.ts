@@ -107,8 +107,13 @@ export class WebChannelTransport {
       Write: (auth) =>
         this.open(auth, codecFor<WriteRequest, WriteResponse>('Write'), (s) => service.write(s)),
     };
-    this.timings = { keepAliveMs: 15_000, idleMs: 60_000, ...timings };
-    this.sweeper = setInterval(() => this.sweep(), SESSION_SWEEP_MS);
+    this.timings = {
+      keepAliveMs: 15_000,
+      idleMs: 60_000,
+      backChannelChars: 1024 * 1024,
+      ...timings,
+    };
+    this.sweeper = setInterval(() => this.sweep(), Math.min(SESSION_SWEEP_MS, this.timings.idleMs));
     this.sweeper.unref();
   }
 
