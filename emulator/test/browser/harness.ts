@@ -35,7 +35,7 @@ export async function launchBrowser(): Promise<Browser> {
     // @sparticuz/chromium's flags suit its build (single process, no sandbox: we run as root).
     // Tests never leave the machine: the browser resolves no host name (pages use 127.0.0.1).
     args: [
-      ...(override ? ['--no-sandbox', '--headless=new'] : chromium.args),
+      ...(override ? ['--no-sandbox'] : chromium.args),
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
     ],
     headless: true,
