@@ -138,10 +138,13 @@ describe('a web app in a real browser against the local stack', function () {
         );
         assert.equal(detail('runTransaction').notes, 'Browser camera checked in a transaction');
         assert.equal(detail('getCountFromServer').count, 3);
+        const photoSize = Buffer.byteLength(`\u0089PNG browser photo ${cfg.assetId}`);
         assert.deepEqual(detail('Storage upload and download'), {
-          size: Buffer.byteLength(`\u0089PNG browser photo ${cfg.assetId}`),
+          size: photoSize,
           contentType: 'image/png',
           same: true,
+          resumableSize: photoSize,
+          downloadUrlSame: true,
         });
         assert.deepEqual(detail('lite reads and writes'), {
           name: 'Browser camera',

@@ -25,7 +25,15 @@ import {
   where,
 } from 'firebase/firestore';
 import * as lite from 'firebase/firestore/lite';
-import { connectStorageEmulator, getBytes, getStorage, ref, uploadBytes } from 'firebase/storage';
+import {
+  connectStorageEmulator,
+  getBytes,
+  getDownloadURL,
+  getStorage,
+  ref,
+  uploadBytes,
+  uploadBytesResumable,
+} from 'firebase/storage';
 
 const params = new URLSearchParams(window.location.search);
 const cfg = Object.fromEntries(params.entries());
@@ -151,10 +159,18 @@ async function main() {
     const photo = ref(storage, `${equipment}/${assetId}/photos/front.png`);
     const up = await uploadBytes(photo, bytes, { contentType: 'image/png' });
     const back = new Uint8Array(await getBytes(photo));
+    // The resumable protocol too (x-goog-upload-* headers, read cross-origin), and a plain
+    // fetch of the download URL, as an <img> or a download link would use it.
+    const side = ref(storage, `${equipment}/${assetId}/photos/side.png`);
+    const resumable = await uploadBytesResumable(side, bytes, { contentType: 'image/png' });
+    const fetched = new Uint8Array(await (await fetch(await getDownloadURL(side))).arrayBuffer());
+    const same = (x) => x.length === bytes.length && x.every((b, i) => b === bytes[i]);
     return {
       size: up.metadata.size,
       contentType: up.metadata.contentType,
-      same: back.length === bytes.length && back.every((b, i) => b === bytes[i]),
+      same: same(back),
+      resumableSize: resumable.metadata.size,
+      downloadUrlSame: same(fetched),
     };
   });
 
