@@ -7,20 +7,10 @@
 // Times are taken inside the page (performance.now) and in Node (hrtime) around the same calls.
 // `npm run bench -- firestore-browser`.
 import { createRequire } from 'node:module';
+import { medianMs } from '../lib/measure.mjs';
 
 const require = createRequire(import.meta.url);
 const ROUNDS = 200;
-
-async function medianMs(n, fn) {
-  const times = [];
-  for (let i = 0; i < n; i++) {
-    const start = process.hrtime.bigint();
-    await fn(i);
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return Math.round(times[Math.floor(times.length / 2)] * 1000) / 1000;
-}
 
 /** Runs in the page: medians of `rounds` getDoc and setDoc calls with the given SDK. */
 async function pageMedians(kind, port, rounds) {
@@ -75,8 +65,11 @@ export async function run() {
     await sdk.setDoc(sdk.doc(db, 'n/warm'), { x: 1 });
     await sdk.getDocFromServer(sdk.doc(db, 'n/warm'));
     const data = (i) => ({ i, name: `item ${i}`, tags: ['a', 'b'], active: i % 2 === 0 });
-    const nodeSet = await medianMs(ROUNDS, (i) => sdk.setDoc(sdk.doc(db, `n/d${i}`), data(i)));
-    const nodeGet = await medianMs(ROUNDS, (i) => sdk.getDocFromServer(sdk.doc(db, `n/d${i}`)));
+    let w = 0;
+    let r = 0;
+    const runs = { runs: ROUNDS, warmup: 0 };
+    const nodeSet = await medianMs(() => sdk.setDoc(sdk.doc(db, `n/d${w}`), data(w++)), runs);
+    const nodeGet = await medianMs(() => sdk.getDocFromServer(sdk.doc(db, `n/d${r++}`)), runs);
 
     const wc = await page.evaluate(pageMedians, 'firestore', port, ROUNDS);
     rows.push(

@@ -58,7 +58,8 @@ export function parseForwardBody(body: string): ForwardBody {
     if (!m) continue;
     const i = Number(m[1]);
     if (i >= count) throw new WireError(`Map req${i} beyond count=${count}`);
-    const map = byIndex.get(i) ?? {};
+    // No prototype: a key such as `__proto__` is just a key.
+    const map = byIndex.get(i) ?? (Object.create(null) as Record<string, string>);
     map[m[2]] = value;
     byIndex.set(i, map);
   }
