@@ -8,7 +8,7 @@
 // GET re-sends everything after its AID.
 import type * as http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { Code, codeName, hasStatusCode, type Status } from '../../errors';
+import { Code, codeName, hasStatusCode, statusOf, type Status } from '../../errors';
 import type { BidiStream } from '../../stream';
 import { chunk } from './wire';
 
@@ -213,7 +213,13 @@ export class WebChannelSession<Req, Res> implements ChannelSession {
         });
         return;
       }
-      for (const listener of this.stream.requests) listener(request);
+      try {
+        for (const listener of this.stream.requests) listener(request);
+      } catch (err) {
+        // The handlers answer their own errors; anything else fails this stream, not the POST.
+        this.fail(statusOf(err, 'firestore emulator: webchannel'));
+        return;
+      }
     }
   }
 
