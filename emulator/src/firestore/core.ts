@@ -47,6 +47,7 @@ import { toJsonDocument } from './json';
 import { runStructuredQuery } from './query';
 import { aggregate } from './aggregation';
 import { compareResourceNames } from './values';
+import type { ExplainMetrics, ExplainOptions } from './explain';
 import type { WriteAuthority, WriteUnderRules } from './rulesCheck';
 import { ReadCounts } from './readCounts';
 
@@ -84,10 +85,12 @@ export interface BatchGetDocumentsResponse {
 export interface RunQueryRequest extends ConsistencyFields {
   parent?: string;
   structuredQuery?: StructuredQuery;
-  explainOptions?: unknown;
+  /** Query Explain: handled by the service (explain.ts) before the core runs the query. */
+  explainOptions?: ExplainOptions;
 }
 
 export interface RunQueryResponse {
+  explainMetrics?: ExplainMetrics;
   transaction?: Buffer;
   document?: Document;
   readTime?: Timestamp;
@@ -98,9 +101,11 @@ export interface RunQueryResponse {
 export interface RunAggregationQueryRequest extends ConsistencyFields {
   parent?: string;
   structuredAggregationQuery?: StructuredAggregationQuery;
+  explainOptions?: ExplainOptions;
 }
 
 export interface RunAggregationQueryResponse {
+  explainMetrics?: ExplainMetrics;
   result?: AggregationResult;
   transaction?: Buffer;
   readTime?: Timestamp;
@@ -391,8 +396,6 @@ export class FirestoreCore {
     const parent = parseParent(req.parent);
     const query = req.structuredQuery;
     if (!query) throw invalidArgument('RunQuery needs a structured_query');
-    if (req.explainOptions)
-      throw new RpcError(Code.UNIMPLEMENTED, 'Query explain is not supported by this emulator');
     const ctx = this.readContext(req, parent.db);
     const docs = await this.read(ctx, (t) => {
       const value = this.runQueryAt(parent.name, query, t);

@@ -21,11 +21,13 @@ import type {
   RunQueryResponse,
 } from './core';
 import { Code, RpcError } from './errors';
+import { executionStats, planSummary } from './explain';
+import { compileQuery } from './query';
 import type { IndexChecker } from './indexes/checker';
 import { handleListen, type ListenCall } from './listen';
 import type { ListenSource } from './source';
 import type { FirestoreRules, RulesCaller } from './rulesCheck';
-import type { Document } from './types';
+import type { Document, StructuredQuery } from './types';
 import { writeStreamHandler, type WriteCall } from './writeStream';
 
 type Auth = string | undefined;
@@ -113,10 +115,30 @@ export class FirestoreService {
     return this.core.rollback(r);
   }
 
-  runQuery(r: RunQueryRequest, auth: Auth): Promise<RunQueryResponse[]> {
+  async runQuery(r: RunQueryRequest, auth: Auth): Promise<RunQueryResponse[]> {
     this.caller(auth)?.authorizeQuery(r.parent, r.structuredQuery);
     this.indexes.check(r.parent, r.structuredQuery);
-    return this.core.runQuery(r);
+    const { explainOptions, ...plain } = r;
+    if (!explainOptions) return this.core.runQuery(r);
+    const plan = this.plan(r.parent, r.structuredQuery);
+    if (!explainOptions.analyze) {
+      // Planned, not run (the query must still be valid).
+      compileQuery(r.parent ?? '', r.structuredQuery ?? {});
+      return [{ explainMetrics: { planSummary: plan } }];
+    }
+    const started = process.hrtime.bigint();
+    const out = await this.core.runQuery(plain);
+    const elapsed = process.hrtime.bigint() - started;
+    const results = out.filter((x) => x.document).length;
+    out[out.length - 1].explainMetrics = {
+      planSummary: plan,
+      executionStats: executionStats(results, results, elapsed),
+    };
+    return out;
+  }
+
+  private plan(parent: string | undefined, query: StructuredQuery | undefined) {
+    return planSummary(query, query ? this.indexes.explain(parent ?? '', query) : []);
   }
 
   async runAggregationQuery(
@@ -126,7 +148,18 @@ export class FirestoreService {
     const query = r.structuredAggregationQuery?.structuredQuery;
     this.caller(auth)?.authorizeQuery(r.parent, query);
     this.indexes.check(r.parent, query);
-    return [await this.core.runAggregationQuery(r)];
+    const { explainOptions, ...plain } = r;
+    if (!explainOptions) return [await this.core.runAggregationQuery(r)];
+    const plan = this.plan(r.parent, query);
+    if (!explainOptions.analyze) {
+      compileQuery(r.parent ?? '', query ?? {});
+      return [{ explainMetrics: { planSummary: plan } }];
+    }
+    const started = process.hrtime.bigint();
+    const res = await this.core.runAggregationQuery(plain);
+    const elapsed = process.hrtime.bigint() - started;
+    res.explainMetrics = { planSummary: plan, executionStats: executionStats(1, 1, elapsed) };
+    return [res];
   }
 
   listCollectionIds(r: ListCollectionIdsRequest, auth: Auth): Result<'listCollectionIds'> {

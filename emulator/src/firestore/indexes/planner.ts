@@ -52,7 +52,28 @@ export interface MissingIndex {
   reason: string;
 }
 
-export type Plan = { ok: true; uses: IndexUse[] } | { ok: false; missing: MissingIndex };
+/**
+ * One index a plan reads, as Query Explain's plan summary names it (production's form:
+ * `{"query_scope": "Collection", "properties": "(foo ASC, __name__ ASC)"}`).
+ */
+export interface ExplainedIndex {
+  query_scope: 'Collection' | 'Collection group';
+  properties: string;
+}
+
+export type Plan =
+  { ok: true; uses: IndexUse[]; indexes: ExplainedIndex[] } | { ok: false; missing: MissingIndex };
+
+function explained(scope: QueryScope, c: Candidate | undefined): ExplainedIndex {
+  const mode = (m: IndexMode): string =>
+    m === 'ASCENDING' ? 'ASC' : m === 'DESCENDING' ? 'DESC' : 'CONTAINS';
+  const terms = (c?.fields ?? []).map((f) => `${f.fieldPath} ${mode(f.mode)}`);
+  terms.push(`${DOCUMENT_ID_FIELD} ${c?.nameDescending ? 'DESC' : 'ASC'}`);
+  return {
+    query_scope: scope === 'COLLECTION_GROUP' ? 'Collection group' : 'Collection',
+    properties: `(${terms.join(', ')})`,
+  };
+}
 
 /** The shape of one disjunction: which fields it fixes and which it bounds. */
 interface Conjunction {
@@ -417,11 +438,12 @@ function missingFor(
  */
 export function planQuery(query: StructuredQuery, config: IndexConfig): Plan {
   const from = query.from ?? [];
-  if (from.length !== 1) return { ok: true, uses: [] };
+  const scope: QueryScope = from[0]?.allDescendants === true ? 'COLLECTION_GROUP' : 'COLLECTION';
+  const byName = [explained(scope, undefined)];
+  if (from.length !== 1) return { ok: true, uses: [], indexes: byName };
   const collectionGroup = from[0].collectionId ?? '';
   // A query over all collections (no collection id) can only filter and order by __name__.
-  if (collectionGroup === '') return { ok: true, uses: [] };
-  const scope: QueryScope = from[0].allDescendants === true ? 'COLLECTION_GROUP' : 'COLLECTION';
+  if (collectionGroup === '') return { ok: true, uses: [], indexes: byName };
   let shapes: Conjunction[];
   let ordering: { terms: OrderTerm[]; nameDescending: boolean };
   try {
@@ -429,10 +451,11 @@ export function planQuery(query: StructuredQuery, config: IndexConfig): Plan {
     const inequalities = shapes.flatMap((s) => s.inequalities);
     ordering = orderingOf(query, [...new Set(inequalities)]);
   } catch (err) {
-    if (err instanceof Unanalysable) return { ok: true, uses: [] };
+    if (err instanceof Unanalysable) return { ok: true, uses: [], indexes: byName };
     throw err;
   }
   const uses: IndexUse[] = [];
+  const indexes: ExplainedIndex[] = [];
   for (const conj of shapes) {
     // An order on a field the disjunction fixes with == changes nothing.
     const terms = ordering.terms.filter((t) => !conj.equalities.includes(t.field));
@@ -446,8 +469,12 @@ export function planQuery(query: StructuredQuery, config: IndexConfig): Plan {
       };
     }
     for (const u of usesOf(served)) if (!uses.some((x) => sameUse(x, u))) uses.push(u);
+    for (const c of served.length === 0 ? [undefined] : served) {
+      const e = explained(scope, c);
+      if (!indexes.some((x) => x.properties === e.properties)) indexes.push(e);
+    }
   }
-  return { ok: true, uses };
+  return { ok: true, uses, indexes };
 }
 
 /** The error message production's FAILED_PRECONDITION would carry, with the entry to add. */
