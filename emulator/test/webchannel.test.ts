@@ -377,6 +377,50 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
     });
   }
 
+  it('opens new channels when the server forgets its sessions (Unknown SID)', async () => {
+    const db = 'db-forgotten';
+    const col = `wc-forgotten-${RUN}`;
+    await openDb(db, 'streaming');
+    await page.evaluate(
+      (db, col) => {
+        const g = globalThis as unknown as WebChannelPage;
+        const fs = g.fb.firestore;
+        const d = g.t[db] as ReturnType<typeof fs.getFirestore>;
+        const seen: unknown[] = [];
+        g.t.forgotSeen = seen;
+        g.t.forgotOff = fs.onSnapshot(fs.doc(d, col, 'x'), (s) => seen.push(s.get('v') ?? null));
+      },
+      db,
+      col,
+    );
+    const seen = (): Promise<unknown[]> =>
+      page.evaluate(() => (globalThis as unknown as WebChannelPage).t.forgotSeen as unknown[]);
+    await until('the first snapshot', async () => (await seen()).length >= 1);
+    const before = server.webChannel.stats();
+    assert.ok(server.webChannel.endSessions() >= 1);
+    await admin.doc(`${col}/x`).set({ v: 'after' });
+    await until('the change, on a new Listen channel', async () =>
+      (await seen()).includes('after'),
+    );
+    const after = server.webChannel.stats();
+    assert.ok((after.sessions.Listen ?? 0) > (before.sessions.Listen ?? 0), 'a new Listen session');
+    await page.evaluate(
+      async (db, col) => {
+        const g = globalThis as unknown as WebChannelPage;
+        const fs = g.fb.firestore;
+        const d = g.t[db] as ReturnType<typeof fs.getFirestore>;
+        await fs.setDoc(fs.doc(d, col, 'y'), { ok: true });
+      },
+      db,
+      col,
+    );
+    assert.equal((await admin.doc(`${col}/y`).get()).get('ok'), true);
+    await page.evaluate(() =>
+      ((globalThis as unknown as WebChannelPage).t.forgotOff as () => void)(),
+    );
+    await closeDb(db);
+  });
+
   describe('security rules, with the token from the channel headers', () => {
     const col = `wc-rules-${RUN}`;
     before(async () => {

@@ -247,6 +247,16 @@ export class WebChannelTransport {
   /** Server shutdown: every stream is cancelled. */
   close(): void {
     clearInterval(this.sweeper);
-    for (const s of [...this.sessions.values()]) s.terminate();
+    this.endSessions();
+  }
+
+  /**
+   * Forgets every session, cancelling its stream, as a restarted server would: clients get
+   * "Unknown SID" on their next request and open new channels. Resolves with how many.
+   */
+  endSessions(): number {
+    const all = [...this.sessions.values()];
+    for (const s of all) s.terminate();
+    return all.length;
   }
 }
