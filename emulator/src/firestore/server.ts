@@ -15,6 +15,8 @@ import { GrpcTransport } from './transports/grpc/server';
 import { createHttpServer, type HttpRoute } from './transports/http';
 import { emulatorHttpRoute } from './transports/emulatorHttp';
 import { restRoute } from './transports/rest/server';
+import { WebChannelTransport } from './transports/webchannel/transport';
+import type { SessionTimings } from './transports/webchannel/session';
 import { RulesError, type RPath, type RValue } from '../rules/values';
 import { LoadedRules } from '../rules/loaded';
 import { NO_PROJECT_ID } from '../config';
@@ -31,6 +33,8 @@ export interface FirestoreEmulatorOptions {
    * indexes/README.md). Without it no query is refused for want of an index.
    */
   indexes?: IndexCheckOptions;
+  /** WebChannel keep-alive and idle times (tests shorten them). */
+  webChannel?: Partial<SessionTimings>;
 }
 
 const MAINTENANCE_MS = 5_000;
@@ -43,6 +47,8 @@ export class FirestoreEmulator {
   private readonly indexes: IndexChecker;
   private readonly service: FirestoreService;
   private readonly grpc: GrpcTransport;
+  /** The browser SDK's Listen and Write streams (transports/webchannel/). */
+  readonly webChannel: WebChannelTransport;
   private readonly httpServer: http.Server;
   private readonly front: TcpFront;
   private timer: NodeJS.Timeout | undefined;
@@ -54,7 +60,9 @@ export class FirestoreEmulator {
     this.indexes = new IndexChecker(options.indexes);
     this.service = new FirestoreService(this.core, rulesCheck, this.indexes);
     this.grpc = new GrpcTransport(this.service);
+    this.webChannel = new WebChannelTransport(this.service, options.webChannel);
     const routes: HttpRoute[] = [
+      this.webChannel.route,
       restRoute(this.service),
       emulatorHttpRoute(this.core, this.rules, this.indexes),
     ];
@@ -76,6 +84,7 @@ export class FirestoreEmulator {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.grpc.close();
+    this.webChannel.close();
     await this.front.close();
   }
 
