@@ -97,3 +97,15 @@ export const quotaOverrideRef = (orgId: string): DocumentReference =>
 /** What one user has created: `organizationsCreated`. */
 export const userUsageRef = (uid: string): DocumentReference =>
   db().collection('userUsage').doc(uid);
+
+// The scan ledger and audits (docs/data-model.md#audits-and-offline-scanning).
+/** Scan events a client app (or the bulk API) writes with an id it chose: applied once each. */
+export const scanEventsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('scanEvents');
+export const auditsRef = (orgId: string): CollectionReference => orgRef(orgId).collection('audits');
+/** One document per expected item and per scanned item or code of an audit. */
+export const auditItemsRef = (orgId: string, auditId: string): CollectionReference =>
+  auditsRef(orgId).doc(auditId).collection('items');
+/** The audit's counts, spread over shards so that auditors scanning at once do not queue. */
+export const auditCountersRef = (orgId: string, auditId: string): CollectionReference =>
+  auditsRef(orgId).doc(auditId).collection('counters');
