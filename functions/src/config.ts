@@ -359,3 +359,21 @@ export const ROLE_CACHE_SECONDS = defineInt('ROLE_CACHE_SECONDS', {
 const secondsMs = (seconds: number): number => Math.max(0, Math.floor(seconds)) * 1000;
 export const authRecheckMs = (): number => secondsMs(read(AUTH_RECHECK_SECONDS));
 export const roleCacheMs = (): number => secondsMs(read(ROLE_CACHE_SECONDS));
+
+/**
+ * Minutes before a booking's start that a checkout naming it may take its items (a crew picks a
+ * kit up the evening before at the earliest it is allowed).
+ */
+export const CHECKOUT_GRACE_MINUTES = defineInt('CHECKOUT_GRACE_MINUTES', {
+  default: 60,
+  description: 'Minutes before a booking starts that a checkout with its bookingId may take it.',
+});
+
+/** Hours after a booking's start without a checkout after which it is a no-show, freeing items. */
+export const BOOKING_NO_SHOW_HOURS = defineInt('BOOKING_NO_SHOW_HOURS', {
+  default: 2,
+  description: 'Hours after a booking starts without a checkout before it becomes no_show.',
+});
+
+export const checkoutGraceMs = (): number => Math.max(0, read(CHECKOUT_GRACE_MINUTES)) * 60_000;
+export const bookingNoShowMs = (): number => Math.max(0, read(BOOKING_NO_SHOW_HOURS)) * 3_600_000;

@@ -98,6 +98,19 @@ export const quotaOverrideRef = (orgId: string): DocumentReference =>
 export const userUsageRef = (uid: string): DocumentReference =>
   db().collection('userUsage').doc(uid);
 
+// Custody and bookings (docs/data-model.md#custody-and-bookings).
+/** Checkouts: who took which items when, and what came back. */
+export const checkoutsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('checkouts');
+/** Bookings: a window reserved on items for a custodian. */
+export const bookingsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('bookings');
+/**
+ * The per-item booking index, id = the asset id: the live holds of every booking of the item,
+ * read in each booking's and checkout's transaction (why it cannot double-book: data-model.md).
+ */
+export const bookingIndexRef = (orgId: string, assetId: string): DocumentReference =>
+  orgRef(orgId).collection('bookingIndex').doc(assetId);
 // The scan ledger and audits (docs/data-model.md#audits-and-offline-scanning).
 /** Scan events a client app (or the bulk API) writes with an id it chose: applied once each. */
 export const scanEventsRef = (orgId: string): CollectionReference =>
