@@ -18,3 +18,4 @@ export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';
 export { batchCreated } from './triggers/batchCreated';
 export { prepJobQueued } from './triggers/prepJobQueued';
 export { sweepPrepJobs } from './scheduled/sweepPrepJobs';
+export { scanEventCreated } from './triggers/scanEventsCreated';

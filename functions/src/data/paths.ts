@@ -111,6 +111,7 @@ export const bookingsRef = (orgId: string): CollectionReference =>
  */
 export const bookingIndexRef = (orgId: string, assetId: string): DocumentReference =>
   orgRef(orgId).collection('bookingIndex').doc(assetId);
+
 // The scan ledger and audits (docs/data-model.md#audits-and-offline-scanning).
 /** Scan events a client app (or the bulk API) writes with an id it chose: applied once each. */
 export const scanEventsRef = (orgId: string): CollectionReference =>

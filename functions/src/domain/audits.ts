@@ -1,5 +1,6 @@
 // Audits (stocktakes), pure: which items an audit expects, what a scan makes of an item, how the
 // counts add up. data/audits.ts keeps them in Firestore.
+import type { Category } from './equipment';
 
 /** Expected items one audit may snapshot. */
 export const MAX_AUDIT_ITEMS = 20_000;
@@ -13,7 +14,7 @@ export type ItemState = (typeof ITEM_STATES)[number];
 export type AuditStatus = 'open' | 'completing' | 'completed';
 
 export interface AuditFilter {
-  category?: string;
+  category?: Category;
   locationId?: string;
 }
 
