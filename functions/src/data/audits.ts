@@ -87,7 +87,10 @@ function expectedQuery(orgId: string, filter: AuditFilter): FirebaseFirestore.Qu
  * pages with BulkWriter; an item a scan reached first keeps its scan (its create is skipped).
  */
 export async function createAudit(orgId: string, input: NewAudit, by: string): Promise<AuditView> {
-  await Promise.all([requireLocation(orgId, input.locationId), requireLocation(orgId, input.filter?.locationId)]);
+  await Promise.all([
+    requireLocation(orgId, input.locationId),
+    requireLocation(orgId, input.filter?.locationId),
+  ]);
   const limits = await quotaLimits(orgId);
   await checkOpenAudits(orgId, limits.openAudits);
   const filter = expectedFilter(input);
@@ -211,7 +214,9 @@ function toView(
     name: String(d.name ?? ''),
     locationId: text(d.locationId),
     filter: {
-      ...(typeof f.category === 'string' ? { category: f.category as AuditFilter['category'] } : {}),
+      ...(typeof f.category === 'string'
+        ? { category: f.category as AuditFilter['category'] }
+        : {}),
       ...(typeof f.locationId === 'string' ? { locationId: f.locationId } : {}),
     },
     dueAt: iso(d.dueAt),
@@ -371,7 +376,8 @@ export async function completeAudit(
     if (d.status === 'completed') {
       throw conflict('audit_completed', `Audit ${auditId} is completed already`, { auditId });
     }
-    if (d.status === 'completing' && d.completion?.apply) return d.completion.apply as CompleteOptions;
+    if (d.status === 'completing' && d.completion?.apply)
+      return d.completion.apply as CompleteOptions;
     tx.update(ref, {
       status: 'completing',
       completion: { apply: asked, progress: 0, by, startedAt: Timestamp.now() },
@@ -431,11 +437,17 @@ export async function completeAudit(
         if (page.length >= PAGE) {
           await phase.run(page);
           page = [];
-          await ref.update({ ...progressFields(counts), 'completion.progress': phaseProgress(k, phases.length) });
+          await ref.update({
+            ...progressFields(counts),
+            'completion.progress': phaseProgress(k, phases.length),
+          });
         }
       }
       if (page.length > 0) await phase.run(page);
-      await ref.update({ ...progressFields(counts), 'completion.progress': phaseProgress(k + 1, phases.length) });
+      await ref.update({
+        ...progressFields(counts),
+        'completion.progress': phaseProgress(k + 1, phases.length),
+      });
     }
   } finally {
     await writer.close();
@@ -450,7 +462,8 @@ export async function completeAudit(
   return getAudit(orgId, auditId);
 }
 
-const phaseProgress = (done: number, of: number): number => Math.min(99, Math.floor((done / of) * 100));
+const phaseProgress = (done: number, of: number): number =>
+  Math.min(99, Math.floor((done / of) * 100));
 
 const progressFields = (c: { lastAudited: number; moved: number; markedMissing: number }) => ({
   'completion.lastAudited': c.lastAudited,

@@ -58,6 +58,11 @@ export interface Equipment {
   qrCodeGeneratedAt: string | null;
   qrCodeError: string | null;
   qrCodeAttempts: number;
+  /** Where and when a scan last saw it (the scan ledger), and its last completed audit. */
+  lastSeenAt: string | null;
+  lastSeenLocationId: string | null;
+  lastSeenBy: string | null;
+  lastAuditedAt: string | null;
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -92,6 +97,10 @@ export function toEquipment(assetId: string, d: FirebaseFirestore.DocumentData):
     qrCodeGeneratedAt: iso(d.qrCodeGeneratedAt),
     qrCodeError: text(d.qrCodeError),
     qrCodeAttempts: typeof d.qrCodeAttempts === 'number' ? d.qrCodeAttempts : 0,
+    lastSeenAt: iso(d.lastSeenAt),
+    lastSeenLocationId: text(d.lastSeenLocationId),
+    lastSeenBy: text(d.lastSeenBy),
+    lastAuditedAt: iso(d.lastAuditedAt),
   };
 }
 

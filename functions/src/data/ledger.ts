@@ -337,7 +337,8 @@ async function applyCustody(
     const earlier = await earlierResult(tx, ref, input.mode, now);
     if (earlier) return { result: earlier, fresh: false };
     const item = (await tx.get(itemRef)).data();
-    const where = event.locationId ?? (typeof item?.locationId === 'string' ? item.locationId : null);
+    const where =
+      event.locationId ?? (typeof item?.locationId === 'string' ? item.locationId : null);
     const change = item && result.status === 'applied' ? sighting(item, event, where) : undefined;
     if (change) tx.update(itemRef, change);
     writeResult(tx, ref, input.mode, result);

@@ -14,11 +14,7 @@ export interface Effect {
 }
 
 /** The item fields a sighting sets, when `scannedAt` is newer than the item's lastSeenAt. */
-export function sighting(
-  item: Doc,
-  event: ScanEvent,
-  locationId: string | null,
-): Doc | undefined {
+export function sighting(item: Doc, event: ScanEvent, locationId: string | null): Doc | undefined {
   const last = item.lastSeenAt instanceof Timestamp ? item.lastSeenAt.toMillis() : -Infinity;
   if (event.scannedAt.getTime() <= last) return undefined;
   return {

@@ -32,7 +32,11 @@ import { db } from './firebase';
 import {
   auditsRef,
   equipmentRef,
-  quotaOverrideRef, tagPoolsRef, usageDayRef, userUsageRef } from './paths';
+  quotaOverrideRef,
+  tagPoolsRef,
+  usageDayRef,
+  userUsageRef,
+} from './paths';
 
 /** The limits of one organisation: the params, raised or lowered by its override document. */
 export async function quotaLimits(orgId: string): Promise<QuotaLimits> {

@@ -1,6 +1,15 @@
 // Audits (stocktakes), pure: which items an audit expects, what a scan makes of an item, how the
 // counts add up. data/audits.ts keeps them in Firestore.
-import type { Category } from './equipment';
+import { CATEGORIES, parseCategory, type Category } from './equipment';
+import { isValidId } from './ids';
+import { parseInstant } from './scanEvents';
+import {
+  isPlainObject,
+  unknownFields,
+  type Body,
+  type FieldError,
+  type Validated,
+} from './validation';
 
 /** Expected items one audit may snapshot. */
 export const MAX_AUDIT_ITEMS = 20_000;
@@ -81,4 +90,97 @@ export function auditCounts(
 export interface CompleteOptions {
   moveUnexpectedHere: boolean;
   markMissing: boolean;
+}
+
+export interface NewAuditInput {
+  name: string;
+  locationId?: string;
+  filter?: AuditFilter;
+  dueAt?: Date;
+}
+
+/** POST .../audits: `{name, locationId?, filter?: {category?, locationId?}, dueAt?}`. */
+export function validateNewAudit(body: Body): Validated<NewAuditInput> {
+  const errors: FieldError[] = unknownFields(body, ['name', 'locationId', 'filter', 'dueAt']);
+  const name = typeof body.name === 'string' ? body.name.trim() : '';
+  if (name.length < 1 || name.length > 200) {
+    errors.push({ field: 'name', message: 'is required: text of 1 to 200 characters' });
+  }
+  if (body.locationId !== undefined && !isValidId(body.locationId)) {
+    errors.push({ field: 'locationId', message: 'must be a location id' });
+  }
+  let filter: AuditFilter | undefined;
+  if (body.filter !== undefined) {
+    if (!isPlainObject(body.filter)) {
+      errors.push({ field: 'filter', message: 'must be an object {category?, locationId?}' });
+    } else {
+      errors.push(
+        ...unknownFields(body.filter, ['category', 'locationId']).map((e) => ({
+          ...e,
+          field: `filter.${e.field}`,
+        })),
+      );
+      const f = body.filter;
+      const category = typeof f.category === 'string' ? parseCategory(f.category) : undefined;
+      if (f.category !== undefined && !category) {
+        errors.push({
+          field: 'filter.category',
+          message: `must be one of ${CATEGORIES.join(', ')}`,
+        });
+      }
+      if (f.locationId !== undefined && !isValidId(f.locationId)) {
+        errors.push({ field: 'filter.locationId', message: 'must be a location id' });
+      }
+      filter = {
+        ...(category ? { category } : {}),
+        ...(isValidId(f.locationId) ? { locationId: f.locationId } : {}),
+      };
+    }
+  }
+  const dueAt = body.dueAt === undefined ? undefined : parseInstant(body.dueAt);
+  if (body.dueAt !== undefined && !dueAt) {
+    errors.push({ field: 'dueAt', message: 'must be an ISO 8601 time with an offset or Z' });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      name,
+      ...(typeof body.locationId === 'string' ? { locationId: body.locationId } : {}),
+      ...(filter ? { filter } : {}),
+      ...(dueAt ? { dueAt } : {}),
+    },
+  };
+}
+
+/** POST .../complete: `{apply?: {moveUnexpectedHere?, markMissing?}}`, both false by default. */
+export function validateComplete(body: Body): Validated<CompleteOptions> {
+  const errors: FieldError[] = unknownFields(body, ['apply']);
+  const apply = body.apply ?? {};
+  if (!isPlainObject(apply)) {
+    errors.push({
+      field: 'apply',
+      message: 'must be an object {moveUnexpectedHere?, markMissing?}',
+    });
+    return { ok: false, errors };
+  }
+  errors.push(
+    ...unknownFields(apply, ['moveUnexpectedHere', 'markMissing']).map((e) => ({
+      ...e,
+      field: `apply.${e.field}`,
+    })),
+  );
+  for (const k of ['moveUnexpectedHere', 'markMissing'] as const) {
+    if (apply[k] !== undefined && typeof apply[k] !== 'boolean') {
+      errors.push({ field: `apply.${k}`, message: 'must be true or false' });
+    }
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      moveUnexpectedHere: apply.moveUnexpectedHere === true,
+      markMissing: apply.markMissing === true,
+    },
+  };
 }

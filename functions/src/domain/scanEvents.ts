@@ -135,7 +135,8 @@ function custodianProblem(value: unknown): string | undefined {
     return keys.length === 1 && isValidId(value.uid) ? undefined : 'must be exactly {uid}';
   }
   if (keys.some((k) => k !== 'name' && k !== 'email')) return 'must be {uid} or {name, email?}';
-  if (!optionalText(value.name, 200) || value.name === undefined) return 'name must be 1 to 200 characters';
+  if (!optionalText(value.name, 200) || value.name === undefined)
+    return 'name must be 1 to 200 characters';
   if (!optionalText(value.email, 320)) return 'email must be 1 to 320 characters';
   return undefined;
 }
@@ -170,11 +171,7 @@ export function eventFieldProblems(data: Record<string, unknown>, prefix = ''): 
 }
 
 /** The event's fields in the form the ledger applies, once eventFieldProblems found none. */
-export function toScanEvent(
-  data: Record<string, unknown>,
-  scannedAt: Date,
-  by: string,
-): ScanEvent {
+export function toScanEvent(data: Record<string, unknown>, scannedAt: Date, by: string): ScanEvent {
   const pick = (name: string) =>
     typeof data[name] === 'string' ? { [name]: data[name] as string } : {};
   return {
@@ -188,4 +185,97 @@ export function toScanEvent(
     scannedAt,
     by,
   };
+}
+
+/** One event of a bulk request, checked: ready to apply, or refused with what is wrong. */
+export type BulkEntry =
+  | { index: number; ok: true; scanId: string; event: Omit<ScanEvent, 'by'> }
+  | { index: number; ok: false; scanId: string | null; errors: FieldError[] };
+
+const BULK_FIELDS = ['scanId', ...CLIENT_FIELDS.filter((f) => f !== 'by' && f !== 'createdAt')];
+
+/** ISO 8601 with a date, a time and an offset or Z: a device's clock reading, unambiguous. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function parseInstant(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || !ISO_INSTANT.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? new Date(ms) : undefined;
+}
+
+/**
+ * `{events: [...]}` with 1 to 500 events (501 is a 400). A bad event is answered as refused
+ * (`invalid_event`, with its errors) and the others are applied: one typo loses nothing else.
+ * The same scanId twice in one request: the second is refused.
+ */
+export function validateBulkEvents(
+  body: Record<string, unknown>,
+): { ok: true; value: { entries: BulkEntry[] } } | { ok: false; errors: FieldError[] } {
+  const extra = Object.keys(body).filter((k) => k !== 'events');
+  if (extra.length > 0) {
+    return {
+      ok: false,
+      errors: extra.map((field) => ({ field, message: 'is not a known field' })),
+    };
+  }
+  const events = body.events;
+  if (!Array.isArray(events) || events.length < 1 || events.length > MAX_BULK_EVENTS) {
+    return {
+      ok: false,
+      errors: [
+        {
+          field: 'events',
+          message: `must be a list of 1 to ${MAX_BULK_EVENTS} events${Array.isArray(events) ? ` (got ${events.length})` : ''}`,
+        },
+      ],
+    };
+  }
+  const ids = new Set<string>();
+  const entries = events.map((raw: unknown, index): BulkEntry => {
+    const prefix = `events[${index}].`;
+    if (!isPlainObject(raw)) {
+      return {
+        index,
+        ok: false,
+        scanId: null,
+        errors: [{ field: `events[${index}]`, message: 'must be an object' }],
+      };
+    }
+    const scanId = isValidId(raw.scanId) ? raw.scanId : null;
+    const errors: FieldError[] = Object.keys(raw)
+      .filter((k) => !BULK_FIELDS.includes(k))
+      .map((k) => ({ field: `${prefix}${k}`, message: 'is not a known field' }));
+    if (!scanId)
+      errors.push({
+        field: `${prefix}scanId`,
+        message: 'is required: 1 to 128 letters, digits, "_" or "-" (a UUID)',
+      });
+    else if (ids.has(scanId))
+      errors.push({ field: `${prefix}scanId`, message: 'appears twice in this request' });
+    errors.push(...eventFieldProblems(raw, prefix));
+    const scannedAt = parseInstant(raw.scannedAt);
+    if (!scannedAt) {
+      errors.push({
+        field: `${prefix}scannedAt`,
+        message: 'must be an ISO 8601 time with an offset or Z',
+      });
+    }
+    if (errors.length > 0 || !scanId || !scannedAt) return { index, ok: false, scanId, errors };
+    ids.add(scanId);
+    const { by: _by, ...event } = toScanEvent(raw, scannedAt, '');
+    return { index, ok: true, scanId, event };
+  });
+  return { ok: true, value: { entries } };
+}
+
+/** The lowest role an event type needs of its author (checkout and checkin: see mayScan). */
+export function mayScan(
+  type: ScanType,
+  role: { write: boolean; read: boolean },
+  selfService: boolean,
+  forThemselves: boolean,
+): boolean {
+  if (type === 'seen' || type === 'audit') return role.read;
+  if (type === 'move') return role.write;
+  return role.write || (selfService && role.read && forThemselves);
 }

@@ -4,6 +4,7 @@ import { CATEGORIES, LIMITS, parseCategory } from '../../domain/equipment';
 import { ID_PATTERN, ID_RULE } from '../../domain/ids';
 import { check, idSchema, queryInt, queryText } from '../../domain/schemas/kit';
 import type { Validated } from '../../domain/validation';
+import { parseInstant } from '../../domain/scanEvents';
 import { isoTime } from './replies';
 
 const text = (max: number) => z.string().max(max);
@@ -90,6 +91,19 @@ export const equipmentListQuery = {
     .transform((word) => QR_FILTER[word])
     .optional()
     .meta({ description: 'missing (no code yet), failed, ready or refused (over the item quota)' }),
+  notSeenSince: z
+    .string()
+    .transform((value, ctx) => {
+      const at = parseInstant(value);
+      if (!at)
+        ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time with an offset or Z' });
+      return at;
+    })
+    .optional()
+    .meta({
+      description:
+        'Items last seen by a scan before this time, oldest first (items never scanned have no sighting and are not listed)',
+    }),
   limit: queryInt(1, 500, 50),
   pageToken: queryText,
 };
