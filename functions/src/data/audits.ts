@@ -134,9 +134,10 @@ async function snapshotItems(
   let written = 0;
   let pending: Array<Promise<unknown>> = [];
   const flush = async () => {
+    // A write's promise settles when its batch is sent: flush, then collect the outcomes.
+    await writer.flush();
     await Promise.all(pending);
     pending = [];
-    await writer.flush();
     await ref.update({
       'snapshot.written': written,
       'snapshot.progress': total === 0 ? 100 : Math.min(99, Math.floor((written / total) * 100)),
@@ -477,14 +478,14 @@ async function updateAll(
   items: AuditItem[],
   fields: (item: AuditItem) => Doc,
 ): Promise<void> {
-  await Promise.all(
-    items.map((item) =>
-      writer
-        .update(equipmentRef(orgId).doc(item.assetId as string), fields(item))
-        .catch((err: unknown) => {
-          if ((err as { code?: unknown }).code !== 5) throw err;
-        }),
-    ),
+  const writes = items.map((item) =>
+    writer
+      .update(equipmentRef(orgId).doc(item.assetId as string), fields(item))
+      .catch((err: unknown) => {
+        if ((err as { code?: unknown }).code !== 5) throw err;
+      }),
   );
+  // A write's promise settles when its batch is sent: flush, then collect the outcomes.
   await writer.flush();
+  await Promise.all(writes);
 }
