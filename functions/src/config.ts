@@ -270,6 +270,12 @@ export const QUOTA_ROWS_PER_DAY = defineInt('QUOTA_ROWS_PER_DAY', {
   description: 'Valid equipment CSV rows one organisation may upload per UTC day.',
 });
 
+/** Items an organisation may check out or book (each item of each request) per UTC day. */
+export const QUOTA_CUSTODY_ITEMS_PER_DAY = defineInt('QUOTA_CUSTODY_ITEMS_PER_DAY', {
+  default: 100_000,
+  description: 'Items one organisation may check out or book (summed over requests) per UTC day.',
+});
+
 /** Batches of one organisation that may be generating at once. */
 export const QUOTA_OUTSTANDING_BATCHES = defineInt('QUOTA_OUTSTANDING_BATCHES', {
   default: 20,
@@ -325,6 +331,7 @@ export const quotaDefaults = (): QuotaLimits => ({
   unitsPerDay: read(QUOTA_UNITS_PER_DAY),
   tagsPerDay: read(QUOTA_TAGS_PER_DAY),
   rowsPerDay: read(QUOTA_ROWS_PER_DAY),
+  custodyItemsPerDay: read(QUOTA_CUSTODY_ITEMS_PER_DAY),
   outstandingBatches: read(QUOTA_OUTSTANDING_BATCHES),
   outstandingTagPools: read(QUOTA_OUTSTANDING_TAG_POOLS),
   items: read(QUOTA_ITEMS),

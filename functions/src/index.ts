@@ -19,3 +19,4 @@ export { batchCreated } from './triggers/batchCreated';
 export { prepJobQueued } from './triggers/prepJobQueued';
 export { sweepPrepJobs } from './scheduled/sweepPrepJobs';
 export { scanEventCreated } from './triggers/scanEventsCreated';
+export { custodySweep } from './scheduled/custodySweep';

@@ -73,6 +73,7 @@ export const LOG_EVENTS = [
   'ledger.event.applied',
   'audit.created',
   'audit.completed',
+  'custody.sweep',
 ] as const;
 
 export type LogEvent = (typeof LOG_EVENTS)[number];
@@ -361,3 +362,13 @@ export const auditCompleted = (f: {
   by: string;
   durationMs: number;
 }) => emit('INFO', 'audit.completed', f);
+
+// Custody and bookings ----------------------------------------------------------------------
+
+/** A run of the custody schedule: what became overdue or a no-show. */
+export const custodySweep = (f: {
+  overdueCheckouts: number;
+  overdueBookings: number;
+  noShows: number;
+  durationMs: number;
+}) => emit('INFO', 'custody.sweep', f);

@@ -101,6 +101,10 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
     assert.equal(e.scheduleTrigger?.schedule, 'every 2 minutes');
     assert.equal(e.timeoutSeconds, 540);
   },
+  custodySweep: (e) => {
+    assert.equal(e.scheduleTrigger?.schedule, 'every 15 minutes');
+    assert.equal(e.timeoutSeconds, 540);
+  },
   equipmentCreated: (e) => {
     assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
     assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {

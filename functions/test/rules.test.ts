@@ -118,6 +118,16 @@ describe('security rules of the project (client apps)', function () {
       date: '2026-12-01',
       scans: 1,
     });
+    // Custody (issue 20): a checkout, a booking and an item's booking index.
+    batch.set(db().doc(`organizations/${orgId}/checkouts/co1`), {
+      status: 'open',
+      assetIds: ['CAM_1'],
+    });
+    batch.set(db().doc(`organizations/${orgId}/bookings/bk1`), {
+      status: 'reserved',
+      assetIds: ['CAM_1'],
+    });
+    batch.set(db().doc(`organizations/${orgId}/bookingIndex/CAM_1`), { holds: {} });
     await batch.commit();
   });
 
@@ -261,6 +271,30 @@ describe('security rules of the project (client apps)', function () {
       create: (actor) => newItem(actor),
       update: () => ({ notes: 'checked', updatedAt: now() }),
     },
+    {
+      name: 'checkouts',
+      doc: `organizations/${orgId}/checkouts/co1`,
+      list: `organizations/${orgId}/checkouts`,
+      allowed: { get: atLeast('viewer'), list: atLeast('viewer') },
+      create: () => ({ status: 'open', assetIds: ['CAM_1'] }),
+      update: () => ({ status: 'returned' }),
+    },
+    {
+      name: 'bookings',
+      doc: `organizations/${orgId}/bookings/bk1`,
+      list: `organizations/${orgId}/bookings`,
+      allowed: { get: atLeast('viewer'), list: atLeast('viewer') },
+      create: () => ({ status: 'reserved', assetIds: ['CAM_1'] }),
+      update: () => ({ status: 'cancelled' }),
+    },
+    {
+      name: 'booking index of an item',
+      doc: `organizations/${orgId}/bookingIndex/CAM_1`,
+      list: `organizations/${orgId}/bookingIndex`,
+      allowed: {},
+      create: () => ({ holds: {} }),
+      update: () => ({ holds: {} }),
+    },
   ];
 
   for (const c of cases) {
@@ -403,6 +437,26 @@ describe('security rules of the project (client apps)', function () {
       );
       await assertFails(editor().doc(doc).update({ locationId: 'theirs', updatedAt: now() }));
       await assertFails(editor().doc(doc).update({ locationId: 'closed', updatedAt: now() }));
+    });
+
+    it('custody and status are server-owned: a client neither sets nor changes them', async () => {
+      const doc = `organizations/${orgId}/equipment/CAM_1`;
+      const custody = { checkoutId: 'co1', custodian: { uid: uid('editor') } };
+      await assertFails(editor().doc(doc).update({ status: 'available', updatedAt: now() }));
+      await assertFails(editor().doc(doc).update({ status: 'checked_out', updatedAt: now() }));
+      await assertFails(editor().doc(doc).update({ custody, updatedAt: now() }));
+      const fresh = `organizations/${orgId}/equipment/${unique('c')}`;
+      await assertFails(
+        editor()
+          .doc(fresh)
+          .set(newItem('editor', { status: 'checked_out', custody })),
+      );
+      await assertFails(
+        editor()
+          .doc(fresh)
+          .set(newItem('editor', { status: 'available' })),
+      );
+      await assertSucceeds(editor().doc(fresh).set(newItem('editor')));
     });
 
     it('an item at a location deactivated since stays editable', async () => {

@@ -350,10 +350,11 @@ export async function checkIn(input: CheckInInput): Promise<CheckInResult> {
       const c = checkoutSnaps[checkoutIds.indexOf(itemCheckout(byCheckout, id))];
       return typeof c.get('bookingId') === 'string';
     });
-    const later = await tx.getAll(
+    const laterRefs = [
       ...bookingIds.map((id) => bookingsRef(orgId).doc(id)),
       ...bookedItems.map((id) => bookingIndexRef(orgId, id)),
-    );
+    ];
+    const later = laterRefs.length ? await tx.getAll(...laterRefs) : [];
     const bookings = new Map(later.slice(0, bookingIds.length).map((s) => [s.id, s]));
     const indexes = new Map(later.slice(bookingIds.length).map((s) => [s.id, s.data()]));
 

@@ -16,6 +16,8 @@ import {
   type EquipmentCreate,
   type EquipmentPatch,
 } from '../domain/equipment';
+import { itemStatusOf, type Custodian, type ItemStatus } from '../domain/custody';
+import { custodianOf } from './custody';
 import { db } from './firebase';
 import { equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
 import { type StoredReply } from './idempotency';
@@ -63,6 +65,14 @@ export interface Equipment {
   lastSeenLocationId: string | null;
   lastSeenBy: string | null;
   lastAuditedAt: string | null;
+  /** available when the document has none (items from before custody). */
+  status: ItemStatus;
+  custody: {
+    checkoutId: string;
+    custodian: Custodian;
+    since: string | null;
+    dueAt: string | null;
+  } | null;
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -101,6 +111,23 @@ export function toEquipment(assetId: string, d: FirebaseFirestore.DocumentData):
     lastSeenLocationId: text(d.lastSeenLocationId),
     lastSeenBy: text(d.lastSeenBy),
     lastAuditedAt: iso(d.lastAuditedAt),
+    ...custodyFields(d),
+  };
+}
+
+function custodyFields(d: FirebaseFirestore.DocumentData): Pick<Equipment, 'status' | 'custody'> {
+  const c = d.custody as FirebaseFirestore.DocumentData | null | undefined;
+  return {
+    status: itemStatusOf(d),
+    custody:
+      c && typeof c.checkoutId === 'string'
+        ? {
+            checkoutId: c.checkoutId,
+            custodian: custodianOf(c.custodian),
+            since: iso(c.since),
+            dueAt: iso(c.dueAt),
+          }
+        : null,
   };
 }
 
@@ -250,8 +277,16 @@ export async function updateEquipment(
   const fields = { ...plainFields(patch), ...(locationId !== undefined ? { locationId } : {}) };
   const ref = equipmentRef(orgId).doc(assetId);
   await db().runTransaction(async (tx) => {
-    if (!(await tx.get(ref)).exists) {
+    const current = (await tx.get(ref)).data();
+    if (!current) {
       throw new AppError('not_found', `Equipment ${assetId} not found`);
+    }
+    // The status of an item that is out changes by checking it in, not by PATCH.
+    if (fields.status !== undefined && current.custody) {
+      throw conflict('checked_out', `Equipment ${assetId} is checked out; check it in first`, {
+        assetId,
+        checkoutId: (current.custody as { checkoutId?: unknown }).checkoutId,
+      });
     }
     tx.update(ref, { ...equipmentUpdate(fields), updatedAt: Timestamp.now() });
   });

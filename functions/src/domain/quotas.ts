@@ -4,7 +4,13 @@
 import { AppError } from './errors';
 
 /** Quotas counted per UTC day, in the organisation's usage document of that day. */
-export const DAILY_QUOTAS = ['unitsPerDay', 'tagsPerDay', 'rowsPerDay', 'scanEventsPerDay'] as const;
+export const DAILY_QUOTAS = [
+  'unitsPerDay',
+  'tagsPerDay',
+  'rowsPerDay',
+  'custodyItemsPerDay',
+  'scanEventsPerDay',
+] as const;
 export type DailyQuota = (typeof DAILY_QUOTAS)[number];
 
 /** Every per-organisation quota; an operator's override document uses these field names. */
@@ -67,6 +73,7 @@ const WHAT: Record<QuotaName, string> = {
   unitsPerDay: 'unit codes generated today',
   tagsPerDay: 'tags created today',
   rowsPerDay: 'CSV rows uploaded today',
+  custodyItemsPerDay: 'items checked out or booked today',
   outstandingBatches: 'batches still generating',
   outstandingTagPools: 'tag pools still being filled',
   items: 'equipment items',

@@ -22,6 +22,8 @@ import { mastersRouter } from './manufacturing/masters';
 import { prepJobsRouter } from './manufacturing/prepJobs';
 import { scanEventsRouter } from './scanEvents';
 import { auditsRouter } from './audits';
+import { custodyRouter } from './custody';
+import { bookingsRouter } from './bookings';
 import { rejectEmptyPathSegments } from './routes';
 import { limitJsonBody } from './sizeLimits';
 import { requestLog } from './requestLog';
@@ -48,6 +50,8 @@ export const routers: Router[] = [
   prepJobsRouter,
   scanEventsRouter,
   auditsRouter,
+  custodyRouter,
+  bookingsRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {

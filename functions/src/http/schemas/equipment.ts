@@ -6,6 +6,8 @@ import { check, idSchema, queryInt, queryText } from '../../domain/schemas/kit';
 import type { Validated } from '../../domain/validation';
 import { parseInstant } from '../../domain/scanEvents';
 import { isoTime } from './replies';
+import { ITEM_STATUSES, SETTABLE_STATUSES } from '../../domain/custody';
+import { custodySchema } from './custodyItem';
 
 const text = (max: number) => z.string().max(max);
 const clearable = (max: number) => text(max).nullable().optional();
@@ -37,6 +39,9 @@ export const equipmentPatchBody = z.strictObject({
   location: clearable(LIMITS.location),
   notes: clearable(LIMITS.notes),
   imageUrl: clearable(LIMITS.imageUrl),
+  status: z.enum(SETTABLE_STATUSES).optional().meta({
+    description: 'retired, missing or available (clears needs_service); 409 checked_out while out',
+  }),
 });
 
 export const QR_STATUSES = ['pending', 'ready', 'failed', 'refused'] as const;
@@ -63,6 +68,8 @@ export const equipmentSchema = z.looseObject({
   qrCodeGeneratedAt: isoTime.nullable(),
   qrCodeError: z.string().nullable(),
   qrCodeAttempts: z.number().int(),
+  status: z.enum(ITEM_STATUSES).meta({ description: 'available when never set' }),
+  custody: custodySchema.nullable().meta({ description: 'Who has the item, while it is out' }),
 });
 
 /** The `qr` filter's words, as the `qrStatus` field holds them. */
