@@ -5,7 +5,7 @@ import { Router } from 'express';
 import { allows } from '../domain/roles';
 import { mayScan, validateBulkEvents } from '../domain/scanEvents';
 import { applyBulk } from '../data/ledgerBulk';
-import { selfServiceCheckout } from '../data/scanEventsOrg';
+import { getOrganization } from '../data/organizations';
 import { callerId } from './auth';
 import { orgEndpoint } from './declare';
 import { json } from './schemas/replies';
@@ -37,7 +37,7 @@ orgEndpoint(
     const selfService =
       needsSelfService &&
       !allows(access.role, 'write') &&
-      (await selfServiceCheckout(access.orgId));
+      (await getOrganization(access.orgId)).selfServiceCheckout;
     const role = { read: allows(access.role, 'read'), write: allows(access.role, 'write') };
     const results = await applyBulk(access.orgId, access.body.entries, by, (event) => {
       const custodian = event.custodian;
