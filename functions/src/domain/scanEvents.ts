@@ -172,6 +172,11 @@ export function eventFieldProblems(data: Record<string, unknown>, prefix = ''): 
 
 /** The event's fields in the form the ledger applies, once eventFieldProblems found none. */
 export function toScanEvent(data: Record<string, unknown>, scannedAt: Date, by: string): ScanEvent {
+  return { ...eventFields(data, scannedAt), by };
+}
+
+/** The fields the scanner sent (all but `by`, which is who sent them). */
+function eventFields(data: Record<string, unknown>, scannedAt: Date): Omit<ScanEvent, 'by'> {
   const pick = (name: string) =>
     typeof data[name] === 'string' ? { [name]: data[name] as string } : {};
   return {
@@ -183,7 +188,6 @@ export function toScanEvent(data: Record<string, unknown>, scannedAt: Date, by: 
     ...pick('deviceId'),
     ...(isPlainObject(data.custodian) ? { custodian: data.custodian as Custodian } : {}),
     scannedAt,
-    by,
   };
 }
 
@@ -262,8 +266,7 @@ export function validateBulkEvents(
     }
     if (errors.length > 0 || !scanId || !scannedAt) return { index, ok: false, scanId, errors };
     ids.add(scanId);
-    const { by: _by, ...event } = toScanEvent(raw, scannedAt, '');
-    return { index, ok: true, scanId, event };
+    return { index, ok: true, scanId, event: eventFields(raw, scannedAt) };
   });
   return { ok: true, value: { entries } };
 }

@@ -15,13 +15,10 @@ export const bulkEventSchema = z.strictObject({
     description: 'Chosen by the scanner (a UUID): sending it again is answered `duplicate`',
   }),
   type: z.enum(SCAN_TYPES),
-  code: z
-    .string()
-    .max(200)
-    .meta({
-      description:
-        'Anything printed on the item: its scan URL or token, a tag code, an imported code',
-    }),
+  code: z.string().max(200).meta({
+    description:
+      'Anything printed on the item: its scan URL or token, a tag code, an imported code',
+  }),
   scannedAt: isoTime.meta({ description: 'The device’s clock, ISO 8601 with an offset or Z' }),
   auditId: idSchema.optional().meta({ description: 'Required for type audit' }),
   checkoutId: idSchema.optional(),
