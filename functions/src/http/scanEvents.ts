@@ -39,7 +39,23 @@ orgEndpoint(
       !allows(access.role, 'write') &&
       (await getOrganization(access.orgId)).selfServiceCheckout;
     const role = { read: allows(access.role, 'read'), write: allows(access.role, 'write') };
-    const results = await applyBulk(access.orgId, access.body.entries, by, (event) => {
+    // A checkout's custodian defaults to the scanner, who must then be a person.
+    const entries = access.body.entries.map((e) =>
+      e.ok && !uid && e.event.type === 'checkout' && !e.event.custodian
+        ? {
+            index: e.index,
+            ok: false as const,
+            scanId: e.scanId,
+            errors: [
+              {
+                field: `events[${e.index}].custodian`,
+                message: 'is required when an API key sends a checkout',
+              },
+            ],
+          }
+        : e,
+    );
+    const results = await applyBulk(access.orgId, entries, by, (event) => {
       const custodian = event.custodian;
       const forThemselves =
         uid !== undefined && (!custodian || ('uid' in custodian && custodian.uid === uid));
