@@ -140,7 +140,11 @@ export async function run() {
       for (let k = 0; k < 5; k++) {
         const bookingId = `b-${i}-${k}`;
         const from = monthStart + ((i * 5 + k) % 30) * 24 * H;
-        const hold = { from: Timestamp.fromMillis(from), to: Timestamp.fromMillis(from + 20 * H), custodianKey: 'name:x' };
+        const hold = {
+          from: Timestamp.fromMillis(from),
+          to: Timestamp.fromMillis(from + 20 * H),
+          custodianKey: 'name:x',
+        };
         holds[bookingId] = hold;
         void writer.set(bookingsRef(orgId).doc(bookingId), {
           bookingId,

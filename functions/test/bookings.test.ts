@@ -338,6 +338,21 @@ describe('bookings', function () {
       narrow.body.bookings.map((b) => b.bookingId),
       [made[1], made[2]],
     );
+    // Each filter alone is served by its own index too.
+    for (const q of [
+      `custodian=Lister`,
+      `status=reserved&from=${encodeURIComponent(inHours(99))}`,
+    ]) {
+      const r = await call<{ bookings: BookingReply[] }>('GET', path(`/bookings?${q}`), {
+        token: room.viewer.idToken,
+      });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      for (const id of made)
+        assert.ok(
+          r.body.bookings.some((b) => b.bookingId === id),
+          q,
+        );
+    }
     const bad = await call('GET', path('/bookings?pageToken=nonsense'), {
       token: room.viewer.idToken,
     });
@@ -376,6 +391,11 @@ describe('bookings', function () {
         to: inHours(61),
         custodian: crew,
       });
+      const pickUpTheirs = await call('POST', path('/checkouts'), {
+        token: room.viewer.idToken,
+        body: { assetIds: [x], bookingId: theirs.body.bookingId, partial: true },
+      });
+      assert.equal(pickUpTheirs.status, 403);
       const cancelTheirs = await call('POST', path(`/bookings/${theirs.body.bookingId}/cancel`), {
         token: room.viewer.idToken,
       });

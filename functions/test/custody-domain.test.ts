@@ -88,7 +88,8 @@ describe('custody rules (domain)', () => {
   it('a checkout is stopped by another person’s booking that has begun or begins before dueAt', () => {
     const hold = { bookingId: 'b1', from: now + 2 * H, to: now + 5 * H, custodianKey: 'name:bo' };
     const who = custodianKey({ name: 'Cy' });
-    assert.equal(checkoutProblem('a', free, [hold], who, null, now), undefined);
+    // Open-ended (no dueAt): a later booking of someone else is in its way as well.
+    assert.equal(checkoutProblem('a', free, [hold], who, null, now)?.reason, 'booked');
     assert.equal(checkoutProblem('a', free, [hold], who, now + 2 * H, now), undefined);
     assert.equal(checkoutProblem('a', free, [hold], who, now + 3 * H, now)?.reason, 'booked');
     assert.equal(checkoutProblem('a', free, [hold], 'name:bo', now + 3 * H, now), undefined);

@@ -154,6 +154,25 @@ describe('custody: check-out and check-in', function () {
     assert.equal((await checkout({ assetIds: [service], custodian: someone })).status, 201);
   });
 
+  it('a later booking stops an open-ended checkout, not one due back before it starts', async () => {
+    const [later] = await addItems(orgId, 'later', 1);
+    const booking = await call<BookingReply>('POST', path('/bookings'), {
+      token: room.editor.idToken,
+      body: { assetIds: [later], from: inHours(5), to: inHours(8), custodian: { name: 'Bo' } },
+    });
+    assert.equal(booking.status, 201);
+    const openEnded = await checkout({ assetIds: [later], custodian: someone });
+    assert.equal(openEnded.status, 409);
+    assert.deepEqual(
+      itemsOf(openEnded).map((i) => [i.reason, i.bookingId]),
+      [['booked', booking.body.bookingId]],
+    );
+    const tooLong = await checkout({ assetIds: [later], custodian: someone, dueAt: inHours(6) });
+    assert.equal(tooLong.status, 409);
+    const back = await checkout({ assetIds: [later], custodian: someone, dueAt: inHours(4) });
+    assert.equal(back.status, 201, JSON.stringify(back.body));
+  });
+
   it('checks out by each kind of code: scan URL, bare token, pool tag code, imported code', async () => {
     const [byUrl, byToken, byTag, byImport] = await addItems(orgId, 'code', 4);
     const url = (await ensureEquipmentScanToken(orgId, byUrl)).scanUrl;
@@ -284,6 +303,15 @@ describe('custody: check-out and check-in', function () {
         mineOpen.body.checkouts.map((c) => c.checkoutId),
         [self.body.checkoutId],
       );
+      const anyStatus = await call<{ checkouts: Array<{ checkoutId: string }> }>(
+        'GET',
+        path(`/checkouts?custodian=${room.viewer.uid}`),
+        { token: room.viewer.idToken },
+      );
+      assert.deepEqual(
+        anyStatus.body.checkouts.map((c) => c.checkoutId),
+        [self.body.checkoutId],
+      );
       const back = await checkin({ assetIds: [mine] }, room.viewer.idToken);
       assert.deepEqual(back.body.returned, [mine]);
     } finally {
@@ -307,6 +335,32 @@ describe('custody: check-out and check-in', function () {
     }
     const unsigned = await call('POST', path('/checkouts'), { body: { assetIds: [x] } });
     assert.equal(unsigned.status, 401);
+    // Another organisation's scan URL, tag code and asset id name nothing here.
+    const other = await newRoom();
+    const [theirs] = await addItems(other.orgId, 'theirs', 1);
+    const theirUrl = (await ensureEquipmentScanToken(other.orgId, theirs)).scanUrl;
+    await call('POST', `/v1/orgs/${other.orgId}/tags/import`, {
+      token: other.editor.idToken,
+      body: { codes: [{ code: 'THEIR-CODE-1', assetId: theirs }] },
+    });
+    const foreign = await checkout({ codes: [theirUrl, 'THEIR-CODE-1'], custodian: someone });
+    assert.equal(foreign.status, 409);
+    assert.deepEqual(
+      itemsOf(foreign).map((i) => [i.code, i.reason]),
+      [
+        [theirUrl, 'unknown_code'],
+        ['THEIR-CODE-1', 'unknown_code'],
+      ],
+    );
+    const foreignId = await checkout({ assetIds: [theirs], custodian: someone });
+    assert.deepEqual(
+      itemsOf(foreignId).map((i) => i.reason),
+      ['not_found'],
+    );
+    assert.equal(
+      (await db().doc(`organizations/${other.orgId}/equipment/${theirs}`).get()).get('status'),
+      undefined,
+    );
     const notMember = await checkout({ assetIds: [x], custodian: { uid: room.stranger.uid } });
     assert.equal(notMember.status, 400);
     assert.equal(await item(x).then((i) => i.status), 'available');
@@ -378,6 +432,45 @@ describe('custody: check-out and check-in', function () {
     });
     assert.equal(after.body.status, 'checked_out');
     assert.deepEqual(after.body.checkoutIds, [taken.body.checkoutId]);
+    // Once out, the booking may be extended (its checkout and items are due later too), but its
+    // items and start no longer change; an extension into someone else's booking is refused.
+    const blocker = await call<BookingReply>('POST', path('/bookings'), {
+      token: room.editor.idToken,
+      body: { assetIds: [k2], from: inHours(45), to: inHours(50), custodian: { name: 'Next' } },
+    });
+    assert.equal(blocker.status, 201);
+    const patchOut = (body: Record<string, unknown>) =>
+      call<BookingReply>('PATCH', path(`/bookings/${booking.body.bookingId}`), {
+        token: room.editor.idToken,
+        body,
+      });
+    const tooFar = await patchOut({ to: inHours(46) });
+    assert.equal(tooFar.status, 409);
+    assert.deepEqual(
+      (
+        (tooFar.body as unknown as ErrorBody).error.details?.items as Array<{ bookingId: string }>
+      ).map((i) => i.bookingId),
+      [blocker.body.bookingId],
+    );
+    const extended = await patchOut({ to: inHours(40) });
+    assert.equal(extended.status, 200, JSON.stringify(extended.body));
+    assert.equal(extended.body.status, 'checked_out');
+    const moved2 = await call<{ dueAt: string }>(
+      'GET',
+      path(`/checkouts/${taken.body.checkoutId}`),
+      {
+        token: room.viewer.idToken,
+      },
+    );
+    assert.equal(moved2.body.dueAt, extended.body.to);
+    const k1Item = await item(k1);
+    assert.equal(
+      Date.parse((k1Item.custody as { dueAt: string }).dueAt),
+      Date.parse(extended.body.to),
+    );
+    const addLater = await patchOut({ addAssetIds: [other] });
+    assert.equal(addLater.status, 409);
+    assert.equal((addLater.body as unknown as ErrorBody).error.details?.reason, 'booking_closed');
     await checkin({ assetIds: [k1] });
     const partly = await call<BookingReply>('GET', path(`/bookings/${booking.body.bookingId}`), {
       token: room.viewer.idToken,
@@ -486,6 +579,18 @@ describe('custody: check-out and check-in', function () {
       assert.equal(await updatedAt('bookings', late.body.bookingId), before);
       assert.equal(await updatedAt('checkouts', out.body.checkoutId), overdueBefore);
       assert.equal(await status('bookings', late.body.bookingId), 'no_show');
+      // Extending the overdue booking past now makes it and its checkout current again.
+      const extended = await call<BookingReply>(
+        'PATCH',
+        path(`/bookings/${booking.body.bookingId}`),
+        {
+          token: room.editor.idToken,
+          body: { to: inHours(10) },
+        },
+      );
+      assert.equal(extended.status, 200, JSON.stringify(extended.body));
+      assert.equal(extended.body.status, 'checked_out');
+      assert.equal(await status('checkouts', taken.body.checkoutId), 'open');
       const back = await checkin({ assetIds: [due] });
       assert.deepEqual(back.body.checkouts, [
         { checkoutId: out.body.checkoutId, status: 'returned' },

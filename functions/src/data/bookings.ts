@@ -6,16 +6,21 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import {
   bookingClash,
+  bookingStatusAfterReturn,
+  checkoutStatusOf,
   custodianFilterKeys,
   custodianKey,
+  custodianKeys,
   type BookingClash,
   type BookingStatus,
   type Custodian,
+  type Hold,
+  type ItemState,
 } from '../domain/custody';
 import { AppError, conflict } from '../domain/errors';
 import { custodianOf, holdsOf, itemStateOf, writeHolds } from './custody';
 import { db } from './firebase';
-import { bookingIndexRef, bookingsRef, equipmentRef } from './paths';
+import { bookingIndexRef, bookingsRef, checkoutsRef, equipmentRef } from './paths';
 
 type Doc = FirebaseFirestore.DocumentData;
 
@@ -141,6 +146,7 @@ export async function createBooking(
       to: ts(input.to),
       custodian: input.custodian,
       custodianKey: key,
+      custodianKeys: custodianKeys(input.custodian),
       note: input.note ?? null,
       checkoutIds: [],
       at,
@@ -184,7 +190,8 @@ function mustBeReserved(id: string, d: Doc | undefined): Doc {
 
 /**
  * Extends, shortens, adds or removes items of a reserved booking, re-checked for conflicts in
- * the same transaction as the holds it rewrites.
+ * the same transaction as the holds it rewrites. A booking that is out (checked_out,
+ * partially_returned, overdue) may change only its end and note (extendOut).
  */
 export async function updateBooking(
   orgId: string,
@@ -195,7 +202,11 @@ export async function updateBooking(
   const ref = bookingsRef(orgId).doc(bookingId);
   return db().runTransaction(async (tx) => {
     const now = Date.now();
-    const current = mustBeReserved(bookingId, (await tx.get(ref)).data());
+    const read = (await tx.get(ref)).data();
+    if (read && OUT.includes(String(read.status))) {
+      return extendOut(tx, orgId, toBooking(bookingId, read), changes, validateWindow, now);
+    }
+    const current = mustBeReserved(bookingId, read);
     const old = toBooking(bookingId, current);
     const from = changes.from ?? old.from;
     const to = changes.to ?? old.to;
@@ -237,6 +248,94 @@ export async function updateBooking(
     tx.update(ref, update);
     return toBooking(bookingId, { ...current, ...update });
   });
+}
+
+/** Bookings with items out: only their end and note change. */
+const OUT = ['checked_out', 'partially_returned', 'overdue'];
+
+/**
+ * A new end (or note) for a booking whose items are out: re-checked on the items it still holds
+ * or has out, and carried to its checkouts (and their items) that were due at the old end, so an
+ * extension also moves their due time (an overdue checkout due later again is open once more).
+ */
+async function extendOut(
+  tx: FirebaseFirestore.Transaction,
+  orgId: string,
+  old: Booking,
+  changes: BookingChanges,
+  validateWindow: (from: number, to: number) => void,
+  now: number,
+): Promise<Booking> {
+  const { bookingId } = old;
+  if (changes.from !== undefined || changes.addAssetIds || changes.removeAssetIds) {
+    throw conflict(
+      'booking_closed',
+      `Booking ${bookingId} is ${old.status}: once out, only its end (to) and note change`,
+      { bookingId, status: old.status },
+    );
+  }
+  const to = changes.to ?? old.to;
+  validateWindow(old.from, to);
+  const n = old.assetIds.length;
+  const checkoutRefs = old.checkoutIds.map((id) => checkoutsRef(orgId).doc(id));
+  const snaps = await tx.getAll(
+    ...old.assetIds.map((id) => equipmentRef(orgId).doc(id)),
+    ...old.assetIds.map((id) => bookingIndexRef(orgId, id)),
+    ...checkoutRefs,
+  );
+  const except = { bookingId, checkoutIds: old.checkoutIds };
+  const problems: BookingProblem[] = [];
+  const keep: Array<{ assetId: string; holds: Hold[]; state: ItemState }> = [];
+  old.assetIds.forEach((assetId, k) => {
+    const data = snaps[k].data();
+    if (!data) return;
+    const state = itemStateOf(data);
+    const holds = holdsOf(snaps[n + k].data());
+    const out = state.custody !== null && old.checkoutIds.includes(state.custody.checkoutId);
+    if (!out && !holds.some((h) => h.bookingId === bookingId)) return; // returned: free again
+    keep.push({ assetId, holds, state });
+    const clash = bookingClash(assetId, state, holds, { from: old.from, to }, now, except);
+    if (clash)
+      problems.push({ ...clash, reason: 'checkoutId' in clash ? 'checked_out' : 'booked' });
+  });
+  if (problems.length) throw refuse(problems);
+  const at = ts(now);
+  const key = keep.length ? custodianKey(old.custodian) : '';
+  for (const { assetId, holds, state } of keep) {
+    writeHolds(tx, orgId, assetId, holds, now, {
+      set: { bookingId, from: old.from, to, custodianKey: key },
+    });
+    if (state.custody?.dueAt === old.to) {
+      tx.update(equipmentRef(orgId).doc(assetId), { 'custody.dueAt': ts(to), updatedAt: at });
+    }
+  }
+  let status: BookingStatus = old.status;
+  for (const snap of snaps.slice(2 * n)) {
+    const c = snap.data();
+    if (!c || ms(c.dueAt) !== old.to || c.status === 'returned') continue;
+    const outstanding = ((c.outstanding ?? []) as string[]).length;
+    const total = ((c.assetIds ?? []) as string[]).length;
+    tx.update(snap.ref, {
+      dueAt: ts(to),
+      status: checkoutStatusOf(outstanding, total, to, now),
+      updatedAt: at,
+    });
+    status = bookingStatusAfterReturn(outstanding, total, to, now);
+  }
+  const update = {
+    to: ts(to),
+    status,
+    ...(changes.note !== undefined ? { note: changes.note } : {}),
+    updatedAt: at,
+  };
+  tx.update(bookingsRef(orgId).doc(bookingId), update);
+  return {
+    ...old,
+    to,
+    status,
+    note: changes.note !== undefined ? changes.note : old.note,
+    updatedAt: now,
+  };
 }
 
 /**
@@ -293,7 +392,8 @@ export async function listBookings(
 ): Promise<Page<Booking>> {
   let q: FirebaseFirestore.Query = bookingsRef(orgId);
   if (filter.status) q = q.where('status', '==', filter.status);
-  if (filter.custodian) q = q.where('custodianKey', 'in', custodianFilterKeys(filter.custodian));
+  if (filter.custodian)
+    q = q.where('custodianKeys', 'array-contains-any', custodianFilterKeys(filter.custodian));
   if (filter.from !== undefined) q = q.where('to', '>', ts(filter.from));
   q = q.orderBy('to').orderBy('__name__');
   const after = decodeToken(pageToken);

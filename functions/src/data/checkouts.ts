@@ -83,7 +83,8 @@ export async function listCheckouts(
 ): Promise<Page<Checkout>> {
   let q: FirebaseFirestore.Query = checkoutsRef(orgId);
   if (filter.status) q = q.where('status', '==', filter.status);
-  if (filter.custodian) q = q.where('custodianKey', 'in', custodianFilterKeys(filter.custodian));
+  if (filter.custodian)
+    q = q.where('custodianKeys', 'array-contains-any', custodianFilterKeys(filter.custodian));
   return page(q, limit, pageToken, toCheckout);
 }
 

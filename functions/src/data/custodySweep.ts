@@ -5,6 +5,7 @@
 // and changes it only if it still qualifies, so a duplicate or concurrent run changes nothing twice.
 import { Timestamp } from 'firebase-admin/firestore';
 import { bookingNoShowMs } from '../config';
+import { AppError } from '../domain/errors';
 import { endBooking } from './bookings';
 import { db } from './firebase';
 
@@ -73,9 +74,10 @@ export async function sweepCustody(now = Date.now()): Promise<SweepCounts> {
       if (!orgId) return false;
       try {
         return (await endBooking(orgId, doc.id, 'no_show', 'schedule', now)).changed;
-      } catch {
-        // Taken meanwhile (checked out, cancelled): not a no-show any more.
-        return false;
+      } catch (err) {
+        // Taken meanwhile (checked out, cancelled): a 409 booking_closed, not a no-show any more.
+        if (err instanceof AppError && err.code === 'conflict') return false;
+        throw err;
       }
     },
   );

@@ -16,8 +16,8 @@ import {
   type EquipmentCreate,
   type EquipmentPatch,
 } from '../domain/equipment';
-import { itemStatusOf, type Custodian, type ItemStatus } from '../domain/custody';
-import { custodianOf } from './custody';
+import type { Custodian, ItemStatus } from '../domain/custody';
+import { itemStateOf } from './custody';
 import { db } from './firebase';
 import { equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
 import { type StoredReply } from './idempotency';
@@ -116,18 +116,11 @@ export function toEquipment(assetId: string, d: FirebaseFirestore.DocumentData):
 }
 
 function custodyFields(d: FirebaseFirestore.DocumentData): Pick<Equipment, 'status' | 'custody'> {
-  const c = d.custody as FirebaseFirestore.DocumentData | null | undefined;
+  const { status, custody } = itemStateOf(d);
+  const at = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
-    status: itemStatusOf(d),
-    custody:
-      c && typeof c.checkoutId === 'string'
-        ? {
-            checkoutId: c.checkoutId,
-            custodian: custodianOf(c.custodian),
-            since: iso(c.since),
-            dueAt: iso(c.dueAt),
-          }
-        : null,
+    status,
+    custody: custody && { ...custody, since: at(custody.since), dueAt: at(custody.dueAt) },
   };
 }
 

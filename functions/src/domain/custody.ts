@@ -55,6 +55,14 @@ export function custodianKey(c: Custodian): string {
   return `name:${c.name.trim().toLowerCase()}`;
 }
 
+/** Every key a custodian is found by (`?custodian=` a uid, an email or a name). */
+export function custodianKeys(c: Custodian): string[] {
+  const keys = [custodianKey(c)];
+  if (c.email) keys.push(`email:${c.email.toLowerCase()}`);
+  if ('name' in c) keys.push(`name:${c.name.trim().toLowerCase()}`);
+  return [...new Set(keys)];
+}
+
 /** The keys a `custodian=` filter may mean: a uid, an email or a name. */
 export function custodianFilterKeys(value: string): string[] {
   const v = value.trim();
@@ -122,8 +130,10 @@ export function checkoutWindow(since: number, dueAt: number | null, now: number)
 
 /**
  * Whether one item can go out now to `custodian` until `dueAt`. Holds of other people's
- * bookings that have begun, or begin before `dueAt`, stop it; the custodian's own bookings and
- * `ownBookingId` (the booking being checked out) do not.
+ * bookings that have begun, or begin before `dueAt`, stop it; without `dueAt` the checkout is
+ * open-ended, so any later booking of someone else stops it too (as a booking is refused against
+ * an open-ended checkout). The custodian's own bookings and `ownBookingId` (the booking being
+ * checked out) do not.
  */
 export function checkoutProblem(
   assetId: string,
@@ -146,7 +156,7 @@ export function checkoutProblem(
   if (item.status === 'retired' || item.status === 'missing' || item.status === 'needs_service') {
     return { reason: item.status, assetId };
   }
-  const window: Interval = { from: now, to: dueAt === null ? now + 1 : dueAt };
+  const window: Interval = { from: now, to: dueAt };
   const hold = holds
     .filter((h) => h.bookingId !== ownBookingId && h.custodianKey !== who)
     .sort((a, b) => a.from - b.from)

@@ -137,7 +137,7 @@ orgEndpoint(
   {
     method: 'patch',
     path: '/bookings/:bookingId',
-    summary: 'Extend, shorten, add or remove items of a reserved booking (re-checked)',
+    summary: 'Extend, shorten, add or remove items (re-checked); once out, only to and note',
     description: selfService,
     tags,
     body: zodBody(bookingChangesBody),

@@ -7,6 +7,7 @@ import { AppError } from '../domain/errors';
 import { allows } from '../domain/roles';
 import { checkIn, checkOut, shownProblem } from '../data/custody';
 import { getCheckout, itemCustodyHistory, listCheckouts, type Checkout } from '../data/checkouts';
+import { getBooking } from '../data/bookings';
 import { getOrganization } from '../data/organizations';
 import { callerId } from './auth';
 import { custodianFor, instant, namedItems, shown, spendCustodyItems } from './custodyAccess';
@@ -68,6 +69,10 @@ orgEndpoint(
     const custodian: Custodian | undefined = useBooking
       ? undefined
       : await custodianFor(access, org, body.custodian);
+    if (body.bookingId && !allows(access.role, 'write')) {
+      // A member picks up only their own booking.
+      await custodianFor(access, org, (await getBooking(orgId, body.bookingId)).custodian);
+    }
     const items = await namedItems(orgId, body);
     await spendCustodyItems(orgId, items.assetIds.length);
     const result = await checkOut({

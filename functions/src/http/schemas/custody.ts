@@ -8,11 +8,11 @@ import {
   CONDITIONS,
   MAX_CUSTODY_ITEMS,
 } from '../../domain/custody';
-import { CATEGORIES, parseCategory } from '../../domain/equipment';
 import { ID_PATTERN, ID_RULE } from '../../domain/ids';
 import { check, idSchema, queryInt, queryText } from '../../domain/schemas/kit';
 import { isoTime } from './replies';
 import { custodianSchema } from './custodyItem';
+import { equipmentListQuery } from './equipment';
 
 export { custodianSchema };
 
@@ -169,16 +169,9 @@ export const windowQuery = {
 
 export const availabilityQuery = {
   ...windowQuery,
-  category: z
-    .string()
-    .transform((value, ctx) => {
-      const category = parseCategory(value);
-      if (!category) ctx.addIssue({ code: 'custom', message: `"${value}" is not a category` });
-      return category;
-    })
-    .optional()
-    .meta({ description: `One of ${CATEGORIES.join(', ')} (any case)` }),
-  locationId: z.string().regex(ID_PATTERN, { error: 'must be a location id' }).optional(),
+  // The equipment list's own filters, so both read a category and a location alike.
+  category: equipmentListQuery.category,
+  locationId: equipmentListQuery.locationId,
   limit: queryInt(1, 1000, 100),
   pageToken,
 };
