@@ -336,6 +336,71 @@ describe('scan ledger', function () {
     assert.equal(outsider.status, 403);
   });
 
+  it('self-service: a viewer checks an item out and in for themselves from the client SDK', async () => {
+    const patch = await call('PATCH', `/v1/orgs/${orgId}`, {
+      token: org.owner.idToken,
+      body: { selfServiceCheckout: true },
+    });
+    assert.equal(patch.status, 200, JSON.stringify(patch.body));
+    const phone = app(org.viewer.uid);
+    const out = randomUUID();
+    await phone
+      .doc(`organizations/${orgId}/scanEvents/${out}`)
+      .set(clientEvent(org.viewer.uid, { type: 'checkout', code: codeOf('CAM-4') }));
+    assert.equal((await resultOf(orgId, out)).status, 'applied');
+    const custody = (await item(orgId, 'CAM-4').get()).get('custody');
+    assert.deepEqual(custody.custodian, { uid: org.viewer.uid });
+    assert.equal(custody.checkoutId, out);
+    const back = randomUUID();
+    await phone
+      .doc(`organizations/${orgId}/scanEvents/${back}`)
+      .set(clientEvent(org.viewer.uid, { type: 'checkin', code: codeOf('CAM-4') }));
+    assert.equal((await resultOf(orgId, back)).status, 'applied');
+    assert.equal((await item(orgId, 'CAM-4').get()).get('status'), 'available');
+    await call('PATCH', `/v1/orgs/${orgId}`, {
+      token: org.owner.idToken,
+      body: { selfServiceCheckout: false },
+    });
+  });
+
+  it('the daily scan-event quota: the bulk route answers 429, a client event is refused', async () => {
+    const small = await ledgerOrg();
+    await seedItems(small.orgId, [{ assetId: 'Q-1', locationId: 'room' }]);
+    await db().doc(`quotaOverrides/${small.orgId}`).set({ items: 0, scanEventsPerDay: 2 });
+    const event = () => ({
+      scanId: randomUUID(),
+      type: 'seen',
+      code: codeOf('Q-1'),
+      scannedAt: new Date().toISOString(),
+    });
+    const over = await call<{ error: { code: string; details: { quota: string } } }>(
+      'POST',
+      `/v1/orgs/${small.orgId}/scan-events`,
+      { token: small.viewer.idToken, body: { events: [event(), event(), event()] } },
+    );
+    assert.equal(over.status, 429);
+    assert.equal(over.body.error.details.quota, 'scanEventsPerDay');
+    // Two fit the day's limit of 2 (an unknown code is spent too: the event was applied).
+    const fits = await sendEvents(small.orgId, small.viewer.idToken, [
+      event(),
+      { ...event(), code: 'NOPE' },
+    ]);
+    assert.deepEqual(
+      fits.map((r) => [r.status, r.reason]),
+      [
+        ['applied', undefined],
+        ['refused', 'unknown_code'],
+      ],
+    );
+    const scanId = randomUUID();
+    await app(small.viewer.uid)
+      .doc(`organizations/${small.orgId}/scanEvents/${scanId}`)
+      .set(clientEvent(small.viewer.uid, { type: 'seen', code: codeOf('Q-1') }));
+    const refused = await resultOf(small.orgId, scanId);
+    assert.equal(refused.status, 'refused');
+    assert.equal(refused.reason, 'quota_exceeded');
+  });
+
   it('GET equipment?notSeenSince lists items last seen before the time, oldest first', async () => {
     const long = new Date(Date.now() - 20 * 86_400_000);
     const longer = new Date(Date.now() - 25 * 86_400_000);
