@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import firebase from 'firebase/compat/app';
 import functionsTest from 'firebase-functions-test';
-import { FieldValue, Timestamp } from 'firebase-admin/firestore';
+import { Timestamp } from 'firebase-admin/firestore';
 import { db } from '../src/data/firebase';
 import { scanEventCreated } from '../src/triggers/scanEventsCreated';
 import { call } from './support/api';
@@ -20,6 +20,7 @@ import {
   resultOf,
   seedItems,
   sendEvents,
+  undeliveredEvent,
   type LedgerOrg,
 } from './support/ledger';
 import { requireTools, tempDir, textRuns } from './support/pdfTools';
@@ -224,7 +225,6 @@ describe('audits', function () {
     // An event that reached Firestore but whose trigger has not run yet: made with a result
     // (so the host's trigger skips it), then the result removed by an update (no new event).
     const scanId = randomUUID();
-    const ref = db().doc(`organizations/${orgId}/scanEvents/${scanId}`);
     const at = Timestamp.now();
     const fields = {
       type: 'audit',
@@ -234,8 +234,7 @@ describe('audits', function () {
       by: org.viewer.uid,
       createdAt: at,
     };
-    await ref.set({ ...fields, result: { status: 'placeholder' } });
-    await ref.update({ result: FieldValue.delete() });
+    const { ref, event } = await undeliveredEvent(fft, orgId, scanId, fields);
     const body = { apply: { moveUnexpectedHere: true, markMissing: true } };
     const pending = await call<{ error: { details: { reason: string; pending: number } } }>(
       'POST',
@@ -245,11 +244,7 @@ describe('audits', function () {
     assert.equal(pending.status, 409);
     assert.deepEqual(pending.body.error.details, { reason: 'scans_pending', pending: 1 });
 
-    await wrapped({
-      data: fft.firestore.makeDocumentSnapshot(fields, ref.path),
-      params: { orgId, scanId },
-      time: new Date().toISOString(),
-    });
+    await wrapped(event);
     assert.equal((await ref.get()).get('result.status'), 'duplicate');
 
     const viewerTry = await call('POST', `/v1/orgs/${orgId}/audits/${auditId}/complete`, {

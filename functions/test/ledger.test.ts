@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { assertFails, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import firebase from 'firebase/compat/app';
 import functionsTest from 'firebase-functions-test';
-import { FieldValue, Timestamp } from 'firebase-admin/firestore';
+import { Timestamp } from 'firebase-admin/firestore';
 import { db } from '../src/data/firebase';
 import { scanEventCreated } from '../src/triggers/scanEventsCreated';
 import { call } from './support/api';
@@ -18,6 +18,7 @@ import {
   resultOf,
   seedItems,
   sendEvents,
+  undeliveredEvent,
   type LedgerOrg,
 } from './support/ledger';
 import { waitFor } from './support/wait';
@@ -462,20 +463,8 @@ describe('scan ledger trigger in isolation (firebase-functions-test)', function 
   const wrapped = fft.wrap(scanEventCreated);
   after(() => fft.cleanup());
 
-  /**
-   * An event document the functions host never delivers: made with a result (the trigger skips
-   * it), then the result removed by an update (no create event). Delivered here by hand.
-   */
-  async function undelivered(orgId: string, scanId: string, fields: Record<string, unknown>) {
-    const ref = db().doc(`organizations/${orgId}/scanEvents/${scanId}`);
-    await ref.set({ ...fields, result: { status: 'placeholder' } });
-    await ref.update({ result: FieldValue.delete() });
-    return {
-      data: fft.firestore.makeDocumentSnapshot(fields, ref.path),
-      params: { orgId, scanId },
-      time: new Date().toISOString(),
-    };
-  }
+  const undelivered = async (orgId: string, scanId: string, fields: Record<string, unknown>) =>
+    (await undeliveredEvent(fft, orgId, scanId, fields)).event;
 
   it('a delivery repeated three times applies the event once', async () => {
     const org = await ledgerOrg();

@@ -14,6 +14,7 @@ import {
   type ItemState,
 } from '../domain/audits';
 import { AppError, conflict } from '../domain/errors';
+import { decodePageToken, encodePageToken } from '../domain/pageTokens';
 import { allEquipment } from './equipment';
 import { db } from './firebase';
 import {
@@ -281,31 +282,20 @@ export async function listAuditItems(
 ): Promise<{ items: AuditItem[]; nextPageToken: string | null }> {
   await readAudit(orgId, auditId);
   let query = stateQuery(orgId, auditId, state).limit(opts.limit + 1);
-  if (opts.pageToken) query = query.startAfter(decodeToken(opts.pageToken, state));
+  if (opts.pageToken) {
+    const [after] = decodePageToken(
+      opts.pageToken,
+      (v): v is [string, ItemState] => typeof v[0] === 'string' && v[1] === state,
+    );
+    query = query.startAfter(after);
+  }
   const docs = (await query.get()).docs;
   const page = docs.slice(0, opts.limit);
   const more = docs.length > opts.limit;
   return {
     items: page.map((doc) => toItem(doc.data())),
-    nextPageToken: more
-      ? Buffer.from(JSON.stringify([page[page.length - 1].id, state])).toString('base64url')
-      : null,
+    nextPageToken: more ? encodePageToken([page[page.length - 1].id, state]) : null,
   };
-}
-
-function decodeToken(token: string, state: ItemState): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString());
-  } catch {
-    parsed = undefined;
-  }
-  if (!Array.isArray(parsed) || typeof parsed[0] !== 'string' || parsed[1] !== state) {
-    throw new AppError('invalid_argument', 'pageToken is not one this list gave out', {
-      field: 'pageToken',
-    });
-  }
-  return parsed[0];
 }
 
 /** Every item of one state, page by page (reports, completion). */

@@ -5,6 +5,7 @@
 // by it: they are not in this list.
 import { FieldPath, Timestamp } from 'firebase-admin/firestore';
 import { AppError } from '../domain/errors';
+import { decodePageToken, encodePageToken } from '../domain/pageTokens';
 import { toEquipment, type EquipmentFilter, type EquipmentPage } from './equipment';
 import { equipmentRef } from './paths';
 
@@ -31,7 +32,12 @@ export async function listNotSeenSince(
     .orderBy(FieldPath.documentId())
     .limit(opts.limit + 1);
   if (opts.pageToken) {
-    const [ms, id] = decode(opts.pageToken, filterKey(filter, since));
+    const key = filterKey(filter, since);
+    const [ms, id] = decodePageToken(
+      opts.pageToken,
+      (v): v is [number, string, string] =>
+        typeof v[0] === 'number' && typeof v[1] === 'string' && v[2] === key,
+    );
     query = query.startAfter(Timestamp.fromMillis(ms), id);
   }
   const docs = (await query.get()).docs;
@@ -39,35 +45,11 @@ export async function listNotSeenSince(
   const last = page[page.length - 1];
   const token =
     docs.length > opts.limit && last
-      ? Buffer.from(
-          JSON.stringify([
-            (last.get('lastSeenAt') as Timestamp).toMillis(),
-            last.id,
-            filterKey(filter, since),
-          ]),
-        ).toString('base64url')
+      ? encodePageToken([
+          (last.get('lastSeenAt') as Timestamp).toMillis(),
+          last.id,
+          filterKey(filter, since),
+        ])
       : null;
   return { equipment: page.map((d) => toEquipment(d.id, d.data())), nextPageToken: token };
-}
-
-function decode(token: string, key: string): [number, string] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString());
-  } catch {
-    parsed = undefined;
-  }
-  if (
-    !Array.isArray(parsed) ||
-    typeof parsed[0] !== 'number' ||
-    typeof parsed[1] !== 'string' ||
-    parsed[2] !== key
-  ) {
-    throw new AppError(
-      'invalid_argument',
-      'pageToken is not one this list gave out (send the same filters as for page one)',
-      { field: 'pageToken' },
-    );
-  }
-  return [parsed[0], parsed[1]];
 }

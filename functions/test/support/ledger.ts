@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import type { SignedIn } from 'emulator';
-import { Timestamp } from 'firebase-admin/firestore';
+import { FieldValue, Timestamp } from 'firebase-admin/firestore';
 import { db } from '../../src/data/firebase';
 import { codeKey } from '../../src/domain/tagCodes';
 import { addMember, call, createOrg, newUser } from './api';
@@ -131,4 +131,35 @@ export async function sendEvents(
     throw new Error(`scan-events: ${reply.status} ${JSON.stringify(reply.body)}`);
   }
   return reply.body.results;
+}
+
+/** What firebase-functions-test makes document snapshots with. */
+interface SnapshotMaker {
+  firestore: {
+    makeDocumentSnapshot(data: Record<string, unknown>, path: string): unknown;
+  };
+}
+
+/**
+ * A scan event the functions host never delivers (a trigger that has not run yet): made with a
+ * result (the host's trigger skips it), then the result removed by an update (no create event).
+ * Returns the create event to deliver by hand to the wrapped trigger.
+ */
+export async function undeliveredEvent(
+  fft: SnapshotMaker,
+  orgId: string,
+  scanId: string,
+  fields: Record<string, unknown>,
+) {
+  const ref = db().doc(`organizations/${orgId}/scanEvents/${scanId}`);
+  await ref.set({ ...fields, result: { status: 'placeholder' } });
+  await ref.update({ result: FieldValue.delete() });
+  return {
+    ref,
+    event: {
+      data: fft.firestore.makeDocumentSnapshot(fields, ref.path),
+      params: { orgId, scanId },
+      time: new Date().toISOString(),
+    },
+  };
 }
