@@ -61,6 +61,11 @@ export interface Equipment {
   qrCodeGeneratedAt: string | null;
   qrCodeError: string | null;
   qrCodeAttempts: number;
+  /** Where and when a scan last saw it (the scan ledger), and its last completed audit. */
+  lastSeenAt: string | null;
+  lastSeenLocationId: string | null;
+  lastSeenBy: string | null;
+  lastAuditedAt: string | null;
   /** available when the document has none (items from before custody). */
   status: ItemStatus;
   custody: {
@@ -105,6 +110,10 @@ export function toEquipment(assetId: string, d: FirebaseFirestore.DocumentData):
     qrCodeGeneratedAt: iso(d.qrCodeGeneratedAt),
     qrCodeError: text(d.qrCodeError),
     qrCodeAttempts: typeof d.qrCodeAttempts === 'number' ? d.qrCodeAttempts : 0,
+    lastSeenAt: iso(d.lastSeenAt),
+    lastSeenLocationId: text(d.lastSeenLocationId),
+    lastSeenBy: text(d.lastSeenBy),
+    lastAuditedAt: iso(d.lastAuditedAt),
     ...custodyFields(d),
     photos: toEquipmentPhotos(d.photos),
   };

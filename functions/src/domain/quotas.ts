@@ -10,6 +10,7 @@ export const DAILY_QUOTAS = [
   'rowsPerDay',
   'custodyItemsPerDay',
   'photosPerDay',
+  'scanEventsPerDay',
 ] as const;
 export type DailyQuota = (typeof DAILY_QUOTAS)[number];
 
@@ -20,6 +21,7 @@ export const ORG_QUOTAS = [
   'outstandingTagPools',
   'items',
   'labelsPerRequest',
+  'openAudits',
 ] as const;
 export type OrgQuota = (typeof ORG_QUOTAS)[number];
 
@@ -78,6 +80,8 @@ const WHAT: Record<QuotaName, string> = {
   outstandingTagPools: 'tag pools still being filled',
   items: 'equipment items',
   labelsPerRequest: 'labels in one request',
+  scanEventsPerDay: 'scan events applied today',
+  openAudits: 'audits open',
   organizationsPerUser: 'organisations created by you',
 };
 
