@@ -97,3 +97,17 @@ export const quotaOverrideRef = (orgId: string): DocumentReference =>
 /** What one user has created: `organizationsCreated`. */
 export const userUsageRef = (uid: string): DocumentReference =>
   db().collection('userUsage').doc(uid);
+
+// Scans (docs/data-model.md#scans). Records are written by the server only.
+/** One record per scan: organizations/{orgId}/scans/{scanId}. */
+export const scanRecordsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('scans');
+/** The human scans a limited code has taken in all: the counter maxScans is checked against. */
+export const scanTotalRef = (counted: DocumentReference): DocumentReference =>
+  counted.collection('scanTotals').doc('humans');
+/** Top-level lookup of unit and master codes for /u/{code}: productCodes/{code} = {orgId, kind}. */
+export const productCodeRef = (code: string): DocumentReference =>
+  db().collection('productCodes').doc(code);
+/** An order's redemption key (data/redeem.ts), where no client rule reaches. */
+export const redemptionSecretRef = (orgId: string, orderId: string): DocumentReference =>
+  db().collection('redemptionSecrets').doc(`${orgId}~${orderId}`);

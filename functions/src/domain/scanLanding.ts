@@ -5,10 +5,15 @@ import { AppError } from './errors';
 import { redirectDecision, type RedirectDecision, type RedirectPolicy } from './redirectHosts';
 import type { ScanTarget } from './scanTokens';
 import { interstitialPage, itemPage, messagePage, unassignedTagPage } from './scanPages';
+import { expiredMessage, limitReachedMessage, notYetValidMessage } from './scanWindows';
 
 export type Landing =
   | { kind: 'unknown' }
-  | { kind: 'expired' }
+  /** `until` (validUntil or expiresAt, the earlier) and the zone it is told in. */
+  | { kind: 'expired'; until?: Date; timeZone?: string }
+  | { kind: 'notYetValid'; validFrom: Date; timeZone: string }
+  /** The code's maxScans human scans are used up. */
+  | { kind: 'limitReached'; maxScans: number }
   /**
    * `source` says who chose the URL: a tracked code's url (any editor) is checked against the
    * organisation's allow list; the organisation's assetUrlTemplate (its admins) is not.
@@ -60,8 +65,22 @@ export function scanReply(landing: Landing, format: ReplyFormat): ScanReply {
   switch (landing.kind) {
     case 'unknown':
       return failure(new AppError('not_found', 'This code is not known here'), format, 404);
-    case 'expired':
-      return failure(new AppError('gone', 'This code has expired'), format, 410);
+    case 'expired': {
+      const { until, timeZone } = landing;
+      const message = until ? expiredMessage(until, timeZone ?? 'UTC') : 'This code has expired';
+      const details = { reason: 'expired', ...(until ? { until: until.toISOString() } : {}) };
+      return failure(new AppError('gone', message, details), format, 410);
+    }
+    case 'notYetValid': {
+      const message = notYetValidMessage(landing.validFrom, landing.timeZone);
+      const details = { reason: 'not_yet_valid', validFrom: landing.validFrom.toISOString() };
+      return failure(new AppError('permission_denied', message, details), format, 403);
+    }
+    case 'limitReached': {
+      const details = { reason: 'scan_limit_reached', maxScans: landing.maxScans };
+      const error = new AppError('permission_denied', limitReachedMessage(landing.maxScans), details);
+      return failure(error, format, 403);
+    }
     case 'itemPage':
       return { kind: 'html', status: 200, html: itemPage(landing.name, landing.id), headers: {} };
     case 'tagPage':
