@@ -20,6 +20,7 @@ import { tagsRouter } from './tags';
 import { ordersRouter } from './manufacturing/orders';
 import { mastersRouter } from './manufacturing/masters';
 import { prepJobsRouter } from './manufacturing/prepJobs';
+import { scanRecordsRouter } from './scanRecords';
 import { rejectEmptyPathSegments } from './routes';
 import { limitJsonBody } from './sizeLimits';
 import { requestLog } from './requestLog';
@@ -44,6 +45,7 @@ export const routers: Router[] = [
   ordersRouter,
   mastersRouter,
   prepJobsRouter,
+  scanRecordsRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {
