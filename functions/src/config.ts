@@ -367,7 +367,8 @@ export const roleCacheMs = (): number => secondsMs(read(ROLE_CACHE_SECONDS));
  * the platform fills from Secret Manager (the `api` function declares it). Without it, records
  * carry no visitor and visitors are not counted.
  */
-export const scanHashSecret = (): string | undefined => process.env[SCAN_HASH_SECRET.name] || undefined;
+export const scanHashSecret = (): string | undefined =>
+  process.env[SCAN_HASH_SECRET.name] || undefined;
 
 /** Whether every scan writes a record under organizations/{orgId}/scans; counters work either way. */
 export const SCAN_RECORDS = defineBoolean('SCAN_RECORDS', {

@@ -195,17 +195,28 @@ export async function listQrCodes(
  * validFrom that would fall on or after the stored validUntil (or the reverse) is a 400. An
  * expired code (expiresAt) is 410, as for GET; limits and windows belong to tracked codes.
  */
-export async function patchQrCode(orgId: string, qrId: string, patch: QrCodePatch): Promise<QrCode> {
+export async function patchQrCode(
+  orgId: string,
+  qrId: string,
+  patch: QrCodePatch,
+): Promise<QrCode> {
   const ref = qrCodesRef(orgId).doc(qrId);
   const code = await db().runTransaction(async (tx) => {
     const data = (await tx.get(ref)).data();
     if (!data) throw new AppError('not_found', `QR code ${qrId} not found`);
     const current = refuseExpired(toQrCode(qrId, data));
-    const limits = patch.maxScans !== undefined || patch.validFrom !== undefined || patch.validUntil !== undefined;
+    const limits =
+      patch.maxScans !== undefined ||
+      patch.validFrom !== undefined ||
+      patch.validUntil !== undefined;
     if (limits && !current.tracked) {
-      throw new AppError('invalid_argument', 'maxScans, validFrom and validUntil need a tracked code', {
-        errors: [{ field: 'tracked', message: 'this code is static' }],
-      });
+      throw new AppError(
+        'invalid_argument',
+        'maxScans, validFrom and validUntil need a tracked code',
+        {
+          errors: [{ field: 'tracked', message: 'this code is static' }],
+        },
+      );
     }
     const update: Record<string, unknown> = {};
     if (patch.label !== undefined) update.label = patch.label;

@@ -7,7 +7,10 @@ import { db } from './firebase';
 import { scanTotalRef } from './paths';
 
 /** Takes one of the code's human scans: false (and nothing written) when none is left. */
-export async function takeHumanScan(counted: DocumentReference, maxScans: number): Promise<boolean> {
+export async function takeHumanScan(
+  counted: DocumentReference,
+  maxScans: number,
+): Promise<boolean> {
   const ref = scanTotalRef(counted);
   return db().runTransaction(async (tx) => {
     const taken = Number((await tx.get(ref)).get('count') ?? 0);

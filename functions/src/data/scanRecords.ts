@@ -40,7 +40,14 @@ export async function noteScan(options: {
   facts: ScanRequestFacts;
 }): Promise<NotedScan> {
   const { orgId, subject, counted, day, now, outcome, facts } = options;
-  const record = buildScanRecord({ at: now, day, subject, outcome, facts, secret: scanHashSecret() });
+  const record = buildScanRecord({
+    at: now,
+    day,
+    subject,
+    outcome,
+    facts,
+    secret: scanHashSecret(),
+  });
   const counts = COUNTED.has(outcome);
   const [newVisitor] = await Promise.all([
     counts && !record.bot && record.visitor
@@ -62,7 +69,10 @@ export interface ScanRecordView extends Omit<ScanRecord, 'at'> {
   at: string | null;
 }
 
-export function toScanRecordView(scanId: string, d: FirebaseFirestore.DocumentData): ScanRecordView {
+export function toScanRecordView(
+  scanId: string,
+  d: FirebaseFirestore.DocumentData,
+): ScanRecordView {
   const text = (v: unknown) => (typeof v === 'string' ? v : null);
   const device = (d.device ?? {}) as Record<string, unknown>;
   const subject = (d.subject ?? {}) as Record<string, unknown>;

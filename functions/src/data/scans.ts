@@ -35,7 +35,11 @@ export async function countScan(
     );
 }
 
-export async function recordScan(target: ScanTarget, day: string, scan?: CountedScan): Promise<void> {
+export async function recordScan(
+  target: ScanTarget,
+  day: string,
+  scan?: CountedScan,
+): Promise<void> {
   await countScan(scanTargetRef(target.orgId, target.kind, target.id), day, scan);
 }
 

@@ -120,11 +120,17 @@ export function analyticsWindow(
   now: Date,
 ): { from: Date; to: Date } | { problem: string; field: 'from' | 'to' } {
   const parse = (text: string | undefined) =>
-    text === undefined ? undefined : /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(NaN);
+    text === undefined
+      ? undefined
+      : /^\d{4}-\d{2}-\d{2}/.test(text)
+        ? new Date(text)
+        : new Date(NaN);
   const to = parse(toText) ?? now;
   const from = parse(fromText) ?? new Date(to.getTime() - 30 * DAY_MS);
-  if (Number.isNaN(from.getTime())) return { problem: 'must be an ISO 8601 date or instant', field: 'from' };
-  if (Number.isNaN(to.getTime())) return { problem: 'must be an ISO 8601 date or instant', field: 'to' };
+  if (Number.isNaN(from.getTime()))
+    return { problem: 'must be an ISO 8601 date or instant', field: 'from' };
+  if (Number.isNaN(to.getTime()))
+    return { problem: 'must be an ISO 8601 date or instant', field: 'to' };
   if (to.getTime() <= from.getTime()) return { problem: 'must be later than from', field: 'to' };
   if (to.getTime() - from.getTime() > ANALYTICS_MAX_DAYS * DAY_MS) {
     return { problem: `the window is at most ${ANALYTICS_MAX_DAYS} days`, field: 'to' };

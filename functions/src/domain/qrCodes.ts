@@ -57,7 +57,10 @@ export function readScanLimits(body: Body, errors: FieldError[]): ScanLimitField
   if (max === null) out.maxScans = null;
   else if (max !== undefined) {
     if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > MAX_SCANS_MAX) {
-      errors.push({ field: 'maxScans', message: `must be a whole number from 1 to ${MAX_SCANS_MAX}` });
+      errors.push({
+        field: 'maxScans',
+        message: `must be a whole number from 1 to ${MAX_SCANS_MAX}`,
+      });
     } else out.maxScans = max;
   }
   const validFrom = readInstant(body, 'validFrom', errors);
@@ -75,14 +78,22 @@ export interface QrCodePatch extends ScanLimitFields {
 }
 
 export function validateQrCodePatch(body: Body): Validated<QrCodePatch> {
-  const errors: FieldError[] = unknownFields(body, ['label', 'maxScans', 'validFrom', 'validUntil']);
+  const errors: FieldError[] = unknownFields(body, [
+    'label',
+    'maxScans',
+    'validFrom',
+    'validUntil',
+  ]);
   const patch: QrCodePatch = readScanLimits(body, errors);
   if (body.label === null) patch.label = null;
   else if (body.label !== undefined) {
     patch.label = readString(body, 'label', { max: QR_LABEL_MAX }, errors) || null;
   }
   if (Object.keys(body).length === 0) {
-    errors.push({ field: 'body', message: 'give at least one of label, maxScans, validFrom, validUntil' });
+    errors.push({
+      field: 'body',
+      message: 'give at least one of label, maxScans, validFrom, validUntil',
+    });
   }
   return result(patch, errors);
 }
@@ -182,7 +193,8 @@ export function validateNewQrCode(body: Body): Validated<NewQrCode> {
   if (limited && !tracked) {
     errors.push({
       field: 'tracked',
-      message: 'maxScans, validFrom and validUntil need a tracked code (a static one is never seen scanned)',
+      message:
+        'maxScans, validFrom and validUntil need a tracked code (a static one is never seen scanned)',
     });
   }
   return result(

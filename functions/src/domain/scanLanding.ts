@@ -78,7 +78,11 @@ export function scanReply(landing: Landing, format: ReplyFormat): ScanReply {
     }
     case 'limitReached': {
       const details = { reason: 'scan_limit_reached', maxScans: landing.maxScans };
-      const error = new AppError('permission_denied', limitReachedMessage(landing.maxScans), details);
+      const error = new AppError(
+        'permission_denied',
+        limitReachedMessage(landing.maxScans),
+        details,
+      );
       return failure(error, format, 403);
     }
     case 'itemPage':

@@ -19,12 +19,7 @@ export interface ScanSubject {
 
 /** What happened to the scan: where it landed, or why it was refused. */
 export type ScanOutcome =
-  | 'redirect'
-  | 'interstitial'
-  | 'page'
-  | 'expired'
-  | 'notYetValid'
-  | 'limitReached';
+  'redirect' | 'interstitial' | 'page' | 'expired' | 'notYetValid' | 'limitReached';
 
 export interface Device {
   /** mobile, tablet, desktop, console, smarttv, wearable, embedded or bot. */

@@ -196,7 +196,11 @@ export function buildTimeline(options: {
       return { scans, humans: scans, visitors: 0 };
     }
     const scans = finite(value?.scans);
-    return { scans, humans: Math.min(scans, finite(value?.humans)), visitors: finite(value?.visitors) };
+    return {
+      scans,
+      humans: Math.min(scans, finite(value?.humans)),
+      visitors: finite(value?.visitors),
+    };
   };
   const point = (date: number, days: DayCounts[]): TimelinePoint => {
     const scans = days.reduce((sum, d) => sum + d.scans, 0);

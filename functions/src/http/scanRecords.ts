@@ -1,29 +1,16 @@
 // Scan records (analyst and up): a code's or an item's records page by page, newest first; the
 // organisation's analytics for a window; and every record of a window as a streamed CSV file.
 import { Router } from 'express';
-import {
-  analyticsFolder,
-  analyticsWindow,
-  SCAN_CSV_COLUMNS,
-} from '../domain/analytics';
+import { analyticsFolder, analyticsWindow, SCAN_CSV_COLUMNS } from '../domain/analytics';
 import { csvCell } from '../domain/csv/write';
 import { AppError } from '../domain/errors';
 import { equipmentExists } from '../data/equipment';
 import { getQrCode } from '../data/qrCodes';
-import {
-  listScanRecords,
-  scanRecordsBetween,
-  type ScanRecordView,
-} from '../data/scanRecords';
+import { listScanRecords, scanRecordsBetween, type ScanRecordView } from '../data/scanRecords';
 import { sendCsv } from './csvReply';
 import { orgEndpoint } from './declare';
 import { json, media } from './schemas/replies';
-import {
-  analyticsSchema,
-  scanListQuery,
-  scanPageSchema,
-  windowQuery,
-} from './schemas/scanRecords';
+import { analyticsSchema, scanListQuery, scanPageSchema, windowQuery } from './schemas/scanRecords';
 
 export const scanRecordsRouter = Router();
 
@@ -88,7 +75,8 @@ orgEndpoint(
   {
     method: 'get',
     path: '/analytics',
-    summary: 'Scans of the organisation in a window: totals and the top codes, devices, referrers, languages, countries',
+    summary:
+      'Scans of the organisation in a window: totals and the top codes, devices, referrers, languages, countries',
     description:
       'Summed from the scan records (SCAN_RECORDS), read a page at a time; a window is at most 366 days.',
     tags,

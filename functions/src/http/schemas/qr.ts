@@ -146,7 +146,10 @@ export const timelineSchema = z.object({
       date: z.string(),
       scans: z.number().int(),
       humans: z.number().int().meta({ description: 'Scans by people' }),
-      bots: z.number().int().meta({ description: 'Scans by bots, link previews and mail scanners' }),
+      bots: z
+        .number()
+        .int()
+        .meta({ description: 'Scans by bots, link previews and mail scanners' }),
       visitors: z.number().int().meta({
         description: 'Distinct visitors of the day (of each day, added up, for a week)',
       }),
