@@ -111,3 +111,5 @@ export const productCodeRef = (code: string): DocumentReference =>
 /** An order's redemption key (data/redeem.ts), where no client rule reaches. */
 export const redemptionSecretRef = (orgId: string, orderId: string): DocumentReference =>
   db().collection('redemptionSecrets').doc(`${orgId}~${orderId}`);
+export const orderRefOf = (orgId: string, orderId: string): DocumentReference =>
+  ordersRef(orgId).doc(orderId);

@@ -58,7 +58,14 @@ orgEndpoint(
   },
   async (_req, res, access) => {
     const order = await createOrder(access.orgId, access.body, callerId(access.caller));
-    res.status(201).json({ orderId: order.orderId, name: order.name, sku: order.sku });
+    res.status(201).json({
+      orderId: order.orderId,
+      name: order.name,
+      sku: order.sku,
+      productName: order.productName,
+      gtin: order.gtin,
+      redemptionSecret: order.redemptionSecret,
+    });
   },
 );
 
