@@ -108,7 +108,11 @@ describe('scans', function () {
     ).docs;
     assert.ok(ours.length >= 1);
     for (const doc of ours)
-      assert.deepEqual(Object.keys(doc.data()).sort(), ['date', 'humanScans', 'scans', 'visitors'], 'no address is stored');
+      assert.deepEqual(
+        Object.keys(doc.data()).sort(),
+        ['date', 'humanScans', 'scans', 'visitors'],
+        'no address is stored',
+      );
   });
 
   it('a burst of concurrent scans on one code loses none', async () => {

@@ -270,8 +270,20 @@ describe('domain/timeline buildTimeline weekly (1y)', () => {
       ]),
     });
     assert.equal(timeline.points.length, 53);
-    assert.deepEqual(timeline.points[0], { date: '2025-12-29', scans: 1, humans: 1, bots: 0, visitors: 0 });
-    assert.deepEqual(timeline.points.at(-1), { date: '2026-12-28', scans: 60, humans: 60, bots: 0, visitors: 0 });
+    assert.deepEqual(timeline.points[0], {
+      date: '2025-12-29',
+      scans: 1,
+      humans: 1,
+      bots: 0,
+      visitors: 0,
+    });
+    assert.deepEqual(timeline.points.at(-1), {
+      date: '2026-12-28',
+      scans: 60,
+      humans: 60,
+      bots: 0,
+      visitors: 0,
+    });
     assert.equal(timeline.total, 61);
   });
 
@@ -411,6 +423,8 @@ describe('domain/timeline timelineSvg', () => {
     });
     assert.ok(svg.includes('time zone &#60;Zone &#38; &#34;Co&#34;&#62;'));
     assert.doesNotMatch(svg, /<Zone/);
-    assert.ok(svg.includes('<title>week of 2026-11-30: 1 scan (1 human, 0 bots), 1 visitor</title>'));
+    assert.ok(
+      svg.includes('<title>week of 2026-11-30: 1 scan (1 human, 0 bots), 1 visitor</title>'),
+    );
   });
 });

@@ -38,11 +38,7 @@ type Doc = FirebaseFirestore.DocumentData;
  * Adds the lookup of a new unit code. Created, never overwritten: a code another organisation
  * already holds (2^-100 per pair) keeps resolving to that one and is left out here.
  */
-export async function addUnitLookup(
-  bulk: BulkWriter,
-  orgId: string,
-  code: string,
-): Promise<void> {
+export async function addUnitLookup(bulk: BulkWriter, orgId: string, code: string): Promise<void> {
   try {
     await bulk.create(productCodeRef(code), { orgId, kind: 'unit' });
   } catch (err) {
@@ -87,7 +83,10 @@ async function resolve(code: string, gtin?: string): Promise<Resolved | undefine
   const order = (await orderRefOf(orgId, doc.orderId).get()).data();
   if (!order) return undefined;
   // A Digital Link names the GTIN too: another product's GTIN with this serial is no match.
-  if (gtin !== undefined && (typeof order.gtin !== 'string' || gtin14(order.gtin) !== gtin14(gtin))) {
+  if (
+    gtin !== undefined &&
+    (typeof order.gtin !== 'string' || gtin14(order.gtin) !== gtin14(gtin))
+  ) {
     return undefined;
   }
   return { orgId, kind, ref, doc, order, org: org.data() ?? {} };
@@ -157,7 +156,9 @@ export async function scanProductCode(
 }
 
 /** What a unit's redeem needs: its documents and the order's key (undefined: not a unit). */
-export async function resolveForRedeem(code: string): Promise<
+export async function resolveForRedeem(
+  code: string,
+): Promise<
   | { orgId: string; ref: DocumentReference; orderId: string; batchId: string; key: string | null }
   | undefined
 > {

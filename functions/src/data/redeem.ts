@@ -20,9 +20,13 @@ export async function redeemUnit(
   if (!unit) throw new AppError('not_found', 'This is not a code of this manufacturer');
   if (unit.key !== null) {
     if (secret === undefined) {
-      throw new AppError('permission_denied', 'This code needs the secret printed under its scratch-off', {
-        reason: 'redemption_secret_required',
-      });
+      throw new AppError(
+        'permission_denied',
+        'This code needs the secret printed under its scratch-off',
+        {
+          reason: 'redemption_secret_required',
+        },
+      );
     }
     if (!unit.key || !redemptionSecretMatches(redemptionSecretOf(unit.key, code), secret)) {
       throw new AppError('permission_denied', 'The redemption secret is not this code’s', {

@@ -56,9 +56,15 @@ export function productPage(view: ProductView): string {
     .filter((r): r is [string, string] => r[1] !== null)
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
     .join('');
-  const warning = view.warning ? `<p role="alert"><strong>${escapeHtml(view.warning)}</strong></p>` : '';
-  const what = view.kind === 'master' ? 'case of this manufacturer' : 'product of this manufacturer';
-  return page(name, `<h1>${escapeHtml(name)}</h1><p>Genuine: this is a ${what}.</p>${warning}<dl>${list}</dl>`);
+  const warning = view.warning
+    ? `<p role="alert"><strong>${escapeHtml(view.warning)}</strong></p>`
+    : '';
+  const what =
+    view.kind === 'master' ? 'case of this manufacturer' : 'product of this manufacturer';
+  return page(
+    name,
+    `<h1>${escapeHtml(name)}</h1><p>Genuine: this is a ${what}.</p>${warning}<dl>${list}</dl>`,
+  );
 }
 
 export function unknownProductPage(): string {

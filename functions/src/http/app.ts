@@ -21,6 +21,7 @@ import { ordersRouter } from './manufacturing/orders';
 import { mastersRouter } from './manufacturing/masters';
 import { prepJobsRouter } from './manufacturing/prepJobs';
 import { scanRecordsRouter } from './scanRecords';
+import { productCodesRouter } from './productCodes';
 import { rejectEmptyPathSegments } from './routes';
 import { limitJsonBody } from './sizeLimits';
 import { requestLog } from './requestLog';
@@ -46,6 +47,7 @@ export const routers: Router[] = [
   mastersRouter,
   prepJobsRouter,
   scanRecordsRouter,
+  productCodesRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {

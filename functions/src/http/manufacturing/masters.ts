@@ -38,7 +38,9 @@ orgEndpoint(
         masterInfoSchema.extend({
           orderId: z.string(),
           batchId: z.string().nullable(),
-          scanUrl: z.string().meta({ description: 'What its label encodes: {PUBLIC_BASE_URL}/u/{masterCode}' }),
+          scanUrl: z
+            .string()
+            .meta({ description: 'What its label encodes: {PUBLIC_BASE_URL}/u/{masterCode}' }),
         }),
       ),
     },

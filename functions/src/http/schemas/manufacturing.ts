@@ -20,7 +20,9 @@ export const newOrderBody = z.strictObject({
     .string()
     .nullable()
     .optional()
-    .meta({ description: 'GTIN-8/12/13/14 with its check digit: units then encode a GS1 Digital Link URI' }),
+    .meta({
+      description: 'GTIN-8/12/13/14 with its check digit: units then encode a GS1 Digital Link URI',
+    }),
   redemptionSecret: z
     .boolean()
     .optional()
