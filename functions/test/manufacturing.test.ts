@@ -137,7 +137,11 @@ describe('manufacturing: a 1 000-code batch end to end', function () {
       .trim()
       .split('\r\n');
     assert.equal(lines[0], 'seq,code,status,masterCode,statusChangedAt,url');
-    assert.match(lines[1].split(',')[5], /^https?:\/\/.*\/u\/[A-Za-z0-9_-]+$/, 'what the label encodes');
+    assert.match(
+      lines[1].split(',')[5],
+      /^https?:\/\/.*\/u\/[A-Za-z0-9_-]+$/,
+      'what the label encodes',
+    );
     assert.equal(lines.length, 1001);
     assert.deepEqual(
       lines.slice(1).map((l) => l.split(',')[1]),

@@ -8,7 +8,7 @@ import type { SignedIn } from 'emulator';
 import { publicBaseUrl } from '../src/config';
 import { gtinCheckDigit, gtinProblem } from '../src/domain/gs1';
 import { call, createOrg, newUser } from './support/api';
-import { readyBatch } from './support/manufacturing';
+import { readyBatch, waitForJob } from './support/manufacturing';
 import { decodePng } from './support/qrDecode';
 import { checkReply } from './support/replyCheck';
 import { functionUrl } from './support/stack';
@@ -309,5 +309,62 @@ describe('product codes', function () {
       body: { orderId, expectedUnits: 5, batchId: 'no-such-batch' },
     });
     assert.equal(missing.status, 404);
+  });
+
+  it('GET /prep-jobs lists jobs newest first, by status, order and batch, with a cursor', async () => {
+    const o = await order({ name: 'Prep' });
+    const orderId = String(o.orderId);
+    const batchId = await readyBatch(owner, orgId, orderId, 2);
+    const jobIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const job = await call<{ jobId: string }>('POST', `${base()}/prep-jobs`, {
+        token: owner.idToken,
+        body: { orderId, batchId },
+      });
+      assert.equal(job.status, 202, JSON.stringify(job.body));
+      jobIds.push(job.body.jobId);
+      await waitForJob(owner, orgId, job.body.jobId);
+    }
+    type Page = { jobs: { jobId: string; status: string }[]; nextPageToken: string | null };
+    const all = await call<Page>('GET', `${base()}/prep-jobs?batchId=${batchId}`, {
+      token: owner.idToken,
+    });
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    assert.deepEqual(
+      all.body.jobs.map((j) => j.jobId),
+      [...jobIds].reverse(),
+    );
+    const first = await call<Page>(
+      'GET',
+      `${base()}/prep-jobs?orderId=${orderId}&status=completed&limit=2`,
+      { token: owner.idToken },
+    );
+    assert.deepEqual(
+      first.body.jobs.map((j) => j.jobId),
+      [jobIds[2], jobIds[1]],
+    );
+    assert.ok(first.body.nextPageToken);
+    const rest = await call<Page>(
+      'GET',
+      `${base()}/prep-jobs?orderId=${orderId}&status=completed&limit=2&pageToken=${first.body.nextPageToken}`,
+      { token: owner.idToken },
+    );
+    assert.deepEqual(
+      rest.body.jobs.map((j) => j.jobId),
+      [jobIds[0]],
+    );
+    const failed = await call<Page>(
+      'GET',
+      `${base()}/prep-jobs?orderId=${orderId}&batchId=${batchId}&status=failed`,
+      { token: owner.idToken },
+    );
+    assert.deepEqual(failed.body.jobs, []);
+    const recent = await call<Page>('GET', `${base()}/prep-jobs?limit=1`, { token: owner.idToken });
+    assert.deepEqual(
+      recent.body.jobs.map((j) => j.jobId),
+      [jobIds[2]],
+    );
+    const bad = await call('GET', `${base()}/prep-jobs?status=done`, { token: owner.idToken });
+    assert.equal(bad.status, 400);
   });
 });

@@ -16,13 +16,9 @@ export const newOrderBody = z.strictObject({
   name: z.string().max(200),
   sku: z.string().max(100).nullable().optional(),
   productName: z.string().max(200).nullable().optional(),
-  gtin: z
-    .string()
-    .nullable()
-    .optional()
-    .meta({
-      description: 'GTIN-8/12/13/14 with its check digit: units then encode a GS1 Digital Link URI',
-    }),
+  gtin: z.string().nullable().optional().meta({
+    description: 'GTIN-8/12/13/14 with its check digit: units then encode a GS1 Digital Link URI',
+  }),
   redemptionSecret: z
     .boolean()
     .optional()

@@ -15,12 +15,9 @@ export const productViewSchema = z.object({
   status: z.string().nullable().meta({ description: 'A unit’s status; null for a master case' }),
   firstScannedAt: isoTime.nullable(),
   redeemedAt: isoTime.nullable(),
-  warning: z
-    .string()
-    .nullable()
-    .meta({
-      description: 'Set when more distinct visitors scanned it than PRODUCT_CODE_WARN_VISITORS',
-    }),
+  warning: z.string().nullable().meta({
+    description: 'Set when more distinct visitors scanned it than PRODUCT_CODE_WARN_VISITORS',
+  }),
 });
 
 export const unknownProductSchema = z.object({
@@ -29,14 +26,10 @@ export const unknownProductSchema = z.object({
 });
 
 export const redeemBody = z.strictObject({
-  secret: z
-    .string()
-    .max(64)
-    .optional()
-    .meta({
-      description:
-        'The redemption secret printed under the unit’s scratch-off, when its order has them',
-    }),
+  secret: z.string().max(64).optional().meta({
+    description:
+      'The redemption secret printed under the unit’s scratch-off, when its order has them',
+  }),
 });
 
 export const redeemedSchema = z.object({
