@@ -30,13 +30,19 @@ export const tagsRef = (orgId: string): CollectionReference => orgRef(orgId).col
 export const tagPoolsRef = (orgId: string): CollectionReference =>
   orgRef(orgId).collection('tagPools');
 /** The document a scan token points at: a standalone code, an equipment item or a tag. */
-export const scanTargetRef = (orgId: string, kind: 'qrCode' | 'equipment' | 'tag', id: string) =>
-  (kind === 'qrCode'
-    ? qrCodesRef(orgId)
-    : kind === 'tag'
-      ? tagsRef(orgId)
-      : equipmentRef(orgId)
-  ).doc(id);
+export const scanTargetRef = (
+  orgId: string,
+  kind: 'qrCode' | 'equipment' | 'tag' | 'organization',
+  id: string,
+): DocumentReference =>
+  kind === 'organization'
+    ? orgRef(orgId)
+    : (kind === 'qrCode'
+        ? qrCodesRef(orgId)
+        : kind === 'tag'
+          ? tagsRef(orgId)
+          : equipmentRef(orgId)
+      ).doc(id);
 
 /** Storage folder of a standalone code's objects. */
 export const qrCodeStoragePrefix = (orgId: string, qrId: string): string =>

@@ -7,7 +7,7 @@
 // is recorded with why, but not counted.
 import type { DocumentReference } from 'firebase-admin/firestore';
 import { classifyAgent } from '../domain/botDetect';
-import { redirectPolicyOf } from '../domain/redirectHosts';
+import { redirectPolicyOf, type RedirectPolicy } from '../domain/redirectHosts';
 import { landingDecision, type Landing } from '../domain/scanLanding';
 import type { ScanOutcome, ScanRequestFacts, ScanSubject } from '../domain/scanRecords';
 import { windowVerdict } from '../domain/scanWindows';
@@ -37,13 +37,33 @@ function unassignedTag(target: ScanTarget, tag: Doc, org: Doc): Landing {
     url,
     source: 'assetUrlTemplate',
     target,
-    policy: redirectPolicyOf(org),
+    policy: policyOf(org),
   };
 }
 
-/** What a scan of the item (a tracked code or equipment) opens, its rules aside. */
-function itemLanding(target: ScanTarget, item: Doc, org: Doc): Landing {
+/**
+ * The organisation's allow list, with its businessUrl's host in it: the admins chose that
+ * destination, so a tracked code that points there is no surprise.
+ */
+function policyOf(org: Doc): RedirectPolicy {
   const policy = redirectPolicyOf(org);
+  if (policy.kind !== 'allowlist' || typeof org.businessUrl !== 'string') return policy;
+  try {
+    return { kind: 'allowlist', hosts: [...policy.hosts, new URL(org.businessUrl).hostname] };
+  } catch {
+    return policy;
+  }
+}
+
+/** What a scan of the item (a tracked code, equipment, the business QR) opens, its rules aside. */
+function itemLanding(target: ScanTarget, item: Doc, org: Doc): Landing {
+  const policy = policyOf(org);
+  if (target.kind === 'organization') {
+    if (typeof org.businessUrl === 'string') {
+      return { kind: 'redirect', url: org.businessUrl, source: 'businessUrl', target, policy };
+    }
+    return { kind: 'businessPage', name: typeof org.name === 'string' ? org.name : target.orgId };
+  }
   if (target.kind === 'qrCode' && typeof item.url === 'string') {
     return { kind: 'redirect', url: item.url, source: 'trackedCode', target, policy };
   }
@@ -85,8 +105,15 @@ async function refusalOf(
   return undefined;
 }
 
+const SUBJECT_KINDS = {
+  qrCode: 'code',
+  equipment: 'item',
+  tag: 'tag',
+  organization: 'business',
+} as const satisfies Record<ScanTarget['kind'], ScanSubject['kind']>;
+
 const subjectOf = (target: ScanTarget): ScanSubject => ({
-  kind: target.kind === 'qrCode' ? 'code' : target.kind === 'equipment' ? 'item' : 'tag',
+  kind: SUBJECT_KINDS[target.kind],
   id: target.id,
 });
 

@@ -20,8 +20,8 @@ export function createScanToken(
 export async function resolveScanToken(token: string): Promise<ScanTarget | undefined> {
   const data = (await scanTokenRef(token).get()).data();
   if (!data || typeof data.orgId !== 'string' || typeof data.id !== 'string') return undefined;
-  if (data.kind !== 'qrCode' && data.kind !== 'equipment' && data.kind !== 'tag') return undefined;
-  return { orgId: data.orgId, kind: data.kind, id: data.id };
+  if (!['qrCode', 'equipment', 'tag', 'organization'].includes(data.kind)) return undefined;
+  return { orgId: data.orgId, kind: data.kind as ScanTarget['kind'], id: data.id };
 }
 
 /** Items whose scan URL an instance remembers; an entry is about 250 bytes. */
@@ -64,6 +64,10 @@ export async function loadScanTarget(target: ScanTarget): Promise<{
   item: FirebaseFirestore.DocumentData | undefined;
   org: FirebaseFirestore.DocumentData | undefined;
 }> {
+  if (target.kind === 'organization') {
+    const org = (await orgRef(target.orgId).get()).data();
+    return { item: org, org };
+  }
   const [item, org] = await db().getAll(
     scanTargetRef(target.orgId, target.kind, target.id),
     orgRef(target.orgId),

@@ -28,6 +28,23 @@ export interface OrganizationChanges {
   assetUrlTemplate?: string | null;
   /** Hosts tracked codes may redirect to without the interstitial (domain/redirectHosts.ts). */
   redirectAllowedHosts?: string[];
+  /** Where the organisation's business QR lands (https); null removes it. */
+  businessUrl?: string | null;
+}
+
+export const BUSINESS_URL_MAX = 2048;
+
+/** Why a business URL is not one a scan may be sent to, or undefined. */
+export function businessUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (url.protocol !== 'https:') return 'must be an https URL';
+  if (url.username || url.password) return 'must not contain a user name or password';
+  return undefined;
 }
 
 /**
@@ -90,8 +107,16 @@ export function validateOrganizationChanges(body: Body): Validated<OrganizationC
     'timeZone',
     'assetUrlTemplate',
     'redirectAllowedHosts',
+    'businessUrl',
   ]);
   const changes: OrganizationChanges = {};
+  if (body.businessUrl === null || body.businessUrl === '') changes.businessUrl = null;
+  else if (body.businessUrl !== undefined) {
+    const url = readString(body, 'businessUrl', { max: BUSINESS_URL_MAX }, errors);
+    const problem = url === undefined ? undefined : businessUrlProblem(url);
+    if (problem) errors.push({ field: 'businessUrl', message: problem });
+    else if (url) changes.businessUrl = url;
+  }
   if (body.name !== undefined) {
     const name = readString(body, 'name', { required: true, max: ORG_NAME_MAX }, errors);
     if (name) changes.name = name;
@@ -118,7 +143,8 @@ export function validateOrganizationChanges(body: Body): Validated<OrganizationC
   if (errors.length === 0 && Object.keys(changes).length === 0) {
     errors.push({
       field: '',
-      message: 'nothing to change: give name, timeZone, assetUrlTemplate or redirectAllowedHosts',
+      message:
+        'nothing to change: give name, timeZone, assetUrlTemplate, redirectAllowedHosts or businessUrl',
     });
   }
   return result(changes, errors);

@@ -4,7 +4,13 @@
 import { AppError } from './errors';
 import { redirectDecision, type RedirectDecision, type RedirectPolicy } from './redirectHosts';
 import type { ScanTarget } from './scanTokens';
-import { interstitialPage, itemPage, messagePage, unassignedTagPage } from './scanPages';
+import {
+  businessPage,
+  interstitialPage,
+  itemPage,
+  messagePage,
+  unassignedTagPage,
+} from './scanPages';
 import { expiredMessage, limitReachedMessage, notYetValidMessage } from './scanWindows';
 
 export type Landing =
@@ -21,12 +27,15 @@ export type Landing =
   | {
       kind: 'redirect';
       url: string;
-      source: 'trackedCode' | 'assetUrlTemplate';
+      /** businessUrl: the organisation's own code, set by its admins like the template. */
+      source: 'trackedCode' | 'assetUrlTemplate' | 'businessUrl';
       target: ScanTarget;
       policy: RedirectPolicy;
     }
   | { kind: 'itemPage'; name: string; id: string }
-  | { kind: 'tagPage'; code: string };
+  | { kind: 'tagPage'; code: string }
+  /** The organisation's business QR without a businessUrl: a page with its name. */
+  | { kind: 'businessPage'; name: string };
 
 /** A browser (it prefers HTML) gets pages; anything else gets JSON. */
 export type ReplyFormat = 'html' | 'json';
@@ -57,7 +66,7 @@ function failure(error: AppError, format: ReplyFormat, status: number): ScanRepl
 /** The decision for a redirect landing: the admins' own template is always allowed. */
 export function landingDecision(landing: Extract<Landing, { kind: 'redirect' }>): RedirectDecision {
   const policy: RedirectPolicy =
-    landing.source === 'assetUrlTemplate' ? { kind: 'any' } : landing.policy;
+    landing.source === 'trackedCode' ? landing.policy : { kind: 'any' };
   return redirectDecision(landing.url, policy);
 }
 
@@ -89,6 +98,8 @@ export function scanReply(landing: Landing, format: ReplyFormat): ScanReply {
       return { kind: 'html', status: 200, html: itemPage(landing.name, landing.id), headers: {} };
     case 'tagPage':
       return { kind: 'html', status: 200, html: unassignedTagPage(landing.code), headers: {} };
+    case 'businessPage':
+      return { kind: 'html', status: 200, html: businessPage(landing.name), headers: {} };
     case 'redirect': {
       const decision = landingDecision(landing);
       if (decision.allowed) return { kind: 'redirect', location: landing.url };

@@ -22,6 +22,7 @@ import { mastersRouter } from './manufacturing/masters';
 import { prepJobsRouter } from './manufacturing/prepJobs';
 import { scanRecordsRouter } from './scanRecords';
 import { productCodesRouter } from './productCodes';
+import { businessQrRouter } from './businessQr';
 import { rejectEmptyPathSegments } from './routes';
 import { limitJsonBody } from './sizeLimits';
 import { requestLog } from './requestLog';
@@ -48,6 +49,7 @@ export const routers: Router[] = [
   prepJobsRouter,
   scanRecordsRouter,
   productCodesRouter,
+  businessQrRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {

@@ -32,6 +32,10 @@ export const organizationChangesBody = z.strictObject({
     description:
       'Hosts tracked codes redirect to at once ("example.com", "*.example.com"); others get the interstitial page first',
   }),
+  businessUrl: z.string().max(2048).nullable().optional().meta({
+    description:
+      'https URL the organisation’s business QR lands on (its host counts as allowed); null or "" removes it',
+  }),
 });
 
 export const organizationSchema = z.object({
@@ -45,6 +49,7 @@ export const organizationSchema = z.object({
   }),
   createdAt: isoTime.nullable(),
   createdBy: z.string().nullable(),
+  businessUrl: z.string().nullable().optional(),
 });
 
 /** An organisation with the caller's role in it. */
