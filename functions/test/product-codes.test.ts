@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import type { SignedIn } from 'emulator';
 import { publicBaseUrl } from '../src/config';
+import { db } from '../src/data/firebase';
 import { gtinCheckDigit, gtinProblem } from '../src/domain/gs1';
 import { call, createOrg, newUser } from './support/api';
 import { readyBatch, waitForJob } from './support/manufacturing';
@@ -366,5 +367,27 @@ describe('product codes', function () {
     );
     const bad = await call('GET', `${base()}/prep-jobs?status=done`, { token: owner.idToken });
     assert.equal(bad.status, 400);
+  });
+
+  it('a unit made before the /u/ lookup resolves once its label URL is handed out (codes.csv, QR)', async () => {
+    const o = await order({ name: 'Old run' });
+    const orderId = String(o.orderId);
+    const batchId = await readyBatch(owner, orgId, orderId, 2);
+    const [a, b] = await csvRows(orderId, batchId);
+    // As a unit generated before issue 24: no lookup.
+    await Promise.all([a, b].map((r) => db().doc(`productCodes/${r.code}`).delete()));
+    assert.equal((await open(`/u/${a.code}`)).status, 404);
+    await csvRows(orderId, batchId);
+    assert.equal((await open(`/u/${a.code}`)).status, 200, 'after codes.csv');
+    await db().doc(`productCodes/${b.code}`).delete();
+    const qr = await call(
+      'GET',
+      `${base()}/orders/${orderId}/batches/${batchId}/codes/${b.code}/qr`,
+      {
+        token: owner.idToken,
+      },
+    );
+    assert.equal(qr.status, 200);
+    assert.equal((await open(`/u/${b.code}`)).status, 200, 'after its QR');
   });
 });

@@ -46,6 +46,21 @@ export async function addUnitLookup(bulk: BulkWriter, orgId: string, code: strin
   }
 }
 
+/**
+ * Writes the lookups of units made before lookups existed (issue 24), so that a label printed
+ * from codes.csv or the unit's QR route now resolves: a create per code, an existing one left.
+ */
+export async function ensureUnitLookups(orgId: string, codes: string[]): Promise<void> {
+  if (codes.length === 0) return;
+  const snaps = await db().getAll(...codes.map((code) => productCodeRef(code)));
+  const missing = codes.filter((_, i) => !snaps[i].exists);
+  if (missing.length === 0) return;
+  const bulk = db().bulkWriter();
+  const writes = missing.map((code) => addUnitLookup(bulk, orgId, code));
+  await bulk.close();
+  await Promise.all(writes);
+}
+
 /** The URL a unit's label encodes: /u/{code}, or the Digital Link URI for an order's GTIN. */
 export function unitScanUrl(code: string, gtin: string | null): string {
   return productCodeUrl(publicBaseUrl(), code, gtin);

@@ -20,7 +20,7 @@ import {
   type Order,
   type UnitCode,
 } from '../../data/manufacturing/orders';
-import { redemptionSecretMaker, unitScanUrl } from '../../data/productCodes';
+import { ensureUnitLookups, redemptionSecretMaker, unitScanUrl } from '../../data/productCodes';
 import { callerId } from '../auth';
 import { orgEndpoint } from '../declare';
 import { sendQrImage } from '../qrImage';
@@ -171,9 +171,21 @@ async function* csvText(orgId: string, order: Order, batchId: string): AsyncGene
   const secretOf = await redemptionSecretMaker(orgId, order.orderId);
   const columns = secretOf ? [...CSV_COLUMNS, 'redemptionSecret'] : CSV_COLUMNS;
   yield `\uFEFF${columns.join(',')}\r\n`;
+  let page: UnitCode[] = [];
+  const flush = async function* () {
+    // Units from before the /u/ lookup get theirs as their labels' URLs are handed out.
+    await ensureUnitLookups(
+      orgId,
+      page.map((c) => c.code),
+    );
+    for (const c of page) yield csvLine(c, unitScanUrl(c.code, order.gtin), secretOf?.(c.code));
+    page = [];
+  };
   for await (const code of batchCodes(orgId, batchId)) {
-    yield csvLine(code, unitScanUrl(code.code, order.gtin), secretOf?.(code.code));
+    page.push(code);
+    if (page.length === 500) yield* flush();
   }
+  yield* flush();
 }
 
 orgEndpoint(
@@ -244,6 +256,7 @@ orgEndpoint(
       getUnitCode(orgId, params.orderId, params.batchId, params.code),
       getOrder(orgId, params.orderId),
     ]);
+    await ensureUnitLookups(orgId, [unit.code]);
     sendQrImage(req, res, query, unitScanUrl(unit.code, order.gtin), unit.code);
   },
 );
