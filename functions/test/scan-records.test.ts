@@ -432,6 +432,7 @@ describe('scan records', function () {
     }>('GET', `/v1/orgs/${orgId}/analytics?from=${from}&to=${to}`, { token: analyst.idToken });
     assert.equal(a.status, 200, JSON.stringify(a.body));
     assert.ok(a.body.scans >= 2);
+    assert.equal((a.body as unknown as { truncated: boolean }).truncated, false);
     assert.ok(a.body.topCodes.some((c) => c.key === `code:${code.qrId}` && c.scans === 2));
     assert.ok(a.body.languages.some((l) => l.key === 'fr-FR'));
     assert.ok(a.body.referrers.some((r) => r.key === 'ref.example.net'));

@@ -6,6 +6,8 @@ import type { Device, ScanSubject } from './scanRecords';
 export const TOP_N = 10;
 /** The widest window one request may sum (its records are read one by one). */
 export const ANALYTICS_MAX_DAYS = 366;
+/** Records one request sums at most (newest first): a bound on what one GET may read. */
+export const ANALYTICS_MAX_RECORDS = 100_000;
 
 export interface Ranked {
   key: string;
@@ -21,6 +23,8 @@ export interface Analytics {
   bots: number;
   /** Distinct visitor ids in the window: one person on two days is two (ids change daily). */
   visitors: number;
+  /** True when the window held more than ANALYTICS_MAX_RECORDS: the oldest were not read. */
+  truncated: boolean;
   topCodes: (Ranked & { subject: ScanSubject })[];
   devices: Ranked[];
   operatingSystems: Ranked[];
@@ -88,8 +92,9 @@ export function analyticsFolder(from: Date, to: Date) {
       add(tallies.languages, record.language, human);
       add(tallies.countries, record.country, human);
     },
-    finish(): Analytics {
+    finish(truncated = false): Analytics {
       return {
+        truncated,
         from: from.toISOString(),
         to: to.toISOString(),
         scans,

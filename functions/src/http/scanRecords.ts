@@ -1,7 +1,12 @@
 // Scan records (analyst and up): a code's or an item's records page by page, newest first; the
 // organisation's analytics for a window; and every record of a window as a streamed CSV file.
 import { Router } from 'express';
-import { analyticsFolder, analyticsWindow, SCAN_CSV_COLUMNS } from '../domain/analytics';
+import {
+  ANALYTICS_MAX_RECORDS,
+  analyticsFolder,
+  analyticsWindow,
+  SCAN_CSV_COLUMNS,
+} from '../domain/analytics';
 import { csvCell } from '../domain/csv/write';
 import { AppError } from '../domain/errors';
 import { equipmentExists } from '../data/equipment';
@@ -78,7 +83,7 @@ orgEndpoint(
     summary:
       'Scans of the organisation in a window: totals and the top codes, devices, referrers, languages, countries',
     description:
-      'Summed from the scan records (SCAN_RECORDS), read a page at a time; a window is at most 366 days.',
+      'Summed from the scan records (SCAN_RECORDS), read a page at a time, newest first; a window is at most 366 days, and at most 100 000 records are summed (truncated: true beyond).',
     tags,
     query: windowQuery,
     replies: { 200: json('The window’s totals and top tens', analyticsSchema) },
@@ -86,9 +91,18 @@ orgEndpoint(
   async (_req, res, { orgId, query }) => {
     const { from, to } = windowOf(query);
     const folder = analyticsFolder(from, to);
-    for await (const record of scanRecordsBetween(orgId, from, to)) folder.add(record);
+    let read = 0;
+    let truncated = false;
+    for await (const record of scanRecordsBetween(orgId, from, to)) {
+      if (read === ANALYTICS_MAX_RECORDS) {
+        truncated = true;
+        break;
+      }
+      folder.add(record);
+      read += 1;
+    }
     res.set('Cache-Control', 'private, no-cache');
-    res.json(folder.finish());
+    res.json(folder.finish(truncated));
   },
 );
 

@@ -54,6 +54,9 @@ export const analyticsSchema = z.object({
   humans: z.number().int(),
   bots: z.number().int(),
   visitors: z.number().int(),
+  truncated: z
+    .boolean()
+    .meta({ description: 'More than 100 000 records: the oldest were left out' }),
   topCodes: z.array(ranked.extend({ subject: subjectSchema })),
   devices: z.array(ranked),
   operatingSystems: z.array(ranked),
