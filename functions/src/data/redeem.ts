@@ -6,6 +6,7 @@ import { AppError, conflict } from '../domain/errors';
 import { queueEntryId } from '../domain/manufacturing/codes';
 import { isCodeStatus, statusChangeProblem } from '../domain/manufacturing/status';
 import { redemptionSecretMatches, redemptionSecretOf } from '../domain/productCodes';
+import { productCodeRedeemed } from '../logs';
 import { db } from './firebase';
 import { preparedCodesRef } from './paths';
 import { resolveForRedeem } from './productCodes';
@@ -36,7 +37,7 @@ export async function redeemUnit(
   }
   const at = Timestamp.fromDate(now);
   const entryRef = preparedCodesRef(unit.orgId).doc(queueEntryId(unit.orderId, unit.batchId, code));
-  return db().runTransaction(async (tx) => {
+  const result = await db().runTransaction(async (tx) => {
     const [snap, entry] = await tx.getAll(unit.ref, entryRef);
     const doc = snap.data();
     if (!doc) throw new AppError('not_found', 'This is not a code of this manufacturer');
@@ -54,4 +55,6 @@ export async function redeemUnit(
     }
     return { code, redeemed: true as const, redeemedAt: now.toISOString() };
   });
+  productCodeRedeemed({ orgId: unit.orgId, code, withSecret: unit.key !== null });
+  return result;
 }

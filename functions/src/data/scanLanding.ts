@@ -15,6 +15,7 @@ import { isScanToken, type ScanTarget } from '../domain/scanTokens';
 import { unassignedTagUrl } from '../domain/tags';
 import { dayKey } from '../domain/timeline';
 import { scanTargetRef } from './paths';
+import { scanRefused } from '../logs';
 import { takeHumanScan } from './scanLimits';
 import { noteScan } from './scanRecords';
 import { loadScanTarget, resolveScanToken } from './scanTokens';
@@ -158,14 +159,18 @@ export async function landScan(
   const landing =
     (target.kind === 'qrCode' ? await refusalOf(item, counted, now, timeZone, facts) : undefined) ??
     itemLanding(target, item, org);
-  await noteScan({
+  const outcome = outcomeOf(landing);
+  const noted = await noteScan({
     orgId: target.orgId,
     subject: subjectOf(target),
     counted,
     day: dayKey(now, timeZone),
     now,
-    outcome: outcomeOf(landing),
+    outcome,
     facts,
   });
+  if (outcome === 'notYetValid' || outcome === 'expired' || outcome === 'limitReached') {
+    scanRefused({ orgId: target.orgId, id: target.id, outcome, bot: noted.record.bot });
+  }
   return landing;
 }
