@@ -24,6 +24,9 @@ import { scanEventsRouter } from './scanEvents';
 import { auditsRouter } from './audits';
 import { custodyRouter } from './custody';
 import { bookingsRouter } from './bookings';
+import { scanRecordsRouter } from './scanRecords';
+import { productCodesRouter } from './productCodes';
+import { businessQrRouter } from './businessQr';
 import { rejectEmptyPathSegments } from './routes';
 import { limitJsonBody } from './sizeLimits';
 import { requestLog } from './requestLog';
@@ -52,6 +55,9 @@ export const routers: Router[] = [
   auditsRouter,
   custodyRouter,
   bookingsRouter,
+  scanRecordsRouter,
+  productCodesRouter,
+  businessQrRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {
