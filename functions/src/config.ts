@@ -329,6 +329,7 @@ export const quotaDefaults = (): QuotaLimits => ({
   outstandingTagPools: read(QUOTA_OUTSTANDING_TAG_POOLS),
   items: read(QUOTA_ITEMS),
   labelsPerRequest: read(QUOTA_LABELS_PER_REQUEST),
+  deliveriesPerDay: read(QUOTA_DELIVERIES_PER_DAY),
 });
 export const orgCreationLimits = () => ({
   perUser: read(ORGS_PER_USER),
@@ -359,3 +360,42 @@ export const ROLE_CACHE_SECONDS = defineInt('ROLE_CACHE_SECONDS', {
 const secondsMs = (seconds: number): number => Math.max(0, Math.floor(seconds)) * 1000;
 export const authRecheckMs = (): number => secondsMs(read(AUTH_RECHECK_SECONDS));
 export const roleCacheMs = (): number => secondsMs(read(ROLE_CACHE_SECONDS));
+
+// Events, the activity log and webhooks (docs/events.md, docs/operations.md#webhooks).
+
+/** Days an activity event is kept; its `expiresAt` is set from this and a TTL policy deletes it. */
+export const ACTIVITY_RETENTION_DAYS = defineInt('ACTIVITY_RETENTION_DAYS', {
+  default: 400,
+  description: 'Days activity events are kept before the TTL policy deletes them.',
+});
+
+/** Webhook deliveries (attempts included) one organisation may make per UTC day. */
+export const QUOTA_DELIVERIES_PER_DAY = defineInt('QUOTA_DELIVERIES_PER_DAY', {
+  default: 50_000,
+  description: 'Webhook delivery attempts one organisation may make per UTC day.',
+});
+
+/** Seconds before the first retry of a failed delivery; each later retry waits twice as long. */
+export const WEBHOOK_RETRY_BASE_SECONDS = defineInt('WEBHOOK_RETRY_BASE_SECONDS', {
+  default: 30,
+  description: 'Seconds before the first retry of a failed webhook delivery (doubling after).',
+});
+
+/** Seconds events of one webhook are collected before they are sent as one batch. */
+export const WEBHOOK_BATCH_WINDOW_SECONDS = defineInt('WEBHOOK_BATCH_WINDOW_SECONDS', {
+  default: 2,
+  description: 'Seconds a webhook collects events into one delivery (at most 100 per request).',
+});
+
+/** Loopback host:port pairs webhook targets may use although the SSRF check refuses them. */
+export const WEBHOOK_ALLOWED_HOSTS = defineString('WEBHOOK_ALLOWED_HOSTS', {
+  default: '',
+  description: 'Extra host:port pairs webhook deliveries may reach (comma-separated); empty in production.',
+});
+
+export const activityRetentionDays = (): number => read(ACTIVITY_RETENTION_DAYS);
+export const webhookSettings = () => ({
+  retryBaseSeconds: Math.max(1, read(WEBHOOK_RETRY_BASE_SECONDS)),
+  batchWindowSeconds: Math.max(1, read(WEBHOOK_BATCH_WINDOW_SECONDS)),
+  allowedHosts: read(WEBHOOK_ALLOWED_HOSTS),
+});

@@ -19,6 +19,7 @@ const DEFAULTS: QuotaLimits = {
   outstandingTagPools: 10,
   items: 100_000,
   labelsPerRequest: 10_000,
+  deliveriesPerDay: 50_000,
 };
 
 describe('quotas (domain)', () => {
