@@ -70,6 +70,10 @@ export const LOG_EVENTS = [
   'link.from_queue',
   'quota.exceeded',
   'equipment.qr.refused',
+  'events.recorded',
+  'webhook.enqueue_failed',
+  'webhook.attempt',
+  'webhook.disabled',
 ] as const;
 
 export type LogEvent = (typeof LOG_EVENTS)[number];
@@ -323,3 +327,39 @@ export const quotaExceeded = (f: {
 /** An item a client app wrote past the organisation's item quota: marked, no QR code made. */
 export const equipmentQrRefused = (f: ItemEvent & { items: number; limit: number }) =>
   emit('WARNING', 'equipment.qr.refused', f);
+
+// Events and webhooks (docs/events.md) ---------------------------------------------------------
+
+/** A document change made events: how many were new (a redelivered trigger makes 0). */
+export const eventsRecorded = (f: {
+  orgId: string;
+  path: string;
+  types: string[];
+  written: number;
+  webhooks: number;
+}) => emit('INFO', 'events.recorded', f);
+
+/** A delivery task could not be queued; its events wait in the outbox for the next one. */
+export const webhookEnqueueFailed = (f: {
+  orgId: string;
+  webhookId: string;
+  taskId: string;
+  error: unknown;
+}) => emit('ERROR', 'webhook.enqueue_failed', { ...f, error: errorFields(f.error) });
+
+/** One attempt to deliver: its answer, duration and what happens next. */
+export const webhookAttempt = (f: {
+  orgId: string;
+  webhookId: string;
+  deliveryId: string;
+  attempt: number;
+  events: number;
+  responseCode: number | null;
+  durationMs: number;
+  outcome: string;
+  error?: string;
+}) => emit(f.outcome === 'delivered' ? 'INFO' : 'WARNING', 'webhook.attempt', f);
+
+/** A webhook was switched off: 410 Gone, or failing without a success for 3 days. */
+export const webhookDisabled = (f: { orgId: string; webhookId: string; reason: string }) =>
+  emit('WARNING', 'webhook.disabled', f);
