@@ -241,3 +241,7 @@ export async function fillOutboxes(
   );
   return [...touched];
 }
+
+export async function countWebhooks(orgId: string): Promise<number> {
+  return (await webhooksRef(orgId).count().get()).data().count;
+}

@@ -20,6 +20,8 @@ import { tagsRouter } from './tags';
 import { ordersRouter } from './manufacturing/orders';
 import { mastersRouter } from './manufacturing/masters';
 import { prepJobsRouter } from './manufacturing/prepJobs';
+import { activityRouter } from './activity';
+import { webhooksRouter } from './webhooks';
 import { rejectEmptyPathSegments } from './routes';
 import { limitJsonBody } from './sizeLimits';
 import { requestLog } from './requestLog';
@@ -44,6 +46,8 @@ export const routers: Router[] = [
   ordersRouter,
   mastersRouter,
   prepJobsRouter,
+  activityRouter,
+  webhooksRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {

@@ -1,0 +1,130 @@
+// The activity log: filtered, newest first, with cursors; an item's history; streamed exports.
+// Viewers and up read it; member, key, invitation and webhook events are for admins and up.
+import { Router } from 'express';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { listActivity, walkActivity, type ActivityFilter } from '../data/activity';
+import { AppError } from '../domain/errors';
+import { activityCsvLines, activityNdjsonLines } from '../domain/events/csv';
+import { atLeast, type Role } from '../domain/roles';
+import { sendCsv } from './csvReply';
+import { orgEndpoint } from './declare';
+import {
+  activityPageSchema,
+  activityQueryShape,
+  exportQueryShape,
+  historyQueryShape,
+} from './schemas/activity';
+import { json, media } from './schemas/replies';
+
+export const activityRouter = Router();
+const tags = ['activity'];
+
+interface FilterQuery {
+  type?: string;
+  subjectKind?: string;
+  subjectId?: string;
+  actor?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/**
+ * The filter of a query. One of type, subject (kind, optionally id) and actor at a time, with
+ * any time range: each such query has its index (firestore.indexes.json).
+ */
+function filterOf(query: FilterQuery, role: Role): ActivityFilter {
+  const groups = [query.type, query.subjectKind ?? query.subjectId, query.actor].filter(
+    (v) => v !== undefined,
+  );
+  if (groups.length > 1) {
+    throw new AppError(
+      'invalid_argument',
+      'Filter by one of type, subjectKind (with subjectId) or actor at a time, with from and to',
+      { field: 'type', errors: [{ field: 'type', message: 'combined with subject or actor' }] },
+    );
+  }
+  if (query.subjectId && !query.subjectKind) {
+    throw new AppError('invalid_argument', 'subjectId needs subjectKind', {
+      field: 'subjectId',
+      errors: [{ field: 'subjectId', message: 'needs subjectKind' }],
+    });
+  }
+  if (query.from && query.to && query.from >= query.to) {
+    throw new AppError('invalid_argument', 'from must be before to', {
+      field: 'from',
+      errors: [{ field: 'from', message: 'must be before to' }],
+    });
+  }
+  return {
+    type: query.type,
+    subjectKind: query.subjectKind,
+    subjectId: query.subjectId,
+    actor: query.actor,
+    from: query.from,
+    to: query.to,
+    audience: atLeast(role, 'admin') ? undefined : 'members',
+  };
+}
+
+orgEndpoint(
+  activityRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/activity',
+    summary: 'The activity log, newest first (member and key events for admins and up)',
+    tags,
+    query: activityQueryShape,
+    replies: { 200: json('A page of events', activityPageSchema) },
+  },
+  async (_req, res, { orgId, role, query }) => {
+    const filter = filterOf(query, role);
+    res.json(await listActivity(orgId, filter, { limit: query.limit, pageToken: query.pageToken }));
+  },
+);
+
+orgEndpoint(
+  activityRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/activity/export',
+    summary: 'The activity log as NDJSON or CSV, streamed (same filters as the list)',
+    tags,
+    query: exportQueryShape,
+    replies: {
+      200: media('One event per line (NDJSON), or a CSV file', 'application/x-ndjson', 'text/csv'),
+    },
+  },
+  async (_req, res, { orgId, role, query }) => {
+    const events = walkActivity(orgId, filterOf(query, role));
+    if (query.format === 'csv') {
+      await sendCsv(res, `activity-${orgId}.csv`, activityCsvLines(events));
+      return;
+    }
+    res.status(200).set({
+      'Content-Type': 'application/x-ndjson; charset=utf-8',
+      'Content-Disposition': `attachment; filename="activity-${orgId}.ndjson"`,
+      'Cache-Control': 'no-store',
+    });
+    await pipeline(Readable.from(activityNdjsonLines(events)), res);
+  },
+);
+
+orgEndpoint(
+  activityRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/equipment/:assetId/history',
+    summary: 'The events of one item, newest first',
+    tags,
+    query: historyQueryShape,
+    replies: { 200: json('A page of the item’s events', activityPageSchema) },
+  },
+  async (_req, res, { orgId, params, query }) => {
+    const filter: ActivityFilter = { subjectKind: 'equipment', subjectId: params.assetId };
+    res.json(await listActivity(orgId, filter, { limit: query.limit, pageToken: query.pageToken }));
+  },
+);
