@@ -17,7 +17,8 @@ import {
   type EquipmentPatch,
 } from '../domain/equipment';
 import { db } from './firebase';
-import { equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
+import { deletionNoteRef, equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
+import { deletionNote } from './activityStamps';
 import { type StoredReply } from './idempotency';
 import { locationIdFor } from './locationLookup';
 import { forgetEquipmentScanUrl } from './scanTokens';
@@ -236,6 +237,7 @@ export async function updateEquipment(
   orgId: string,
   assetId: string,
   patch: EquipmentPatch,
+  updatedBy?: string,
 ): Promise<Equipment> {
   const locationId = await locationIdFor(orgId, patch);
   const fields = { ...plainFields(patch), ...(locationId !== undefined ? { locationId } : {}) };
@@ -244,7 +246,12 @@ export async function updateEquipment(
     if (!(await tx.get(ref)).exists) {
       throw new AppError('not_found', `Equipment ${assetId} not found`);
     }
-    tx.update(ref, { ...equipmentUpdate(fields), updatedAt: Timestamp.now() });
+    tx.update(ref, {
+      ...equipmentUpdate(fields),
+      updatedAt: Timestamp.now(),
+      // Who and through what, for the change's event (docs/events.md#actors).
+      ...(updatedBy ? { updatedBy, updatedVia: 'api' } : {}),
+    });
   });
   return getEquipment(orgId, assetId);
 }
@@ -359,11 +366,17 @@ export async function removeEquipmentArtifacts(
 }
 
 /** Deletes an item, its Storage objects and its scan token; 404 when there is no such item. */
-export async function deleteEquipment(orgId: string, assetId: string): Promise<void> {
+export async function deleteEquipment(
+  orgId: string,
+  assetId: string,
+  deletedBy?: string,
+): Promise<void> {
   const ref = equipmentRef(orgId).doc(assetId);
   const snap = await db().runTransaction(async (tx) => {
     const found = await tx.get(ref);
     if (!found.exists) throw new AppError('not_found', `Equipment ${assetId} not found`);
+    // The delete's event names who asked (docs/events.md#actors): a note beside it.
+    if (deletedBy) tx.set(deletionNoteRef(orgId, 'equipment', assetId), deletionNote(deletedBy));
     tx.delete(ref);
     return found;
   });

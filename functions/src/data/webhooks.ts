@@ -5,6 +5,7 @@ import { FieldValue, Timestamp, type DocumentData } from 'firebase-admin/firesto
 import { AppError } from '../domain/errors';
 import { subscribed, type ActivityEvent } from '../domain/events/model';
 import { newSecret } from '../domain/webhooks/signing';
+import { deletionNote } from './activityStamps';
 import { db } from './firebase';
 import { isAlreadyExists } from './firestoreErrors';
 import { deletionNoteRef, webhookOutboxRef, webhookSecretRef, webhooksRef } from './paths';
@@ -147,12 +148,7 @@ export async function deleteWebhook(orgId: string, webhookId: string, stamp: Sta
   const ref = webhooksRef(orgId).doc(webhookId);
   if (!(await ref.get()).exists) throw new AppError('not_found', `Webhook ${webhookId} not found`);
   const batch = db().batch();
-  batch.set(deletionNoteRef(orgId, 'webhooks', webhookId), {
-    by: stamp.by,
-    via: stamp.via,
-    at: Timestamp.now(),
-    expiresAt: Timestamp.fromMillis(Date.now() + 7 * 86_400_000),
-  });
+  batch.set(deletionNoteRef(orgId, 'webhooks', webhookId), deletionNote(stamp.by, stamp.via));
   batch.delete(webhookSecretRef(orgId, webhookId));
   batch.delete(ref);
   await batch.commit();
