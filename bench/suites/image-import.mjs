@@ -29,7 +29,7 @@ function allowedPorts() {
     .map((entry) => Number(entry.split(':')[1]));
 }
 
-async function listenOnAllowedPort(handler) {
+export async function listenOnAllowedPort(handler) {
   for (const port of allowedPorts()) {
     const server = http.createServer(handler);
     try {

@@ -86,6 +86,9 @@ function printEndpoints(stack: RunningStack): void {
   console.log(`  Storage    http://${endpoints.storage}  (FIREBASE_STORAGE_EMULATOR_HOST)`);
   console.log(`  Auth       http://${endpoints.auth}  (FIREBASE_AUTH_EMULATOR_HOST)`);
   console.log(`  Functions  http://${endpoints.functions}`);
+  console.log(
+    `  Tasks      http://${endpoints.tasks}  (CLOUD_TASKS_EMULATOR_HOST; queued tasks: http://${endpoints.tasks}/queues)`,
+  );
   console.log(`  Hub        http://${stack.env.FIREBASE_EMULATOR_HUB}  (FIREBASE_EMULATOR_HUB)`);
   for (const fn of stack.functions.functions()) {
     const url = isHttpKind(fn.kind) ? `  ${stack.functions.url(fn.name)}` : '';

@@ -3,8 +3,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type ServiceName = 'firestore' | 'storage' | 'auth' | 'functions';
-export const SERVICES: readonly ServiceName[] = ['firestore', 'storage', 'auth', 'functions'];
+export type ServiceName = 'firestore' | 'storage' | 'auth' | 'functions' | 'tasks';
+export const SERVICES: readonly ServiceName[] = [
+  'firestore',
+  'storage',
+  'auth',
+  'functions',
+  'tasks',
+];
 
 /** The Firebase emulator suite's default ports, used when firebase.json names none. */
 const DEFAULT_PORTS: Record<ServiceName, number> = {
@@ -12,6 +18,7 @@ const DEFAULT_PORTS: Record<ServiceName, number> = {
   storage: 9199,
   auth: 9099,
   functions: 5001,
+  tasks: 9499,
 };
 
 export interface StackConfig {

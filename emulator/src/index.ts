@@ -4,6 +4,7 @@ export type { CommitEvent, CommitListener, DocumentChange } from './firestore/ev
 export { StorageEmulatorServer } from './storage/server';
 export { AuthEmulatorServer } from './auth/server';
 export { FunctionsHost } from './functions/host';
+export { CloudTasksEmulator } from './tasks/server';
 export { loadStackConfig, type StackConfig } from './config';
 export { emulatorEnv, startStack, type RunningStack, type StackOptions } from './stack';
 export { ensureUser, signInAs, type SignedIn } from './auth/idTokens';

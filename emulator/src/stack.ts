@@ -8,6 +8,7 @@ import type { IndexUsageReport } from './firestore/indexes/usage';
 import { FirestoreEmulator } from './firestore/server';
 import { FunctionsHost } from './functions/host';
 import { StorageEmulatorServer } from './storage/server';
+import { CloudTasksEmulator } from './tasks/server';
 import { EmulatorHub } from './hub';
 
 export interface StackOptions extends StackConfig {
@@ -28,6 +29,7 @@ export interface RunningStack {
   /** The variables that point Firebase SDKs and the Firebase CLI at this stack. */
   env: Record<string, string>;
   functions: FunctionsHost;
+  tasks: CloudTasksEmulator;
   /** Which declared Firestore indexes served queries (undefined when index checks are off). */
   firestoreIndexUsage(): IndexUsageReport | undefined;
   /**
@@ -53,6 +55,8 @@ export function emulatorEnv(
     STORAGE_EMULATOR_HOST: `http://${endpoints.storage}`,
     FIREBASE_AUTH_EMULATOR_HOST: endpoints.auth,
     FUNCTIONS_EMULATOR_ORIGIN: `http://${endpoints.functions}`,
+    // firebase-admin's getFunctions().taskQueue() enqueues here instead of Cloud Tasks.
+    CLOUD_TASKS_EMULATOR_HOST: endpoints.tasks,
     // Without credentials, Google's auth library probes the cloud metadata server (a non-local
     // address) to find some; locally there is none, so tell it not to look.
     METADATA_SERVER_DETECTION: 'none',
@@ -95,10 +99,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const authPort = await auth.listen(host, portOf('auth'));
     stoppers.push(() => auth.close());
 
+    const tasks = new CloudTasksEmulator();
+    const tasksPort = await tasks.listen(host, portOf('tasks'));
+    stoppers.push(() => tasks.close());
+
     const functions = new FunctionsHost({
       projectId,
       source: options.functionsSource,
       schedules: options.runSchedules ?? true,
+      taskQueues: tasks,
     });
     const functionsPort = await functions.listen(host, portOf('functions'));
     stoppers.push(() => functions.close());
@@ -110,6 +119,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       storage: `${host}:${storagePort}`,
       auth: `${host}:${authPort}`,
       functions: `${host}:${functionsPort}`,
+      tasks: `${host}:${tasksPort}`,
     };
     const hub = new EmulatorHub();
     const hubPort = await hub.listen(host, options.anyFreePort ? 0 : options.hubPort);
@@ -118,11 +128,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     hub.register('storage', endpoints.storage);
     hub.register('auth', endpoints.auth);
     hub.register('functions', endpoints.functions);
+    hub.register('tasks', endpoints.tasks);
     const env = emulatorEnv(projectId, endpoints, `${host}:${hubPort}`);
     Object.assign(process.env, env);
     await functions.load();
     const unsubscribe = firestore.onCommit((event) => functions.handleCommit(event));
     stoppers.push(async () => unsubscribe());
+    // Every object change in Storage, by any API or SDK, reaches the Storage triggers.
+    storage.onObjectEvent = (action, object) => functions.handleStorageObject(action, object);
+    stoppers.push(async () => void (storage.onObjectEvent = undefined));
 
     const firestoreIndexUsage = () => firestore.indexUsage();
     const writeRulesCoverage = (dir: string): string[] => {
@@ -141,6 +155,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       endpoints,
       env,
       functions,
+      tasks,
       firestoreIndexUsage,
       writeRulesCoverage,
       stop: stopAll,

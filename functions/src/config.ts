@@ -30,6 +30,9 @@ export const REGION = defineString('REGION', {
   description: 'Cloud Functions region for every function of this codebase.',
 });
 
+/** The region, read at call time (task queues are addressed by it). */
+export const functionsRegion = (): string => read(REGION);
+
 /**
  * Public URL that QR codes point at (a scan opens `${PUBLIC_BASE_URL}/...`). Set it to your
  * Hosting domain or the `api` function URL before the first deploy: printed codes live for years.
@@ -214,6 +217,15 @@ export const IMAGE_IMPORT_MAX_INSTANCES = defineInt('IMAGE_IMPORT_MAX_INSTANCES'
 export const IMAGE_IMPORT_CONCURRENCY = defineInt('IMAGE_IMPORT_CONCURRENCY', {
   default: 4,
   description: 'Concurrent imports per instance of equipmentImageSync.',
+});
+
+/**
+ * Imports the image-import task queue runs at once (its rateLimits.maxConcurrentDispatches),
+ * whatever the size of an upload: the bound on downloads in flight, locally as in production.
+ */
+export const IMAGE_IMPORT_MAX_DISPATCHES = defineInt('IMAGE_IMPORT_MAX_DISPATCHES', {
+  default: 20,
+  description: 'Image imports the equipmentImageImport task queue runs at once.',
 });
 
 export const imageImportLimits = () => ({

@@ -18,6 +18,7 @@ export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';
 export { batchCreated } from './triggers/batchCreated';
 export { prepJobQueued } from './triggers/prepJobQueued';
 export { sweepPrepJobs } from './scheduled/sweepPrepJobs';
+export { equipmentImageImport } from './tasks/imageImportTask';
 export { deliverWebhooks } from './tasks/deliveries';
 export { eventsEquipment } from './triggers/events';
 export { eventsMembers } from './triggers/events';

@@ -70,6 +70,8 @@ export const LOG_EVENTS = [
   'link.from_queue',
   'quota.exceeded',
   'equipment.qr.refused',
+  'equipment.image.queued',
+  'equipment.image.task_refused',
   'events.recorded',
   'webhook.enqueue_failed',
   'webhook.attempt',
@@ -262,6 +264,14 @@ export const equipmentImageFailed = (
     final,
     error: errorFields(f.error),
   });
+
+/** equipmentImageSync queued an import (`duplicate`: a redelivered event found it queued). */
+export const equipmentImageQueued = (f: ImageImportEvent & { outcome: 'queued' | 'duplicate' }) =>
+  emit('INFO', 'equipment.image.queued', f);
+
+/** A task on the image-import queue whose data is not an import; dropped, not retried. */
+export const equipmentImageTaskRefused = (f: { taskId: string | null; reason: string }) =>
+  emit('ERROR', 'equipment.image.task_refused', f);
 
 // Organisations and tags ---------------------------------------------------------------------
 

@@ -20,8 +20,8 @@ interface Endpoint {
   };
   scheduleTrigger?: { schedule: string; timeZone?: string | null };
   taskQueueTrigger?: {
-    retryConfig?: Record<string, unknown> | null;
-    rateLimits?: Record<string, unknown> | null;
+    retryConfig?: Record<string, number | string | null>;
+    rateLimits?: Record<string, number | string | null>;
   };
   timeoutSeconds?: number | null;
   availableMemoryMb?: number | null;
@@ -74,11 +74,24 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
       document: 'organizations/{orgId}/equipment/{assetId}',
     });
     assert.equal(e.eventTrigger?.retry, true);
+  },
+  // The import itself runs on a task queue: bounded dispatches, retries with backoff.
+  equipmentImageImport: (e) => {
+    assert.deepEqual(e.taskQueueTrigger?.rateLimits, {
+      maxConcurrentDispatches: '{{ params.IMAGE_IMPORT_MAX_DISPATCHES }}',
+      maxDispatchesPerSecond: null,
+    });
+    assert.deepEqual(e.taskQueueTrigger?.retryConfig, {
+      maxAttempts: 12,
+      maxDoublings: 5,
+      maxBackoffSeconds: 60,
+      maxRetrySeconds: null,
+      minBackoffSeconds: 2,
+    });
     assert.equal(e.timeoutSeconds, 120);
     assert.equal(e.availableMemoryMb, 1024);
     assert.equal(e.cpu, 1);
     assert.equal(e.concurrency, '{{ params.IMAGE_IMPORT_CONCURRENCY }}');
-    assert.equal(e.maxInstances, '{{ params.IMAGE_IMPORT_MAX_INSTANCES }}');
   },
   cleanupExpiredQrCodes: (e) => {
     assert.equal(e.scheduleTrigger?.schedule, 'every 60 minutes');
@@ -235,7 +248,7 @@ describe('deploy manifest (firebase-functions discovery)', function () {
   /** The param that bounds each function's instances: a bound on what a flood can cost. */
   const MAX_INSTANCES: Record<string, string> = {
     api: 'API_MAX_INSTANCES',
-    equipmentImageSync: 'IMAGE_IMPORT_MAX_INSTANCES',
+    equipmentImageImport: 'IMAGE_IMPORT_MAX_INSTANCES',
   };
   for (const name of Object.keys(EXPECTED)) {
     const param = MAX_INSTANCES[name] ?? 'TRIGGER_MAX_INSTANCES';
@@ -248,6 +261,7 @@ describe('deploy manifest (firebase-functions discovery)', function () {
     const params = Object.fromEntries(manifest.params.map((p) => [p.name, p]));
     assert.equal(params.API_MAX_INSTANCES?.default, 100);
     assert.equal(params.TRIGGER_MAX_INSTANCES?.default, 20);
+    assert.equal(params.IMAGE_IMPORT_MAX_DISPATCHES?.default, 20);
   });
 
   it('declares its params with defaults (the secret has none, by design)', () => {

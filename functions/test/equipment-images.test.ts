@@ -6,11 +6,9 @@
 import { strict as assert } from 'node:assert';
 import type { SignedIn } from 'emulator';
 import { FieldValue, type DocumentData } from 'firebase-admin/firestore';
-import functionsTest from 'firebase-functions-test';
 import sharp from 'sharp';
 import { db } from '../src/data/firebase';
 import { bucket } from '../src/data/storage';
-import { equipmentImageSync } from '../src/triggers/equipmentImageSync';
 import { addMember, call, createOrg, newUser, unique } from './support/api';
 import {
   redirectTo,
@@ -463,132 +461,8 @@ describe('equipment image import (end to end through the local stack)', function
   });
 });
 
-describe('equipment image import in isolation (firebase-functions-test)', function () {
-  this.timeout(60_000);
-  // The stack's own trigger also fires for every write these tests make. Their image server
-  // listens on a port only this process allows, so the stack's import of it fails at once
-  // (refused address), and the deliveries made here are the only ones that can fetch.
-  const fft = functionsTest(
-    JSON.parse(process.env.FIREBASE_CONFIG ?? '{}') as { projectId: string },
-  );
-  const wrapped = fft.wrap(equipmentImageSync);
-  let local: ImageServer;
-  let images2: ImageServer; // one the stack may fetch from
-  let allowedBefore: string | undefined;
-
-  before(async () => {
-    local = await startImageServer('127.0.0.1');
-    images2 = await startAllowedImageServer();
-    allowedBefore = process.env.IMAGE_IMPORT_ALLOWED_HOSTS;
-    process.env.IMAGE_IMPORT_ALLOWED_HOSTS = `127.0.0.1:${local.port}`;
-  });
-  after(async () => {
-    if (allowedBefore === undefined) delete process.env.IMAGE_IMPORT_ALLOWED_HOSTS;
-    else process.env.IMAGE_IMPORT_ALLOWED_HOSTS = allowedBefore;
-    await local.close();
-    await images2.close();
-    fft.cleanup();
-  });
-
-  /** Writes the item, waits for the stack's refusal, and makes the event of that write. */
-  async function itemAndEvent(imageUrl: string) {
-    const assetId = await newItem(imageUrl);
-    const refused = await settled(assetId);
-    assert.match(String(refused.error), /loopback/);
-    const path = itemPath(assetId);
-    const before = fft.firestore.makeDocumentSnapshot({ name: 'Test camera' }, path);
-    const after = fft.firestore.makeDocumentSnapshot(
-      { name: 'Test camera', category: 'CAMERA', imageUrl },
-      path,
-    );
-    return {
-      assetId,
-      event: {
-        data: fft.makeChange(before, after),
-        params: { orgId, assetId },
-        id: unique('evt'),
-        time: new Date().toISOString(),
-      },
-    };
-  }
-
-  it('a duplicated event imports once: a concurrent copy waits, a later one does nothing', async () => {
-    local.route('/dup.png', sendBytes(await png(640, 480), 'image/png'));
-    const { assetId, event } = await itemAndEvent(`${local.origin}/dup.png`);
-    const results = await Promise.allSettled([wrapped(event), wrapped(event)]);
-    assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
-    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    assert.match(String(rejected.reason), /another delivery of this event/);
-    const image = await imageOf(assetId);
-    assert.ok(image);
-    await assertStored(assetId, image, [640, 480], 256);
-    // The platform retries the one that was turned away: it finds the work done.
-    await wrapped(event);
-    await wrapped(event);
-    assert.equal(local.requests.get('/dup.png'), 1, 'downloaded once');
-    assert.deepEqual(await imageOf(assetId), image);
-  });
-
-  it('an event where imageUrl did not change (its own writes of image, other fields) does nothing', async () => {
-    local.route('/same.png', sendBytes(await png(100, 100), 'image/png'));
-    const { assetId, event } = await itemAndEvent(`${local.origin}/same.png`);
-    const imageUrl = `${local.origin}/same.png`;
-    const path = itemPath(assetId);
-    const stored = await imageOf(assetId);
-    const ownWrite = {
-      ...event,
-      id: unique('evt'),
-      data: fft.makeChange(
-        fft.firestore.makeDocumentSnapshot(
-          { name: 'Test camera', imageUrl, image: { status: 'pending' } },
-          path,
-        ),
-        fft.firestore.makeDocumentSnapshot(
-          {
-            name: 'Test camera',
-            imageUrl,
-            image: { status: 'failed' },
-            notes: 'x',
-            qrCodeGenerated: true,
-          },
-          path,
-        ),
-      ),
-    };
-    await wrapped(ownWrite);
-    assert.equal(local.requests.get('/same.png'), undefined, 'nothing was downloaded');
-    assert.deepEqual(await imageOf(assetId), stored, 'nothing was written');
-    // The same document state with the URL as a change does import: the test above can fail.
-    await wrapped(event);
-    assert.equal(local.requests.get('/same.png'), 1);
-    assert.equal((await imageOf(assetId))?.status, 'ready');
-  });
-
-  it('an import for an older URL never overwrites the newer one (URL changed while it ran)', async () => {
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const slowBody = await png(900, 900);
-    local.route('/slow.png', (req, res) => {
-      void released.then(() => sendBytes(slowBody, 'image/png')(req, res));
-    });
-    const { assetId, event } = await itemAndEvent(`${local.origin}/slow.png`);
-    const running = wrapped(event);
-    await waitFor(async () => local.requests.get('/slow.png') === 1);
-    // Meanwhile the URL changes to one the stack itself imports.
-    images2.route('/newer.png', sendBytes(await png(320, 240), 'image/png'));
-    await db()
-      .doc(itemPath(assetId))
-      .update({ imageUrl: `${images2.origin}/newer.png` });
-    const newer = await waitFor(async () => {
-      const image = await imageOf(assetId);
-      return image?.status === 'ready' ? image : undefined;
-    });
-    release();
-    await running;
-    assert.deepEqual(await imageOf(assetId), newer, 'the older import wrote nothing');
-    await assertStored(assetId, newer, [320, 240], 256);
-  });
-});
+// The trigger and the task function in isolation (duplicate deliveries, an older URL): see
+// image-import-queue.test.ts.
 
 describe('POST /v1/orgs/{orgId}/equipment/{assetId}/import-image', function () {
   this.timeout(60_000);

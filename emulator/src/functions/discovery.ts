@@ -5,11 +5,15 @@
 import { isRecord, resolveValue } from './env';
 import { parseFirestoreEventType } from './firestoreEvents';
 
-export type FunctionKind = 'https' | 'callable' | 'firestore' | 'schedule' | 'unsupported';
+export type FunctionKind =
+  'https' | 'callable' | 'task' | 'firestore' | 'storage' | 'schedule' | 'unsupported';
 
-/** onRequest and onCall functions: the kinds that have a URL. */
+/**
+ * onRequest, onCall and onTaskDispatched functions: the kinds that have a URL (a task queue
+ * function is an HTTPS endpoint that Cloud Tasks POSTs each task to).
+ */
 export function isHttpKind(kind: FunctionKind): boolean {
-  return kind === 'https' || kind === 'callable';
+  return kind === 'https' || kind === 'callable' || kind === 'task';
 }
 
 export type Entry = (...args: unknown[]) => unknown;
@@ -26,6 +30,10 @@ export interface FunctionDef {
   /** Either an exact document path or a pattern with wildcards. */
   document?: string;
   retry?: boolean;
+  /** Task queue functions only: their retryConfig and rateLimits, params resolved. */
+  taskQueue?: { retryConfig?: Record<string, unknown>; rateLimits?: Record<string, unknown> };
+  /** Storage triggers only: the bucket the function listens to. */
+  bucket?: string;
   /** Schedules only. */
   schedule?: string;
   timeZone?: string;
@@ -76,6 +84,17 @@ function toDef(
   };
   if (isRecord(ep.httpsTrigger)) return { ...base, kind: 'https' };
   if (isRecord(ep.callableTrigger)) return { ...base, kind: 'callable' };
+  if (isRecord(ep.taskQueueTrigger)) {
+    const tq = ep.taskQueueTrigger;
+    return {
+      ...base,
+      kind: 'task',
+      taskQueue: {
+        retryConfig: resolvedRecord(tq.retryConfig),
+        rateLimits: resolvedRecord(tq.rateLimits),
+      },
+    };
+  }
   if (isRecord(ep.scheduleTrigger)) {
     const st = ep.scheduleTrigger;
     const schedule = resolveValue(st.schedule);
@@ -104,8 +123,33 @@ function toDef(
         retry: resolveValue(et.retry) === true,
       };
     }
+    if (STORAGE_EVENT_TYPES.has(eventType)) {
+      const filters = isRecord(et.eventFilters) ? et.eventFilters : {};
+      const bucket = resolveValue(filters.bucket);
+      return {
+        ...base,
+        kind: 'storage',
+        eventType,
+        bucket: typeof bucket === 'string' ? bucket : undefined,
+        retry: resolveValue(et.retry) === true,
+      };
+    }
     return { ...base, kind: 'unsupported', detail: eventType };
   }
   const other = Object.keys(ep).find((k) => k.endsWith('Trigger'));
   return { ...base, kind: 'unsupported', detail: other ?? 'unknown trigger' };
+}
+
+/** The Storage events firebase-functions v2 triggers on (onObjectFinalized, onObjectDeleted, ...). */
+export const STORAGE_EVENT_TYPES = new Set([
+  'google.cloud.storage.object.v1.finalized',
+  'google.cloud.storage.object.v1.deleted',
+  'google.cloud.storage.object.v1.archived',
+  'google.cloud.storage.object.v1.metadataUpdated',
+]);
+
+/** A record of the manifest with each field's param expression resolved to its value. */
+function resolvedRecord(v: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(v)) return undefined;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveValue(x)]));
 }

@@ -39,6 +39,7 @@ import { createApp, type ScheduleOutcome } from './http';
 import { errorMessage, stdoutLogger, type InvocationLogger } from './log';
 import { compilePathPattern, parseDocumentName, type PathMatcher } from './pathPattern';
 import { parseSchedule, type Schedule } from './schedule';
+import { buildStorageEvent, storageEventType } from './storageEvents';
 import { firebaseConfigJson } from '../config';
 import type { CommitEvent } from '../firestore/events';
 import { HttpLifecycle } from '../shared/httpLifecycle';
@@ -60,6 +61,21 @@ export interface FunctionsHostOptions {
   schedules?: boolean;
   /** Where invocation lines go; default one JSON line each on stdout. */
   logger?: InvocationLogger;
+  /**
+   * The Cloud Tasks emulator: each onTaskDispatched function gets its queue there, with its own
+   * retryConfig and rateLimits, as `firebase deploy` creates it. Absent: task queue functions
+   * are only served at their URL.
+   */
+  taskQueues?: TaskQueueRegistry;
+}
+
+/** What the host needs of a Cloud Tasks emulator (../tasks/server.ts). */
+export interface TaskQueueRegistry {
+  createQueue(
+    path: string,
+    config: { retryConfig?: Record<string, unknown>; rateLimits?: Record<string, unknown> },
+    target: () => string,
+  ): unknown;
 }
 
 interface FirestoreTrigger {
@@ -138,6 +154,13 @@ export class FunctionsHost {
       if (def.kind !== 'firestore' || !parsed || !def.document) return [];
       return [{ def, matches: compilePathPattern(def.document), kind: parsed.kind }];
     });
+    for (const def of this.defs) {
+      if (def.kind !== 'task') continue;
+      // The queue is named after the function, in its region (what firebase-admin's
+      // taskQueue(name) addresses); tasks are POSTed to the function's URL.
+      const path = `projects/${this.projectId}/locations/${def.region}/queues/${def.name}`;
+      this.opts.taskQueues?.createQueue(path, def.taskQueue ?? {}, () => this.url(def.name));
+    }
     for (const def of this.defs) {
       if (def.kind !== 'schedule') continue;
       try {
@@ -224,6 +247,31 @@ export class FunctionsHost {
     }
   }
 
+  /**
+   * Fires the Storage triggers for one object change that the Storage emulator reports
+   * (`finalize`, `delete`, `metadataUpdate`, `archive`). Returns at once, like handleCommit.
+   */
+  handleStorageObject(action: string, object: Record<string, unknown>): void {
+    if (this.closed) return;
+    const eventType = storageEventType(action);
+    if (!eventType) return;
+    for (const def of this.defs) {
+      if (def.kind !== 'storage' || def.eventType !== eventType) continue;
+      if (def.bucket !== undefined && def.bucket !== object.bucket) continue;
+      const cloudEvent = buildStorageEvent(eventType, object);
+      const entry = def.entry;
+      this.deliverer.deliver({
+        function: def.name,
+        trigger: eventType,
+        retry: def.retry === true,
+        timeoutMs: def.timeoutSeconds * 1000,
+        document: `${cloudEvent.bucket}/${String(object.name)}`,
+        eventId: cloudEvent.id,
+        invoke: () => entry(structuredClone(cloudEvent)),
+      });
+    }
+  }
+
   /** Resolves once no trigger delivery is running or waiting to be retried. */
   idle(): Promise<void> {
     return this.deliverer.idle();
@@ -259,6 +307,8 @@ export class FunctionsHost {
           url: isHttpKind(d.kind) ? this.url(d.name) : undefined,
           eventType: d.eventType,
           document: d.document,
+          bucket: d.bucket,
+          taskQueue: d.taskQueue,
           retry: d.retry,
           schedule: d.schedule,
           timeZone: d.timeZone,

@@ -50,6 +50,8 @@ declare module 'firebase-tools/lib/emulator/storage/metadata' {
 declare module 'firebase-tools/lib/emulator/storage/cloudFunctions' {
   export class StorageCloudFunctions {
     constructor(projectId: string);
+    /** action: finalize, delete, metadataUpdate or archive; object: CloudStorageObjectMetadata. */
+    dispatch(action: string, object: unknown): Promise<void>;
   }
 }
 
@@ -90,7 +92,7 @@ declare module 'firebase-tools/lib/emulator/storage/files' {
       rulesValidator: RulesValidator,
       adminCredsValidator: AdminCredentialValidator,
       persistence: Persistence,
-      cloudFunctions: StorageCloudFunctions,
+      cloudFunctions: Pick<StorageCloudFunctions, 'dispatch'>,
     );
     createBucket(id: string): void;
     getMetadata(bucketId: string, objectId: string): StoredFileMetadata | undefined;

@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StorageCloudFunctions } from 'firebase-tools/lib/emulator/storage/cloudFunctions';
 import { StorageLayer } from 'firebase-tools/lib/emulator/storage/files';
 import { EmulatorRegistry, type RegisteredEmulator } from 'firebase-tools/lib/emulator/registry';
 import { Persistence } from 'firebase-tools/lib/emulator/storage/persistence';
@@ -33,6 +32,14 @@ import { storageRulesValidator, type FirestoreLookup } from './rulesCheck';
 import { LoadedRules, readRulesBody } from '../rules/loaded';
 import { RulesSyntaxError } from '../rules/lexer';
 import { HttpLifecycle } from '../shared/httpLifecycle';
+
+export type StorageAction = 'finalize' | 'delete' | 'metadataUpdate' | 'archive';
+export type StorageObjectListener = (
+  action: StorageAction,
+  object: Record<string, unknown>,
+) => void;
+const ACTIONS: readonly string[] = ['finalize', 'delete', 'metadataUpdate', 'archive'];
+const isStorageAction = (a: string): a is StorageAction => ACTIONS.includes(a);
 
 /** firebase-tools' name for the Storage emulator (its Emulators.STORAGE). */
 const STORAGE = 'storage';
@@ -59,6 +66,11 @@ export class StorageEmulatorServer {
   readonly rules = new LoadedRules('Storage');
   /** How rules' firestore.get()/exists() read Firestore (the stack connects ours). */
   firestoreLookup: FirestoreLookup | undefined;
+  /**
+   * Told of every object finalized (uploaded, copied), deleted or whose metadata changed, by
+   * any API or SDK: the stack connects the functions host's Storage triggers here.
+   */
+  onObjectEvent: StorageObjectListener | undefined;
 
   constructor(opts: StorageEmulatorOptions) {
     this.projectId = opts.projectId;
@@ -75,7 +87,22 @@ export class StorageEmulatorServer {
     const blobDir = mkdtempSync(join(tmpdir(), 'storage-emulator-'));
     const persistence = new Persistence(blobDir);
     const uploads = new UploadService(persistence);
-    const cloudFunctions = new StorageCloudFunctions(this.projectId);
+    // firebase-tools' StorageLayer reports each change to its StorageCloudFunctions, which posts
+    // it to firebase-tools' functions emulator only when that runs in the same process. Ours
+    // hands the same (action, object metadata) pair to whoever listens, as JSON.
+    const cloudFunctions = {
+      dispatch: (action: string, object: unknown): Promise<void> => {
+        const listener = this.onObjectEvent;
+        if (listener && isStorageAction(action)) {
+          try {
+            listener(action, JSON.parse(JSON.stringify(object)) as Record<string, unknown>);
+          } catch (err) {
+            process.stderr.write(`storage: an object event listener failed: ${String(err)}\n`);
+          }
+        }
+        return Promise.resolve();
+      },
+    };
     const layer = (validator: RulesValidator): StorageLayer =>
       new StorageLayer(
         this.projectId,

@@ -6,15 +6,14 @@
 // image.requestId changed, which includes its own writes of `image` and the QR trigger's
 // fields: it never loops and never competes with equipmentCreated.
 //
-// Parse the event, call data/: the import itself (fetch, convert, store) is
-// data/equipmentImageImport.ts and its failure policy domain/imageImportPolicy.ts. Failures that
-// may heal (timeout, reset, 5xx, a Storage hiccup) throw, so the platform retries the event with
-// backoff (retry: true), up to IMAGE_IMPORT_MAX_ATTEMPTS; the rest (4xx, refused address or
-// port, too large, not an image) fail at once. Either way `image.error` says why.
+// It does not import: it queues the import on the equipmentImageImport task queue
+// (tasks/imageImportTask.ts), which runs at most IMAGE_IMPORT_MAX_DISPATCHES at once and retries
+// with backoff. A 200-row upload then means 200 queued tasks, not 200 downloads at once. The
+// task's id comes from the event, so a second delivery of the event is refused by the queue
+// and imports nothing twice. Deletions and clearing stay here: they are cheap.
 import { createHash } from 'node:crypto';
 import { onDocumentWritten } from 'firebase-functions/v2/firestore';
-import { IMAGE_IMPORT_CONCURRENCY, IMAGE_IMPORT_MAX_INSTANCES } from '../config';
-import { importEquipmentImage } from '../data/equipmentImageImport';
+import { enqueueImageImport } from '../data/imageImportTaskQueue';
 import {
   clearImage,
   deleteImageFolder,
@@ -23,31 +22,14 @@ import {
   wantedUrl,
   type WantedImage,
 } from '../data/equipmentImages';
-import { equipmentImageCleared, equipmentImageItemDeleted } from '../logs';
+import { equipmentImageCleared, equipmentImageItemDeleted, equipmentImageQueued } from '../logs';
 import { giveUpWhenStale } from './retries';
-
-/** Above the 30 s download and the decode; a run that takes longer is retried. */
-const TIMEOUT_SECONDS = 120;
-/**
- * How long a started import holds its claim: a duplicate delivery of the same event waits
- * (throws, to be retried) until then, unless the first one has finished.
- */
-const LEASE_MS = TIMEOUT_SECONDS * 1000;
 
 export const equipmentImageSync = onDocumentWritten(
   {
     document: 'organizations/{orgId}/equipment/{assetId}',
+    // Retried if the queue could not be reached; the task id makes a retry queue nothing twice.
     retry: true,
-    timeoutSeconds: TIMEOUT_SECONDS,
-    // A 50-megapixel image decodes to 200 MB (4 bytes a pixel) and resizing needs a second
-    // buffer; 1 GiB holds a few of those at once. Cloud Run needs a whole vCPU for concurrency
-    // above 1.
-    memory: '1GiB',
-    cpu: 1,
-    // Together these bound the downloads in flight: 10 × 4 = 40 by default, whatever the size
-    // of a CSV upload; further events wait in the queue and are retried by the platform.
-    concurrency: IMAGE_IMPORT_CONCURRENCY,
-    maxInstances: IMAGE_IMPORT_MAX_INSTANCES,
   },
   giveUpWhenStale(
     'equipmentImageSync',
@@ -66,8 +48,23 @@ export const equipmentImageSync = onDocumentWritten(
         return;
       }
       const importId = importIdOf(event.id);
-      const log = { orgId, assetId, eventId: event.id, importId, sourceUrl: want.sourceUrl };
-      await importEquipmentImage(orgId, assetId, want, importId, LEASE_MS, log);
+      const outcome = await enqueueImageImport({
+        orgId,
+        assetId,
+        sourceUrl: want.sourceUrl,
+        requestId: want.requestId,
+        importId,
+        eventId: event.id,
+        eventTime: event.time,
+      });
+      equipmentImageQueued({
+        orgId,
+        assetId,
+        eventId: event.id,
+        importId,
+        sourceUrl: want.sourceUrl,
+        outcome,
+      });
     },
     {
       // Only an import is given up; deletions, clearing and ignored writes are cheap.
