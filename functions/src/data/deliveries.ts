@@ -102,8 +102,12 @@ export async function claimDelivery(
         .orderBy(FieldPath.documentId())
         .limit(MAX_BATCH + 1),
     );
-    const docs = waiting.docs.slice(0, MAX_BATCH);
-    if (!docs.length) return { more: false };
+    const listed = waiting.docs.slice(0, MAX_BATCH);
+    if (!listed.length) return { more: false };
+    // Read again one by one: a document read locks it in this transaction, so two claims that
+    // ran at once cannot both take an event (whatever a query's isolation).
+    const docs = (await tx.getAll(...listed.map((d) => d.ref))).filter((d) => d.exists);
+    if (!docs.length) return { more: waiting.docs.length > MAX_BATCH };
     const events = docs.map((d) => d.get('event') as ActivityEvent);
     const fields = deliveryFields(events);
     tx.create(ref, fields);

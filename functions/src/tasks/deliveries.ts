@@ -126,11 +126,6 @@ export async function runDelivery(task: DeliveryTask, now: () => number = Date.n
       0,
     );
   }
-  await enqueueDelivery(
-    { ...task, deliveryId: `${deliveryId}-n`, attempt: 1 },
-    `${orgId}-${webhookId}-${deliveryId}-n`,
-    0,
-  );
   // A task run twice (at least once delivery): an attempt already answered is not repeated.
   if (delivery.status === 'delivered' || delivery.status === 'failed') return;
   if (delivery.attempts.length >= attempt) return;
