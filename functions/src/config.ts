@@ -402,7 +402,8 @@ export const WEBHOOK_BATCH_WINDOW_SECONDS = defineInt('WEBHOOK_BATCH_WINDOW_SECO
 /** Loopback host:port pairs webhook targets may use although the SSRF check refuses them. */
 export const WEBHOOK_ALLOWED_HOSTS = defineString('WEBHOOK_ALLOWED_HOSTS', {
   default: '',
-  description: 'Extra host:port pairs webhook deliveries may reach (comma-separated); empty in production.',
+  description:
+    'Extra host:port pairs webhook deliveries may reach (comma-separated); empty in production.',
 });
 
 export const activityRetentionDays = (): number => read(ACTIVITY_RETENTION_DAYS);

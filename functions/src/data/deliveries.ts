@@ -61,8 +61,17 @@ function toDelivery(webhookId: string, id: string, d: DocumentData): StoredDeliv
 
 /** The view the API gives (without the stored events). */
 export function deliveryView(d: StoredDelivery): Delivery {
-  const { events: _events, firstAttemptAt: _first, ...view } = d;
-  return view;
+  return {
+    deliveryId: d.deliveryId,
+    webhookId: d.webhookId,
+    status: d.status,
+    eventCount: d.eventCount,
+    eventTypes: d.eventTypes,
+    createdAt: d.createdAt,
+    nextAttemptAt: d.nextAttemptAt,
+    redeliveryOf: d.redeliveryOf,
+    attempts: d.attempts,
+  };
 }
 
 function deliveryFields(events: readonly unknown[], extra: Record<string, unknown> = {}) {

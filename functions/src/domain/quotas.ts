@@ -4,7 +4,12 @@
 import { AppError } from './errors';
 
 /** Quotas counted per UTC day, in the organisation's usage document of that day. */
-export const DAILY_QUOTAS = ['unitsPerDay', 'tagsPerDay', 'rowsPerDay', 'deliveriesPerDay'] as const;
+export const DAILY_QUOTAS = [
+  'unitsPerDay',
+  'tagsPerDay',
+  'rowsPerDay',
+  'deliveriesPerDay',
+] as const;
 export type DailyQuota = (typeof DAILY_QUOTAS)[number];
 
 /** Every per-organisation quota; an operator's override document uses these field names. */
