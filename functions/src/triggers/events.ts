@@ -48,6 +48,31 @@ export function batchWindow(
   return { key: `w${index}`, delaySeconds: Math.ceil(((index + 1) * size - now) / 1000) + 1 };
 }
 
+/**
+ * Window tasks this instance has queued already: a burst of changes (a bulk upload) asks for the
+ * same task id hundreds of times, and the queue would refuse all but the first; remembering
+ * saves those calls. Another instance asks once itself and is refused: still one task.
+ */
+const queuedWindows = new Set<string>();
+const QUEUED_WINDOWS_KEPT = 1000;
+
+async function enqueueWindow(
+  orgId: string,
+  webhookId: string,
+  windowKey: string,
+  delaySeconds: number,
+) {
+  const taskId = `${orgId}-${webhookId}-${windowKey}`;
+  if (queuedWindows.has(taskId)) return;
+  await enqueueDelivery(
+    { orgId, webhookId, deliveryId: windowKey, attempt: 1 },
+    taskId,
+    delaySeconds,
+  );
+  if (queuedWindows.size >= QUEUED_WINDOWS_KEPT) queuedWindows.clear();
+  queuedWindows.add(taskId);
+}
+
 export function eventTrigger(entry: CatalogueEntry) {
   const name = `events${entry.name}`;
   return onDocumentWrittenWithAuthContext(
@@ -84,13 +109,7 @@ export function eventTrigger(entry: CatalogueEntry) {
       const hooks = await fillOutboxes(orgId, events);
       const window = batchWindow(Date.now(), webhookSettings().batchWindowSeconds);
       await Promise.all(
-        hooks.map((webhookId) =>
-          enqueueDelivery(
-            { orgId, webhookId, deliveryId: window.key, attempt: 1 },
-            `${orgId}-${webhookId}-${window.key}`,
-            window.delaySeconds,
-          ),
-        ),
+        hooks.map((webhookId) => enqueueWindow(orgId, webhookId, window.key, window.delaySeconds)),
       );
       eventsRecorded({
         orgId,
