@@ -14,7 +14,7 @@ import { newDelivery, type Delivery } from '../src/data/deliveries';
 import type { DeliveryTask } from '../src/data/webhooksQueue';
 import type { ActivityEvent } from '../src/domain/events/model';
 import { deliverWebhooks } from '../src/tasks/deliveries';
-import { addMember, call, createOrg, newUser, unique } from './support/api';
+import { addMember, callPatiently, createOrg, newUser, unique } from './support/api';
 import { upload } from './support/equipment';
 import { waitFor } from './support/wait';
 import { startReceiver, type Receiver } from './support/webhooksReceiver';
@@ -41,7 +41,7 @@ describe('webhooks (local stack)', function () {
   const base = () => `/v1/orgs/${orgId}`;
 
   async function hook(url: string, events: string[], org = orgId): Promise<Hook> {
-    const reply = await call<Hook>('POST', `/v1/orgs/${org}/webhooks`, {
+    const reply = await callPatiently<Hook>('POST', `/v1/orgs/${org}/webhooks`, {
       token: owner.idToken,
       body: { url, events },
     });
@@ -50,7 +50,8 @@ describe('webhooks (local stack)', function () {
   }
 
   async function deliveries(webhookId: string): Promise<Delivery[]> {
-    const reply = await call<{ deliveries: Delivery[] }>(
+    // Polled: patiently, as the per-caller rate limit would refuse a fast poll.
+    const reply = await callPatiently<{ deliveries: Delivery[] }>(
       'GET',
       `${base()}/webhooks/${webhookId}/deliveries`,
       { token: owner.idToken },
@@ -66,12 +67,12 @@ describe('webhooks (local stack)', function () {
         (await deliveries(webhookId)).find(
           (d) => d.attempts.length >= attempts && d.status !== 'pending' && d.status !== 'retrying',
         ),
-      { timeoutMs },
+      { timeoutMs, intervalMs: 250 },
     );
   }
 
   async function ping(webhookId: string): Promise<string> {
-    const reply = await call<{ deliveryId: string }>(
+    const reply = await callPatiently<{ deliveryId: string }>(
       'POST',
       `${base()}/webhooks/${webhookId}/test`,
       {
@@ -83,7 +84,7 @@ describe('webhooks (local stack)', function () {
   }
 
   async function newItem(name: string): Promise<string> {
-    const reply = await call<{ assetId: string }>('POST', `${base()}/equipment`, {
+    const reply = await callPatiently<{ assetId: string }>('POST', `${base()}/equipment`, {
       token: editor.idToken,
       body: { name, category: 'OTHER' },
     });
@@ -102,7 +103,7 @@ describe('webhooks (local stack)', function () {
     it('creates (secret once), lists, reads, patches and deletes; admins only', async () => {
       const made = await hook('https://example.com/hook', ['custody.*', 'equipment.created']);
       assert.match(made.secret, /^whsec_[A-Za-z0-9+/=]{40,}$/);
-      const list = await call<{ webhooks: Record<string, unknown>[] }>(
+      const list = await callPatiently<{ webhooks: Record<string, unknown>[] }>(
         'GET',
         `${base()}/webhooks`,
         {
@@ -113,7 +114,7 @@ describe('webhooks (local stack)', function () {
       const listed = list.body.webhooks.find((w) => w.webhookId === made.webhookId);
       assert.ok(listed);
       assert.ok(!('secret' in listed), 'the secret is answered once, never listed');
-      const one = await call<Record<string, unknown>>(
+      const one = await callPatiently<Record<string, unknown>>(
         'GET',
         `${base()}/webhooks/${made.webhookId}`,
         {
@@ -122,7 +123,7 @@ describe('webhooks (local stack)', function () {
       );
       assert.equal(one.status, 200);
       assert.ok(!('secret' in one.body));
-      const patched = await call<Hook & { events: string[] }>(
+      const patched = await callPatiently<Hook & { events: string[] }>(
         'PATCH',
         `${base()}/webhooks/${made.webhookId}`,
         {
@@ -135,12 +136,12 @@ describe('webhooks (local stack)', function () {
       assert.equal(patched.body.active, false);
 
       assert.equal(
-        (await call('GET', `${base()}/webhooks`, { token: editor.idToken })).status,
+        (await callPatiently('GET', `${base()}/webhooks`, { token: editor.idToken })).status,
         403,
       );
       assert.equal(
         (
-          await call('POST', `${base()}/webhooks`, {
+          await callPatiently('POST', `${base()}/webhooks`, {
             token: editor.idToken,
             body: { url: 'https://x.com', events: ['*'] },
           })
@@ -149,13 +150,16 @@ describe('webhooks (local stack)', function () {
       );
       const stranger = await newUser('stranger');
       assert.equal(
-        (await call('GET', `${base()}/webhooks/${made.webhookId}`, { token: stranger.idToken }))
-          .status,
+        (
+          await callPatiently('GET', `${base()}/webhooks/${made.webhookId}`, {
+            token: stranger.idToken,
+          })
+        ).status,
         403,
       );
       assert.equal(
         (
-          await call('GET', `${base()}/webhooks/${made.webhookId}/deliveries`, {
+          await callPatiently('GET', `${base()}/webhooks/${made.webhookId}/deliveries`, {
             token: editor.idToken,
           })
         ).status,
@@ -163,13 +167,19 @@ describe('webhooks (local stack)', function () {
       );
 
       assert.equal(
-        (await call('DELETE', `${base()}/webhooks/${made.webhookId}`, { token: owner.idToken }))
-          .status,
+        (
+          await callPatiently('DELETE', `${base()}/webhooks/${made.webhookId}`, {
+            token: owner.idToken,
+          })
+        ).status,
         204,
       );
       assert.equal(
-        (await call('GET', `${base()}/webhooks/${made.webhookId}`, { token: owner.idToken }))
-          .status,
+        (
+          await callPatiently('GET', `${base()}/webhooks/${made.webhookId}`, {
+            token: owner.idToken,
+          })
+        ).status,
         404,
       );
       assert.equal(
@@ -190,7 +200,7 @@ describe('webhooks (local stack)', function () {
         {},
       ];
       for (const body of bad) {
-        const reply = await call<{ error: { code: string; message: string } }>(
+        const reply = await callPatiently<{ error: { code: string; message: string } }>(
           'POST',
           `${base()}/webhooks`,
           {
@@ -209,7 +219,7 @@ describe('webhooks (local stack)', function () {
       receiver = await startReceiver();
       const made = await hook(receiver.url, ['equipment.created']);
       const first = await newItem('Hooked');
-      const patched = await call('PATCH', `${base()}/equipment/${first}`, {
+      const patched = await callPatiently('PATCH', `${base()}/equipment/${first}`, {
         token: editor.idToken,
         body: { notes: 'changed' },
       });
@@ -284,7 +294,7 @@ describe('webhooks (local stack)', function () {
         delivery.attempts.map((a) => a.responseCode),
         [410],
       );
-      const after = await call<Hook>('GET', `${base()}/webhooks/${made.webhookId}`, {
+      const after = await callPatiently<Hook>('GET', `${base()}/webhooks/${made.webhookId}`, {
         token: owner.idToken,
       });
       assert.equal(after.body.active, false);
@@ -347,7 +357,7 @@ describe('webhooks (local stack)', function () {
     it('after a rotation both secrets verify for the overlap', async () => {
       receiver = await startReceiver();
       const made = await hook(receiver.url, ['webhook.test']);
-      const rotated = await call<{ secret: string; previousValidUntil: string }>(
+      const rotated = await callPatiently<{ secret: string; previousValidUntil: string }>(
         'POST',
         `${base()}/webhooks/${made.webhookId}/rotate-secret`,
         { token: owner.idToken },
@@ -382,13 +392,13 @@ describe('webhooks (local stack)', function () {
       await ping(made.webhookId);
       const delivery = await settledDelivery(made.webhookId, 1);
       assert.equal(delivery.status, 'failed');
-      const after = await call<Hook>('GET', `${base()}/webhooks/${made.webhookId}`, {
+      const after = await callPatiently<Hook>('GET', `${base()}/webhooks/${made.webhookId}`, {
         token: owner.idToken,
       });
       assert.equal(after.body.active, false);
       assert.match(after.body.disabledReason ?? '', /3 days/);
       const disabled = await waitFor(async () => {
-        const page = await call<{ events: ActivityEvent[] }>(
+        const page = await callPatiently<{ events: ActivityEvent[] }>(
           'GET',
           `${base()}/activity?type=webhook.disabled`,
           {
@@ -399,7 +409,7 @@ describe('webhooks (local stack)', function () {
       });
       assert.deepEqual(disabled.actor, { kind: 'system', id: null });
       // Switched on again: its failure history starts anew.
-      const on = await call<Hook & { failingSince: string | null }>(
+      const on = await callPatiently<Hook & { failingSince: string | null }>(
         'PATCH',
         `${base()}/webhooks/${made.webhookId}`,
         {
@@ -417,7 +427,7 @@ describe('webhooks (local stack)', function () {
       const made = await hook(receiver.url, ['webhook.test']);
       const first = await ping(made.webhookId);
       await settledDelivery(made.webhookId, 1);
-      const again = await call<{ deliveryId: string }>(
+      const again = await callPatiently<{ deliveryId: string }>(
         'POST',
         `${base()}/webhooks/${made.webhookId}/deliveries/${first}/redeliver`,
         { token: owner.idToken },
@@ -428,7 +438,7 @@ describe('webhooks (local stack)', function () {
       assert.deepEqual(JSON.parse(a.body), JSON.parse(b.body));
       const list = await deliveries(made.webhookId);
       assert.equal(list.find((d) => d.deliveryId === again.body.deliveryId)?.redeliveryOf, first);
-      const missing = await call(
+      const missing = await callPatiently(
         'POST',
         `${base()}/webhooks/${made.webhookId}/deliveries/nope/redeliver`,
         {
@@ -452,12 +462,16 @@ describe('webhooks (local stack)', function () {
       const quotaOrg = await createOrg(owner, 'Quota org');
       await db().doc(`quotaOverrides/${quotaOrg}`).set({ deliveriesPerDay: 0 });
       const made = await hook(receiver.url, ['webhook.test'], quotaOrg);
-      const reply = await call('POST', `/v1/orgs/${quotaOrg}/webhooks/${made.webhookId}/test`, {
-        token: owner.idToken,
-      });
+      const reply = await callPatiently(
+        'POST',
+        `/v1/orgs/${quotaOrg}/webhooks/${made.webhookId}/test`,
+        {
+          token: owner.idToken,
+        },
+      );
       assert.equal(reply.status, 202);
       const delivery = await waitFor(async () => {
-        const page = await call<{ deliveries: Delivery[] }>(
+        const page = await callPatiently<{ deliveries: Delivery[] }>(
           'GET',
           `/v1/orgs/${quotaOrg}/webhooks/${made.webhookId}/deliveries`,
           {
