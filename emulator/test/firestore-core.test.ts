@@ -17,7 +17,7 @@ import {
   getFirestore,
 } from 'firebase-admin/firestore';
 import { FirestoreEmulator } from '../src/firestore/server';
-import { loadFirestoreProtos } from '../src/firestore/proto';
+import { loadFirestoreProtos } from '../src/firestore/transports/grpc/proto';
 import type { CommitEvent } from '../src/firestore/events';
 import { indexChecksOff } from './indexChecksOff';
 

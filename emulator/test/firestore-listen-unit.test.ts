@@ -3,7 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import { ListenCall, handleListen } from '../src/firestore/listen';
+import type { Status } from '../src/firestore/errors';
+import { type ListenCall, handleListen } from '../src/firestore/listen';
 import type { InternalChange, ListenSource, Snapshot } from '../src/firestore/source';
 import type { Document, ListenRequest, ListenResponse, Timestamp } from '../src/firestore/types';
 
@@ -60,17 +61,33 @@ class FakeSource implements ListenSource {
   }
 }
 
-class FakeCall extends EventEmitter {
+/** The core's BidiStream, driven by the test: 'data', 'end' (half-close), 'cancelled'. */
+class FakeCall extends EventEmitter implements ListenCall {
   readonly written: ListenResponse[] = [];
+  readonly authorization = undefined;
   cancelled = false;
-  destroyed = false;
   ended = false;
-  write(r: ListenResponse): boolean {
+  failure: Status | undefined;
+  get writable(): boolean {
+    return !this.cancelled && !this.ended;
+  }
+  onRequest(listener: (r: ListenRequest) => void): void {
+    this.on('data', listener);
+  }
+  onHalfClose(listener: () => void): void {
+    this.on('end', listener);
+  }
+  onGone(listener: () => void): void {
+    this.on('cancelled', listener);
+  }
+  send(r: ListenResponse): void {
     this.written.push(r);
-    return true;
   }
   end(): void {
     this.ended = true;
+  }
+  fail(status: Status): void {
+    this.failure = status;
   }
   request(r: ListenRequest): void {
     this.emit('data', r);
@@ -124,7 +141,7 @@ describe('firestore listen protocol', () => {
   beforeEach(() => {
     source = new FakeSource();
     call = new FakeCall();
-    handleListen(call as unknown as ListenCall, source);
+    handleListen(call, source);
   });
 
   it('sends ADD, the documents, CURRENT and a global NO_CHANGE with the read time', () => {
@@ -268,7 +285,7 @@ describe('firestore listen protocol', () => {
     assert.equal(call.ended, true);
 
     const other = new FakeCall();
-    handleListen(other as unknown as ListenCall, source);
+    handleListen(other, source);
     other.request(queryTarget(1));
     assert.equal(source.listeners.size, 1);
     other.cancelled = true;

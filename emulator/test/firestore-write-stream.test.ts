@@ -49,7 +49,7 @@ import {
   type Firestore,
 } from 'firebase/firestore';
 import type { CommitEvent } from '../src/firestore/events';
-import { firestoreServiceDefinition } from '../src/firestore/proto';
+import { firestoreServiceDefinition } from '../src/firestore/transports/grpc/proto';
 import { FirestoreEmulator } from '../src/firestore/server';
 import type { WriteRequest, WriteResponse } from '../src/firestore/writeStream';
 import { FunctionsHost } from '../src/functions/host';

@@ -67,13 +67,14 @@ describe('emulator as a package: settings come from the caller', () => {
         functions: { source: 'backend' },
         firestore: { rules: 'db.rules', indexes: 'db.indexes.json' },
         storage: [{ rules: 'files.rules' }],
-        emulators: { firestore: { port: 18080 }, hub: { port: 14400 } },
+        emulators: { firestore: { port: 18080 }, tasks: { port: 19499 }, hub: { port: 14400 } },
       },
     });
     const config = loadStackConfig(root, { project: 'demo-given' });
     assert.equal(config.projectId, 'demo-given');
     assert.equal(config.ports.firestore, 18080);
     assert.equal(config.ports.auth, 9099, "the Firebase CLI's default for a port not named");
+    assert.equal(config.ports.tasks, 19499);
     assert.equal(config.hubPort, 14400);
     assert.equal(config.functionsSource, path.join(root, 'backend'));
     assert.deepEqual(config.rulesFiles, {

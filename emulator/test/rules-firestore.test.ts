@@ -33,7 +33,7 @@ import {
 import { connectAuthEmulator, createUserWithEmailAndPassword, getAuth } from 'firebase/auth';
 import { findProjectRoot } from '../src/config';
 import { FirestoreEmulator } from '../src/firestore/server';
-import { loadFirestoreProtos } from '../src/firestore/proto';
+import { loadFirestoreProtos } from '../src/firestore/transports/grpc/proto';
 import * as grpc from '@grpc/grpc-js';
 
 const RUN = Date.now().toString(36);

@@ -20,6 +20,7 @@ import {
 import { FunctionsHost } from '../src/functions/host';
 import { StorageEmulatorServer } from '../src/storage/server';
 import { seen, type StorageSeen } from './fixtures/tasks/index';
+import { until } from './until';
 
 const PROJECT = process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
 const BUCKET = `${PROJECT}.appspot.com`;
@@ -30,16 +31,6 @@ service firebase.storage {
     match /{all=**} { allow read, write: if request.auth != null; }
   }
 }`;
-
-async function until<T>(what: string, probe: () => T | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const eventsFor = (name: string): StorageSeen[] => seen.storage.filter((e) => e.name === name);
 

@@ -23,19 +23,10 @@ import { FunctionsHost } from '../src/functions/host';
 import { CloudTasksEmulator, type TaskLog } from '../src/tasks/server';
 import { backoffSeconds, DEFAULT_RETRY } from '../src/tasks/retryPolicy';
 import { seen, type Dispatch } from './fixtures/tasks/index';
+import { until } from './until';
 
 const PROJECT = process.env.GCLOUD_PROJECT ?? 'demo-qr-assets';
 const FIXTURE = join(__dirname, 'fixtures', 'tasks', 'index.js');
-
-async function until<T>(what: string, probe: () => T | undefined, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const dispatchesOf = (key: string): Dispatch[] => seen.dispatches.filter((d) => d.data.key === key);
 

@@ -161,7 +161,8 @@ export const PREP_LEASE_SECONDS = defineInt('PREP_LEASE_SECONDS', {
 export const prepRetentionDays = (): number => read(PREP_RETENTION_DAYS);
 export const prepLeaseSeconds = (): number => read(PREP_LEASE_SECONDS);
 
-// Equipment image imports (triggers/equipmentImageSync.ts). See docs/operations.md for sizing.
+// Equipment image imports (triggers/equipmentImageSync.ts queues them, tasks/imageImportTask.ts
+// runs them) and client-uploaded photos. See docs/operations.md for sizing.
 
 /** Seconds to wait for the image server to accept a connection, per connection. */
 export const IMAGE_IMPORT_CONNECT_TIMEOUT_SECONDS = defineInt(
@@ -207,16 +208,17 @@ export const IMAGE_IMPORT_ALLOWED_HOSTS = defineString('IMAGE_IMPORT_ALLOWED_HOS
     'Extra host:port pairs image imports may fetch from (comma-separated); empty in production.',
 });
 
-/** Instances of the import trigger at most: with the concurrency, the bound on parallel downloads. */
+/** Instances of the import task function (and the photo trigger) at most. */
 export const IMAGE_IMPORT_MAX_INSTANCES = defineInt('IMAGE_IMPORT_MAX_INSTANCES', {
   default: 10,
-  description: 'Most instances of equipmentImageSync.',
+  description: 'Most instances of equipmentImageImport and equipmentPhotoFinalized.',
 });
 
 /** Imports one instance runs at once; each may hold a decoded image of up to MAX_PIXELS × 4 bytes. */
 export const IMAGE_IMPORT_CONCURRENCY = defineInt('IMAGE_IMPORT_CONCURRENCY', {
   default: 4,
-  description: 'Concurrent imports per instance of equipmentImageSync.',
+  description:
+    'Concurrent imports per instance of equipmentImageImport and equipmentPhotoFinalized.',
 });
 
 /**
@@ -282,6 +284,18 @@ export const QUOTA_ROWS_PER_DAY = defineInt('QUOTA_ROWS_PER_DAY', {
   description: 'Valid equipment CSV rows one organisation may upload per UTC day.',
 });
 
+/** Items an organisation may check out or book (each item of each request) per UTC day. */
+export const QUOTA_CUSTODY_ITEMS_PER_DAY = defineInt('QUOTA_CUSTODY_ITEMS_PER_DAY', {
+  default: 100_000,
+  description: 'Items one organisation may check out or book (summed over requests) per UTC day.',
+});
+
+/** Client-uploaded equipment photos an organisation's uploads may have treated per UTC day. */
+export const QUOTA_PHOTOS_PER_DAY = defineInt('QUOTA_PHOTOS_PER_DAY', {
+  default: 2_000,
+  description: 'Equipment photos (client uploads) treated for one organisation per UTC day.',
+});
+
 /** Batches of one organisation that may be generating at once. */
 export const QUOTA_OUTSTANDING_BATCHES = defineInt('QUOTA_OUTSTANDING_BATCHES', {
   default: 20,
@@ -327,16 +341,18 @@ export const API_MAX_INSTANCES = defineInt('API_MAX_INSTANCES', {
   description: 'Most instances of the api function.',
 });
 
-/** Instances of each trigger and schedule at most (equipmentImageSync has its own). */
+/** Instances of each trigger and schedule at most (the image functions have their own). */
 export const TRIGGER_MAX_INSTANCES = defineInt('TRIGGER_MAX_INSTANCES', {
   default: 20,
-  description: 'Most instances of each trigger and scheduled function (but equipmentImageSync).',
+  description: 'Most instances of each trigger and scheduled function (but the image functions).',
 });
 
 export const quotaDefaults = (): QuotaLimits => ({
   unitsPerDay: read(QUOTA_UNITS_PER_DAY),
   tagsPerDay: read(QUOTA_TAGS_PER_DAY),
   rowsPerDay: read(QUOTA_ROWS_PER_DAY),
+  custodyItemsPerDay: read(QUOTA_CUSTODY_ITEMS_PER_DAY),
+  photosPerDay: read(QUOTA_PHOTOS_PER_DAY),
   outstandingBatches: read(QUOTA_OUTSTANDING_BATCHES),
   outstandingTagPools: read(QUOTA_OUTSTANDING_TAG_POOLS),
   items: read(QUOTA_ITEMS),
@@ -373,6 +389,23 @@ const secondsMs = (seconds: number): number => Math.max(0, Math.floor(seconds)) 
 export const authRecheckMs = (): number => secondsMs(read(AUTH_RECHECK_SECONDS));
 export const roleCacheMs = (): number => secondsMs(read(ROLE_CACHE_SECONDS));
 
+/**
+ * Minutes before a booking's start that a checkout naming it may take its items (a crew picks a
+ * kit up the evening before at the earliest it is allowed).
+ */
+export const CHECKOUT_GRACE_MINUTES = defineInt('CHECKOUT_GRACE_MINUTES', {
+  default: 60,
+  description: 'Minutes before a booking starts that a checkout with its bookingId may take it.',
+});
+
+/** Hours after a booking's start without a checkout after which it is a no-show, freeing items. */
+export const BOOKING_NO_SHOW_HOURS = defineInt('BOOKING_NO_SHOW_HOURS', {
+  default: 2,
+  description: 'Hours after a booking starts without a checkout before it becomes no_show.',
+});
+
+export const checkoutGraceMs = (): number => Math.max(0, read(CHECKOUT_GRACE_MINUTES)) * 60_000;
+export const bookingNoShowMs = (): number => Math.max(0, read(BOOKING_NO_SHOW_HOURS)) * 3_600_000;
 // Events, the activity log and webhooks (docs/events.md, docs/operations.md#webhooks).
 
 /** Days an activity event is kept; its `expiresAt` is set from this and a TTL policy deletes it. */

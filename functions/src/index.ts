@@ -3,7 +3,8 @@ import { setGlobalOptions } from 'firebase-functions/v2';
 import { REGION, TRIGGER_MAX_INSTANCES } from './config';
 
 // Every trigger and schedule scales to TRIGGER_MAX_INSTANCES at most (a bound on what a burst of
-// writes can cost); `api` and equipmentImageSync set their own.
+// writes can cost); `api` and the image work (equipmentImageImport, equipmentPhotoFinalized)
+// set their own.
 setGlobalOptions({ region: REGION, maxInstances: TRIGGER_MAX_INSTANCES });
 
 export { api } from './http/api';
@@ -18,7 +19,9 @@ export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';
 export { batchCreated } from './triggers/batchCreated';
 export { prepJobQueued } from './triggers/prepJobQueued';
 export { sweepPrepJobs } from './scheduled/sweepPrepJobs';
+export { custodySweep } from './scheduled/custodySweep';
 export { equipmentImageImport } from './tasks/imageImportTask';
+export { equipmentPhotoFinalized, equipmentPhotoDeleted } from './triggers/photosStorage';
 export { deliverWebhooks } from './tasks/deliveries';
 export { eventsEquipment } from './triggers/events';
 export { eventsMembers } from './triggers/events';

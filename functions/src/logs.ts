@@ -70,8 +70,11 @@ export const LOG_EVENTS = [
   'link.from_queue',
   'quota.exceeded',
   'equipment.qr.refused',
+  'custody.sweep',
   'equipment.image.queued',
   'equipment.image.task_refused',
+  'equipment.photo.outcome',
+  'equipment.photo.refused',
   'events.recorded',
   'webhook.enqueue_failed',
   'webhook.attempt',
@@ -273,6 +276,14 @@ export const equipmentImageQueued = (f: ImageImportEvent & { outcome: 'queued' |
 export const equipmentImageTaskRefused = (f: { taskId: string | null; reason: string }) =>
   emit('ERROR', 'equipment.image.task_refused', f);
 
+/** What the photo triggers did with an upload or a deletion (ready, own, removed, ...). */
+export const equipmentPhotoOutcome = (f: { path: string; eventId: string; outcome: string }) =>
+  emit('INFO', 'equipment.photo.outcome', f);
+
+/** An uploaded photo that is not listed: not an importable image, or too many on the item. */
+export const equipmentPhotoRefused = (f: { path: string; eventId: string; reason: string }) =>
+  emit('WARNING', 'equipment.photo.refused', f);
+
 // Organisations and tags ---------------------------------------------------------------------
 
 export const orgDefaultLocations = (f: { orgId: string; eventId: string; outcome: string }) =>
@@ -338,6 +349,15 @@ export const quotaExceeded = (f: {
 export const equipmentQrRefused = (f: ItemEvent & { items: number; limit: number }) =>
   emit('WARNING', 'equipment.qr.refused', f);
 
+// Custody and bookings ----------------------------------------------------------------------
+
+/** A run of the custody schedule: what became overdue or a no-show. */
+export const custodySweep = (f: {
+  overdueCheckouts: number;
+  overdueBookings: number;
+  noShows: number;
+  durationMs: number;
+}) => emit('INFO', 'custody.sweep', f);
 // Events and webhooks (docs/events.md) ---------------------------------------------------------
 
 /** A document change made events: how many were new (a redelivered trigger makes 0). */

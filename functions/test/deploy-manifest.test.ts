@@ -93,6 +93,20 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
     assert.equal(e.cpu, 1);
     assert.equal(e.concurrency, '{{ params.IMAGE_IMPORT_CONCURRENCY }}');
   },
+  // Client-uploaded photos: Storage triggers on the default bucket (FIREBASE_CONFIG's at deploy).
+  equipmentPhotoFinalized: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.storage.object.v1.finalized');
+    assert.deepEqual(e.eventTrigger?.eventFilters, { bucket: 'demo-qr-assets.appspot.com' });
+    assert.equal(e.eventTrigger?.retry, true);
+    assert.equal(e.timeoutSeconds, 120);
+    assert.equal(e.availableMemoryMb, 1024);
+    assert.equal(e.concurrency, '{{ params.IMAGE_IMPORT_CONCURRENCY }}');
+  },
+  equipmentPhotoDeleted: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.storage.object.v1.deleted');
+    assert.deepEqual(e.eventTrigger?.eventFilters, { bucket: 'demo-qr-assets.appspot.com' });
+    assert.equal(e.eventTrigger?.retry, true);
+  },
   cleanupExpiredQrCodes: (e) => {
     assert.equal(e.scheduleTrigger?.schedule, 'every 60 minutes');
     assert.equal(e.timeoutSeconds, 540);
@@ -116,6 +130,10 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
   },
   sweepPrepJobs: (e) => {
     assert.equal(e.scheduleTrigger?.schedule, 'every 2 minutes');
+    assert.equal(e.timeoutSeconds, 540);
+  },
+  custodySweep: (e) => {
+    assert.equal(e.scheduleTrigger?.schedule, 'every 15 minutes');
     assert.equal(e.timeoutSeconds, 540);
   },
   equipmentCreated: (e) => {
@@ -249,6 +267,7 @@ describe('deploy manifest (firebase-functions discovery)', function () {
   const MAX_INSTANCES: Record<string, string> = {
     api: 'API_MAX_INSTANCES',
     equipmentImageImport: 'IMAGE_IMPORT_MAX_INSTANCES',
+    equipmentPhotoFinalized: 'IMAGE_IMPORT_MAX_INSTANCES',
   };
   for (const name of Object.keys(EXPECTED)) {
     const param = MAX_INSTANCES[name] ?? 'TRIGGER_MAX_INSTANCES';

@@ -15,6 +15,8 @@ const DEFAULTS: QuotaLimits = {
   unitsPerDay: 200_000,
   tagsPerDay: 20_000,
   rowsPerDay: 100_000,
+  custodyItemsPerDay: 100_000,
+  photosPerDay: 2_000,
   outstandingBatches: 20,
   outstandingTagPools: 10,
   items: 100_000,

@@ -131,6 +131,16 @@ describe('security rules of the project (client apps)', function () {
       date: '2026-12-01',
       scans: 1,
     });
+    // Custody (issue 20): a checkout, a booking and an item's booking index.
+    batch.set(db().doc(`organizations/${orgId}/checkouts/co1`), {
+      status: 'open',
+      assetIds: ['CAM_1'],
+    });
+    batch.set(db().doc(`organizations/${orgId}/bookings/bk1`), {
+      status: 'reserved',
+      assetIds: ['CAM_1'],
+    });
+    batch.set(db().doc(`organizations/${orgId}/bookingIndex/CAM_1`), { holds: {} });
     await batch.commit();
   });
 
@@ -321,6 +331,30 @@ describe('security rules of the project (client apps)', function () {
       list: `organizations/${orgId}/deletionNotes`,
       allowed: {},
     },
+    {
+      name: 'checkouts',
+      doc: `organizations/${orgId}/checkouts/co1`,
+      list: `organizations/${orgId}/checkouts`,
+      allowed: { get: atLeast('viewer'), list: atLeast('viewer') },
+      create: () => ({ status: 'open', assetIds: ['CAM_1'] }),
+      update: () => ({ status: 'returned' }),
+    },
+    {
+      name: 'bookings',
+      doc: `organizations/${orgId}/bookings/bk1`,
+      list: `organizations/${orgId}/bookings`,
+      allowed: { get: atLeast('viewer'), list: atLeast('viewer') },
+      create: () => ({ status: 'reserved', assetIds: ['CAM_1'] }),
+      update: () => ({ status: 'cancelled' }),
+    },
+    {
+      name: 'booking index of an item',
+      doc: `organizations/${orgId}/bookingIndex/CAM_1`,
+      list: `organizations/${orgId}/bookingIndex`,
+      allowed: {},
+      create: () => ({ holds: {} }),
+      update: () => ({ holds: {} }),
+    },
   ];
 
   for (const c of cases) {
@@ -421,6 +455,8 @@ describe('security rules of the project (client apps)', function () {
       // The quota's mark is the trigger's: a client cannot write an item as already ready.
       ['a server field (qrStatus)', { qrStatus: 'ready' }],
       ['a server field (quotaExceeded)', { quotaExceeded: false }],
+      // The photo trigger's list: an app uploads photos to Storage, it never writes the list.
+      ['a server field (photos)', { photos: [] }],
     ];
     for (const [what, change] of refused) {
       it(`refuses ${what}`, async () => {
@@ -456,6 +492,8 @@ describe('security rules of the project (client apps)', function () {
           .doc(doc)
           .update({ name: 'Camera B', ...st }),
       );
+      await assertFails(editor().doc(doc).update({ source: 'client', updatedAt: now() }));
+      await assertFails(editor().doc(doc).update({ photos: [], updatedAt: now() }));
       // The stamp is the caller's own uid and says client, or the update is refused: an item
       // last written by the API must be stamped anew.
       await db().doc(doc).update({ updatedBy: 'apiKey:k1', updatedVia: 'api' });
@@ -500,6 +538,26 @@ describe('security rules of the project (client apps)', function () {
           .doc(doc)
           .update({ locationId: 'closed', updatedAt: now(), ...st }),
       );
+    });
+
+    it('custody and status are server-owned: a client neither sets nor changes them', async () => {
+      const doc = `organizations/${orgId}/equipment/CAM_1`;
+      const custody = { checkoutId: 'co1', custodian: { uid: uid('editor') } };
+      await assertFails(editor().doc(doc).update({ status: 'available', updatedAt: now() }));
+      await assertFails(editor().doc(doc).update({ status: 'checked_out', updatedAt: now() }));
+      await assertFails(editor().doc(doc).update({ custody, updatedAt: now() }));
+      const fresh = `organizations/${orgId}/equipment/${unique('c')}`;
+      await assertFails(
+        editor()
+          .doc(fresh)
+          .set(newItem('editor', { status: 'checked_out', custody })),
+      );
+      await assertFails(
+        editor()
+          .doc(fresh)
+          .set(newItem('editor', { status: 'available' })),
+      );
+      await assertSucceeds(editor().doc(fresh).set(newItem('editor')));
     });
 
     it('an item at a location deactivated since stays editable', async () => {
@@ -650,6 +708,18 @@ describe('security rules of the project (client apps)', function () {
         await assertSucceeds(upload('editor', photo('CAM_1', name), 1000, type));
       }
       await assertSucceeds(storage('editor').ref(photo('CAM_1', 'a.png')).delete());
+    });
+
+    it('a photo may name its uploader (uploadedBy metadata) only as the caller', async () => {
+      const put = (uploadedBy: string) =>
+        new Promise((resolve, reject) => {
+          storage('editor')
+            .ref(photo('CAM_1', `by-${uploadedBy}.jpg`))
+            .put(bytes(100), { contentType: 'image/jpeg', customMetadata: { uploadedBy } })
+            .then(resolve, reject);
+        });
+      await assertSucceeds(put(uid('editor')));
+      await assertFails(put(uid('owner')));
     });
 
     it('refuses 10 MB + 1 byte, a text file, a missing item, a viewer, and any other path', async () => {

@@ -69,7 +69,7 @@ function plan(aggregations: Aggregation[]): Plan[] {
     throw invalid('an aggregation query needs at least one aggregation');
   if (aggregations.length > MAX_AGGREGATIONS) {
     throw invalid(
-      `at most ${MAX_AGGREGATIONS} aggregations are allowed, got ${aggregations.length}`,
+      `the maximum number of aggregations is ${MAX_AGGREGATIONS}, got ${aggregations.length}`,
     );
   }
   const aliases = new Set<string>();
@@ -114,7 +114,12 @@ export function aggregate(
   // A projection does not change what is aggregated; drop it so fields stay readable.
   const structured = { ...query.structuredQuery };
   delete structured.select;
-  const docs = compileQuery(parent, structured).run(candidates);
+  // Production aggregates over the index entries of every aggregated field at once, so a
+  // document is aggregated (and counted) only when it has every field a sum or avg names.
+  const fields = plans.flatMap((p) => (p.field ? [p.field] : []));
+  const docs = compileQuery(parent, structured)
+    .run(candidates)
+    .filter((doc) => fields.every((f) => getField(doc, f) !== undefined));
   const aggregateFields: Record<string, Value> = {};
   for (const p of plans) {
     if (p.kind === 'count') {

@@ -25,7 +25,14 @@ import {
 } from './clock';
 import { DocumentStore, versionKey } from './store';
 import { TransactionManager, type Transaction } from './transactions';
-import { RpcError, failedPrecondition, hasStatusCode, invalidArgument, notFound } from './errors';
+import {
+  Code,
+  RpcError,
+  failedPrecondition,
+  hasStatusCode,
+  invalidArgument,
+  notFound,
+} from './errors';
 import { applyWrite, requestTargets } from './commit';
 import { projectFields } from './fields';
 import {
@@ -40,6 +47,7 @@ import { toJsonDocument } from './json';
 import { runStructuredQuery } from './query';
 import { aggregate } from './aggregation';
 import { compareResourceNames } from './values';
+import type { ExplainMetrics, ExplainOptions } from './explain';
 import type { WriteAuthority, WriteUnderRules } from './rulesCheck';
 import { ReadCounts } from './readCounts';
 
@@ -77,10 +85,12 @@ export interface BatchGetDocumentsResponse {
 export interface RunQueryRequest extends ConsistencyFields {
   parent?: string;
   structuredQuery?: StructuredQuery;
-  explainOptions?: unknown;
+  /** Query Explain: handled by the service (explain.ts) before the core runs the query. */
+  explainOptions?: ExplainOptions;
 }
 
 export interface RunQueryResponse {
+  explainMetrics?: ExplainMetrics;
   transaction?: Buffer;
   document?: Document;
   readTime?: Timestamp;
@@ -91,9 +101,11 @@ export interface RunQueryResponse {
 export interface RunAggregationQueryRequest extends ConsistencyFields {
   parent?: string;
   structuredAggregationQuery?: StructuredAggregationQuery;
+  explainOptions?: ExplainOptions;
 }
 
 export interface RunAggregationQueryResponse {
+  explainMetrics?: ExplainMetrics;
   result?: AggregationResult;
   transaction?: Buffer;
   readTime?: Timestamp;
@@ -384,8 +396,6 @@ export class FirestoreCore {
     const parent = parseParent(req.parent);
     const query = req.structuredQuery;
     if (!query) throw invalidArgument('RunQuery needs a structured_query');
-    if (req.explainOptions)
-      throw new RpcError(12, 'Query explain is not supported by this emulator');
     const ctx = this.readContext(req, parent.db);
     const docs = await this.read(ctx, (t) => {
       const value = this.runQueryAt(parent.name, query, t);
@@ -688,7 +698,7 @@ export class FirestoreCore {
     const paths = maskPaths(mask);
     this.commit({ database: db.database, writes: [write] });
     const doc = this.store.get(name);
-    if (!doc) throw new RpcError(13, `Document ${name} vanished after its write`);
+    if (!doc) throw new RpcError(Code.INTERNAL, `Document ${name} vanished after its write`);
     return applyMask(doc, paths);
   }
 }

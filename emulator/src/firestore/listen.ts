@@ -2,13 +2,14 @@
 // (and which versions) the client has been sent and, after commits, sends only the difference,
 // then a global NO_CHANGE carrying the read time — the signal the SDK waits for before it raises
 // a snapshot (see @google-cloud/firestore's watch.js).
-import * as grpc from '@grpc/grpc-js';
+import { Code } from './errors';
 import { CompiledQuery, QueryError } from './query';
+import type { BidiStream } from './stream';
 import type { ListenSource, Snapshot } from './source';
 import type { Document, ListenRequest, ListenResponse, Target, Timestamp } from './types';
 import { compareTimestamps } from './values';
 
-export type ListenCall = grpc.ServerDuplexStream<ListenRequest, ListenResponse>;
+export type ListenCall = BidiStream<ListenRequest, ListenResponse>;
 
 interface QueryTargetState {
   kind: 'query';
@@ -61,19 +62,13 @@ class ListenStream {
       for (const change of changes) this.pending.add(change.name);
       this.scheduleFlush();
     });
-    call.on('data', (request: ListenRequest) => this.onRequest(request));
+    call.onRequest((request: ListenRequest) => this.onRequest(request));
     // Client half-close: finish our side too. Cancel/error: just stop.
-    call.on('end', () => {
+    call.onHalfClose(() => {
       this.close();
-      try {
-        call.end();
-      } catch {
-        // The call may already be finished.
-      }
+      call.end();
     });
-    call.on('cancelled', () => this.close());
-    call.on('error', () => this.close());
-    call.on('close', () => this.close());
+    call.onGone(() => this.close());
   }
 
   private close(): void {
@@ -85,8 +80,8 @@ class ListenStream {
   }
 
   private send(response: ListenResponse): void {
-    if (this.closed || this.call.cancelled || this.call.destroyed) return;
-    this.call.write(response);
+    if (this.closed || !this.call.writable) return;
+    this.call.send(response);
   }
 
   private onRequest(request: ListenRequest): void {
@@ -101,7 +96,7 @@ class ListenStream {
       // Never let a bad request take the server down; fail the stream instead.
       const message = e instanceof Error ? e.message : String(e);
       this.close();
-      this.call.emit('error', { code: grpc.status.INTERNAL, details: message });
+      this.call.fail({ code: Code.INTERNAL, message });
     }
   }
 
@@ -111,7 +106,7 @@ class ListenStream {
     return id;
   }
 
-  private rejectTarget(id: number, code: grpc.status, message: string): void {
+  private rejectTarget(id: number, code: Code, message: string): void {
     this.send({
       targetChange: { targetChangeType: 'REMOVE', targetIds: [id], cause: { code, message } },
     });
@@ -123,12 +118,12 @@ class ListenStream {
         ? target.targetId
         : this.nextTargetId();
     if (this.targets.has(id)) {
-      this.rejectTarget(id, grpc.status.INVALID_ARGUMENT, `target id ${id} is already in use`);
+      this.rejectTarget(id, Code.INVALID_ARGUMENT, `target id ${id} is already in use`);
       return;
     }
     const denied = this.authorize?.(target);
     if (denied !== undefined) {
-      this.rejectTarget(id, grpc.status.PERMISSION_DENIED, denied);
+      this.rejectTarget(id, Code.PERMISSION_DENIED, denied);
       return;
     }
     let state: TargetState;
@@ -168,7 +163,7 @@ class ListenStream {
     const checkDatabase = (name: string): void => {
       if (database !== undefined && database !== '' && databaseOf(name) !== database) {
         throw new QueryError(
-          grpc.status.INVALID_ARGUMENT,
+          Code.INVALID_ARGUMENT,
           `"${name}" is not in the database of this stream (${database})`,
         );
       }
@@ -176,12 +171,12 @@ class ListenStream {
     if (target.query !== undefined) {
       const parent = target.query.parent ?? '';
       if (!/^projects\/[^/]+\/databases\/[^/]+\/documents(\/[^/]+\/[^/]+)*$/.test(parent)) {
-        throw new QueryError(grpc.status.INVALID_ARGUMENT, `invalid query parent "${parent}"`);
+        throw new QueryError(Code.INVALID_ARGUMENT, `invalid query parent "${parent}"`);
       }
       checkDatabase(parent);
       const structured = target.query.structuredQuery;
       if (structured === undefined) {
-        throw new QueryError(grpc.status.INVALID_ARGUMENT, 'query target needs a structured_query');
+        throw new QueryError(Code.INVALID_ARGUMENT, 'query target needs a structured_query');
       }
       const query = new CompiledQuery(parent, structured);
       this.source.checkQuery?.(parent, structured);
@@ -198,18 +193,18 @@ class ListenStream {
       const names = target.documents.documents ?? [];
       for (const name of names) {
         if (!/^projects\/[^/]+\/databases\/[^/]+\/documents(\/[^/]+\/[^/]+)+$/.test(name)) {
-          throw new QueryError(grpc.status.INVALID_ARGUMENT, `invalid document name "${name}"`);
+          throw new QueryError(Code.INVALID_ARGUMENT, `invalid document name "${name}"`);
         }
         checkDatabase(name);
       }
       return { kind: 'documents', id, names: new Set(names), sent: new Map() };
     }
-    throw new QueryError(grpc.status.INVALID_ARGUMENT, 'a target needs a query or documents');
+    throw new QueryError(Code.INVALID_ARGUMENT, 'a target needs a query or documents');
   }
 
   private removeTarget(id: number): void {
     if (!this.targets.delete(id)) {
-      this.rejectTarget(id, grpc.status.INVALID_ARGUMENT, `target id ${id} does not exist`);
+      this.rejectTarget(id, Code.INVALID_ARGUMENT, `target id ${id} does not exist`);
       return;
     }
     this.send({ targetChange: { targetChangeType: 'REMOVE', targetIds: [id] } });
@@ -252,7 +247,7 @@ class ListenStream {
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         this.close();
-        this.call.emit('error', { code: grpc.status.INTERNAL, details: message });
+        this.call.fail({ code: Code.INTERNAL, message });
       }
     });
   }

@@ -3,6 +3,7 @@ import { invalidArgument } from './errors';
 import {
   FieldPathError,
   canonicalFieldPath,
+  numericIdOf,
   parseFieldPath as parseFieldPathSyntax,
 } from './values';
 
@@ -37,7 +38,7 @@ function checkSegment(segment: string, full: string): void {
   if (segment === '.' || segment === '..') {
     throw invalidArgument(`Resource name "${full}" has an invalid path segment "${segment}"`);
   }
-  if (/^__.*__$/.test(segment)) {
+  if (/^__.*__$/.test(segment) && numericIdOf(segment) === undefined) {
     throw invalidArgument(
       `Resource id "${segment}" in "${full}" is reserved (ids must not match __.*__)`,
     );

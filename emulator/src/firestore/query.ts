@@ -1,7 +1,6 @@
 // Evaluates a google.firestore.v1.StructuredQuery over documents in memory with Firestore's
 // semantics: collection / collection-group scoping, every filter operator, the implicit orderings
 // the backend adds, cursors, offset, limit and projections. Pure: the caller supplies candidates.
-import * as grpc from '@grpc/grpc-js';
 import type {
   Cursor,
   Document,
@@ -28,11 +27,12 @@ import {
   valuesEqual,
 } from './values';
 import { projectFields } from './fields';
-import { RpcError } from './errors';
+import { Code, RpcError } from './errors';
+import { CompiledNearest } from './vector';
 
 /** A query the backend would refuse; `code` is the gRPC status to answer with. */
 export class QueryError extends RpcError {
-  constructor(code: grpc.status, message: string) {
+  constructor(code: Code, message: string) {
     super(code, message);
     this.name = 'QueryError';
   }
@@ -40,7 +40,7 @@ export class QueryError extends RpcError {
 
 /** An INVALID_ARGUMENT QueryError. */
 export function invalid(message: string): QueryError {
-  return new QueryError(grpc.status.INVALID_ARGUMENT, message);
+  return new QueryError(Code.INVALID_ARGUMENT, message);
 }
 
 /** Firestore's documented limits on filters. */
@@ -224,12 +224,18 @@ class FilterCompiler {
         const accept = RANGE_ACCEPT[op];
         const targetType = typeOrder(target);
         // Range filters only match values of the same type as the bound (ints and doubles are
-        // both numbers): `x > 1` never matches a string.
+        // both numbers): `x > 1` never matches a string. NaN is in no range, as a value or as
+        // the bound (production: `x >= NaN` and `x <= 1` on a NaN field match nothing).
+        const nanBound = isNaNValue(target);
         return {
           predicate: (doc) => {
             const v = get(doc);
             return (
-              v !== undefined && typeOrder(v) === targetType && accept(compareValues(v, target))
+              !nanBound &&
+              v !== undefined &&
+              typeOrder(v) === targetType &&
+              !isNaNValue(v) &&
+              accept(compareValues(v, target))
             );
           },
           disjunctions: 1,
@@ -249,10 +255,18 @@ class FilterCompiler {
       case 'NOT_IN': {
         const values = list(MAX_NOT_IN_VALUES);
         values.forEach(requireReference);
+        // `not-in [..., null]` matches nothing in production (not-in never matches null, and
+        // a null in the list excludes everything else too).
+        const hasNull = values.some(isNullValue);
         return {
           predicate: (doc) => {
             const v = get(doc);
-            return v !== undefined && !isNullValue(v) && !values.some((t) => valuesEqual(v, t));
+            return (
+              !hasNull &&
+              v !== undefined &&
+              !isNullValue(v) &&
+              !values.some((t) => valuesEqual(v, t))
+            );
           },
           disjunctions: 1,
         };
@@ -324,8 +338,10 @@ function checkCombinations(where: Filter, filters: FilterCompiler): void {
   const notIn = filters.count('NOT_IN');
   if (notIn > 1) throw invalid("a query may contain at most one 'NOT_IN' filter");
   if (notIn === 1) {
-    if (filters.count('IN') > 0 || filters.count('ARRAY_CONTAINS_ANY') > 0 || filters.hasOr) {
-      throw invalid("'NOT_IN' cannot be combined with 'IN', 'ARRAY_CONTAINS_ANY' or 'OR' filters");
+    // The documentation also names OR, but production serves `a == 2 || b not-in [2, 3]`
+    // (nodejs-firestore system test "supports OR queries with not-in").
+    if (filters.count('IN') > 0 || filters.count('ARRAY_CONTAINS_ANY') > 0) {
+      throw invalid("'NOT_IN' cannot be combined with 'IN' or 'ARRAY_CONTAINS_ANY' filters");
     }
     const notEqual =
       filters.count('NOT_EQUAL') + filters.count('IS_NOT_NULL') + filters.count('IS_NOT_NAN');
@@ -360,8 +376,11 @@ interface Keyed {
   nameKey: string | undefined;
 }
 
+// A name with one of these cannot be compared as a plain string key: U+0000 (the separator
+// stand-in), surrogates (UTF-16 order is not UTF-8 order), and numeric ids `__id7__`, which
+// sort before string ids by number (see values.ts compareResourceNames).
 // eslint-disable-next-line no-control-regex -- matching U+0000 is the point here
-const UNSAFE_NAME_KEY = /[\u0000\ud800-\udfff]/;
+const UNSAFE_NAME_KEY = /[\u0000\ud800-\udfff]|(^|\/)__id-?\d/;
 
 /** A validated query, reusable over many candidate sets (Listen re-runs it on every change). */
 export class CompiledQuery {
@@ -377,14 +396,20 @@ export class CompiledQuery {
   readonly limit: number | undefined;
   /** Field paths of the projection, or undefined for whole documents. */
   private readonly projection: string[][] | undefined;
+  /** Vector search (find_nearest), which replaces ordering and paging. */
+  readonly nearest: CompiledNearest | undefined;
 
   constructor(parent: string, query: StructuredQuery) {
     this.parent = parent.replace(/\/+$/, '');
     if (query.findNearest !== undefined) {
-      throw new QueryError(
-        grpc.status.UNIMPLEMENTED,
-        'find_nearest (vector search) is not supported',
-      );
+      // The nearest neighbours are the order and the limit: nothing else may order or page.
+      if ((query.orderBy ?? []).length > 0 || query.startAt || query.endAt) {
+        throw invalid('find_nearest cannot be combined with order_by, start_at or end_at');
+      }
+      if ((query.offset ?? 0) !== 0 || query.limit !== undefined) {
+        throw invalid('find_nearest cannot be combined with offset or limit (use its own limit)');
+      }
+      this.nearest = new CompiledNearest(query.findNearest);
     }
     const from = query.from ?? [];
     if (from.length !== 1) {
@@ -520,6 +545,13 @@ export class CompiledQuery {
 
   /** The query's result over `candidates` (any documents, any order; others are ignored). */
   run(candidates: Iterable<Document>): Document[] {
+    if (this.nearest) {
+      const matching: Document[] = [];
+      for (const doc of candidates) {
+        if (this.inScope(doc.name) && this.predicate(doc)) matching.push(doc);
+      }
+      return this.nearest.nearest(matching, compareResourceNames, (d) => this.project(d));
+    }
     const rows: Keyed[] = [];
     for (const doc of candidates) {
       if (!this.inScope(doc.name) || !this.predicate(doc)) continue;

@@ -2,8 +2,7 @@
 // The server asks for a RulesCaller per call; it is undefined for `Bearer owner` (admin) and
 // when no rules are loaded, and otherwise answers for reads (get, list from query constraints)
 // and, through core.commit, for every write of a commit, batch or transaction.
-import * as grpc from '@grpc/grpc-js';
-import { RpcError, invalidArgument } from './errors';
+import { Code, RpcError, invalidArgument } from './errors';
 import { parseDocumentName, parseParent } from './paths';
 import { parseFieldPath } from './values';
 import type { Document, Filter, StructuredQuery, Target, Timestamp, Value } from './types';
@@ -105,7 +104,7 @@ function now(): RTimestamp {
 }
 
 function permissionDenied(message: string): RpcError {
-  return new RpcError(grpc.status.PERMISSION_DENIED, message);
+  return new RpcError(Code.PERMISSION_DENIED, message);
 }
 
 // ---- list queries: what the constraints guarantee about every result ----
@@ -374,7 +373,7 @@ export class RulesCaller implements WriteAuthority {
       else if (target.query) this.authorizeQuery(target.query.parent, target.query.structuredQuery);
       return undefined;
     } catch (err) {
-      if (err instanceof RpcError && err.code === grpc.status.PERMISSION_DENIED) return err.message;
+      if (err instanceof RpcError && err.code === Code.PERMISSION_DENIED) return err.message;
       throw err;
     }
   }
@@ -420,9 +419,8 @@ export class FirestoreRules {
    * rules in force at each request, so a stream opened before rules were loaded is checked
    * once they are; with no rules loaded every check passes.
    */
-  callerOf(metadata: grpc.Metadata | undefined): RulesCaller | undefined {
-    const header = metadata?.get('authorization')[0];
-    const identity = identityOf(typeof header === 'string' ? header : header?.toString());
+  callerOf(authorization: string | undefined): RulesCaller | undefined {
+    const identity = identityOf(authorization);
     if (identity.kind === 'owner') return undefined;
     return new RulesCaller(this.loaded, identity.auth, this.getDocument);
   }

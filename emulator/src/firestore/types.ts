@@ -3,6 +3,7 @@
 // bytes are Buffers, absent fields are absent, and every oneof has a virtual member naming the set
 // field (e.g. `valueType: 'integerValue'`). When building responses the virtual oneof members may
 // be omitted: the encoder only looks at the concrete fields.
+import type { FindNearest } from './vector';
 
 /** google.protobuf.Timestamp. `seconds` is an int64, hence a decimal string. */
 export interface Timestamp {
@@ -210,8 +211,8 @@ export interface StructuredQuery {
   endAt?: Cursor;
   offset?: number;
   limit?: Int32Value;
-  /** Vector search; not supported by the emulator (rejected by query.ts). */
-  findNearest?: unknown;
+  /** Vector search (vector.ts). */
+  findNearest?: FindNearest;
 }
 
 export interface Aggregation {

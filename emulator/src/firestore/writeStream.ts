@@ -16,10 +16,10 @@
 // limits, commit listeners (the functions host's triggers) and Listen see stream writes exactly
 // as they see Commit's.
 import { randomBytes } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
 import type { CommitRequest, CommitResponse } from './core';
-import { RpcError, hasStatusCode, invalidArgument } from './errors';
+import { Code, RpcError, invalidArgument, statusOf } from './errors';
 import { parseDatabase } from './paths';
+import type { BidiStream } from './stream';
 import type { Timestamp, Write, WriteResult } from './types';
 
 /** google.firestore.v1.WriteRequest as decoded with LOADER_OPTIONS. */
@@ -39,16 +39,15 @@ export interface WriteResponse {
   commitTime?: Timestamp;
 }
 
-export type WriteCall = grpc.ServerDuplexStream<WriteRequest, WriteResponse>;
+export type WriteCall = BidiStream<WriteRequest, WriteResponse>;
 
 /**
- * Applies one request's writes as one commit: the Commit RPC's own path. It gets the call's
- * metadata too, so whatever the Commit RPC learns from its caller (credentials) can be learnt
- * here the same way.
+ * Applies one request's writes as one commit: the Commit RPC's own path. It gets the stream's
+ * Authorization header too, so the caller is judged exactly as on Commit.
  */
 export type StreamCommit = (
   req: CommitRequest,
-  metadata: grpc.Metadata,
+  authorization: string | undefined,
 ) => CommitResponse | Promise<CommitResponse>;
 
 /** How long a stream whose connection went away can still be resumed. */
@@ -108,13 +107,6 @@ function acknowledge(state: StreamState, token: Buffer | undefined): number {
   return seq;
 }
 
-function toStatus(err: unknown): Partial<grpc.StatusObject> {
-  if (hasStatusCode(err)) return { code: err.code, details: err.message };
-  console.error('firestore emulator: write stream internal error:', err);
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: grpc.status.INTERNAL, details: `Internal emulator error: ${message}` };
-}
-
 /** The streams of one server, live and recently detached. */
 class WriteStreams {
   private readonly streams = new Map<string, StreamState>();
@@ -152,7 +144,7 @@ class WriteStreamCall {
 
   start(): void {
     const { call } = this;
-    call.on('data', (req: WriteRequest) => this.enqueue(() => this.onRequest(req)));
+    call.onRequest((req: WriteRequest) => this.enqueue(() => this.onRequest(req)));
     // Connection gone, cancelled or half-closed: the stream stays resumable for a while
     // (requests already received are still applied; their responses wait in `unacked`). grpc-js
     // reports a cancellation as 'end' first, so a half-close cannot be told apart from it here.
@@ -164,15 +156,13 @@ class WriteStreamCall {
       }
     };
     // After a half-close, answer what was asked, then close our side.
-    call.on('end', () =>
+    call.onHalfClose(() =>
       this.enqueue(() => {
         this.finish(() => call.end());
         detach();
       }),
     );
-    call.on('cancelled', detach);
-    call.on('close', detach);
-    call.on('error', detach);
+    call.onGone(detach);
   }
 
   private enqueue(step: () => void | Promise<void>): void {
@@ -202,11 +192,11 @@ class WriteStreamCall {
     if (writes.length === 0) return;
     if (state.unacked.length >= MAX_UNACKNOWLEDGED) {
       throw new RpcError(
-        grpc.status.RESOURCE_EXHAUSTED,
+        Code.RESOURCE_EXHAUSTED,
         `Write stream ${state.id} has ${MAX_UNACKNOWLEDGED} unacknowledged responses`,
       );
     }
-    const result = await this.commit({ database: state.database, writes }, this.call.metadata);
+    const result = await this.commit({ database: state.database, writes }, this.call.authorization);
     this.respond(state, { writeResults: result.writeResults, commitTime: result.commitTime });
   }
 
@@ -238,7 +228,7 @@ class WriteStreamCall {
     const state = this.streams.get(req.streamId);
     if (!state) {
       throw new RpcError(
-        grpc.status.NOT_FOUND,
+        Code.NOT_FOUND,
         `Write stream ${req.streamId} not found (it ended, failed or expired); open a new one`,
       );
     }
@@ -251,9 +241,9 @@ class WriteStreamCall {
     state.call = this.call;
     this.state = state;
     if (previous) {
-      previous.emit('error', {
-        code: grpc.status.ABORTED,
-        details: `Write stream ${state.id} was resumed on another connection`,
+      previous.fail({
+        code: Code.ABORTED,
+        message: `Write stream ${state.id} was resumed on another connection`,
       });
     }
     for (const { response } of state.unacked) this.send(response);
@@ -269,8 +259,8 @@ class WriteStreamCall {
   }
 
   private send(response: WriteResponse): void {
-    if (this.finished || this.call.cancelled || this.call.destroyed) return;
-    this.call.write(response);
+    if (this.finished || !this.call.writable) return;
+    this.call.send(response);
   }
 
   /** A refused request ends the stream (it cannot be resumed) with the error's status. */
@@ -280,18 +270,13 @@ class WriteStreamCall {
     if (state && (state.call === this.call || state.call === undefined)) {
       this.streams.delete(state.id);
     }
-    // Headers first: the SDKs treat a stream that fails before any headers as a broken
-    // connection and retry with backoff instead of reporting the error.
-    this.finish(() => {
-      this.call.sendMetadata(new grpc.Metadata());
-      this.call.emit('error', toStatus(err));
-    });
+    this.finish(() => this.call.fail(statusOf(err, 'firestore emulator: write stream')));
   }
 
   private finish(close: () => void): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.call.cancelled || this.call.destroyed) return;
+    if (!this.call.writable) return;
     try {
       close();
     } catch {
@@ -300,10 +285,8 @@ class WriteStreamCall {
   }
 }
 
-/** The grpc-js handler of the Write method; `commit` is the Commit RPC's own implementation. */
-export function writeStreamHandler(
-  commit: StreamCommit,
-): grpc.handleBidiStreamingCall<WriteRequest, WriteResponse> {
+/** Serves Write streams; `commit` is the Commit RPC's own implementation. */
+export function writeStreamHandler(commit: StreamCommit): (call: WriteCall) => void {
   const streams = new WriteStreams(commit);
   return (call) => streams.handle(call);
 }

@@ -16,9 +16,12 @@ import {
   type EquipmentCreate,
   type EquipmentPatch,
 } from '../domain/equipment';
+import type { Custodian, ItemStatus } from '../domain/custody';
+import { itemStateOf } from './custody';
 import { db } from './firebase';
 import { deletionNoteRef, equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
 import { deletionNote } from './activityStamps';
+import { toEquipmentPhotos, type EquipmentPhoto } from './photos';
 import { type StoredReply } from './idempotency';
 import { locationIdFor } from './locationLookup';
 import { forgetEquipmentScanUrl } from './scanTokens';
@@ -59,6 +62,16 @@ export interface Equipment {
   qrCodeGeneratedAt: string | null;
   qrCodeError: string | null;
   qrCodeAttempts: number;
+  /** available when the document has none (items from before custody). */
+  status: ItemStatus;
+  custody: {
+    checkoutId: string;
+    custodian: Custodian;
+    since: string | null;
+    dueAt: string | null;
+  } | null;
+  /** Client-uploaded photos after the image treatment (data/photos.ts). */
+  photos: EquipmentPhoto[];
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -93,6 +106,17 @@ export function toEquipment(assetId: string, d: FirebaseFirestore.DocumentData):
     qrCodeGeneratedAt: iso(d.qrCodeGeneratedAt),
     qrCodeError: text(d.qrCodeError),
     qrCodeAttempts: typeof d.qrCodeAttempts === 'number' ? d.qrCodeAttempts : 0,
+    ...custodyFields(d),
+    photos: toEquipmentPhotos(d.photos),
+  };
+}
+
+function custodyFields(d: FirebaseFirestore.DocumentData): Pick<Equipment, 'status' | 'custody'> {
+  const { status, custody } = itemStateOf(d);
+  const at = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    status,
+    custody: custody && { ...custody, since: at(custody.since), dueAt: at(custody.dueAt) },
   };
 }
 
@@ -243,8 +267,16 @@ export async function updateEquipment(
   const fields = { ...plainFields(patch), ...(locationId !== undefined ? { locationId } : {}) };
   const ref = equipmentRef(orgId).doc(assetId);
   await db().runTransaction(async (tx) => {
-    if (!(await tx.get(ref)).exists) {
+    const current = (await tx.get(ref)).data();
+    if (!current) {
       throw new AppError('not_found', `Equipment ${assetId} not found`);
+    }
+    // The status of an item that is out changes by checking it in, not by PATCH.
+    if (fields.status !== undefined && current.custody) {
+      throw conflict('checked_out', `Equipment ${assetId} is checked out; check it in first`, {
+        assetId,
+        checkoutId: (current.custody as { checkoutId?: unknown }).checkoutId,
+      });
     }
     tx.update(ref, {
       ...equipmentUpdate(fields),

@@ -22,6 +22,8 @@ export interface Organization {
   redirectAllowedHosts: string[] | null;
   createdAt: string | null;
   createdBy: string | null;
+  /** Members below editor may check items out (and book them) for themselves (issue 20). */
+  selfServiceCheckout: boolean;
 }
 
 function redirectHostsOf(data: FirebaseFirestore.DocumentData): string[] | null {
@@ -38,6 +40,7 @@ function toOrganization(orgId: string, data: FirebaseFirestore.DocumentData): Or
     redirectAllowedHosts: redirectHostsOf(data),
     createdAt: iso(data.createdAt),
     createdBy: typeof data.createdBy === 'string' ? data.createdBy : null,
+    selfServiceCheckout: data.selfServiceCheckout === true,
   };
 }
 

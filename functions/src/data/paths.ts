@@ -98,6 +98,32 @@ export const quotaOverrideRef = (orgId: string): DocumentReference =>
 export const userUsageRef = (uid: string): DocumentReference =>
   db().collection('userUsage').doc(uid);
 
+// Custody and bookings (docs/data-model.md#custody-and-bookings).
+/** Checkouts: who took which items when, and what came back. */
+export const checkoutsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('checkouts');
+/** Bookings: a window reserved on items for a custodian. */
+export const bookingsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('bookings');
+/**
+ * The per-item booking index, id = the asset id: the live holds of every booking of the item,
+ * read in each booking's and checkout's transaction (why it cannot double-book: data-model.md).
+ */
+export const bookingIndexRef = (orgId: string, assetId: string): DocumentReference =>
+  orgRef(orgId).collection('bookingIndex').doc(assetId);
+/** A photo a client app uploads of an equipment item (storage.rules lets editors write it). */
+export const equipmentPhotoPath = (orgId: string, assetId: string, fileName: string): string =>
+  `${equipmentStoragePrefix(orgId, assetId)}photos/${fileName}`;
+/** The 256 px thumbnail the photo trigger makes of it (functions alone write there). */
+export const equipmentPhotoThumbPath = (orgId: string, assetId: string, fileName: string): string =>
+  `${equipmentStoragePrefix(orgId, assetId)}photoThumbs/${fileName}.webp`;
+/** The ids of a Storage object name that is an equipment photo, or null for any other object. */
+export function parseEquipmentPhotoPath(
+  name: string,
+): { orgId: string; assetId: string; fileName: string } | null {
+  const m = /^organizations\/([^/]+)\/equipment\/([^/]+)\/photos\/([^/]+)$/.exec(name);
+  return m ? { orgId: m[1], assetId: m[2], fileName: m[3] } : null;
+}
 // Events (docs/events.md): the activity log, webhooks with their outbox and deliveries.
 /** The organisation's activity log, one document per event, id = the event id. */
 export const activityRef = (orgId: string): CollectionReference =>

@@ -18,10 +18,26 @@ export function createScanToken(
 }
 
 export async function resolveScanToken(token: string): Promise<ScanTarget | undefined> {
-  const data = (await scanTokenRef(token).get()).data();
+  return targetOf((await scanTokenRef(token).get()).data());
+}
+
+function targetOf(data: FirebaseFirestore.DocumentData | undefined): ScanTarget | undefined {
   if (!data || typeof data.orgId !== 'string' || typeof data.id !== 'string') return undefined;
   if (data.kind !== 'qrCode' && data.kind !== 'equipment' && data.kind !== 'tag') return undefined;
   return { orgId: data.orgId, kind: data.kind, id: data.id };
+}
+
+/** resolveScanToken for many tokens in one batched read (check-out by scanning 100 labels). */
+export async function resolveScanTokens(tokens: string[]): Promise<Map<string, ScanTarget>> {
+  const distinct = [...new Set(tokens)];
+  const found = new Map<string, ScanTarget>();
+  if (distinct.length === 0) return found;
+  const snaps = await db().getAll(...distinct.map((t) => scanTokenRef(t)));
+  snaps.forEach((snap, k) => {
+    const target = targetOf(snap.data());
+    if (target) found.set(distinct[k], target);
+  });
+  return found;
 }
 
 /** Items whose scan URL an instance remembers; an entry is about 250 bytes. */

@@ -352,3 +352,16 @@ export async function importCodes(
   result.rejected.sort((a, b) => a.index - b.index);
   return result;
 }
+
+/** lookupCode for many codes in one batched read, in the order asked (undefined: no such code). */
+export async function lookupCodes(
+  orgId: string,
+  codes: string[],
+): Promise<Array<TagView | undefined>> {
+  if (codes.length === 0) return [];
+  const snaps = await db().getAll(...codes.map((code) => tagsRef(orgId).doc(codeKey(code))));
+  return snaps.map((snap) => {
+    const data = snap.data();
+    return data ? tagView(data) : undefined;
+  });
+}

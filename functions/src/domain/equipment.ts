@@ -2,6 +2,7 @@
 // Pure: no Firebase imports. The HTTP layer maps a failed validation to 400 with `errors` in
 // `details`; resolving `location` (a name) to a location id is the caller's job.
 import { randomBytes } from 'node:crypto';
+import { SETTABLE_STATUSES, type SettableStatus } from './custody';
 import { ID_PATTERN, ID_RULE } from './ids';
 
 export const CATEGORIES = [
@@ -61,6 +62,8 @@ export interface EquipmentPatch {
   location?: string | null;
   notes?: string | null;
   imageUrl?: string | null;
+  /** retired, missing or available (which clears needs_service); never checked_out. */
+  status?: SettableStatus;
 }
 
 export type EquipmentFields = EquipmentCreate | EquipmentPatch;
@@ -84,6 +87,7 @@ const KNOWN_KEYS = new Set([
   'notes',
   'imageUrl',
   'assetId',
+  'status',
 ]);
 
 /** Number of characters as a person counts them: an emoji is one, not two UTF-16 units. */
@@ -163,6 +167,7 @@ export function validateEquipment(
   readLocationId(body);
   readImageUrl(body);
   readAssetId(body);
+  readStatus(body, input.status);
   if (body.errors.length > 0) return { ok: false, errors: body.errors };
   return { ok: true, value: body.value as unknown as EquipmentFields };
 }
@@ -282,6 +287,21 @@ function readAssetId(body: BodyReader): void {
   } else if (typeof assetId === 'string') {
     if (ID_PATTERN.test(assetId)) body.value.assetId = assetId;
     else body.fail('assetId', ID_RULE);
+  }
+}
+
+/** status (update only): what an editor may set; checked_out comes only from a checkout. */
+function readStatus(body: BodyReader, raw: unknown): void {
+  if (raw === undefined) return;
+  if (body.mode === 'create') {
+    body.fail('status', 'is set by check-out and check-in, or by a PATCH of the item');
+  } else if (typeof raw === 'string' && (SETTABLE_STATUSES as readonly string[]).includes(raw)) {
+    body.value.status = raw;
+  } else {
+    body.fail(
+      'status',
+      `must be one of ${SETTABLE_STATUSES.join(', ')} (checked_out comes from a checkout)`,
+    );
   }
 }
 

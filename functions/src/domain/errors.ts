@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'key_not_allowed'
   | 'not_found'
   | 'conflict'
+  | 'unavailable'
   | 'gone'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -37,4 +38,12 @@ export function conflict(
   details: Record<string, unknown> = {},
 ): AppError {
   return new AppError('conflict', message, { reason, ...details });
+}
+
+/**
+ * A 409 of a check-out: some items cannot go out now. `items` says why for each, by reason
+ * (`checked_out`, `booked`, `retired`, `unknown_code`, ...: docs/api.md lists them).
+ */
+export function unavailable(message: string, items: unknown[]): AppError {
+  return new AppError('unavailable', message, { reason: 'unavailable', items });
 }

@@ -6,6 +6,7 @@ import {
   type Body,
   type FieldError,
   type Validated,
+  readBoolean,
   readString,
   result,
   unknownFields,
@@ -28,6 +29,8 @@ export interface OrganizationChanges {
   assetUrlTemplate?: string | null;
   /** Hosts tracked codes may redirect to without the interstitial (domain/redirectHosts.ts). */
   redirectAllowedHosts?: string[];
+  /** Members below editor may check out and book for themselves (domain/custody.ts). */
+  selfServiceCheckout?: boolean;
 }
 
 /**
@@ -90,6 +93,7 @@ export function validateOrganizationChanges(body: Body): Validated<OrganizationC
     'timeZone',
     'assetUrlTemplate',
     'redirectAllowedHosts',
+    'selfServiceCheckout',
   ]);
   const changes: OrganizationChanges = {};
   if (body.name !== undefined) {
@@ -115,10 +119,15 @@ export function validateOrganizationChanges(body: Body): Validated<OrganizationC
     const hosts = readRedirectHosts(body.redirectAllowedHosts, errors);
     if (hosts) changes.redirectAllowedHosts = hosts;
   }
+  if (body.selfServiceCheckout !== undefined) {
+    const on = readBoolean(body, 'selfServiceCheckout', errors);
+    if (on !== undefined) changes.selfServiceCheckout = on;
+  }
   if (errors.length === 0 && Object.keys(changes).length === 0) {
     errors.push({
       field: '',
-      message: 'nothing to change: give name, timeZone, assetUrlTemplate or redirectAllowedHosts',
+      message:
+        'nothing to change: give name, timeZone, assetUrlTemplate, redirectAllowedHosts or selfServiceCheckout',
     });
   }
   return result(changes, errors);

@@ -8,6 +8,8 @@ export const DAILY_QUOTAS = [
   'unitsPerDay',
   'tagsPerDay',
   'rowsPerDay',
+  'custodyItemsPerDay',
+  'photosPerDay',
   'deliveriesPerDay',
 ] as const;
 export type DailyQuota = (typeof DAILY_QUOTAS)[number];
@@ -71,6 +73,8 @@ const WHAT: Record<QuotaName, string> = {
   unitsPerDay: 'unit codes generated today',
   tagsPerDay: 'tags created today',
   rowsPerDay: 'CSV rows uploaded today',
+  custodyItemsPerDay: 'items checked out or booked today',
+  photosPerDay: 'equipment photos treated today',
   outstandingBatches: 'batches still generating',
   outstandingTagPools: 'tag pools still being filled',
   items: 'equipment items',

@@ -20,6 +20,8 @@ import { tagsRouter } from './tags';
 import { ordersRouter } from './manufacturing/orders';
 import { mastersRouter } from './manufacturing/masters';
 import { prepJobsRouter } from './manufacturing/prepJobs';
+import { custodyRouter } from './custody';
+import { bookingsRouter } from './bookings';
 import { activityRouter } from './activity';
 import { webhooksRouter } from './webhooks';
 import { rejectEmptyPathSegments } from './routes';
@@ -46,6 +48,8 @@ export const routers: Router[] = [
   ordersRouter,
   mastersRouter,
   prepJobsRouter,
+  custodyRouter,
+  bookingsRouter,
   activityRouter,
   webhooksRouter,
 ];

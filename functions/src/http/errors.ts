@@ -13,6 +13,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   key_not_allowed: 403,
   not_found: 404,
   conflict: 409,
+  unavailable: 409,
   gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -1,12 +1,12 @@
 // The index check on the query path: RunQuery, RunAggregationQuery and Listen targets call
 // check(), which refuses with FAILED_PRECONDITION, as production does, a query that the
 // database's indexes (firestore.indexes.json plus the automatic ones) could not serve.
-import { status } from '@grpc/grpc-js';
+import { Code } from '../errors';
 import { QueryError, compileQuery } from '../query';
 import type { StructuredQuery } from '../types';
-import type { IndexConfig } from './config';
+import { EMPTY_INDEX_CONFIG, type IndexConfig } from './config';
 import { WatchedIndexFile } from './configFile';
-import { missingIndexMessage, planQuery } from './planner';
+import { missingIndexMessage, planQuery, planVectorQuery, type ExplainedIndex } from './planner';
 import { IndexUsage, type IndexUsageReport } from './usage';
 
 export interface IndexCheckOptions {
@@ -56,7 +56,7 @@ export class IndexChecker {
     const setting = this.perDatabase.get(database);
     if (setting === 'off') return;
     const config = setting ?? this.source.current();
-    const plan = planQuery(query, config);
+    const plan = query.findNearest ? planVectorQuery(query, config) : planQuery(query, config);
     if (plan.ok) {
       if (!setting) this.usage.record(plan.uses);
       return;
@@ -65,12 +65,43 @@ export class IndexChecker {
     compileQuery(parent, query);
     // A QueryError, so that a Listen target is refused with it like any other bad query.
     throw new QueryError(
-      status.FAILED_PRECONDITION,
+      Code.FAILED_PRECONDITION,
       missingIndexMessage(
         plan.missing,
         setting ? `the index configuration of ${database}` : this.source.file,
       ),
     );
+  }
+
+  /**
+   * The indexes the planner would serve `query` from (Query Explain's plan summary): the
+   * database's configuration, or the automatic indexes alone when checks are off. A query no
+   * index serves (possible only with checks off) names the composite index it would need.
+   */
+  explain(parent: string, query: StructuredQuery): ExplainedIndex[] {
+    const database = databaseOf(parent);
+    const setting = database ? this.perDatabase.get(database) : undefined;
+    const config =
+      setting !== undefined && setting !== 'off'
+        ? setting
+        : (this.source?.current() ?? EMPTY_INDEX_CONFIG);
+    const plan = query.findNearest ? planVectorQuery(query, config) : planQuery(query, config);
+    if (plan.ok) return plan.indexes;
+    const entry = plan.missing.entry as {
+      queryScope?: string;
+      fieldPath?: string;
+      fields?: { fieldPath: string; order?: string; arrayConfig?: string }[];
+    };
+    const terms = (entry.fields ?? [{ fieldPath: entry.fieldPath ?? '?' }]).map(
+      (f) =>
+        `${f.fieldPath} ${f.order === 'DESCENDING' ? 'DESC' : f.arrayConfig ? 'CONTAINS' : 'ASC'}`,
+    );
+    return [
+      {
+        query_scope: entry.queryScope === 'COLLECTION_GROUP' ? 'Collection group' : 'Collection',
+        properties: `(${terms.join(', ')})`,
+      },
+    ];
   }
 
   /** Replaces the file's configuration for one database (undefined = back to the file). */

@@ -15,10 +15,20 @@ export interface IndexFieldSpec {
   mode: IndexMode;
 }
 
+/** The vector field of a vector index (`vectorConfig: {dimension, flat: {}}`, last field). */
+export interface VectorFieldSpec {
+  /** Canonical field path. */
+  fieldPath: string;
+  dimension: number;
+}
+
 export interface CompositeIndexSpec {
   collectionGroup: string;
   queryScope: QueryScope;
+  /** The ordered / array fields (for a vector index: the prefilter fields before the vector). */
   fields: IndexFieldSpec[];
+  /** Set for a vector index, which serves only find_nearest queries. */
+  vector?: VectorFieldSpec;
   /** The entry as written in the file (for messages and the usage report). */
   source: unknown;
 }
@@ -108,19 +118,53 @@ function parseComposite(entry: unknown, i: number): CompositeIndexSpec {
   if (!Array.isArray(entry.fields) || entry.fields.length === 0) {
     throw new IndexConfigError(`${where}: "fields" must be a non-empty array`);
   }
-  const fields = entry.fields.map((f: unknown, j: number): IndexFieldSpec => {
+  const list: unknown[] = entry.fields;
+  let vector: VectorFieldSpec | undefined;
+  const fields: IndexFieldSpec[] = [];
+  list.forEach((f, j) => {
     const at = `${where}.fields[${j}]`;
     if (!isRecord(f)) throw new IndexConfigError(`${at} must be an object`);
-    return { fieldPath: fieldPathOf(f.fieldPath, at), mode: modeOf(f, at) };
+    if (f.vectorConfig === undefined) {
+      fields.push({ fieldPath: fieldPathOf(f.fieldPath, at), mode: modeOf(f, at) });
+      return;
+    }
+    vector = vectorOf(f, at, j === list.length - 1);
   });
-  const seen = new Set<string>();
+  const seen = new Set<string>(vector ? [vector.fieldPath] : []);
   for (const f of fields) {
     if (seen.has(f.fieldPath)) {
       throw new IndexConfigError(`${where}: the field "${f.fieldPath}" appears twice`);
     }
     seen.add(f.fieldPath);
   }
-  return { collectionGroup, queryScope, fields, source: entry };
+  return { collectionGroup, queryScope, fields, ...(vector ? { vector } : {}), source: entry };
+}
+
+/** Firestore's largest vector dimension. */
+const MAX_VECTOR_DIMENSION = 2048;
+
+/** A `{fieldPath, vectorConfig: {dimension, flat: {}}}` field: the last of a vector index. */
+function vectorOf(f: Record<string, unknown>, at: string, last: boolean): VectorFieldSpec {
+  if (f.order !== undefined || f.arrayConfig !== undefined) {
+    throw new IndexConfigError(`${at}: set "vectorConfig" alone, without "order" or "arrayConfig"`);
+  }
+  if (!last) throw new IndexConfigError(`${at}: the vector field must be the index's last field`);
+  const config = f.vectorConfig;
+  const dimension = isRecord(config) ? config.dimension : undefined;
+  if (
+    typeof dimension !== 'number' ||
+    !Number.isInteger(dimension) ||
+    dimension < 1 ||
+    dimension > MAX_VECTOR_DIMENSION
+  ) {
+    throw new IndexConfigError(
+      `${at}: "vectorConfig.dimension" must be an integer from 1 to ${MAX_VECTOR_DIMENSION}`,
+    );
+  }
+  if (!isRecord(config) || !isRecord(config.flat)) {
+    throw new IndexConfigError(`${at}: "vectorConfig" needs "flat": {} (the only index type)`);
+  }
+  return { fieldPath: fieldPathOf(f.fieldPath, at), dimension };
 }
 
 function parseOverride(entry: unknown, i: number): FieldOverrideSpec {

@@ -52,7 +52,28 @@ export interface MissingIndex {
   reason: string;
 }
 
-export type Plan = { ok: true; uses: IndexUse[] } | { ok: false; missing: MissingIndex };
+/**
+ * One index a plan reads, as Query Explain's plan summary names it (production's form:
+ * `{"query_scope": "Collection", "properties": "(foo ASC, __name__ ASC)"}`).
+ */
+export interface ExplainedIndex {
+  query_scope: 'Collection' | 'Collection group';
+  properties: string;
+}
+
+export type Plan =
+  { ok: true; uses: IndexUse[]; indexes: ExplainedIndex[] } | { ok: false; missing: MissingIndex };
+
+function explained(scope: QueryScope, c: Candidate | undefined): ExplainedIndex {
+  const mode = (m: IndexMode): string =>
+    m === 'ASCENDING' ? 'ASC' : m === 'DESCENDING' ? 'DESC' : 'CONTAINS';
+  const terms = (c?.fields ?? []).map((f) => `${f.fieldPath} ${mode(f.mode)}`);
+  terms.push(`${DOCUMENT_ID_FIELD} ${c?.nameDescending ? 'DESC' : 'ASC'}`);
+  return {
+    query_scope: scope === 'COLLECTION_GROUP' ? 'Collection group' : 'Collection',
+    properties: `(${terms.join(', ')})`,
+  };
+}
 
 /** The shape of one disjunction: which fields it fixes and which it bounds. */
 interface Conjunction {
@@ -211,6 +232,8 @@ function candidates(
   // Declared composite indexes first: when one serves the whole query, it is the one used.
   for (const index of config.indexes) {
     if (index.collectionGroup !== collectionGroup || index.queryScope !== scope) continue;
+    // A vector index serves find_nearest queries only (vectorPlanner.ts).
+    if (index.vector) continue;
     const list = index.fields;
     const last = list[list.length - 1];
     if (last.fieldPath === DOCUMENT_ID_FIELD && list.length > 1) {
@@ -417,11 +440,12 @@ function missingFor(
  */
 export function planQuery(query: StructuredQuery, config: IndexConfig): Plan {
   const from = query.from ?? [];
-  if (from.length !== 1) return { ok: true, uses: [] };
+  const scope: QueryScope = from[0]?.allDescendants === true ? 'COLLECTION_GROUP' : 'COLLECTION';
+  const byName = [explained(scope, undefined)];
+  if (from.length !== 1) return { ok: true, uses: [], indexes: byName };
   const collectionGroup = from[0].collectionId ?? '';
   // A query over all collections (no collection id) can only filter and order by __name__.
-  if (collectionGroup === '') return { ok: true, uses: [] };
-  const scope: QueryScope = from[0].allDescendants === true ? 'COLLECTION_GROUP' : 'COLLECTION';
+  if (collectionGroup === '') return { ok: true, uses: [], indexes: byName };
   let shapes: Conjunction[];
   let ordering: { terms: OrderTerm[]; nameDescending: boolean };
   try {
@@ -429,10 +453,11 @@ export function planQuery(query: StructuredQuery, config: IndexConfig): Plan {
     const inequalities = shapes.flatMap((s) => s.inequalities);
     ordering = orderingOf(query, [...new Set(inequalities)]);
   } catch (err) {
-    if (err instanceof Unanalysable) return { ok: true, uses: [] };
+    if (err instanceof Unanalysable) return { ok: true, uses: [], indexes: byName };
     throw err;
   }
   const uses: IndexUse[] = [];
+  const indexes: ExplainedIndex[] = [];
   for (const conj of shapes) {
     // An order on a field the disjunction fixes with == changes nothing.
     const terms = ordering.terms.filter((t) => !conj.equalities.includes(t.field));
@@ -446,8 +471,12 @@ export function planQuery(query: StructuredQuery, config: IndexConfig): Plan {
       };
     }
     for (const u of usesOf(served)) if (!uses.some((x) => sameUse(x, u))) uses.push(u);
+    for (const c of served.length === 0 ? [undefined] : served) {
+      const e = explained(scope, c);
+      if (!indexes.some((x) => x.properties === e.properties)) indexes.push(e);
+    }
   }
-  return { ok: true, uses };
+  return { ok: true, uses, indexes };
 }
 
 /** The error message production's FAILED_PRECONDITION would carry, with the entry to add. */
@@ -461,4 +490,77 @@ export function missingIndexMessage(missing: MissingIndex, file: string): string
     `The query requires an index (${missing.reason}). Add this entry to ${where} of ${file}: ` +
     JSON.stringify(missing.entry)
   );
+}
+
+/**
+ * Whether production could serve a find_nearest query: it needs a declared vector index on the
+ * collection group whose vector field and dimension are the query's and whose other fields are
+ * exactly the fields the query filters on ("Search with vector embeddings": create the index
+ * with the prefilter fields, then the vector field). Other indexes play no part.
+ */
+export function planVectorQuery(query: StructuredQuery, config: IndexConfig): Plan {
+  const nearest = query.findNearest;
+  const from = query.from ?? [];
+  if (!nearest || from.length !== 1) return { ok: true, uses: [], indexes: [] };
+  const collectionGroup = from[0].collectionId ?? '';
+  const scope: QueryScope = from[0].allDescendants === true ? 'COLLECTION_GROUP' : 'COLLECTION';
+  let field: string;
+  let filtered: string[];
+  try {
+    field = keyOf(nearest.vectorField?.fieldPath);
+    const shapes = disjunctions(query.where);
+    filtered = [
+      ...new Set(shapes.flatMap((s) => [...s.equalities, ...s.contains, ...s.inequalities])),
+    ];
+  } catch (err) {
+    if (err instanceof Unanalysable) return { ok: true, uses: [], indexes: [] };
+    throw err;
+  }
+  const values = nearest.queryVector?.mapValue?.fields?.value?.arrayValue?.values;
+  const dimension = values?.length ?? 0;
+  const wanted = new Set(filtered);
+  const index = config.indexes.find(
+    (i) =>
+      i.vector !== undefined &&
+      i.collectionGroup === collectionGroup &&
+      i.queryScope === scope &&
+      i.vector.fieldPath === field &&
+      i.vector.dimension === dimension &&
+      i.fields.length === wanted.size &&
+      i.fields.every((f) => wanted.has(f.fieldPath)),
+  );
+  if (!index) {
+    return {
+      ok: false,
+      missing: {
+        section: 'indexes',
+        reason: `a vector search on "${field}" (dimension ${dimension}) needs a vector index${
+          filtered.length > 0 ? ` that also lists the filtered fields ${filtered.join(', ')}` : ''
+        }`,
+        entry: {
+          collectionGroup,
+          queryScope: scope,
+          fields: [
+            ...filtered.map((f) => ({ fieldPath: f, order: 'ASCENDING' })),
+            { fieldPath: field, vectorConfig: { dimension, flat: {} } },
+          ],
+        },
+      },
+    };
+  }
+  const terms = index.fields.map(
+    (f) =>
+      `${f.fieldPath} ${f.mode === 'ASCENDING' ? 'ASC' : f.mode === 'DESCENDING' ? 'DESC' : 'CONTAINS'}`,
+  );
+  terms.push(`${field} VECTOR<${dimension}>`);
+  return {
+    ok: true,
+    uses: [{ kind: 'index', index }],
+    indexes: [
+      {
+        query_scope: scope === 'COLLECTION_GROUP' ? 'Collection group' : 'Collection',
+        properties: `(${terms.join(', ')})`,
+      },
+    ],
+  };
 }

@@ -4,7 +4,10 @@ import { CATEGORIES, LIMITS, parseCategory } from '../../domain/equipment';
 import { ID_PATTERN, ID_RULE } from '../../domain/ids';
 import { check, idSchema, queryInt, queryText } from '../../domain/schemas/kit';
 import type { Validated } from '../../domain/validation';
+import { photoSchema } from './photos';
 import { isoTime } from './replies';
+import { ITEM_STATUSES, SETTABLE_STATUSES } from '../../domain/custody';
+import { custodySchema } from './custodyItem';
 
 const text = (max: number) => z.string().max(max);
 const clearable = (max: number) => text(max).nullable().optional();
@@ -36,6 +39,9 @@ export const equipmentPatchBody = z.strictObject({
   location: clearable(LIMITS.location),
   notes: clearable(LIMITS.notes),
   imageUrl: clearable(LIMITS.imageUrl),
+  status: z.enum(SETTABLE_STATUSES).optional().meta({
+    description: 'retired, missing or available (clears needs_service); 409 checked_out while out',
+  }),
 });
 
 export const QR_STATUSES = ['pending', 'ready', 'failed', 'refused'] as const;
@@ -62,6 +68,9 @@ export const equipmentSchema = z.looseObject({
   qrCodeGeneratedAt: isoTime.nullable(),
   qrCodeError: z.string().nullable(),
   qrCodeAttempts: z.number().int(),
+  status: z.enum(ITEM_STATUSES).meta({ description: 'available when never set' }),
+  custody: custodySchema.nullable().meta({ description: 'Who has the item, while it is out' }),
+  photos: z.array(photoSchema).meta({ description: 'Client-uploaded photos, treated and listed' }),
 });
 
 /** The `qr` filter's words, as the `qrStatus` field holds them. */

@@ -32,6 +32,9 @@ export const organizationChangesBody = z.strictObject({
     description:
       'Hosts tracked codes redirect to at once ("example.com", "*.example.com"); others get the interstitial page first',
   }),
+  selfServiceCheckout: z.boolean().optional().meta({
+    description: 'Members below editor may check out and book equipment for themselves',
+  }),
 });
 
 export const organizationSchema = z.object({
@@ -45,6 +48,7 @@ export const organizationSchema = z.object({
   }),
   createdAt: isoTime.nullable(),
   createdBy: z.string().nullable(),
+  selfServiceCheckout: z.boolean(),
 });
 
 /** An organisation with the caller's role in it. */
