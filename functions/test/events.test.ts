@@ -167,6 +167,34 @@ describe('events and the activity log (local stack)', function () {
     assert.equal(created.via, 'csv');
   });
 
+  it('a check-out and check-in (issue 20): custody events, by the caller; the item’s own change is not an update', async () => {
+    const made = await call<{ assetId: string }>('POST', `${base()}/equipment`, {
+      token: editor.idToken,
+      body: { name: 'Drone', category: 'OTHER' },
+    });
+    const { assetId } = made.body;
+    const out = await call<{ checkoutId: string }>('POST', `${base()}/checkouts`, {
+      token: editor.idToken,
+      body: { assetIds: [assetId], custodian: { name: 'Ada' } },
+    });
+    assert.equal(out.status, 201, JSON.stringify(out.body));
+    const checkedOut = await eventOf(orgId, out.body.checkoutId, 'custody.checked_out');
+    assert.deepEqual(checkedOut.actor, { kind: 'user', id: editor.uid });
+    assert.deepEqual(checkedOut.data.assetIds, [assetId]);
+    const back = await call('POST', `${base()}/checkins`, {
+      token: key,
+      body: { assetIds: [assetId] },
+    });
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+    const checkedIn = await eventOf(orgId, out.body.checkoutId, 'custody.checked_in');
+    assert.deepEqual(checkedIn.actor, { kind: 'apiKey', id: keyId });
+    assert.deepEqual(checkedIn.changes.status, ['open', 'returned']);
+    // The item's status moved with it (stamped by the same caller), but custody is the event.
+    const itemEvents = await eventsOf(orgId, assetId);
+    const updates = itemEvents.filter((e) => e.type === 'equipment.updated');
+    for (const u of updates) assert.ok(!('custody' in u.changes));
+  });
+
   it('member and key events are recorded for admins', async () => {
     const added = await eventOf(orgId, editor.uid, 'member.added');
     assert.deepEqual(added.actor, { kind: 'user', id: owner.uid });

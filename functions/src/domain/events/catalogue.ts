@@ -22,6 +22,8 @@ const EQUIPMENT_SYSTEM_FIELDS = [
   'lastSeenAt',
   'lastSeenLocationId',
   'lastSeenBy',
+  // Written with status by a check-out or check-in, whose own events (custody.*) say so.
+  'custody',
 ];
 const EQUIPMENT_DATA = ['name', 'category', 'serialNumber', 'locationId'];
 
@@ -203,6 +205,7 @@ const checkouts: CatalogueEntry = {
   path: 'checkouts/{id}',
   subjectKind: 'checkout',
   audience: 'members',
+  createdByFields: ['by', 'createdBy'],
   derive: (c) => {
     const data = pick(c.after ?? c.before, CHECKOUT_DATA);
     if (!c.before && c.after) return [{ type: 'custody.checked_out', data }];
@@ -226,6 +229,7 @@ const bookings: CatalogueEntry = {
   path: 'bookings/{id}',
   subjectKind: 'booking',
   audience: 'members',
+  createdByFields: ['by', 'createdBy'],
   derive: (c) => {
     const data = pick(c.after ?? c.before, BOOKING_DATA);
     if (!c.before && c.after) return [{ type: 'booking.created', data }];
