@@ -15,7 +15,7 @@ import type { WriteContext } from '../domain/events/actor';
 import { buildEvents } from '../domain/events/build';
 import { entryNamed, NOT_LOGGED } from '../domain/events/catalogue';
 import type { CatalogueEntry } from '../domain/events/entry';
-import { eventsRecorded } from '../logs';
+import { eventsRecorded, webhookEnqueueFailed } from '../logs';
 import { giveUpWhenStale } from './retries';
 
 /** A deletion note counts for a delete made this soon after it (then it is an older one's). */
@@ -64,11 +64,17 @@ async function enqueueWindow(
 ) {
   const taskId = `${orgId}-${webhookId}-${windowKey}`;
   if (queuedWindows.has(taskId)) return;
-  await enqueueDelivery(
-    { orgId, webhookId, deliveryId: windowKey, attempt: 1 },
-    taskId,
-    delaySeconds,
-  );
+  try {
+    await enqueueDelivery(
+      { orgId, webhookId, deliveryId: windowKey, attempt: 1 },
+      taskId,
+      delaySeconds,
+    );
+  } catch (err) {
+    // The events are in the outbox already; the trigger's retry queues the task again.
+    webhookEnqueueFailed({ orgId, webhookId, taskId, error: err });
+    throw err;
+  }
   if (queuedWindows.size >= QUEUED_WINDOWS_KEPT) queuedWindows.clear();
   queuedWindows.add(taskId);
 }
