@@ -204,6 +204,37 @@ describe('events and the activity log (local stack)', function () {
     assert.ok(!('hash' in keyMade.data));
   });
 
+  it('a role change, a removal and a key revocation name who did them', async () => {
+    const temp = await newUser('temp');
+    await addMember(orgId, owner, temp, 'viewer');
+    await eventOf(orgId, temp.uid, 'member.added');
+    const changed = await call('PATCH', `${base()}/members/${temp.uid}`, {
+      token: owner.idToken,
+      body: { role: 'analyst' },
+    });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    const roleChanged = await eventOf(orgId, temp.uid, 'member.role_changed');
+    assert.deepEqual(roleChanged.actor, { kind: 'user', id: owner.uid });
+    assert.deepEqual(roleChanged.changes.role, ['viewer', 'analyst']);
+    const removed = await call('DELETE', `${base()}/members/${temp.uid}`, { token: owner.idToken });
+    assert.ok([200, 204].includes(removed.status), JSON.stringify(removed.body));
+    const gone = await eventOf(orgId, temp.uid, 'member.removed');
+    assert.deepEqual(gone.actor, { kind: 'user', id: owner.uid });
+    assert.equal(gone.via, 'api');
+
+    const made = await call('POST', `${base()}/api-keys`, {
+      token: owner.idToken,
+      body: { name: 'short-lived', role: 'viewer' },
+    });
+    const shortKey = String(made.body.keyId);
+    assert.equal(
+      (await call('DELETE', `${base()}/api-keys/${shortKey}`, { token: owner.idToken })).status,
+      204,
+    );
+    const revoked = await eventOf(orgId, shortKey, 'api_key.revoked');
+    assert.deepEqual(revoked.actor, { kind: 'user', id: owner.uid });
+  });
+
   describe('a trigger delivered twice (firebase-functions-test)', () => {
     const fft = functionsTest(
       JSON.parse(process.env.FIREBASE_CONFIG ?? '{}') as { projectId: string },
