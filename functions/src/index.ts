@@ -23,6 +23,7 @@ export { custodySweep } from './scheduled/custodySweep';
 export { equipmentImageImport } from './tasks/imageImportTask';
 export { equipmentPhotoFinalized, equipmentPhotoDeleted } from './triggers/photosStorage';
 export { deliverWebhooks } from './tasks/deliveries';
+export { sweepWebhookOutboxes } from './scheduled/sweepWebhookOutboxes';
 export { eventsEquipment } from './triggers/events';
 export { eventsMembers } from './triggers/events';
 export { eventsApiKeys } from './triggers/events';

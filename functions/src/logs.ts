@@ -79,6 +79,7 @@ export const LOG_EVENTS = [
   'webhook.enqueue_failed',
   'webhook.attempt',
   'webhook.disabled',
+  'webhook.outbox_swept',
 ] as const;
 
 export type LogEvent = (typeof LOG_EVENTS)[number];
@@ -393,3 +394,7 @@ export const webhookAttempt = (f: {
 /** A webhook was switched off: 410 Gone, or failing without a success for 3 days. */
 export const webhookDisabled = (f: { orgId: string; webhookId: string; reason: string }) =>
   emit('WARNING', 'webhook.disabled', f);
+
+/** A run of the outbox sweep: webhooks with events waiting too long, and tasks it queued. */
+export const webhookOutboxSwept = (f: { webhooks: number; queued: number }) =>
+  emit('INFO', 'webhook.outbox_swept', f);

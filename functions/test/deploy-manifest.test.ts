@@ -195,6 +195,10 @@ for (const [name, documentPath] of Object.entries(EVENT_TRIGGERS)) {
     assert.equal(e.eventTrigger?.retry, true);
   };
 }
+EXPECTED.sweepWebhookOutboxes = (e) => {
+  assert.equal(e.scheduleTrigger?.schedule, 'every 5 minutes');
+  assert.equal(e.timeoutSeconds, 300);
+};
 EXPECTED.deliverWebhooks = (e) => {
   assert.ok(e.taskQueueTrigger, 'a task queue function');
   const retry = e.taskQueueTrigger.retryConfig ?? {};

@@ -16,6 +16,7 @@ import type { ActivityEvent } from '../src/domain/events/model';
 import { deliverWebhooks } from '../src/tasks/deliveries';
 import { addMember, callPatiently, createOrg, newUser, unique } from './support/api';
 import { upload } from './support/equipment';
+import { functionsOrigin } from './support/stack';
 import { waitFor } from './support/wait';
 import { startReceiver, type Receiver } from './support/webhooksReceiver';
 
@@ -484,6 +485,31 @@ describe('webhooks (local stack)', function () {
       assert.match(delivery.attempts[0].error ?? '', /deliveries of today/);
       assert.equal(receiver.received.length, 0);
     });
+  });
+
+  it('the outbox sweep (the schedule, run by the functions host) delivers events left waiting', async () => {
+    receiver = await startReceiver();
+    const made = await hook(receiver.url, ['equipment.created']);
+    // An event whose delivery task was never queued (its trigger gave up), 10 minutes ago.
+    const event = {
+      id: unique('lost'),
+      type: 'equipment.created',
+      subject: { kind: 'equipment', id: 'LOST_1' },
+    };
+    const tenMinutesAgo = Timestamp.fromMillis(Date.now() - 10 * 60_000);
+    await db()
+      .doc(`organizations/${orgId}/webhooks/${made.webhookId}/outbox/${event.id}`)
+      .set({ event, at: tenMinutesAgo, queuedAt: tenMinutesAgo });
+    const res = await fetch(`${functionsOrigin()}/_schedules/sweepWebhookOutboxes/run`, {
+      method: 'POST',
+    });
+    assert.equal(res.status, 200, await res.text());
+    const r = receiver;
+    await waitFor(async () => eventsIn(r).some((e) => e.id === event.id));
+    const left = await db()
+      .collection(`organizations/${orgId}/webhooks/${made.webhookId}/outbox`)
+      .get();
+    assert.equal(left.size, 0);
   });
 
   describe('the task function in isolation', () => {

@@ -241,3 +241,28 @@ export async function fillOutboxes(
 export async function countWebhooks(orgId: string): Promise<number> {
   return (await webhooksRef(orgId).count().get()).data().count;
 }
+
+/**
+ * The webhooks with events waiting in their outbox since before `before`: a delivery task that
+ * was never queued (the trigger gave up) or whose window found nothing yet. Up to `limit`
+ * waiting events are looked at, oldest first.
+ */
+export async function staleOutboxes(
+  before: Date,
+  limit: number,
+): Promise<{ orgId: string; webhookId: string }[]> {
+  const snap = await db()
+    .collectionGroup('outbox')
+    .where('queuedAt', '<', Timestamp.fromDate(before))
+    .orderBy('queuedAt')
+    .limit(limit)
+    .get();
+  const found = new Map<string, { orgId: string; webhookId: string }>();
+  for (const doc of snap.docs) {
+    // organizations/{orgId}/webhooks/{webhookId}/outbox/{eventId}
+    const hook = doc.ref.parent.parent;
+    const org = hook?.parent.parent;
+    if (hook && org) found.set(`${org.id}/${hook.id}`, { orgId: org.id, webhookId: hook.id });
+  }
+  return [...found.values()];
+}
