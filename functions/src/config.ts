@@ -357,6 +357,8 @@ export const quotaDefaults = (): QuotaLimits => ({
   outstandingTagPools: read(QUOTA_OUTSTANDING_TAG_POOLS),
   items: read(QUOTA_ITEMS),
   labelsPerRequest: read(QUOTA_LABELS_PER_REQUEST),
+  scanEventsPerDay: read(QUOTA_SCAN_EVENTS_PER_DAY),
+  openAudits: read(QUOTA_OPEN_AUDITS),
   deliveriesPerDay: read(QUOTA_DELIVERIES_PER_DAY),
 });
 export const orgCreationLimits = () => ({
@@ -406,6 +408,41 @@ export const BOOKING_NO_SHOW_HOURS = defineInt('BOOKING_NO_SHOW_HOURS', {
 
 export const checkoutGraceMs = (): number => Math.max(0, read(CHECKOUT_GRACE_MINUTES)) * 60_000;
 export const bookingNoShowMs = (): number => Math.max(0, read(BOOKING_NO_SHOW_HOURS)) * 3_600_000;
+
+// The scan ledger and audits (docs/api.md#audits-and-offline-scanning).
+
+/** Days a scan may wait on a device (offline) before the ledger refuses it as too old. */
+export const SCAN_EVENT_MAX_AGE_DAYS = defineInt('SCAN_EVENT_MAX_AGE_DAYS', {
+  default: 30,
+  description: 'Scan events whose scannedAt is more than this many days old are refused.',
+});
+
+/** Seconds a device clock may run ahead before a scan counts as from the future. */
+export const SCAN_EVENT_FUTURE_TOLERANCE_SECONDS = defineInt(
+  'SCAN_EVENT_FUTURE_TOLERANCE_SECONDS',
+  {
+    default: 300,
+    description: 'Scan events whose scannedAt is further in the future than this are refused.',
+  },
+);
+
+/** Scan events (client-written and bulk) one organisation may have applied per UTC day. */
+export const QUOTA_SCAN_EVENTS_PER_DAY = defineInt('QUOTA_SCAN_EVENTS_PER_DAY', {
+  default: 100_000,
+  description: 'Scan events one organisation may have applied per UTC day.',
+});
+
+/** Audits of one organisation that may be open at once (each snapshots up to 20 000 items). */
+export const QUOTA_OPEN_AUDITS = defineInt('QUOTA_OPEN_AUDITS', {
+  default: 20,
+  description: 'Audits one organisation may have open (not completed) at once.',
+});
+
+export const scanEventWindow = () => ({
+  maxAgeDays: Math.max(0, read(SCAN_EVENT_MAX_AGE_DAYS)),
+  futureToleranceSeconds: Math.max(0, read(SCAN_EVENT_FUTURE_TOLERANCE_SECONDS)),
+});
+
 // Events, the activity log and webhooks (docs/events.md, docs/operations.md#webhooks).
 
 /** Days an activity event is kept; its `expiresAt` is set from this and a TTL policy deletes it. */

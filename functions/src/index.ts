@@ -19,6 +19,7 @@ export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';
 export { batchCreated } from './triggers/batchCreated';
 export { prepJobQueued } from './triggers/prepJobQueued';
 export { sweepPrepJobs } from './scheduled/sweepPrepJobs';
+export { scanEventCreated } from './triggers/scanEventsCreated';
 export { custodySweep } from './scheduled/custodySweep';
 export { equipmentImageImport } from './tasks/imageImportTask';
 export { equipmentPhotoFinalized, equipmentPhotoDeleted } from './triggers/photosStorage';

@@ -70,6 +70,9 @@ export const LOG_EVENTS = [
   'link.from_queue',
   'quota.exceeded',
   'equipment.qr.refused',
+  'ledger.event.applied',
+  'audit.created',
+  'audit.completed',
   'custody.sweep',
   'equipment.image.queued',
   'equipment.image.task_refused',
@@ -349,6 +352,41 @@ export const quotaExceeded = (f: {
 /** An item a client app wrote past the organisation's item quota: marked, no QR code made. */
 export const equipmentQrRefused = (f: ItemEvent & { items: number; limit: number }) =>
   emit('WARNING', 'equipment.qr.refused', f);
+
+// The scan ledger and audits ----------------------------------------------------------------
+
+/**
+ * A scan event got its result. `source`: `trigger` (written by a client app, or a redelivery
+ * that found the result: `fresh` false) or `api` (the bulk route).
+ */
+export const ledgerEventApplied = (f: {
+  orgId: string;
+  scanId: string;
+  type: string;
+  status: string;
+  reason?: string;
+  source: 'trigger' | 'api';
+  fresh: boolean;
+  durationMs: number;
+}) => emit('INFO', 'ledger.event.applied', f);
+
+export const auditCreated = (f: {
+  orgId: string;
+  auditId: string;
+  expected: number;
+  by: string;
+  durationMs: number;
+}) => emit('INFO', 'audit.created', f);
+
+export const auditCompleted = (f: {
+  orgId: string;
+  auditId: string;
+  lastAudited: number;
+  moved: number;
+  markedMissing: number;
+  by: string;
+  durationMs: number;
+}) => emit('INFO', 'audit.completed', f);
 
 // Custody and bookings ----------------------------------------------------------------------
 

@@ -158,6 +158,13 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
     assert.equal(e.eventTrigger?.retry, true);
     assert.equal(e.timeoutSeconds, 540);
   },
+  scanEventCreated: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/scanEvents/{scanId}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+  },
 };
 
 // Events (docs/events.md): one written-trigger per catalogue entry, and the delivery queue.

@@ -234,6 +234,26 @@ describe('events (domain): the catalogue, one entry per collection', () => {
     ]);
   });
 
+  it('scan events: a client app’s are the client’s, the bulk route’s are via api', () => {
+    const entry = entryNamed('ScanEvents');
+    const [fromApp] = buildEvents(
+      entry,
+      'o',
+      'p',
+      'v',
+      change(null, { type: 'seen', code: 'C', by: 'u1' }),
+    );
+    assert.deepEqual([fromApp.actor, fromApp.via], [{ kind: 'client', id: 'u1' }, 'client']);
+    const [bulk] = buildEvents(
+      entry,
+      'o',
+      'p',
+      'v',
+      change(null, { type: 'seen', code: 'C', by: 'u1', source: 'api' }),
+    );
+    assert.deepEqual([bulk.actor, bulk.via], [{ kind: 'user', id: 'u1' }, 'api']);
+  });
+
   it('webhook.disabled when the system switches a webhook off with a reason', () => {
     assert.deepEqual(
       types(

@@ -21,6 +21,8 @@ const DEFAULTS: QuotaLimits = {
   outstandingTagPools: 10,
   items: 100_000,
   labelsPerRequest: 10_000,
+  scanEventsPerDay: 100_000,
+  openAudits: 20,
   deliveriesPerDay: 50_000,
 };
 

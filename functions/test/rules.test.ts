@@ -141,6 +141,9 @@ describe('security rules of the project (client apps)', function () {
       assetIds: ['CAM_1'],
     });
     batch.set(db().doc(`organizations/${orgId}/bookingIndex/CAM_1`), { holds: {} });
+    batch.set(db().doc(`organizations/${orgId}/scanEvents/e1`), { type: 'seen', by: 'someone' });
+    batch.set(db().doc(`organizations/${orgId}/audits/a1`), { name: 'Audit', status: 'open' });
+    batch.set(db().doc(`organizations/${orgId}/audits/a1/items/CAM_1`), { state: 'missing' });
     await batch.commit();
   });
 
@@ -355,6 +358,38 @@ describe('security rules of the project (client apps)', function () {
       create: () => ({ holds: {} }),
       update: () => ({ holds: {} }),
     },
+    // The scan ledger: per-type roles and fields in ledger-rules.test.ts. The event seeded here
+    // is someone else's, so only editors and up read it.
+    {
+      name: 'scan events',
+      doc: `organizations/${orgId}/scanEvents/e1`,
+      list: `organizations/${orgId}/scanEvents`,
+      allowed: { get: atLeast('editor'), list: atLeast('editor'), create: atLeast('viewer') },
+      create: (actor) => ({
+        type: 'seen',
+        code: 'SER-1',
+        scannedAt: firebase.firestore.Timestamp.now(),
+        by: uid(actor),
+        createdAt: now(),
+      }),
+      update: () => ({ result: { status: 'applied' } }),
+    },
+    {
+      name: 'audits',
+      doc: `organizations/${orgId}/audits/a1`,
+      list: `organizations/${orgId}/audits`,
+      allowed: { get: atLeast('viewer'), list: atLeast('viewer') },
+      create: () => ({ name: 'Audit', status: 'open' }),
+      update: () => ({ status: 'completed' }),
+    },
+    {
+      name: 'audit items',
+      doc: `organizations/${orgId}/audits/a1/items/CAM_1`,
+      list: `organizations/${orgId}/audits/a1/items`,
+      allowed: { get: atLeast('viewer'), list: atLeast('viewer') },
+      create: () => ({ state: 'found' }),
+      update: () => ({ state: 'found' }),
+    },
   ];
 
   for (const c of cases) {
@@ -454,6 +489,8 @@ describe('security rules of the project (client apps)', function () {
       ['source other than client', { source: 'api' }],
       // The quota's mark is the trigger's: a client cannot write an item as already ready.
       ['a server field (qrStatus)', { qrStatus: 'ready' }],
+      ['a server field (lastSeenAt)', { lastSeenAt: new Date() }],
+      ['a server field (lastAuditedAt)', { lastAuditedAt: new Date() }],
       ['a server field (quotaExceeded)', { quotaExceeded: false }],
       // The photo trigger's list: an app uploads photos to Storage, it never writes the list.
       ['a server field (photos)', { photos: [] }],

@@ -62,6 +62,11 @@ export interface Equipment {
   qrCodeGeneratedAt: string | null;
   qrCodeError: string | null;
   qrCodeAttempts: number;
+  /** Where and when a scan last saw it (the scan ledger), and its last completed audit. */
+  lastSeenAt: string | null;
+  lastSeenLocationId: string | null;
+  lastSeenBy: string | null;
+  lastAuditedAt: string | null;
   /** available when the document has none (items from before custody). */
   status: ItemStatus;
   custody: {
@@ -106,6 +111,10 @@ export function toEquipment(assetId: string, d: FirebaseFirestore.DocumentData):
     qrCodeGeneratedAt: iso(d.qrCodeGeneratedAt),
     qrCodeError: text(d.qrCodeError),
     qrCodeAttempts: typeof d.qrCodeAttempts === 'number' ? d.qrCodeAttempts : 0,
+    lastSeenAt: iso(d.lastSeenAt),
+    lastSeenLocationId: text(d.lastSeenLocationId),
+    lastSeenBy: text(d.lastSeenBy),
+    lastAuditedAt: iso(d.lastAuditedAt),
     ...custodyFields(d),
     photos: toEquipmentPhotos(d.photos),
   };

@@ -124,6 +124,18 @@ export function parseEquipmentPhotoPath(
   const m = /^organizations\/([^/]+)\/equipment\/([^/]+)\/photos\/([^/]+)$/.exec(name);
   return m ? { orgId: m[1], assetId: m[2], fileName: m[3] } : null;
 }
+
+// The scan ledger and audits (docs/data-model.md#audits-and-offline-scanning).
+/** Scan events a client app (or the bulk API) writes with an id it chose: applied once each. */
+export const scanEventsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('scanEvents');
+export const auditsRef = (orgId: string): CollectionReference => orgRef(orgId).collection('audits');
+/** One document per expected item and per scanned item or code of an audit. */
+export const auditItemsRef = (orgId: string, auditId: string): CollectionReference =>
+  auditsRef(orgId).doc(auditId).collection('items');
+/** The audit's counts, spread over shards so that auditors scanning at once do not queue. */
+export const auditCountersRef = (orgId: string, auditId: string): CollectionReference =>
+  auditsRef(orgId).doc(auditId).collection('counters');
 // Events (docs/events.md): the activity log, webhooks with their outbox and deliveries.
 /** The organisation's activity log, one document per event, id = the event id. */
 export const activityRef = (orgId: string): CollectionReference =>

@@ -29,7 +29,14 @@ import {
 import { quotaExceeded } from '../logs';
 import { AppError } from '../domain/errors';
 import { db } from './firebase';
-import { equipmentRef, quotaOverrideRef, tagPoolsRef, usageDayRef, userUsageRef } from './paths';
+import {
+  auditsRef,
+  equipmentRef,
+  quotaOverrideRef,
+  tagPoolsRef,
+  usageDayRef,
+  userUsageRef,
+} from './paths';
 
 /** The limits of one organisation: the params, raised or lowered by its override document. */
 export async function quotaLimits(orgId: string): Promise<QuotaLimits> {
@@ -119,6 +126,14 @@ export async function checkOutstandingTagPools(orgId: string, limit: number): Pr
     await tagPoolsRef(orgId).where('status', 'in', ['pending', 'creating']).count().get()
   ).data().count;
   enforce(orgId, 'outstandingTagPools', filling, 1, limit);
+}
+
+/** Throws the 429 when the organisation has as many audits open as it may. */
+export async function checkOpenAudits(orgId: string, limit: number): Promise<void> {
+  const open = (
+    await auditsRef(orgId).where('status', 'in', ['open', 'completing']).count().get()
+  ).data().count;
+  enforce(orgId, 'openAudits', open, 1, limit);
 }
 
 /** Throws the 429 when one request asks for more labels than the organisation may print at once. */

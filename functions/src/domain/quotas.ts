@@ -10,6 +10,7 @@ export const DAILY_QUOTAS = [
   'rowsPerDay',
   'custodyItemsPerDay',
   'photosPerDay',
+  'scanEventsPerDay',
   'deliveriesPerDay',
 ] as const;
 export type DailyQuota = (typeof DAILY_QUOTAS)[number];
@@ -21,6 +22,7 @@ export const ORG_QUOTAS = [
   'outstandingTagPools',
   'items',
   'labelsPerRequest',
+  'openAudits',
 ] as const;
 export type OrgQuota = (typeof ORG_QUOTAS)[number];
 
@@ -79,6 +81,8 @@ const WHAT: Record<QuotaName, string> = {
   outstandingTagPools: 'tag pools still being filled',
   items: 'equipment items',
   labelsPerRequest: 'labels in one request',
+  scanEventsPerDay: 'scan events applied today',
+  openAudits: 'audits open',
   organizationsPerUser: 'organisations created by you',
   deliveriesPerDay: 'webhook delivery attempts today',
 };

@@ -20,6 +20,8 @@ import { tagsRouter } from './tags';
 import { ordersRouter } from './manufacturing/orders';
 import { mastersRouter } from './manufacturing/masters';
 import { prepJobsRouter } from './manufacturing/prepJobs';
+import { scanEventsRouter } from './scanEvents';
+import { auditsRouter } from './audits';
 import { custodyRouter } from './custody';
 import { bookingsRouter } from './bookings';
 import { activityRouter } from './activity';
@@ -48,6 +50,8 @@ export const routers: Router[] = [
   ordersRouter,
   mastersRouter,
   prepJobsRouter,
+  scanEventsRouter,
+  auditsRouter,
   custodyRouter,
   bookingsRouter,
   activityRouter,

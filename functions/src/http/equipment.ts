@@ -15,6 +15,7 @@ import {
 } from '../data/equipment';
 import { regenerateEquipmentQr } from '../data/equipmentQr';
 import { idempotencyRecord } from '../data/idempotency';
+import { listNotSeenSince } from '../data/ledgerSightings';
 import { callerId } from './auth';
 import { orgEndpoint } from './declare';
 import { timed } from './serverTiming';
@@ -90,12 +91,16 @@ orgEndpoint(
     replies: { 200: json('A page of items', equipmentPageSchema) },
   },
   async (_req, res, { orgId, query }) => {
-    const { category, locationId, qr, limit, pageToken } = query;
+    const { category, locationId, qr, limit, pageToken, notSeenSince } = query;
     const filter = {
       ...(category ? { category } : {}),
       ...(locationId !== undefined ? { locationId } : {}),
       ...(qr ? { qr } : {}),
     };
+    if (notSeenSince) {
+      res.json(await listNotSeenSince(orgId, filter, notSeenSince, { limit, pageToken }));
+      return;
+    }
     res.json(await listEquipment(orgId, filter, { limit, pageToken }));
   },
 );

@@ -39,6 +39,8 @@ export function resolveActor(
   after: Doc | null,
   context: WriteContext = {},
   createdByFields: readonly string[] = ['createdBy'],
+  /** A create's via when the document names none (scan events a client app wrote: client). */
+  createVia: Via = 'api',
 ): { actor: Actor; via: Via } {
   if (context.authType === 'app_user' && context.authId) {
     return { actor: { kind: 'client', id: context.authId }, via: 'client' };
@@ -50,7 +52,7 @@ export function resolveActor(
   }
   if (!before) {
     const by = createdByFields.map((f) => after[f]).find((v) => typeof v === 'string');
-    const via = viaOf(after.createdVia ?? after.source, by === undefined ? 'trigger' : 'api');
+    const via = viaOf(after.createdVia ?? after.source, by === undefined ? 'trigger' : createVia);
     return by === undefined ? SYSTEM : { actor: actorFromStamp(by, via), via };
   }
   // An update: the stamp counts when this write set it. Every stamping writer (the API, a

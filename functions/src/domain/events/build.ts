@@ -27,7 +27,13 @@ export function buildEvents(
 ): ActivityEvent[] {
   const drafts = entry.derive(change);
   if (!drafts.length) return [];
-  const { actor, via } = resolveActor(change.before, change.after, context, entry.createdByFields);
+  const { actor, via } = resolveActor(
+    change.before,
+    change.after,
+    context,
+    entry.createdByFields,
+    entry.createVia,
+  );
   return drafts.map((d) => ({
     id: eventId(documentPath, version, d.type),
     type: d.type,

@@ -22,6 +22,7 @@ const EQUIPMENT_SYSTEM_FIELDS = [
   'lastSeenAt',
   'lastSeenLocationId',
   'lastSeenBy',
+  'lastAuditedAt',
   // Written with status by a check-out or check-in, whose own events (custody.*) say so.
   'custody',
 ];
@@ -349,6 +350,8 @@ const scanEvents: CatalogueEntry = {
   subjectKind: 'scan',
   audience: 'members',
   createdByFields: ['by'],
+  // Written by a client app under the rules (by = its uid); the bulk route says source: api.
+  createVia: 'client',
   derive: (c) =>
     !c.before && c.after
       ? [

@@ -1,7 +1,7 @@
 // What a catalogue entry is, and the helpers most entries are made of. Adding a collection to
 // the event model is one entry (catalogue.ts): where its documents live, what they are called,
 // and which events a change of one of them makes.
-import { fieldChanges, type Audience, type Doc, type EventDraft } from './model';
+import { fieldChanges, type Audience, type Doc, type EventDraft, type Via } from './model';
 
 /** One document change as the trigger saw it, in plain JSON. */
 export interface DocChange {
@@ -24,6 +24,8 @@ export interface CatalogueEntry {
   audience: Audience;
   /** Fields naming the creator, first found wins (default createdBy). */
   createdByFields?: readonly string[];
+  /** A create's via when its document names none (default api). */
+  createVia?: Via;
   derive: (change: DocChange) => EventDraft[];
 }
 

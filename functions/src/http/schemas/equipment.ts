@@ -5,6 +5,7 @@ import { ID_PATTERN, ID_RULE } from '../../domain/ids';
 import { check, idSchema, queryInt, queryText } from '../../domain/schemas/kit';
 import type { Validated } from '../../domain/validation';
 import { photoSchema } from './photos';
+import { parseInstant } from '../../domain/scanEvents';
 import { isoTime } from './replies';
 import { ITEM_STATUSES, SETTABLE_STATUSES } from '../../domain/custody';
 import { custodySchema } from './custodyItem';
@@ -99,6 +100,19 @@ export const equipmentListQuery = {
     .transform((word) => QR_FILTER[word])
     .optional()
     .meta({ description: 'missing (no code yet), failed, ready or refused (over the item quota)' }),
+  notSeenSince: z
+    .string()
+    .transform((value, ctx) => {
+      const at = parseInstant(value);
+      if (!at)
+        ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time with an offset or Z' });
+      return at;
+    })
+    .optional()
+    .meta({
+      description:
+        'Items last seen by a scan before this time, oldest first (items never scanned have no sighting and are not listed)',
+    }),
   limit: queryInt(1, 500, 50),
   pageToken: queryText,
 };
