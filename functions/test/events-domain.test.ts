@@ -95,6 +95,13 @@ describe('events (domain): the model', () => {
       via: 'api',
     });
     assert.equal(resolveActor(before, null).actor.kind, 'system');
+    // An API write that names its maker in a field of its own (a tag's assignedBy).
+    assert.deepEqual(
+      resolveActor({ assetId: null }, { assetId: 'A', assignedBy: 'apiKey:k2' }, {}, [], 'api', [
+        'assignedBy',
+      ]),
+      { actor: { kind: 'apiKey', id: 'k2' }, via: 'api' },
+    );
     assert.deepEqual(resolveActor(before, null, { authType: 'app_user', authId: 'u7' }).actor, {
       kind: 'client',
       id: 'u7',

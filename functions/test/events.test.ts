@@ -195,6 +195,32 @@ describe('events and the activity log (local stack)', function () {
     for (const u of updates) assert.ok(!('custody' in u.changes));
   });
 
+  it('a tag claimed through the API: tag.assigned by the caller, unassigned by the system', async () => {
+    const made = await call<{ assetId: string }>('POST', `${base()}/equipment`, {
+      token: editor.idToken,
+      body: { name: 'Tagged', category: 'OTHER' },
+    });
+    const code = unique('TAG').toUpperCase();
+    const imported = await call('POST', `${base()}/tags/import`, {
+      token: editor.idToken,
+      body: { codes: [{ code }] },
+    });
+    assert.equal(imported.status, 200, JSON.stringify(imported.body));
+    const assigned = await call('POST', `${base()}/tags/${code}/assign`, {
+      token: key,
+      body: { assetId: made.body.assetId },
+    });
+    assert.equal(assigned.status, 201, JSON.stringify(assigned.body));
+    const events = await waitFor(async () => {
+      const page = await call<Page>('GET', `${base()}/activity?type=tag.assigned`, {
+        token: owner.idToken,
+      });
+      return page.body.events.find((e) => e.data.assetId === made.body.assetId);
+    });
+    assert.deepEqual(events.actor, { kind: 'apiKey', id: keyId });
+    assert.equal(events.data.code, code);
+  });
+
   it('member and key events are recorded for admins', async () => {
     const added = await eventOf(orgId, editor.uid, 'member.added');
     assert.deepEqual(added.actor, { kind: 'user', id: owner.uid });

@@ -41,6 +41,8 @@ export function resolveActor(
   createdByFields: readonly string[] = ['createdBy'],
   /** A create's via when the document names none (scan events a client app wrote: client). */
   createVia: Via = 'api',
+  /** Fields an API write sets to who made this change (a tag's assignedBy): used when set anew. */
+  changedByFields: readonly string[] = [],
 ): { actor: Actor; via: Via } {
   if (context.authType === 'app_user' && context.authId) {
     return { actor: { kind: 'client', id: context.authId }, via: 'client' };
@@ -59,7 +61,12 @@ export function resolveActor(
   // client under the rules) sets updatedAt to the time of the write; a trigger writing back
   // its result (a QR code, an image) leaves updatedAt alone, so its write is the system's.
   const fresh = after.updatedBy !== undefined && !sameValue(after.updatedAt, before.updatedAt);
-  if (!fresh) return SYSTEM;
+  if (!fresh) {
+    const by = changedByFields
+      .map((f) => after[f])
+      .find((v, i) => typeof v === 'string' && v !== before[changedByFields[i]]);
+    return by === undefined ? SYSTEM : { actor: actorFromStamp(by, 'api'), via: 'api' };
+  }
   const via = viaOf(after.updatedVia, 'api');
   return { actor: actorFromStamp(after.updatedBy, via), via };
 }

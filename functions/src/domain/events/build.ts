@@ -33,6 +33,7 @@ export function buildEvents(
     context,
     entry.createdByFields,
     entry.createVia,
+    entry.changedByFields,
   );
   return drafts.map((d) => ({
     id: eventId(documentPath, version, d.type),

@@ -81,6 +81,7 @@ const apiKeys: CatalogueEntry = {
 const invitations: CatalogueEntry = {
   name: 'Invitations',
   path: 'invitations/{id}',
+  changedByFields: ['revokedBy', 'acceptedBy'],
   subjectKind: 'invitation',
   audience: 'admins',
   createdByFields: ['invitedBy'],
@@ -131,6 +132,7 @@ const qrCodes: CatalogueEntry = {
 const tags: CatalogueEntry = {
   name: 'Tags',
   path: 'tags/{id}',
+  changedByFields: ['assignedBy'],
   subjectKind: 'tag',
   audience: 'members',
   createdByFields: ['assignedBy', 'createdBy'],
@@ -204,6 +206,7 @@ const CHECKOUT_DATA = ['assetIds', 'custodian', 'dueAt', 'status', 'bookingId', 
 const checkouts: CatalogueEntry = {
   name: 'Checkouts',
   path: 'checkouts/{id}',
+  changedByFields: ['returnedBy'],
   subjectKind: 'checkout',
   audience: 'members',
   createdByFields: ['by', 'createdBy'],
@@ -228,6 +231,7 @@ const BOOKING_DATA = ['assetIds', 'custodian', 'from', 'to', 'status'];
 const bookings: CatalogueEntry = {
   name: 'Bookings',
   path: 'bookings/{id}',
+  changedByFields: ['endedBy'],
   subjectKind: 'booking',
   audience: 'members',
   createdByFields: ['by', 'createdBy'],

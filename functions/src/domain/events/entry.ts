@@ -26,6 +26,8 @@ export interface CatalogueEntry {
   createdByFields?: readonly string[];
   /** A create's via when its document names none (default api). */
   createVia?: Via;
+  /** Fields an update sets to its maker (assignedBy, revokedBy), read when no stamp is fresh. */
+  changedByFields?: readonly string[];
   derive: (change: DocChange) => EventDraft[];
 }
 
