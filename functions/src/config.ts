@@ -482,3 +482,5 @@ export const webhookSettings = () => ({
   batchWindowSeconds: Math.max(1, read(WEBHOOK_BATCH_WINDOW_SECONDS)),
   allowedHosts: read(WEBHOOK_ALLOWED_HOSTS),
 });
+/** The region functions are deployed to (task queues are addressed by it). */
+export const region = (): string => read(REGION);

@@ -11,7 +11,10 @@ import {
 } from 'firebase-admin/firestore';
 import { activityRetentionDays } from '../config';
 import { AppError } from '../domain/errors';
+import type { ActivityFilter } from '../domain/events/filter';
 import type { ActivityEvent, Audience, Doc } from '../domain/events/model';
+
+export type { ActivityFilter };
 import { isAlreadyExists } from './firestoreErrors';
 import { activityRef } from './paths';
 
@@ -72,17 +75,6 @@ export function eventView(snap: QueryDocumentSnapshot): ActivityEvent {
     data: plainValue(d.data ?? {}) as Doc,
     audience: d.audience as Audience,
   };
-}
-
-export interface ActivityFilter {
-  type?: string;
-  subjectKind?: string;
-  subjectId?: string;
-  actor?: string;
-  from?: Date;
-  to?: Date;
-  /** Members below admin see only `members` events. */
-  audience?: Audience;
 }
 
 /** The query for one filter, newest first; each combination has its index (firestore.indexes.json). */

@@ -2,7 +2,7 @@
 // TaskQueue; locally the Cloud Tasks emulator at CLOUD_TASKS_EMULATOR_HOST). Task ids make
 // enqueueing idempotent: a second enqueue of the same id is refused and counts as done.
 import { getFunctions } from 'firebase-admin/functions';
-import { REGION } from '../config';
+import { region } from '../config';
 import { adminApp } from './firebase';
 
 export interface DeliveryTask {
@@ -17,7 +17,7 @@ export const DELIVERY_FUNCTION = 'deliverWebhooks';
 
 function queue() {
   return getFunctions(adminApp()).taskQueue<DeliveryTask>(
-    `locations/${REGION.value() || 'us-central1'}/functions/${DELIVERY_FUNCTION}`,
+    `locations/${region()}/functions/${DELIVERY_FUNCTION}`,
   );
 }
 

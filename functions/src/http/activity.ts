@@ -3,10 +3,10 @@
 import { Router } from 'express';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { listActivity, walkActivity, type ActivityFilter } from '../data/activity';
-import { AppError } from '../domain/errors';
+import { listActivity, walkActivity } from '../data/activity';
+import type { ActivityFilter } from '../domain/events/filter';
 import { activityCsvLines, activityNdjsonLines } from '../domain/events/csv';
-import { atLeast, type Role } from '../domain/roles';
+import { activityFilter } from '../domain/events/filter';
 import { sendCsv } from './csvReply';
 import { orgEndpoint } from './declare';
 import {
@@ -20,53 +20,6 @@ import { json, media } from './schemas/replies';
 export const activityRouter = Router();
 const tags = ['activity'];
 
-interface FilterQuery {
-  type?: string;
-  subjectKind?: string;
-  subjectId?: string;
-  actor?: string;
-  from?: Date;
-  to?: Date;
-}
-
-/**
- * The filter of a query. One of type, subject (kind, optionally id) and actor at a time, with
- * any time range: each such query has its index (firestore.indexes.json).
- */
-function filterOf(query: FilterQuery, role: Role): ActivityFilter {
-  const groups = [query.type, query.subjectKind ?? query.subjectId, query.actor].filter(
-    (v) => v !== undefined,
-  );
-  if (groups.length > 1) {
-    throw new AppError(
-      'invalid_argument',
-      'Filter by one of type, subjectKind (with subjectId) or actor at a time, with from and to',
-      { field: 'type', errors: [{ field: 'type', message: 'combined with subject or actor' }] },
-    );
-  }
-  if (query.subjectId && !query.subjectKind) {
-    throw new AppError('invalid_argument', 'subjectId needs subjectKind', {
-      field: 'subjectId',
-      errors: [{ field: 'subjectId', message: 'needs subjectKind' }],
-    });
-  }
-  if (query.from && query.to && query.from >= query.to) {
-    throw new AppError('invalid_argument', 'from must be before to', {
-      field: 'from',
-      errors: [{ field: 'from', message: 'must be before to' }],
-    });
-  }
-  return {
-    type: query.type,
-    subjectKind: query.subjectKind,
-    subjectId: query.subjectId,
-    actor: query.actor,
-    from: query.from,
-    to: query.to,
-    audience: atLeast(role, 'admin') ? undefined : 'members',
-  };
-}
-
 orgEndpoint(
   activityRouter,
   'read',
@@ -79,7 +32,7 @@ orgEndpoint(
     replies: { 200: json('A page of events', activityPageSchema) },
   },
   async (_req, res, { orgId, role, query }) => {
-    const filter = filterOf(query, role);
+    const filter = activityFilter(query, role);
     res.json(await listActivity(orgId, filter, { limit: query.limit, pageToken: query.pageToken }));
   },
 );
@@ -98,7 +51,7 @@ orgEndpoint(
     },
   },
   async (_req, res, { orgId, role, query }) => {
-    const events = walkActivity(orgId, filterOf(query, role));
+    const events = walkActivity(orgId, activityFilter(query, role));
     if (query.format === 'csv') {
       await sendCsv(res, `activity-${orgId}.csv`, activityCsvLines(events));
       return;

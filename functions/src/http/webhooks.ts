@@ -1,9 +1,9 @@
 // Webhooks (admins and up): subscribe a URL to event types, answer its signing secret once,
 // rotate it, see each delivery with its attempts, send one again or a test ping. Deliveries go
 // out through the delivery task queue (tasks/deliveries.ts); no handler sends a request itself.
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { conflict } from '../domain/errors';
+import { testEvent } from '../domain/webhooks/ping';
 import { getStoredDelivery, listDeliveries, newDelivery } from '../data/deliveries';
 import {
   countWebhooks,
@@ -217,20 +217,11 @@ orgEndpoint(
     const hook = await getWebhook(orgId, params.webhookId);
     if (!hook.active)
       throw conflict('webhook_disabled', 'The webhook is disabled: switch it on first');
-    const by = callerId(caller);
-    const ping = {
-      id: `test_${randomUUID()}`,
-      type: 'webhook.test',
-      orgId,
-      subject: { kind: 'webhook', id: params.webhookId },
-      actor:
-        caller.kind === 'apiKey' ? { kind: 'apiKey', id: caller.keyId } : { kind: 'user', id: by },
-      via: 'api',
-      at: new Date().toISOString(),
-      changes: {},
-      data: { message: 'A test delivery: this webhook reaches you and its signature verifies.' },
-      audience: 'admins',
-    };
+    const actor =
+      caller.kind === 'apiKey'
+        ? ({ kind: 'apiKey', id: caller.keyId } as const)
+        : ({ kind: 'user', id: caller.uid } as const);
+    const ping = testEvent(orgId, params.webhookId, actor);
     const deliveryId = await newDelivery(orgId, params.webhookId, [ping]);
     await queue(orgId, params.webhookId, deliveryId);
     res.status(202).json({ deliveryId, status: 'pending' });

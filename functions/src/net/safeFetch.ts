@@ -42,7 +42,7 @@ export interface FetchOptions {
   send?: { method: 'POST'; headers: Record<string, string>; body: Buffer };
   /**
    * Resolve with whatever status answers (the first hop: no redirect is followed) instead of
-   * rejecting a non-2xx; the body is read up to maxBytes. For webhook deliveries.
+   * rejecting a non-2xx, without reading the body. For webhook deliveries.
    */
   anyStatus?: boolean;
 }
@@ -211,8 +211,15 @@ export async function safeFetch(
       });
       const status = response.statusCode ?? 0;
       if (options.anyStatus) {
-        const body = await readBody(response, limits.maxBytes);
-        return { url: url.href, status, body, redirects, headers: response.headers };
+        // The status is the answer; the body is not read (a large one must not fail a delivery).
+        response.resume();
+        return {
+          url: url.href,
+          status,
+          body: Buffer.alloc(0),
+          redirects,
+          headers: response.headers,
+        };
       }
       if (REDIRECTS.has(status)) {
         const location = response.headers.location;
