@@ -442,6 +442,40 @@ export const scanEventWindow = () => ({
   maxAgeDays: Math.max(0, read(SCAN_EVENT_MAX_AGE_DAYS)),
   futureToleranceSeconds: Math.max(0, read(SCAN_EVENT_FUTURE_TOLERANCE_SECONDS)),
 });
+// Scan records and product codes (docs/operations.md#what-a-scan-stores).
+
+/**
+ * The secret behind visitor ids (data/scanRecords.ts): read at call time from the environment
+ * the platform fills from Secret Manager (the `api` function declares it). Without it, records
+ * carry no visitor and visitors are not counted.
+ */
+export const scanHashSecret = (): string | undefined =>
+  process.env[SCAN_HASH_SECRET.name] || undefined;
+
+/** Whether every scan writes a record under organizations/{orgId}/scans; counters work either way. */
+export const SCAN_RECORDS = defineBoolean('SCAN_RECORDS', {
+  default: true,
+  description: 'Write a record per scan (false: daily counters only).',
+});
+
+/**
+ * A request header the platform sets to the client's country and a client cannot forge (for
+ * example X-Appengine-Country, or a load balancer's custom header); empty: no country is stored.
+ */
+export const SCAN_COUNTRY_HEADER = defineString('SCAN_COUNTRY_HEADER', {
+  default: '',
+  description: 'Trusted header holding the scanner’s ISO country code; empty for none.',
+});
+
+/** Distinct visitors (visitor-days) past which a product code's page warns of a copied label. */
+export const PRODUCT_CODE_WARN_VISITORS = defineInt('PRODUCT_CODE_WARN_VISITORS', {
+  default: 3,
+  description: 'Distinct visitors of one unit code past which its page warns it may be copied.',
+});
+
+export const scanRecordsEnabled = (): boolean => read(SCAN_RECORDS);
+export const scanCountryHeader = (): string => read(SCAN_COUNTRY_HEADER).trim().toLowerCase();
+export const productCodeWarnVisitors = (): number => read(PRODUCT_CODE_WARN_VISITORS);
 
 // Events, the activity log and webhooks (docs/events.md, docs/operations.md#webhooks).
 

@@ -78,6 +78,8 @@ export const LOG_EVENTS = [
   'equipment.image.task_refused',
   'equipment.photo.outcome',
   'equipment.photo.refused',
+  'scan.refused',
+  'product_code.redeemed',
   'events.recorded',
   'webhook.enqueue_failed',
   'webhook.attempt',
@@ -183,6 +185,14 @@ export const qrPngCodeDeleted = (f: { orgId: string; qrId: string; eventId: stri
 /** A scan stopped at the interstitial: its destination is outside the organisation's allow list. */
 export const scanRedirectHeld = (f: { orgId: string; kind: string; id: string; host: string }) =>
   emit('INFO', 'scan.redirect_held', f);
+
+/** A tracked code refused a scan: not active yet, expired, or its maxScans used up. */
+export const scanRefused = (f: { orgId: string; id: string; outcome: string; bot: boolean }) =>
+  emit('INFO', 'scan.refused', f);
+
+/** A unit code was redeemed (its one time). */
+export const productCodeRedeemed = (f: { orgId: string; code: string; withSecret: boolean }) =>
+  emit('INFO', 'product_code.redeemed', f);
 
 // Equipment QR codes -------------------------------------------------------------------------
 

@@ -196,8 +196,20 @@ describe('manufacturing domain: request bodies', () => {
   it('orders', () => {
     assert.deepEqual(validateNewOrder({ name: ' A ', sku: '' }), {
       ok: true,
-      value: { orderId: undefined, name: 'A', sku: null },
+      value: {
+        orderId: undefined,
+        name: 'A',
+        sku: null,
+        productName: null,
+        gtin: null,
+        redemptionSecret: false,
+      },
     });
+    assert.deepEqual(errors(validateNewOrder({ name: 'A', gtin: '4006381333932' })), ['gtin']);
+    assert.equal(
+      (validateNewOrder({ name: 'A', gtin: '96385074' }) as { value: { gtin: string } }).value.gtin,
+      '96385074',
+    );
     assert.deepEqual(errors(validateNewOrder({ orderId: 'a/b', extra: 1 })), [
       'extra',
       'name',
@@ -221,7 +233,7 @@ describe('manufacturing domain: request bodies', () => {
   it('masters', () => {
     assert.deepEqual(validateNewMaster({ orderId: 'o', expectedUnits: 10 }), {
       ok: true,
-      value: { orderId: 'o', expectedUnits: 10, caseNumber: null },
+      value: { orderId: 'o', expectedUnits: 10, caseNumber: null, batchId: null },
     });
     assert.deepEqual(errors(validateNewMaster({ expectedUnits: 0, caseNumber: -1 })), [
       'caseNumber',

@@ -7,6 +7,7 @@ import { db } from '../src/data/firebase';
 import type { SignedIn } from 'emulator';
 import { addMember, call, createOrg, newUser } from './support/api';
 import { decodePng } from './support/qrDecode';
+import { publicBaseUrl } from '../src/config';
 import { functionUrl } from './support/stack';
 import {
   batchCodeDocs,
@@ -135,7 +136,12 @@ describe('manufacturing: a 1 000-code batch end to end', function () {
       .replace(/^\uFEFF/, '')
       .trim()
       .split('\r\n');
-    assert.equal(lines[0], 'seq,code,status,masterCode,statusChangedAt');
+    assert.equal(lines[0], 'seq,code,status,masterCode,statusChangedAt,url');
+    assert.match(
+      lines[1].split(',')[5],
+      /^https?:\/\/.*\/u\/[A-Za-z0-9_-]+$/,
+      'what the label encodes',
+    );
     assert.equal(lines.length, 1001);
     assert.deepEqual(
       lines.slice(1).map((l) => l.split(',')[1]),
@@ -153,7 +159,8 @@ describe('manufacturing: a 1 000-code batch end to end', function () {
     assert.equal(reply.status, 200);
     assert.equal(reply.headers.get('content-type'), 'image/png');
     const png = await rawPng(path, owner.idToken);
-    assert.equal(decodePng(png), code);
+    // A consumer's phone opens the code's page (issue 24): the label encodes its /u/ URL.
+    assert.equal(decodePng(png), `${publicBaseUrl()}/u/${code}`);
     const etag = reply.headers.get('etag') ?? '';
     const again = await call('GET', path, {
       token: owner.idToken,

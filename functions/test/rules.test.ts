@@ -144,6 +144,14 @@ describe('security rules of the project (client apps)', function () {
     batch.set(db().doc(`organizations/${orgId}/scanEvents/e1`), { type: 'seen', by: 'someone' });
     batch.set(db().doc(`organizations/${orgId}/audits/a1`), { name: 'Audit', status: 'open' });
     batch.set(db().doc(`organizations/${orgId}/audits/a1/items/CAM_1`), { state: 'missing' });
+    // Scan records and what stays server-side (issue 24).
+    batch.set(db().doc(`organizations/${orgId}/scans/s1`), { subjectKey: 'code:q1', bot: false });
+    batch.set(db().doc(`organizations/${orgId}/qrCodes/q1/scanVisitors/2026-12-01~abc`), {
+      day: '2026-12-01',
+    });
+    batch.set(db().doc(`organizations/${orgId}/qrCodes/q1/scanTotals/humans`), { count: 1 });
+    batch.set(db().doc(`productCodes/rules-${orgId}`), { orgId, kind: 'unit' });
+    batch.set(db().doc(`redemptionSecrets/${orgId}~o1`), { key: 'k' });
     await batch.commit();
   });
 
@@ -274,6 +282,36 @@ describe('security rules of the project (client apps)', function () {
       doc: `organizations/${orgId}/equipment/CAM_1/scanDays/2026-12-01~0`,
       list: `organizations/${orgId}/equipment/CAM_1/scanDays`,
       allowed: { get: atLeast('analyst'), list: atLeast('analyst') },
+    },
+    {
+      name: 'scan records',
+      doc: `organizations/${orgId}/scans/s1`,
+      list: `organizations/${orgId}/scans`,
+      allowed: { get: atLeast('analyst'), list: atLeast('analyst') },
+    },
+    {
+      name: 'visitor ids of a day (server only)',
+      doc: `organizations/${orgId}/qrCodes/q1/scanVisitors/2026-12-01~abc`,
+      list: `organizations/${orgId}/qrCodes/q1/scanVisitors`,
+      allowed: {},
+    },
+    {
+      name: 'a limited code’s human scans (server only)',
+      doc: `organizations/${orgId}/qrCodes/q1/scanTotals/humans`,
+      list: `organizations/${orgId}/qrCodes/q1/scanTotals`,
+      allowed: {},
+    },
+    {
+      name: 'product code lookups (server only)',
+      doc: `productCodes/rules-${orgId}`,
+      list: `productCodes`,
+      allowed: {},
+    },
+    {
+      name: 'redemption keys (server only)',
+      doc: `redemptionSecrets/${orgId}~o1`,
+      list: `redemptionSecrets`,
+      allowed: {},
     },
     {
       name: 'equipment',

@@ -18,7 +18,7 @@ type Timeline = {
   period: string;
   granularity: string;
   timeZone: string;
-  points: Array<{ date: string; scans: number }>;
+  points: Array<{ date: string; scans: number; humans?: number }>;
   total: number;
 };
 
@@ -94,14 +94,25 @@ describe('scans', function () {
     assert.equal(timeline.status, 200);
     assert.equal(timeline.body.timeZone, timeZone);
     assert.equal(timeline.body.points.length, 7);
-    assert.deepEqual(timeline.body.points.at(-1), { date: dayKey(new Date(), timeZone), scans: 3 });
+    // fetch() says `user-agent: node`: a script, so a bot (scan-records.test.ts has people).
+    assert.deepEqual(timeline.body.points.at(-1), {
+      date: dayKey(new Date(), timeZone),
+      scans: 3,
+      humans: 0,
+      bots: 3,
+      visitors: 0,
+    });
     assert.equal(timeline.body.total, 3);
     const ours = (
       await db().collection(`organizations/${orgId}/qrCodes/${code.qrId}/scanDays`).get()
     ).docs;
     assert.ok(ours.length >= 1);
     for (const doc of ours)
-      assert.deepEqual(Object.keys(doc.data()).sort(), ['date', 'scans'], 'no address is stored');
+      assert.deepEqual(
+        Object.keys(doc.data()).sort(),
+        ['date', 'humanScans', 'scans', 'visitors'],
+        'no address is stored',
+      );
   });
 
   it('a burst of concurrent scans on one code loses none', async () => {

@@ -117,15 +117,18 @@ describe('domain/timeline buildTimeline daily', () => {
       granularity: 'day',
       timeZone: 'Pacific/Kiritimati',
       points: [
-        { date: '2026-11-26', scans: 0 },
-        { date: '2026-11-27', scans: 0 },
-        { date: '2026-11-28', scans: 2 },
-        { date: '2026-11-29', scans: 0 },
-        { date: '2026-11-30', scans: 0 },
-        { date: '2026-12-01', scans: 0 },
-        { date: '2026-12-02', scans: 4 },
+        { date: '2026-11-26', scans: 0, humans: 0, bots: 0, visitors: 0 },
+        { date: '2026-11-27', scans: 0, humans: 0, bots: 0, visitors: 0 },
+        { date: '2026-11-28', scans: 2, humans: 2, bots: 0, visitors: 0 },
+        { date: '2026-11-29', scans: 0, humans: 0, bots: 0, visitors: 0 },
+        { date: '2026-11-30', scans: 0, humans: 0, bots: 0, visitors: 0 },
+        { date: '2026-12-01', scans: 0, humans: 0, bots: 0, visitors: 0 },
+        { date: '2026-12-02', scans: 4, humans: 4, bots: 0, visitors: 0 },
       ],
       total: 6,
+      humans: 6,
+      bots: 0,
+      visitors: 0,
     });
   });
 
@@ -223,9 +226,9 @@ describe('domain/timeline buildTimeline daily', () => {
       counts,
     });
     assert.deepEqual(timeline.points.slice(-3), [
-      { date: '2026-10-24', scans: 1 },
-      { date: '2026-10-25', scans: 2 },
-      { date: '2026-10-26', scans: 1 },
+      { date: '2026-10-24', scans: 1, humans: 1, bots: 0, visitors: 0 },
+      { date: '2026-10-25', scans: 2, humans: 2, bots: 0, visitors: 0 },
+      { date: '2026-10-26', scans: 1, humans: 1, bots: 0, visitors: 0 },
     ]);
   });
 });
@@ -267,8 +270,20 @@ describe('domain/timeline buildTimeline weekly (1y)', () => {
       ]),
     });
     assert.equal(timeline.points.length, 53);
-    assert.deepEqual(timeline.points[0], { date: '2025-12-29', scans: 1 });
-    assert.deepEqual(timeline.points.at(-1), { date: '2026-12-28', scans: 60 });
+    assert.deepEqual(timeline.points[0], {
+      date: '2025-12-29',
+      scans: 1,
+      humans: 1,
+      bots: 0,
+      visitors: 0,
+    });
+    assert.deepEqual(timeline.points.at(-1), {
+      date: '2026-12-28',
+      scans: 60,
+      humans: 60,
+      bots: 0,
+      visitors: 0,
+    });
     assert.equal(timeline.total, 61);
   });
 
@@ -327,40 +342,72 @@ describe('domain/timeline ranges and errors', () => {
   });
 });
 
+describe('domain/timeline humans, bots and visitors', () => {
+  it('splits each day into people and bots and carries the visitors, weeks added up', () => {
+    const counts = new Map([
+      ['2026-12-01', { scans: 5, humans: 3, visitors: 2 }],
+      ['2026-12-02', { scans: 4, humans: 4, visitors: 1 }],
+      // A shard can never claim more people than scans: clamped.
+      ['2026-12-03', { scans: 1, humans: 7, visitors: 1 }],
+    ]);
+    const now = at('2026-12-03T12:00:00Z');
+    const daily = buildTimeline({ period: '7d', timeZone: 'UTC', now, counts });
+    assert.deepEqual(daily.points.slice(-3), [
+      { date: '2026-12-01', scans: 5, humans: 3, bots: 2, visitors: 2 },
+      { date: '2026-12-02', scans: 4, humans: 4, bots: 0, visitors: 1 },
+      { date: '2026-12-03', scans: 1, humans: 1, bots: 0, visitors: 1 },
+    ]);
+    assert.deepEqual([daily.total, daily.humans, daily.bots, daily.visitors], [10, 8, 2, 4]);
+    const weekly = buildTimeline({ period: '1y', timeZone: 'UTC', now, counts });
+    assert.deepEqual(weekly.points.at(-1), {
+      date: '2026-11-30',
+      scans: 10,
+      humans: 8,
+      bots: 2,
+      visitors: 4,
+    });
+  });
+});
+
 describe('domain/timeline timelineSvg', () => {
-  it('draws one titled rect per point, sized to the counts, with no script', () => {
+  it('draws one titled group per point (people, bots, visitors), sized to the counts, with no script', () => {
     const timeline = buildTimeline({
       period: '7d',
       timeZone: 'UTC',
       now: at('2026-12-07T12:00:00Z'),
-      counts: new Map([
+      counts: new Map<string, number | { scans: number; humans: number; visitors: number }>([
         ['2026-12-03', 5],
-        ['2026-12-07', 10],
+        ['2026-12-07', { scans: 10, humans: 6, visitors: 3 }],
       ]),
     });
     const svg = timelineSvg(timeline);
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="640" height="160"/);
     assert.doesNotMatch(svg, /<script|on\w+=|href/i);
-    const rects = [
-      ...svg.matchAll(/<rect [^>]*height="([\d.]+)"[^>]*><title>([^<]*)<\/title><\/rect>/g),
+    const groups = [
+      ...svg.matchAll(
+        /<g class="point"><title>([^<]*)<\/title><rect class="humans" [^>]*height="([\d.]+)"[^>]*\/><rect class="bots" [^>]*height="([\d.]+)"[^>]*\/><circle class="visitors"[^>]*\/><\/g>/g,
+      ),
     ];
-    assert.equal(rects.length, 7);
+    assert.equal(groups.length, 7);
     assert.deepEqual(
-      rects.map((r) => r[2]),
+      groups.map((g) => g[1]),
       [
-        '2026-12-01: 0 scans',
-        '2026-12-02: 0 scans',
-        '2026-12-03: 5 scans',
-        '2026-12-04: 0 scans',
-        '2026-12-05: 0 scans',
-        '2026-12-06: 0 scans',
-        '2026-12-07: 10 scans',
+        '2026-12-01: 0 scans (0 humans, 0 bots), 0 visitors',
+        '2026-12-02: 0 scans (0 humans, 0 bots), 0 visitors',
+        '2026-12-03: 5 scans (5 humans, 0 bots), 0 visitors',
+        '2026-12-04: 0 scans (0 humans, 0 bots), 0 visitors',
+        '2026-12-05: 0 scans (0 humans, 0 bots), 0 visitors',
+        '2026-12-06: 0 scans (0 humans, 0 bots), 0 visitors',
+        '2026-12-07: 10 scans (6 humans, 4 bots), 3 visitors',
       ],
     );
-    const heights = rects.map((r) => Number(r[1]));
-    assert.equal(heights[0], 0);
-    assert.equal(heights[6], 2 * heights[2]);
-    assert.ok(heights[6] > 100);
+    const humans = groups.map((g) => Number(g[2]));
+    const bots = groups.map((g) => Number(g[3]));
+    assert.equal(humans[0] + bots[0], 0);
+    // Heights are rounded to 0.01 px.
+    assert.ok(Math.abs(humans[6] + bots[6] - 2 * humans[2]) < 0.02);
+    assert.ok(Math.abs(humans[6] - 1.5 * bots[6]) < 0.02);
+    assert.ok(humans[6] + bots[6] > 100);
   });
 
   it('escapes text and labels weeks', () => {
@@ -368,11 +415,16 @@ describe('domain/timeline timelineSvg', () => {
       period: '1y',
       granularity: 'week',
       timeZone: '<Zone & "Co">',
-      points: [{ date: '2026-11-30', scans: 1 }],
+      points: [{ date: '2026-11-30', scans: 1, humans: 1, bots: 0, visitors: 1 }],
       total: 1,
+      humans: 1,
+      bots: 0,
+      visitors: 1,
     });
     assert.ok(svg.includes('time zone &#60;Zone &#38; &#34;Co&#34;&#62;'));
     assert.doesNotMatch(svg, /<Zone/);
-    assert.ok(svg.includes('<title>week of 2026-11-30: 1 scan</title>'));
+    assert.ok(
+      svg.includes('<title>week of 2026-11-30: 1 scan (1 human, 0 bots), 1 visitor</title>'),
+    );
   });
 });

@@ -20,6 +20,7 @@ export interface Organization {
    * before allow lists that has none, whose codes redirect anywhere.
    */
   redirectAllowedHosts: string[] | null;
+  businessUrl: string | null;
   createdAt: string | null;
   createdBy: string | null;
   /** Members below editor may check items out (and book them) for themselves (issue 20). */
@@ -38,6 +39,7 @@ function toOrganization(orgId: string, data: FirebaseFirestore.DocumentData): Or
     timeZone: String(data.timeZone ?? 'UTC'),
     assetUrlTemplate: typeof data.assetUrlTemplate === 'string' ? data.assetUrlTemplate : null,
     redirectAllowedHosts: redirectHostsOf(data),
+    businessUrl: typeof data.businessUrl === 'string' ? data.businessUrl : null,
     createdAt: iso(data.createdAt),
     createdBy: typeof data.createdBy === 'string' ? data.createdBy : null,
     selfServiceCheckout: data.selfServiceCheckout === true,

@@ -30,13 +30,19 @@ export const tagsRef = (orgId: string): CollectionReference => orgRef(orgId).col
 export const tagPoolsRef = (orgId: string): CollectionReference =>
   orgRef(orgId).collection('tagPools');
 /** The document a scan token points at: a standalone code, an equipment item or a tag. */
-export const scanTargetRef = (orgId: string, kind: 'qrCode' | 'equipment' | 'tag', id: string) =>
-  (kind === 'qrCode'
-    ? qrCodesRef(orgId)
-    : kind === 'tag'
-      ? tagsRef(orgId)
-      : equipmentRef(orgId)
-  ).doc(id);
+export const scanTargetRef = (
+  orgId: string,
+  kind: 'qrCode' | 'equipment' | 'tag' | 'organization',
+  id: string,
+): DocumentReference =>
+  kind === 'organization'
+    ? orgRef(orgId)
+    : (kind === 'qrCode'
+        ? qrCodesRef(orgId)
+        : kind === 'tag'
+          ? tagsRef(orgId)
+          : equipmentRef(orgId)
+      ).doc(id);
 
 /** Storage folder of a standalone code's objects. */
 export const qrCodeStoragePrefix = (orgId: string, qrId: string): string =>
@@ -136,6 +142,21 @@ export const auditItemsRef = (orgId: string, auditId: string): CollectionReferen
 /** The audit's counts, spread over shards so that auditors scanning at once do not queue. */
 export const auditCountersRef = (orgId: string, auditId: string): CollectionReference =>
   auditsRef(orgId).doc(auditId).collection('counters');
+// Scans (docs/data-model.md#scans). Records are written by the server only.
+/** One record per scan: organizations/{orgId}/scans/{scanId}. */
+export const scanRecordsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('scans');
+/** The human scans a limited code has taken in all: the counter maxScans is checked against. */
+export const scanTotalRef = (counted: DocumentReference): DocumentReference =>
+  counted.collection('scanTotals').doc('humans');
+/** Top-level lookup of unit and master codes for /u/{code}: productCodes/{code} = {orgId, kind}. */
+export const productCodeRef = (code: string): DocumentReference =>
+  db().collection('productCodes').doc(code);
+/** An order's redemption key (data/redeem.ts), where no client rule reaches. */
+export const redemptionSecretRef = (orgId: string, orderId: string): DocumentReference =>
+  db().collection('redemptionSecrets').doc(`${orgId}~${orderId}`);
+export const orderRefOf = (orgId: string, orderId: string): DocumentReference =>
+  ordersRef(orgId).doc(orderId);
 // Events (docs/events.md): the activity log, webhooks with their outbox and deliveries.
 /** The organisation's activity log, one document per event, id = the event id. */
 export const activityRef = (orgId: string): CollectionReference =>

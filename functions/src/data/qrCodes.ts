@@ -3,7 +3,7 @@
 import { FieldPath, Timestamp } from 'firebase-admin/firestore';
 import { roleCacheMs } from '../config';
 import { AppError } from '../domain/errors';
-import { isExpired, type NewQrCode } from '../domain/qrCodes';
+import { isExpired, type NewQrCode, type QrCodePatch } from '../domain/qrCodes';
 import { cacheKey, TimedCache } from '../domain/timedCache';
 import { db } from './firebase';
 import { qrCodeStoragePrefix, qrCodesRef, scanTokenRef } from './paths';
@@ -26,6 +26,10 @@ export interface QrCode {
   createdBy: string | null;
   pngUrl: string | null;
   pngPath: string | null;
+  /** Human scans allowed in all; null: no limit. */
+  maxScans: number | null;
+  validFrom: string | null;
+  validUntil: string | null;
 }
 
 function toQrCode(qrId: string, d: FirebaseFirestore.DocumentData): QrCode {
@@ -42,8 +46,14 @@ function toQrCode(qrId: string, d: FirebaseFirestore.DocumentData): QrCode {
     createdBy: text(d.createdBy),
     pngUrl: text(d.pngUrl),
     pngPath: text(d.pngPath),
+    maxScans: typeof d.maxScans === 'number' ? d.maxScans : null,
+    validFrom: iso(d.validFrom),
+    validUntil: iso(d.validUntil),
   };
 }
+
+const timestampOrNull = (date: Date | null): Timestamp | null =>
+  date === null ? null : Timestamp.fromDate(date);
 
 export async function createQrCode(
   orgId: string,
@@ -66,6 +76,9 @@ export async function createQrCode(
       scanToken: token?.token ?? null,
       scanUrl: token?.scanUrl ?? null,
       expiresAt,
+      maxScans: input.maxScans,
+      validFrom: timestampOrNull(input.validFrom),
+      validUntil: timestampOrNull(input.validUntil),
       createdAt: now,
       createdBy,
     };
@@ -177,6 +190,54 @@ export async function listQrCodes(
 }
 
 /** Deletes a code, its Storage objects and its scan token. */
+/**
+ * Changes a code's label, limit or window (null clears one). The window is checked whole: a
+ * validFrom that would fall on or after the stored validUntil (or the reverse) is a 400. An
+ * expired code (expiresAt) is 410, as for GET; limits and windows belong to tracked codes.
+ */
+export async function patchQrCode(
+  orgId: string,
+  qrId: string,
+  patch: QrCodePatch,
+): Promise<QrCode> {
+  const ref = qrCodesRef(orgId).doc(qrId);
+  const code = await db().runTransaction(async (tx) => {
+    const data = (await tx.get(ref)).data();
+    if (!data) throw new AppError('not_found', `QR code ${qrId} not found`);
+    const current = refuseExpired(toQrCode(qrId, data));
+    const limits =
+      patch.maxScans !== undefined ||
+      patch.validFrom !== undefined ||
+      patch.validUntil !== undefined;
+    if (limits && !current.tracked) {
+      throw new AppError(
+        'invalid_argument',
+        'maxScans, validFrom and validUntil need a tracked code',
+        {
+          errors: [{ field: 'tracked', message: 'this code is static' }],
+        },
+      );
+    }
+    const update: Record<string, unknown> = {};
+    if (patch.label !== undefined) update.label = patch.label;
+    if (patch.maxScans !== undefined) update.maxScans = patch.maxScans;
+    if (patch.validFrom !== undefined) update.validFrom = timestampOrNull(patch.validFrom);
+    if (patch.validUntil !== undefined) update.validUntil = timestampOrNull(patch.validUntil);
+    const next = { ...data, ...update };
+    const from = (next.validFrom as Timestamp | null | undefined)?.toMillis();
+    const until = (next.validUntil as Timestamp | null | undefined)?.toMillis();
+    if (from !== undefined && until !== undefined && from >= until) {
+      throw new AppError('invalid_argument', 'validUntil must be later than validFrom', {
+        errors: [{ field: 'validUntil', message: 'must be later than validFrom' }],
+      });
+    }
+    tx.update(ref, update);
+    return toQrCode(qrId, next);
+  });
+  codes.forget(cacheKey(orgId, qrId));
+  return code;
+}
+
 export async function deleteQrCode(orgId: string, qrId: string): Promise<void> {
   const ref = qrCodesRef(orgId).doc(qrId);
   const snap = await ref.get();

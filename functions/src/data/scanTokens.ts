@@ -23,8 +23,8 @@ export async function resolveScanToken(token: string): Promise<ScanTarget | unde
 
 function targetOf(data: FirebaseFirestore.DocumentData | undefined): ScanTarget | undefined {
   if (!data || typeof data.orgId !== 'string' || typeof data.id !== 'string') return undefined;
-  if (data.kind !== 'qrCode' && data.kind !== 'equipment' && data.kind !== 'tag') return undefined;
-  return { orgId: data.orgId, kind: data.kind, id: data.id };
+  if (!['qrCode', 'equipment', 'tag', 'organization'].includes(data.kind)) return undefined;
+  return { orgId: data.orgId, kind: data.kind as ScanTarget['kind'], id: data.id };
 }
 
 /** resolveScanToken for many tokens in one batched read (check-out by scanning 100 labels). */
@@ -80,6 +80,10 @@ export async function loadScanTarget(target: ScanTarget): Promise<{
   item: FirebaseFirestore.DocumentData | undefined;
   org: FirebaseFirestore.DocumentData | undefined;
 }> {
+  if (target.kind === 'organization') {
+    const org = (await orgRef(target.orgId).get()).data();
+    return { item: org, org };
+  }
   const [item, org] = await db().getAll(
     scanTargetRef(target.orgId, target.kind, target.id),
     orgRef(target.orgId),

@@ -31,6 +31,23 @@ export interface OrganizationChanges {
   redirectAllowedHosts?: string[];
   /** Members below editor may check out and book for themselves (domain/custody.ts). */
   selfServiceCheckout?: boolean;
+  /** Where the organisation's business QR lands (https); null removes it. */
+  businessUrl?: string | null;
+}
+
+export const BUSINESS_URL_MAX = 2048;
+
+/** Why a business URL is not one a scan may be sent to, or undefined. */
+export function businessUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (url.protocol !== 'https:') return 'must be an https URL';
+  if (url.username || url.password) return 'must not contain a user name or password';
+  return undefined;
 }
 
 /**
@@ -94,8 +111,16 @@ export function validateOrganizationChanges(body: Body): Validated<OrganizationC
     'assetUrlTemplate',
     'redirectAllowedHosts',
     'selfServiceCheckout',
+    'businessUrl',
   ]);
   const changes: OrganizationChanges = {};
+  if (body.businessUrl === null || body.businessUrl === '') changes.businessUrl = null;
+  else if (body.businessUrl !== undefined) {
+    const url = readString(body, 'businessUrl', { max: BUSINESS_URL_MAX }, errors);
+    const problem = url === undefined ? undefined : businessUrlProblem(url);
+    if (problem) errors.push({ field: 'businessUrl', message: problem });
+    else if (url) changes.businessUrl = url;
+  }
   if (body.name !== undefined) {
     const name = readString(body, 'name', { required: true, max: ORG_NAME_MAX }, errors);
     if (name) changes.name = name;
@@ -127,7 +152,7 @@ export function validateOrganizationChanges(body: Body): Validated<OrganizationC
     errors.push({
       field: '',
       message:
-        'nothing to change: give name, timeZone, assetUrlTemplate, redirectAllowedHosts or selfServiceCheckout',
+        'nothing to change: give name, timeZone, assetUrlTemplate, redirectAllowedHosts, selfServiceCheckout or businessUrl',
     });
   }
   return result(changes, errors);

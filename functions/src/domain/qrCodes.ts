@@ -23,6 +23,79 @@ export interface NewQrCode {
   label: string | null;
   tracked: boolean;
   expiresInHours: number | null;
+  /** Human scans allowed in all (bots use none); null for no limit. */
+  maxScans: number | null;
+  validFrom: Date | null;
+  validUntil: Date | null;
+}
+
+export const MAX_SCANS_MAX = 1_000_000_000;
+
+/** The limit and window fields a create or a PATCH may set; null clears one. */
+export interface ScanLimitFields {
+  maxScans?: number | null;
+  validFrom?: Date | null;
+  validUntil?: Date | null;
+}
+
+function readInstant(body: Body, field: string, errors: FieldError[]): Date | null | undefined {
+  const raw = body[field];
+  if (raw === undefined) return undefined;
+  if (raw === null) return null;
+  const date = typeof raw === 'string' ? new Date(raw) : new Date(NaN);
+  if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(date.getTime())) {
+    errors.push({ field, message: 'must be an ISO 8601 date and time, e.g. 2027-03-01T00:00:00Z' });
+    return undefined;
+  }
+  return date;
+}
+
+/** maxScans, validFrom and validUntil of a body, each only when present. */
+export function readScanLimits(body: Body, errors: FieldError[]): ScanLimitFields {
+  const out: ScanLimitFields = {};
+  const max = body.maxScans;
+  if (max === null) out.maxScans = null;
+  else if (max !== undefined) {
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > MAX_SCANS_MAX) {
+      errors.push({
+        field: 'maxScans',
+        message: `must be a whole number from 1 to ${MAX_SCANS_MAX}`,
+      });
+    } else out.maxScans = max;
+  }
+  const validFrom = readInstant(body, 'validFrom', errors);
+  const validUntil = readInstant(body, 'validUntil', errors);
+  if (validFrom !== undefined) out.validFrom = validFrom;
+  if (validUntil !== undefined) out.validUntil = validUntil;
+  if (validFrom && validUntil && validFrom.getTime() >= validUntil.getTime()) {
+    errors.push({ field: 'validUntil', message: 'must be later than validFrom' });
+  }
+  return out;
+}
+
+export interface QrCodePatch extends ScanLimitFields {
+  label?: string | null;
+}
+
+export function validateQrCodePatch(body: Body): Validated<QrCodePatch> {
+  const errors: FieldError[] = unknownFields(body, [
+    'label',
+    'maxScans',
+    'validFrom',
+    'validUntil',
+  ]);
+  const patch: QrCodePatch = readScanLimits(body, errors);
+  if (body.label === null) patch.label = null;
+  else if (body.label !== undefined) {
+    patch.label = readString(body, 'label', { max: QR_LABEL_MAX }, errors) || null;
+  }
+  if (Object.keys(body).length === 0) {
+    errors.push({
+      field: 'body',
+      message: 'give at least one of label, maxScans, validFrom, validUntil',
+    });
+  }
+  return result(patch, errors);
 }
 
 /** Why `value` is not an http(s) URL a browser can open, or undefined. */
@@ -56,7 +129,11 @@ export function validateNewQrCode(body: Body): Validated<NewQrCode> {
     'label',
     'tracked',
     'expiresInHours',
+    'maxScans',
+    'validFrom',
+    'validUntil',
   ]);
+  const limits = readScanLimits(body, errors);
   const tracked = readBoolean(body, 'tracked', errors) ?? false;
   const label = readString(body, 'label', { max: QR_LABEL_MAX }, errors) || null;
   let url: string | null = null;
@@ -112,8 +189,25 @@ export function validateNewQrCode(body: Body): Validated<NewQrCode> {
       expiresInHours = rawHours;
     }
   }
+  const limited = limits.maxScans != null || limits.validFrom != null || limits.validUntil != null;
+  if (limited && !tracked) {
+    errors.push({
+      field: 'tracked',
+      message:
+        'maxScans, validFrom and validUntil need a tracked code (a static one is never seen scanned)',
+    });
+  }
   return result(
-    { data: data ?? (tracked ? null : url), url, label, tracked, expiresInHours },
+    {
+      data: data ?? (tracked ? null : url),
+      url,
+      label,
+      tracked,
+      expiresInHours,
+      maxScans: limits.maxScans ?? null,
+      validFrom: limits.validFrom ?? null,
+      validUntil: limits.validUntil ?? null,
+    },
     errors,
   );
 }

@@ -4,11 +4,22 @@
 import { AppError } from './errors';
 import { redirectDecision, type RedirectDecision, type RedirectPolicy } from './redirectHosts';
 import type { ScanTarget } from './scanTokens';
-import { interstitialPage, itemPage, messagePage, unassignedTagPage } from './scanPages';
+import {
+  businessPage,
+  interstitialPage,
+  itemPage,
+  messagePage,
+  unassignedTagPage,
+} from './scanPages';
+import { expiredMessage, limitReachedMessage, notYetValidMessage } from './scanWindows';
 
 export type Landing =
   | { kind: 'unknown' }
-  | { kind: 'expired' }
+  /** `until` (validUntil or expiresAt, the earlier) and the zone it is told in. */
+  | { kind: 'expired'; until?: Date; timeZone?: string }
+  | { kind: 'notYetValid'; validFrom: Date; timeZone: string }
+  /** The code's maxScans human scans are used up. */
+  | { kind: 'limitReached'; maxScans: number }
   /**
    * `source` says who chose the URL: a tracked code's url (any editor) is checked against the
    * organisation's allow list; the organisation's assetUrlTemplate (its admins) is not.
@@ -16,12 +27,15 @@ export type Landing =
   | {
       kind: 'redirect';
       url: string;
-      source: 'trackedCode' | 'assetUrlTemplate';
+      /** businessUrl: the organisation's own code, set by its admins like the template. */
+      source: 'trackedCode' | 'assetUrlTemplate' | 'businessUrl';
       target: ScanTarget;
       policy: RedirectPolicy;
     }
   | { kind: 'itemPage'; name: string; id: string }
-  | { kind: 'tagPage'; code: string };
+  | { kind: 'tagPage'; code: string }
+  /** The organisation's business QR without a businessUrl: a page with its name. */
+  | { kind: 'businessPage'; name: string };
 
 /** A browser (it prefers HTML) gets pages; anything else gets JSON. */
 export type ReplyFormat = 'html' | 'json';
@@ -52,7 +66,7 @@ function failure(error: AppError, format: ReplyFormat, status: number): ScanRepl
 /** The decision for a redirect landing: the admins' own template is always allowed. */
 export function landingDecision(landing: Extract<Landing, { kind: 'redirect' }>): RedirectDecision {
   const policy: RedirectPolicy =
-    landing.source === 'assetUrlTemplate' ? { kind: 'any' } : landing.policy;
+    landing.source === 'trackedCode' ? landing.policy : { kind: 'any' };
   return redirectDecision(landing.url, policy);
 }
 
@@ -60,12 +74,32 @@ export function scanReply(landing: Landing, format: ReplyFormat): ScanReply {
   switch (landing.kind) {
     case 'unknown':
       return failure(new AppError('not_found', 'This code is not known here'), format, 404);
-    case 'expired':
-      return failure(new AppError('gone', 'This code has expired'), format, 410);
+    case 'expired': {
+      const { until, timeZone } = landing;
+      const message = until ? expiredMessage(until, timeZone ?? 'UTC') : 'This code has expired';
+      const details = { reason: 'expired', ...(until ? { until: until.toISOString() } : {}) };
+      return failure(new AppError('gone', message, details), format, 410);
+    }
+    case 'notYetValid': {
+      const message = notYetValidMessage(landing.validFrom, landing.timeZone);
+      const details = { reason: 'not_yet_valid', validFrom: landing.validFrom.toISOString() };
+      return failure(new AppError('permission_denied', message, details), format, 403);
+    }
+    case 'limitReached': {
+      const details = { reason: 'scan_limit_reached', maxScans: landing.maxScans };
+      const error = new AppError(
+        'permission_denied',
+        limitReachedMessage(landing.maxScans),
+        details,
+      );
+      return failure(error, format, 403);
+    }
     case 'itemPage':
       return { kind: 'html', status: 200, html: itemPage(landing.name, landing.id), headers: {} };
     case 'tagPage':
       return { kind: 'html', status: 200, html: unassignedTagPage(landing.code), headers: {} };
+    case 'businessPage':
+      return { kind: 'html', status: 200, html: businessPage(landing.name), headers: {} };
     case 'redirect': {
       const decision = landingDecision(landing);
       if (decision.allowed) return { kind: 'redirect', location: landing.url };

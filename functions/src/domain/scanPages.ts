@@ -45,3 +45,8 @@ export function interstitialPage(decision: RedirectDecision): string {
       link,
   );
 }
+
+/** The organisation's business QR when it names no businessUrl: who the code belongs to. */
+export function businessPage(name: string): string {
+  return page(name, `<h1>${escapeHtml(name)}</h1>`);
+}

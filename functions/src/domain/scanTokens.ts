@@ -18,4 +18,9 @@ export function scanUrl(publicBaseUrl: string, token: string): string {
 }
 
 /** Where a scan token points. A tag's scans are counted for the item it is assigned to. */
-export type ScanTarget = { orgId: string; kind: 'qrCode' | 'equipment' | 'tag'; id: string };
+export type ScanTarget = {
+  orgId: string;
+  /** 'organization': the organisation's business QR, id = orgId. */
+  kind: 'qrCode' | 'equipment' | 'tag' | 'organization';
+  id: string;
+};

@@ -12,6 +12,18 @@ export interface TimelinePoint {
   /** 'YYYY-MM-DD': the day, or the Monday that starts the ISO week. */
   date: string;
   scans: number;
+  /** Scans by people (bots told apart by domain/botDetect). */
+  humans: number;
+  bots: number;
+  /** Distinct visitors of each day, added up over a week (a person on two days is two). */
+  visitors: number;
+}
+
+/** One day's counters: all scans, the human ones, and the day's distinct visitors. */
+export interface DayCounts {
+  scans: number;
+  humans: number;
+  visitors: number;
 }
 
 export interface Timeline {
@@ -21,6 +33,9 @@ export interface Timeline {
   timeZone: string;
   points: TimelinePoint[];
   total: number;
+  humans: number;
+  bots: number;
+  visitors: number;
 }
 
 export class InvalidTimeZoneError extends RangeError {
@@ -166,31 +181,54 @@ export function buildTimeline(options: {
   period: TimelinePeriod;
   timeZone: string;
   now: Date;
-  counts: ReadonlyMap<string, number>;
+  /** A bare number is a day whose scans were all counted as human. */
+  counts: ReadonlyMap<string, number | DayCounts>;
 }): Timeline {
   const { period, timeZone, now, counts } = options;
   checkPeriod(period);
   const [from, to] = dayBounds(period, timeZone, now);
-  const scansOn = (day: number): number => {
+  const finite = (value: unknown): number =>
+    typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+  const countsOn = (day: number): DayCounts => {
     const value = counts.get(keyOf(day));
-    return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+    if (typeof value === 'number') {
+      const scans = finite(value);
+      return { scans, humans: scans, visitors: 0 };
+    }
+    const scans = finite(value?.scans);
+    return {
+      scans,
+      humans: Math.min(scans, finite(value?.humans)),
+      visitors: finite(value?.visitors),
+    };
+  };
+  const point = (date: number, days: DayCounts[]): TimelinePoint => {
+    const scans = days.reduce((sum, d) => sum + d.scans, 0);
+    const humans = days.reduce((sum, d) => sum + d.humans, 0);
+    const visitors = days.reduce((sum, d) => sum + d.visitors, 0);
+    return { date: keyOf(date), scans, humans, bots: scans - humans, visitors };
   };
   const points: TimelinePoint[] = [];
   if (period === '1y') {
     for (let monday = from; monday <= to; monday += 7) {
-      let scans = 0;
-      for (let day = monday; day < monday + 7 && day <= to; day++) scans += scansOn(day);
-      points.push({ date: keyOf(monday), scans });
+      const days: DayCounts[] = [];
+      for (let day = monday; day < monday + 7 && day <= to; day++) days.push(countsOn(day));
+      points.push(point(monday, days));
     }
   } else {
-    for (let day = from; day <= to; day++) points.push({ date: keyOf(day), scans: scansOn(day) });
+    for (let day = from; day <= to; day++) points.push(point(day, [countsOn(day)]));
   }
+  const sum = (key: 'scans' | 'humans' | 'bots' | 'visitors') =>
+    points.reduce((total, p) => total + p[key], 0);
   return {
     period,
     granularity: period === '1y' ? 'week' : 'day',
     timeZone: canonicalTimeZone(timeZone),
     points,
-    total: points.reduce((sum, point) => sum + point.scans, 0),
+    total: sum('scans'),
+    humans: sum('humans'),
+    bots: sum('bots'),
+    visitors: sum('visitors'),
   };
 }
 
@@ -222,14 +260,28 @@ export function timelineSvg(timeline: Timeline): string {
   const unit = timeline.granularity === 'week' ? 'week of ' : '';
   const label =
     `Scans per ${timeline.granularity}, period ${timeline.period}, ` +
-    `time zone ${timeline.timeZone}: ${timeline.total} in total`;
+    `time zone ${timeline.timeZone}: ${timeline.total} in total, ${timeline.humans} by people, ` +
+    `${timeline.bots} by bots, ${timeline.visitors} visitors`;
+  // Each bar is the point's scans: people (blue) below, bots (grey) stacked on top; a dot marks
+  // the visitors. Every point has its human bar, bot bar and dot, zero or not, in that order.
   const bars = points.map((point, index) => {
-    const height = (innerHeight * point.scans) / max;
+    const humanHeight = (innerHeight * point.humans) / max;
+    const botHeight = (innerHeight * point.bots) / max;
     const x = SVG_PADDING + index * slot + (slot - barWidth) / 2;
-    const title = `${unit}${point.date}: ${point.scans} scan${point.scans === 1 ? '' : 's'}`;
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    const title =
+      `${unit}${point.date}: ${plural(point.scans, 'scan')} ` +
+      `(${plural(point.humans, 'human')}, ${plural(point.bots, 'bot')}), ` +
+      `${plural(point.visitors, 'visitor')}`;
+    const visitorY = baseline - (innerHeight * Math.min(point.visitors, max)) / max;
     return (
-      `<rect x="${round(x)}" y="${round(baseline - height)}" width="${round(barWidth)}" ` +
-      `height="${round(height)}" fill="#2563eb"><title>${escapeXml(title)}</title></rect>`
+      `<g class="point"><title>${escapeXml(title)}</title>` +
+      `<rect class="humans" x="${round(x)}" y="${round(baseline - humanHeight)}" width="${round(barWidth)}" ` +
+      `height="${round(humanHeight)}" fill="#2563eb"/>` +
+      `<rect class="bots" x="${round(x)}" y="${round(baseline - humanHeight - botHeight)}" ` +
+      `width="${round(barWidth)}" height="${round(botHeight)}" fill="#9ca3af"/>` +
+      `<circle class="visitors" cx="${round(x + barWidth / 2)}" cy="${round(visitorY)}" r="2" fill="#f59e0b"/>` +
+      `</g>`
     );
   });
   return (

@@ -1,7 +1,7 @@
 // The HTTPS function `api`. The app is built on the first request, when params have values.
 import type { Request, Response } from 'express';
 import { onRequest } from 'firebase-functions/v2/https';
-import { API_MAX_INSTANCES } from '../config';
+import { API_MAX_INSTANCES, SCAN_HASH_SECRET } from '../config';
 import { createApp } from './app';
 
 let app: ReturnType<typeof createApp> | undefined;
@@ -14,7 +14,13 @@ let app: ReturnType<typeof createApp> | undefined;
 const TIMEOUT_SECONDS = 300;
 
 export const api = onRequest(
-  { cors: true, timeoutSeconds: TIMEOUT_SECONDS, maxInstances: API_MAX_INSTANCES },
+  {
+    cors: true,
+    timeoutSeconds: TIMEOUT_SECONDS,
+    maxInstances: API_MAX_INSTANCES,
+    // The visitor ids of scan records (data/scanRecords.ts); deploy asks for it once.
+    secrets: [SCAN_HASH_SECRET],
+  },
   (req: Request, res: Response) => {
     app ??= createApp();
     app(req, res);

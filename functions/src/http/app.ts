@@ -24,6 +24,9 @@ import { scanEventsRouter } from './scanEvents';
 import { auditsRouter } from './audits';
 import { custodyRouter } from './custody';
 import { bookingsRouter } from './bookings';
+import { scanRecordsRouter } from './scanRecords';
+import { productCodesRouter } from './productCodes';
+import { businessQrRouter } from './businessQr';
 import { activityRouter } from './activity';
 import { webhooksRouter } from './webhooks';
 import { rejectEmptyPathSegments } from './routes';
@@ -54,6 +57,9 @@ export const routers: Router[] = [
   auditsRouter,
   custodyRouter,
   bookingsRouter,
+  scanRecordsRouter,
+  productCodesRouter,
+  businessQrRouter,
   activityRouter,
   webhooksRouter,
 ];

@@ -2,13 +2,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { publicBaseUrl } from '../config';
-import { validateNewQrCode } from '../domain/qrCodes';
+import { validateNewQrCode, validateQrCodePatch } from '../domain/qrCodes';
 import {
   createQrCode,
   deleteQrCode,
   getQrCode,
   getQrCodeForImage,
   listQrCodes,
+  patchQrCode,
 } from '../data/qrCodes';
 import { callerId } from './auth';
 import { orgEndpoint } from './declare';
@@ -19,6 +20,7 @@ import {
   createdQrCodeSchema,
   newQrCodeBody,
   qrCodeListQuery,
+  qrCodePatchBody,
   qrCodeSchema,
   qrImageRoute,
 } from './schemas/qr';
@@ -50,6 +52,9 @@ orgEndpoint(
       tracked: code.tracked,
       ...(code.tracked ? { scanUrl: code.scanUrl } : {}),
       ...(code.expiresAt ? { expiresAt: code.expiresAt } : {}),
+      ...(code.maxScans !== null ? { maxScans: code.maxScans } : {}),
+      ...(code.validFrom ? { validFrom: code.validFrom } : {}),
+      ...(code.validUntil ? { validUntil: code.validUntil } : {}),
       imageUrl: imagePath(access.orgId, code.qrId),
     });
   },
@@ -113,6 +118,24 @@ orgEndpoint(
   async (req, res, { orgId, params, query }) => {
     const code = await timed(req, 'resource', () => getQrCodeForImage(orgId, params.qrId));
     sendQrImage(req, res, query, code.data, code.label ?? `qr-${code.qrId}`);
+  },
+);
+
+orgEndpoint(
+  qrCodesRouter,
+  'write',
+  {
+    method: 'patch',
+    path: '/qr-codes/:qrId',
+    summary: 'Change a code’s label, scan limit (maxScans) or window (validFrom, validUntil)',
+    description: 'null clears a field. The limit and the window belong to tracked codes.',
+    tags,
+    body: { schema: qrCodePatchBody, validate: validateQrCodePatch },
+    replies: { 200: json('The code as it now is', qrCodeSchema) },
+  },
+  async (_req, res, { orgId, params, body }) => {
+    const code = await patchQrCode(orgId, params.qrId, body);
+    res.json({ ...code, imageUrl: imagePath(orgId, code.qrId) });
   },
 );
 

@@ -4,6 +4,8 @@
 // has not allowed, the item's or tag's page, or an error (a page for a person, JSON otherwise).
 import { Router, type Request } from 'express';
 import { landingDecision, scanReply, type ReplyFormat } from '../domain/scanLanding';
+import { scanCountryHeader } from '../config';
+import type { ScanRequestFacts } from '../domain/scanRecords';
 import { landScan } from '../data/scanLanding';
 import { scanRedirectHeld } from '../logs';
 import { publicRawEndpoint } from './declare';
@@ -12,6 +14,21 @@ import { errorReplySchema, json, media } from './schemas/replies';
 import { interstitialSchema } from './schemas/scans';
 
 export const scansRouter = Router();
+
+/**
+ * What the scan's record is made from. `req.ip` is the client address as TRUSTED_PROXY_HOPS
+ * reads X-Forwarded-For; it goes into the visitor hash only, never into a document.
+ */
+export function scanFactsOf(req: Request): ScanRequestFacts {
+  const countryHeader = scanCountryHeader();
+  return {
+    userAgent: req.get('user-agent'),
+    address: req.ip,
+    referer: req.get('referer'),
+    acceptLanguage: req.get('accept-language'),
+    country: countryHeader ? req.get(countryHeader) : undefined,
+  };
+}
 
 /** A person scanning with a phone gets pages; a script (JSON or anything else) gets JSON. */
 const formatOf = (req: Request): ReplyFormat =>
@@ -47,8 +64,16 @@ publicRawEndpoint(
         errorReplySchema,
         'text/html',
       ),
+      403: json(
+        'The code is not active yet (reason not_yet_valid, with validFrom) or has used up its ' +
+          'maxScans (reason scan_limit_reached): a page in plain words for a person, the error ' +
+          'otherwise',
+        errorReplySchema,
+        'text/html',
+      ),
       410: json(
-        'The code has expired: a page for a person, the error otherwise',
+        'The code has expired (expiresAt or validUntil; reason expired, with until): a page for ' +
+          'a person, the error otherwise',
         errorReplySchema,
         'text/html',
       ),
@@ -57,7 +82,7 @@ publicRawEndpoint(
   async (req, res) => {
     limitScanner(req);
     res.set('Cache-Control', 'no-store');
-    const landing = await landScan(req.params.token as string, new Date());
+    const landing = await landScan(req.params.token as string, new Date(), scanFactsOf(req));
     const reply = scanReply(landing, formatOf(req));
     if (landing.kind === 'redirect' && reply.kind !== 'redirect') {
       const { orgId, kind, id } = landing.target;

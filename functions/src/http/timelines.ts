@@ -17,7 +17,7 @@ export const timelinesRouter = Router();
 
 type TimelineQuery = { [K in keyof typeof timelineQuery]: z.output<(typeof timelineQuery)[K]> };
 
-async function sendTimeline(res: Response, query: TimelineQuery, target: ScanTarget) {
+export async function sendTimeline(res: Response, query: TimelineQuery, target: ScanTarget) {
   const { timeZone } = await getOrganization(target.orgId);
   const now = new Date();
   const range = timelineDayRange(query.period, timeZone, now);
@@ -28,7 +28,7 @@ async function sendTimeline(res: Response, query: TimelineQuery, target: ScanTar
   else res.json(timeline);
 }
 
-const timelineReply = json(
+export const timelineReply = json(
   'Scans per day (or week, for 1y) in the organisation’s time zone; an SVG chart with format=svg',
   timelineSchema,
   'image/svg+xml',

@@ -8,6 +8,7 @@ import { unitCode } from '../../domain/manufacturing/codes';
 import { db } from '../firebase';
 import { batchesRef, batchSecretRef, unitCodesRef } from '../paths';
 import { recordGenerated } from './orders';
+import { addUnitLookup } from '../productCodes';
 import { isAlreadyExists } from '../firestoreErrors';
 
 export const GENERATE_PAGE = 500;
@@ -33,6 +34,21 @@ interface BatchInfo {
   secret: string;
 }
 
+const flushing = new WeakSet<BulkWriter>();
+
+/**
+ * One flush for everything queued in this turn of the event loop: the lookups of a committed
+ * batch of codes are queued one by one as their creates resolve, and go out together.
+ */
+function flushSoon(bulk: BulkWriter): void {
+  if (flushing.has(bulk)) return;
+  flushing.add(bulk);
+  setImmediate(() => {
+    flushing.delete(bulk);
+    void bulk.flush();
+  });
+}
+
 async function createCode(
   bulk: BulkWriter,
   batch: BatchInfo,
@@ -56,11 +72,21 @@ async function createCode(
     // A create queued after the page's flush (a collision's next candidate) needs its own.
     if (attempt > 0) void bulk.flush();
     await pending;
+    // The lookup of /u/{code}; after the code itself, so a lookup never names a missing code.
+    const lookup = addUnitLookup(bulk, batch.orgId, code);
+    flushSoon(bulk);
+    await lookup;
     return attempt > 0 ? 'collided' : 'created';
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
     const existing = (await ref.get()).data();
-    if (existing?.batchId === batch.batchId && existing.seq === seq) return 'existed';
+    if (existing?.batchId === batch.batchId && existing.seq === seq) {
+      // A rerun: the first run may have stopped between the code and its lookup.
+      const lookup = addUnitLookup(bulk, batch.orgId, code);
+      flushSoon(bulk);
+      await lookup;
+      return 'existed';
+    }
     if (attempt + 1 >= MAX_ATTEMPTS) {
       throw new Error(`sequence number ${seq} collided ${MAX_ATTEMPTS} times`, { cause: err });
     }

@@ -93,6 +93,14 @@ export async function linkFromQueue(
       `Master case ${masterCode} belongs to order ${master.orderId}`,
     );
   }
+  // A master made for one batch (traceability) takes that batch's codes only.
+  if (master.batchId !== null && master.batchId !== req.batchId) {
+    throw conflict(
+      'batch_mismatch',
+      `Master case ${masterCode} belongs to batch ${master.batchId}, not batch ${req.batchId}`,
+      { masterBatchId: master.batchId, batchId: req.batchId },
+    );
+  }
   let room = master.expectedUnits - master.actualUnits;
   // Set once a try finds its run taken by another linker: from then on, spread out.
   let spread = false;

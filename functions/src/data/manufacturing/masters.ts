@@ -5,7 +5,14 @@ import { AppError, conflict } from '../../domain/errors';
 import { newMasterCode } from '../../domain/manufacturing/codes';
 import type { NewMaster } from '../../domain/manufacturing/validate';
 import { db } from '../firebase';
-import { casesRef, mastersRef, ordersRef, unitCodesRef } from '../paths';
+import {
+  batchesRef,
+  casesRef,
+  mastersRef,
+  ordersRef,
+  productCodeRef,
+  unitCodesRef,
+} from '../paths';
 import { iso } from '../timestamps';
 
 export interface MasterInfo {
@@ -17,6 +24,8 @@ export interface MasterInfo {
 
 export interface Master extends MasterInfo {
   orderId: string;
+  /** The one batch whose codes it takes, or null for any batch of the order. */
+  batchId: string | null;
   createdAt: string | null;
   createdBy: string | null;
 }
@@ -25,6 +34,7 @@ export function toMaster(masterCode: string, d: DocumentData): Master {
   return {
     masterCode,
     orderId: String(d.orderId ?? ''),
+    batchId: typeof d.batchId === 'string' ? d.batchId : null,
     caseNumber: Number(d.caseNumber ?? 0),
     expectedUnits: Number(d.expectedUnits ?? 0),
     actualUnits: Number(d.actualUnits ?? 0),
@@ -51,8 +61,14 @@ const MAX_CASE_PROBES = 50;
 export async function createMaster(orgId: string, input: NewMaster, by: string): Promise<Master> {
   const orderRef = ordersRef(orgId).doc(input.orderId);
   return db().runTransaction(async (tx) => {
-    const order = await tx.get(orderRef);
+    const [order, batch] = await tx.getAll(
+      orderRef,
+      ...(input.batchId ? [batchesRef(orgId, input.orderId).doc(input.batchId)] : []),
+    );
     if (!order.exists) throw new AppError('not_found', `Order ${input.orderId} not found`);
+    if (batch && !batch.exists) {
+      throw new AppError('not_found', `Batch ${input.batchId} of order ${input.orderId} not found`);
+    }
     const last = Number(order.get('lastCaseNumber') ?? 0);
     let caseNumber = input.caseNumber ?? last + 1;
     for (let probe = 0; ; probe += 1) {
@@ -72,6 +88,7 @@ export async function createMaster(orgId: string, input: NewMaster, by: string):
     while ((await tx.get(masterRef)).exists) masterRef = mastersRef(orgId).doc(newMasterCode());
     const data = {
       orderId: input.orderId,
+      batchId: input.batchId,
       caseNumber,
       expectedUnits: input.expectedUnits,
       actualUnits: 0,
@@ -79,6 +96,8 @@ export async function createMaster(orgId: string, input: NewMaster, by: string):
       createdBy: by,
     };
     tx.create(masterRef, data);
+    // Its /u/ URL resolves through the product code lookup, as a unit's does.
+    tx.set(productCodeRef(masterRef.id), { orgId, kind: 'master' });
     tx.create(casesRef(orgId, input.orderId).doc(String(caseNumber)), {
       masterCode: masterRef.id,
     });

@@ -10,7 +10,14 @@ import {
 } from '../../domain/manufacturing/status';
 import type { NewBatch, NewOrder } from '../../domain/manufacturing/validate';
 import { db } from '../firebase';
-import { batchesRef, batchSecretRef, ordersRef, preparedCodesRef, unitCodesRef } from '../paths';
+import {
+  batchesRef,
+  batchSecretRef,
+  ordersRef,
+  preparedCodesRef,
+  redemptionSecretRef,
+  unitCodesRef,
+} from '../paths';
 import { iso } from '../timestamps';
 import { isAlreadyExists } from '../firestoreErrors';
 import { checkOutstandingBatches, quotaLimits, spendDailyIn } from '../quotas';
@@ -19,6 +26,9 @@ export interface Order {
   orderId: string;
   name: string;
   sku: string | null;
+  productName: string | null;
+  gtin: string | null;
+  redemptionSecret: boolean;
   lastCaseNumber: number;
   createdAt: string | null;
   createdBy: string | null;
@@ -29,6 +39,9 @@ function toOrder(orderId: string, d: DocumentData): Order {
     orderId,
     name: String(d.name ?? ''),
     sku: typeof d.sku === 'string' ? d.sku : null,
+    productName: typeof d.productName === 'string' ? d.productName : null,
+    gtin: typeof d.gtin === 'string' ? d.gtin : null,
+    redemptionSecret: d.redemptionSecret === true,
     lastCaseNumber: typeof d.lastCaseNumber === 'number' ? d.lastCaseNumber : 0,
     createdAt: iso(d.createdAt),
     createdBy: typeof d.createdBy === 'string' ? d.createdBy : null,
@@ -40,12 +53,20 @@ export async function createOrder(orgId: string, input: NewOrder, by: string): P
   const data = {
     name: input.name,
     sku: input.sku,
+    productName: input.productName,
+    gtin: input.gtin,
+    redemptionSecret: input.redemptionSecret,
     lastCaseNumber: 0,
     createdAt: Timestamp.now(),
     createdBy: by,
   };
   try {
-    await ref.create(data);
+    const batch = db().batch().create(ref, data);
+    // The key its units' redemption secrets are derived from, where no client reads.
+    if (input.redemptionSecret) {
+      batch.create(redemptionSecretRef(orgId, ref.id), { key: newBatchSecret() });
+    }
+    await batch.commit();
   } catch (err) {
     if (isAlreadyExists(err)) {
       throw conflict('order_exists', `Order ${ref.id} already exists`, { orderId: ref.id });

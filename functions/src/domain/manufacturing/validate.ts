@@ -11,6 +11,7 @@ import {
 } from '../validation';
 import { isCodeStatus, type CodeStatus } from './status';
 import { PREFIX_PATTERN } from './codes';
+import { gtinProblem } from '../gs1';
 
 export const MAX_BATCH_UNITS = 100_000;
 export const MAX_MASTER_UNITS = 10_000;
@@ -55,14 +56,45 @@ export interface NewOrder {
   orderId?: string;
   name: string;
   sku: string | null;
+  /** Shown on the page a consumer's scan opens. */
+  productName: string | null;
+  /** With a GTIN, unit codes encode a GS1 Digital Link URI (as given: 8, 12, 13 or 14 digits). */
+  gtin: string | null;
+  /** Units need their printed redemption secret to be redeemed. */
+  redemptionSecret: boolean;
 }
 
 export function validateNewOrder(body: Body): Validated<NewOrder> {
-  const errors = unknownFields(body, ['orderId', 'name', 'sku']);
+  const errors = unknownFields(body, [
+    'orderId',
+    'name',
+    'sku',
+    'productName',
+    'gtin',
+    'redemptionSecret',
+  ]);
   const orderId = readId(body, 'orderId', false, errors);
   const name = readString(body, 'name', { required: true, max: 200 }, errors);
   const sku = readString(body, 'sku', { max: 100 }, errors);
-  return result({ orderId, name: name ?? '', sku: sku || null }, errors);
+  const productName = readString(body, 'productName', { max: 200 }, errors);
+  let gtin: string | null = null;
+  if (body.gtin !== undefined && body.gtin !== null) {
+    const problem = gtinProblem(body.gtin);
+    if (problem) errors.push({ field: 'gtin', message: problem });
+    else gtin = body.gtin as string;
+  }
+  const redemptionSecret = readBoolean(body, 'redemptionSecret', errors) ?? false;
+  return result(
+    {
+      orderId,
+      name: name ?? '',
+      sku: sku || null,
+      productName: productName || null,
+      gtin,
+      redemptionSecret,
+    },
+    errors,
+  );
 }
 
 export interface NewBatch {
@@ -86,11 +118,14 @@ export interface NewMaster {
   orderId: string;
   expectedUnits: number;
   caseNumber: number | null;
+  /** The batch it is made for: it then refuses codes of any other batch. */
+  batchId: string | null;
 }
 
 export function validateNewMaster(body: Body): Validated<NewMaster> {
-  const errors = unknownFields(body, ['orderId', 'expectedUnits', 'caseNumber']);
+  const errors = unknownFields(body, ['orderId', 'expectedUnits', 'caseNumber', 'batchId']);
   const orderId = readId(body, 'orderId', true, errors);
+  const batchId = readId(body, 'batchId', false, errors);
   const expectedUnits = readInt(
     body,
     'expectedUnits',
@@ -99,7 +134,12 @@ export function validateNewMaster(body: Body): Validated<NewMaster> {
   );
   const caseNumber = readInt(body, 'caseNumber', { min: 1, max: 1_000_000_000 }, errors);
   return result(
-    { orderId: orderId ?? '', expectedUnits: expectedUnits ?? 0, caseNumber: caseNumber ?? null },
+    {
+      orderId: orderId ?? '',
+      expectedUnits: expectedUnits ?? 0,
+      caseNumber: caseNumber ?? null,
+      batchId: batchId ?? null,
+    },
     errors,
   );
 }

@@ -14,6 +14,10 @@ import {
   newMasterBody,
 } from '../schemas/manufacturing';
 import { z } from 'zod';
+import { publicBaseUrl } from '../../config';
+import { productCodeUrl } from '../../domain/productCodes';
+import { sendQrImage } from '../qrImage';
+import { qrImageRoute } from '../schemas/qr';
 
 export const mastersRouter = Router();
 
@@ -29,12 +33,26 @@ orgEndpoint(
     tags,
     body: { schema: newMasterBody, validate: validateNewMaster },
     replies: {
-      201: json('The new master case', masterInfoSchema.extend({ orderId: z.string() })),
+      201: json(
+        'The new master case',
+        masterInfoSchema.extend({
+          orderId: z.string(),
+          batchId: z.string().nullable(),
+          scanUrl: z
+            .string()
+            .meta({ description: 'What its label encodes: {PUBLIC_BASE_URL}/u/{masterCode}' }),
+        }),
+      ),
     },
   },
   async (_req, res, access) => {
     const master = await createMaster(access.orgId, access.body, callerId(access.caller));
-    res.status(201).json({ ...masterInfo(master), orderId: master.orderId });
+    res.status(201).json({
+      ...masterInfo(master),
+      orderId: master.orderId,
+      batchId: master.batchId,
+      scanUrl: productCodeUrl(publicBaseUrl(), master.masterCode, null),
+    });
   },
 );
 
@@ -51,6 +69,23 @@ orgEndpoint(
   async (_req, res, { orgId, params }) => {
     const master = await getMaster(orgId, params.masterCode);
     res.json({ ...master, linkedCodes: await linkedCodes(orgId, params.masterCode) });
+  },
+);
+
+orgEndpoint(
+  mastersRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/masters/:masterCode/qr',
+    summary: 'A master case’s code as a PNG or SVG QR image: its /u/ URL, for the case label',
+    tags,
+    ...qrImageRoute,
+  },
+  async (req, res, { orgId, params, query }) => {
+    const master = await getMaster(orgId, params.masterCode);
+    const url = productCodeUrl(publicBaseUrl(), master.masterCode, null);
+    sendQrImage(req, res, query, url, `master-${master.masterCode}`);
   },
 );
 

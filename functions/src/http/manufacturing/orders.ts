@@ -17,8 +17,10 @@ import {
   getOrder,
   getUnitCode,
   listCodes,
+  type Order,
   type UnitCode,
 } from '../../data/manufacturing/orders';
+import { ensureUnitLookups, redemptionSecretMaker, unitScanUrl } from '../../data/productCodes';
 import { callerId } from '../auth';
 import { orgEndpoint } from '../declare';
 import { sendQrImage } from '../qrImage';
@@ -52,13 +54,27 @@ orgEndpoint(
     replies: {
       201: json(
         'The new order',
-        z.object({ orderId: z.string(), name: z.string(), sku: z.string().nullable() }),
+        z.object({
+          orderId: z.string(),
+          name: z.string(),
+          sku: z.string().nullable(),
+          productName: z.string().nullable(),
+          gtin: z.string().nullable(),
+          redemptionSecret: z.boolean(),
+        }),
       ),
     },
   },
   async (_req, res, access) => {
     const order = await createOrder(access.orgId, access.body, callerId(access.caller));
-    res.status(201).json({ orderId: order.orderId, name: order.name, sku: order.sku });
+    res.status(201).json({
+      orderId: order.orderId,
+      name: order.name,
+      sku: order.sku,
+      productName: order.productName,
+      gtin: order.gtin,
+      redemptionSecret: order.redemptionSecret,
+    });
   },
 );
 
@@ -135,19 +151,41 @@ orgEndpoint(
   },
 );
 
-const CSV_COLUMNS = ['seq', 'code', 'status', 'masterCode', 'statusChangedAt'] as const;
+/** `url` is what a unit's label encodes; `redemptionSecret` (orders that have them) goes under its scratch-off. */
+const CSV_COLUMNS = ['seq', 'code', 'status', 'masterCode', 'statusChangedAt', 'url'] as const;
 
-function csvLine(code: UnitCode): string {
-  return (
-    [String(code.seq), code.code, code.status, code.masterCode, code.statusChangedAt]
-      .map(csvCell)
-      .join(',') + '\r\n'
-  );
+function csvLine(code: UnitCode, url: string, secret: string | undefined): string {
+  const cells = [
+    String(code.seq),
+    code.code,
+    code.status,
+    code.masterCode,
+    code.statusChangedAt,
+    url,
+  ];
+  if (secret !== undefined) cells.push(secret);
+  return cells.map(csvCell).join(',') + '\r\n';
 }
 
-async function* csvText(orgId: string, batchId: string): AsyncGenerator<string> {
-  yield `\uFEFF${CSV_COLUMNS.join(',')}\r\n`;
-  for await (const code of batchCodes(orgId, batchId)) yield csvLine(code);
+async function* csvText(orgId: string, order: Order, batchId: string): AsyncGenerator<string> {
+  const secretOf = await redemptionSecretMaker(orgId, order.orderId);
+  const columns = secretOf ? [...CSV_COLUMNS, 'redemptionSecret'] : CSV_COLUMNS;
+  yield `\uFEFF${columns.join(',')}\r\n`;
+  let page: UnitCode[] = [];
+  const flush = async function* () {
+    // Units from before the /u/ lookup get theirs as their labels' URLs are handed out.
+    await ensureUnitLookups(
+      orgId,
+      page.map((c) => c.code),
+    );
+    for (const c of page) yield csvLine(c, unitScanUrl(c.code, order.gtin), secretOf?.(c.code));
+    page = [];
+  };
+  for await (const code of batchCodes(orgId, batchId)) {
+    page.push(code);
+    if (page.length === 500) yield* flush();
+  }
+  yield* flush();
 }
 
 orgEndpoint(
@@ -162,8 +200,11 @@ orgEndpoint(
   },
   async (_req, res, { orgId, params }) => {
     const { orderId, batchId } = params;
-    await getBatch(orgId, orderId, batchId);
-    await sendCsv(res, `batch-${batchId}.csv`, csvText(orgId, batchId));
+    const [order] = await Promise.all([
+      getOrder(orgId, orderId),
+      getBatch(orgId, orderId, batchId),
+    ]);
+    await sendCsv(res, `batch-${batchId}.csv`, csvText(orgId, order, batchId));
   },
 );
 
@@ -206,12 +247,16 @@ orgEndpoint(
   {
     method: 'get',
     path: '/orders/:orderId/batches/:batchId/codes/:code/qr',
-    summary: 'A unit code as a PNG or SVG QR image',
+    summary: 'A unit code as a PNG or SVG QR image: its /u/ URL (or GS1 Digital Link URI)',
     tags,
     ...qrImageRoute,
   },
   async (req, res, { orgId, params, query }) => {
-    const unit = await getUnitCode(orgId, params.orderId, params.batchId, params.code);
-    sendQrImage(req, res, query, unit.code, unit.code);
+    const [unit, order] = await Promise.all([
+      getUnitCode(orgId, params.orderId, params.batchId, params.code),
+      getOrder(orgId, params.orderId),
+    ]);
+    await ensureUnitLookups(orgId, [unit.code]);
+    sendQrImage(req, res, query, unitScanUrl(unit.code, order.gtin), unit.code);
   },
 );

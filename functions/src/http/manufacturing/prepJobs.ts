@@ -9,6 +9,10 @@ import {
   prepJobLogs,
   retryPrepJob,
 } from '../../data/manufacturing/prepJobs';
+import { listPrepJobs } from '../../data/manufacturing/prepJobList';
+import { JOB_STATUSES } from '../../domain/manufacturing/prepJobs';
+import { idSchema, queryInt, queryText } from '../../domain/schemas/kit';
+import { z } from 'zod';
 import { callerId } from '../auth';
 import { orgEndpoint } from '../declare';
 import { json } from '../schemas/replies';
@@ -37,6 +41,35 @@ orgEndpoint(
   },
   async (_req, res, access) => {
     res.status(202).json(await createPrepJob(access.orgId, access.body, callerId(access.caller)));
+  },
+);
+
+orgEndpoint(
+  prepJobsRouter,
+  'read',
+  {
+    method: 'get',
+    path: '/prep-jobs',
+    summary: 'The prep jobs, newest first, optionally of one status, order or batch',
+    tags,
+    query: {
+      status: z
+        .enum(JOB_STATUSES, { error: `must be one of ${JOB_STATUSES.join(', ')}` })
+        .optional(),
+      orderId: idSchema.optional(),
+      batchId: idSchema.optional(),
+      limit: queryInt(1, 200, 50),
+      pageToken: queryText,
+    },
+    replies: {
+      200: json(
+        'A page of jobs',
+        z.object({ jobs: z.array(prepJobSchema), nextPageToken: z.string().nullable() }),
+      ),
+    },
+  },
+  async (_req, res, { orgId, query }) => {
+    res.json(await listPrepJobs(orgId, query));
   },
 );
 

@@ -15,6 +15,14 @@ export const newOrderBody = z.strictObject({
   orderId: idSchema.optional(),
   name: z.string().max(200),
   sku: z.string().max(100).nullable().optional(),
+  productName: z.string().max(200).nullable().optional(),
+  gtin: z.string().nullable().optional().meta({
+    description: 'GTIN-8/12/13/14 with its check digit: units then encode a GS1 Digital Link URI',
+  }),
+  redemptionSecret: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Units need their printed secret (codes.csv) to be redeemed' }),
 });
 
 export const newBatchBody = z.strictObject({
@@ -32,6 +40,10 @@ export const newMasterBody = z.strictObject({
   orderId: idSchema,
   expectedUnits: z.number().int().min(1).max(MAX_MASTER_UNITS),
   caseNumber: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
+  batchId: idSchema
+    .nullable()
+    .optional()
+    .meta({ description: 'The one batch whose codes it takes (409 batch_mismatch for another)' }),
 });
 
 export const linkBody = z.strictObject({
@@ -51,6 +63,9 @@ export const orderSchema = z.looseObject({
   orderId: z.string(),
   name: z.string(),
   sku: z.string().nullable(),
+  productName: z.string().nullable().optional(),
+  gtin: z.string().nullable().optional(),
+  redemptionSecret: z.boolean().optional(),
 });
 
 export const batchSchema = z.looseObject({

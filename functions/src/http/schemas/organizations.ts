@@ -35,6 +35,10 @@ export const organizationChangesBody = z.strictObject({
   selfServiceCheckout: z.boolean().optional().meta({
     description: 'Members below editor may check out and book equipment for themselves',
   }),
+  businessUrl: z.string().max(2048).nullable().optional().meta({
+    description:
+      'https URL the organisation’s business QR lands on (its host counts as allowed); null or "" removes it',
+  }),
 });
 
 export const organizationSchema = z.object({
@@ -49,6 +53,7 @@ export const organizationSchema = z.object({
   createdAt: isoTime.nullable(),
   createdBy: z.string().nullable(),
   selfServiceCheckout: z.boolean(),
+  businessUrl: z.string().nullable().optional(),
 });
 
 /** An organisation with the caller's role in it. */

@@ -1,7 +1,12 @@
 // Schemas of the QR routes: the image query every image route shares, standalone codes and
 // their replies, scan timelines.
 import { z } from 'zod';
-import { EXPIRES_IN_HOURS_MAX, QR_LABEL_MAX, QR_URL_MAX } from '../../domain/qrCodes';
+import {
+  EXPIRES_IN_HOURS_MAX,
+  MAX_SCANS_MAX,
+  QR_LABEL_MAX,
+  QR_URL_MAX,
+} from '../../domain/qrCodes';
 import { QR_DEFAULTS, QR_LIMITS } from '../../domain/qr';
 import { TIMELINE_PERIODS } from '../../domain/timeline';
 import { queryEnum, queryInt, queryText } from '../../domain/schemas/kit';
@@ -64,6 +69,29 @@ export const newQrCodeBody = z.strictObject({
     .optional()
     .meta({ description: 'Encode a scan URL that redirects to url and counts scans' }),
   expiresInHours: z.number().int().min(1).max(EXPIRES_IN_HOURS_MAX).nullable().optional(),
+  ...scanLimitFields(),
+});
+
+/** maxScans, validFrom, validUntil: on a create and a PATCH of a tracked code; null clears. */
+function scanLimitFields() {
+  return {
+    maxScans: z.number().int().min(1).max(MAX_SCANS_MAX).nullable().optional().meta({
+      description: 'Human scans allowed in all (bots use none); then /s/ answers 403',
+    }),
+    validFrom: z.string().nullable().optional().meta({
+      description: 'ISO 8601 instant before which /s/ answers 403 (not active yet)',
+      format: 'date-time',
+    }),
+    validUntil: z.string().nullable().optional().meta({
+      description: 'ISO 8601 instant from which /s/ answers 410 (the code stays, unlike expiresAt)',
+      format: 'date-time',
+    }),
+  };
+}
+
+export const qrCodePatchBody = z.strictObject({
+  label: z.string().max(QR_LABEL_MAX).nullable().optional(),
+  ...scanLimitFields(),
 });
 
 export const qrCodeSchema = z.object({
@@ -78,6 +106,9 @@ export const qrCodeSchema = z.object({
   createdBy: z.string().nullable(),
   pngUrl: z.string().nullable(),
   pngPath: z.string().nullable(),
+  maxScans: z.number().int().nullable(),
+  validFrom: isoTime.nullable(),
+  validUntil: isoTime.nullable(),
   imageUrl: z.string(),
 });
 
@@ -87,6 +118,9 @@ export const createdQrCodeSchema = z.object({
   tracked: z.boolean(),
   scanUrl: z.string().optional(),
   expiresAt: isoTime.optional(),
+  maxScans: z.number().int().optional(),
+  validFrom: isoTime.optional(),
+  validUntil: isoTime.optional(),
   imageUrl: z.string(),
 });
 
@@ -107,6 +141,22 @@ export const timelineSchema = z.object({
   period: z.enum(TIMELINE_PERIODS),
   granularity: z.enum(['day', 'week']),
   timeZone: z.string(),
-  points: z.array(z.object({ date: z.string(), scans: z.number().int() })),
+  points: z.array(
+    z.object({
+      date: z.string(),
+      scans: z.number().int(),
+      humans: z.number().int().meta({ description: 'Scans by people' }),
+      bots: z
+        .number()
+        .int()
+        .meta({ description: 'Scans by bots, link previews and mail scanners' }),
+      visitors: z.number().int().meta({
+        description: 'Distinct visitors of the day (of each day, added up, for a week)',
+      }),
+    }),
+  ),
   total: z.number().int(),
+  humans: z.number().int(),
+  bots: z.number().int(),
+  visitors: z.number().int(),
 });
