@@ -359,6 +359,7 @@ export const quotaDefaults = (): QuotaLimits => ({
   labelsPerRequest: read(QUOTA_LABELS_PER_REQUEST),
   scanEventsPerDay: read(QUOTA_SCAN_EVENTS_PER_DAY),
   openAudits: read(QUOTA_OPEN_AUDITS),
+  deliveriesPerDay: read(QUOTA_DELIVERIES_PER_DAY),
 });
 export const orgCreationLimits = () => ({
   perUser: read(ORGS_PER_USER),
@@ -475,3 +476,45 @@ export const PRODUCT_CODE_WARN_VISITORS = defineInt('PRODUCT_CODE_WARN_VISITORS'
 export const scanRecordsEnabled = (): boolean => read(SCAN_RECORDS);
 export const scanCountryHeader = (): string => read(SCAN_COUNTRY_HEADER).trim().toLowerCase();
 export const productCodeWarnVisitors = (): number => read(PRODUCT_CODE_WARN_VISITORS);
+
+// Events, the activity log and webhooks (docs/events.md, docs/operations.md#webhooks).
+
+/** Days an activity event is kept; its `expiresAt` is set from this and a TTL policy deletes it. */
+export const ACTIVITY_RETENTION_DAYS = defineInt('ACTIVITY_RETENTION_DAYS', {
+  default: 400,
+  description: 'Days activity events are kept before the TTL policy deletes them.',
+});
+
+/** Webhook deliveries (attempts included) one organisation may make per UTC day. */
+export const QUOTA_DELIVERIES_PER_DAY = defineInt('QUOTA_DELIVERIES_PER_DAY', {
+  default: 50_000,
+  description: 'Webhook delivery attempts one organisation may make per UTC day.',
+});
+
+/** Seconds before the first retry of a failed delivery; each later retry waits twice as long. */
+export const WEBHOOK_RETRY_BASE_SECONDS = defineInt('WEBHOOK_RETRY_BASE_SECONDS', {
+  default: 30,
+  description: 'Seconds before the first retry of a failed webhook delivery (doubling after).',
+});
+
+/** Seconds events of one webhook are collected before they are sent as one batch. */
+export const WEBHOOK_BATCH_WINDOW_SECONDS = defineInt('WEBHOOK_BATCH_WINDOW_SECONDS', {
+  default: 2,
+  description: 'Seconds a webhook collects events into one delivery (at most 100 per request).',
+});
+
+/** Loopback host:port pairs webhook targets may use although the SSRF check refuses them. */
+export const WEBHOOK_ALLOWED_HOSTS = defineString('WEBHOOK_ALLOWED_HOSTS', {
+  default: '',
+  description:
+    'Extra host:port pairs webhook deliveries may reach (comma-separated); empty in production.',
+});
+
+export const activityRetentionDays = (): number => read(ACTIVITY_RETENTION_DAYS);
+export const webhookSettings = () => ({
+  retryBaseSeconds: Math.max(1, read(WEBHOOK_RETRY_BASE_SECONDS)),
+  batchWindowSeconds: Math.max(1, read(WEBHOOK_BATCH_WINDOW_SECONDS)),
+  allowedHosts: read(WEBHOOK_ALLOWED_HOSTS),
+});
+/** The region functions are deployed to (task queues are addressed by it). */
+export const region = (): string => read(REGION);

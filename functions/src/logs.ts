@@ -80,6 +80,11 @@ export const LOG_EVENTS = [
   'equipment.photo.refused',
   'scan.refused',
   'product_code.redeemed',
+  'events.recorded',
+  'webhook.enqueue_failed',
+  'webhook.attempt',
+  'webhook.disabled',
+  'webhook.outbox_swept',
 ] as const;
 
 export type LogEvent = (typeof LOG_EVENTS)[number];
@@ -402,3 +407,42 @@ export const custodySweep = (f: {
   noShows: number;
   durationMs: number;
 }) => emit('INFO', 'custody.sweep', f);
+// Events and webhooks (docs/events.md) ---------------------------------------------------------
+
+/** A document change made events: how many were new (a redelivered trigger makes 0). */
+export const eventsRecorded = (f: {
+  orgId: string;
+  path: string;
+  types: string[];
+  written: number;
+  webhooks: number;
+}) => emit('INFO', 'events.recorded', f);
+
+/** A delivery task could not be queued; its events wait in the outbox for the next one. */
+export const webhookEnqueueFailed = (f: {
+  orgId: string;
+  webhookId: string;
+  taskId: string;
+  error: unknown;
+}) => emit('ERROR', 'webhook.enqueue_failed', { ...f, error: errorFields(f.error) });
+
+/** One attempt to deliver: its answer, duration and what happens next. */
+export const webhookAttempt = (f: {
+  orgId: string;
+  webhookId: string;
+  deliveryId: string;
+  attempt: number;
+  events: number;
+  responseCode: number | null;
+  durationMs: number;
+  outcome: string;
+  error?: string;
+}) => emit(f.outcome === 'delivered' ? 'INFO' : 'WARNING', 'webhook.attempt', f);
+
+/** A webhook was switched off: 410 Gone, or failing without a success for 3 days. */
+export const webhookDisabled = (f: { orgId: string; webhookId: string; reason: string }) =>
+  emit('WARNING', 'webhook.disabled', f);
+
+/** A run of the outbox sweep: webhooks with events waiting too long, and tasks it queued. */
+export const webhookOutboxSwept = (f: { webhooks: number; queued: number }) =>
+  emit('INFO', 'webhook.outbox_swept', f);

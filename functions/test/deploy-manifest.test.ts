@@ -167,6 +167,56 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
   },
 };
 
+// Events (docs/events.md): one written-trigger per catalogue entry, and the delivery queue.
+const EVENT_TRIGGERS: Record<string, string> = {
+  eventsEquipment: 'equipment/{id}',
+  eventsMembers: 'members/{id}',
+  eventsApiKeys: 'apiKeys/{id}',
+  eventsInvitations: 'invitations/{id}',
+  eventsLocations: 'locations/{id}',
+  eventsQrCodes: 'qrCodes/{id}',
+  eventsTags: 'tags/{id}',
+  eventsTagPools: 'tagPools/{id}',
+  eventsMasters: 'masters/{id}',
+  eventsOrders: 'orders/{id}',
+  eventsCheckouts: 'checkouts/{id}',
+  eventsBookings: 'bookings/{id}',
+  eventsStockItems: 'stockItems/{id}',
+  eventsStockMovements: 'stockItems/{sku}/movements/{id}',
+  eventsReorders: 'reorders/{id}',
+  eventsSuppliers: 'suppliers/{id}',
+  eventsAudits: 'audits/{id}',
+  eventsScanEvents: 'scanEvents/{id}',
+  eventsWebhooks: 'webhooks/{id}',
+};
+for (const [name, documentPath] of Object.entries(EVENT_TRIGGERS)) {
+  EXPECTED[name] = (e) => {
+    // withAuthContext: in production the trigger learns which client app user wrote.
+    assert.equal(
+      e.eventTrigger?.eventType,
+      'google.cloud.firestore.document.v1.written.withAuthContext',
+    );
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: `organizations/{orgId}/${documentPath}`,
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+  };
+}
+EXPECTED.sweepWebhookOutboxes = (e) => {
+  assert.equal(e.scheduleTrigger?.schedule, 'every 5 minutes');
+  assert.equal(e.timeoutSeconds, 300);
+};
+EXPECTED.deliverWebhooks = (e) => {
+  assert.ok(e.taskQueueTrigger, 'a task queue function');
+  const retry = e.taskQueueTrigger.retryConfig ?? {};
+  assert.equal(retry.maxAttempts, 5);
+  assert.equal(retry.minBackoffSeconds, 10);
+  assert.equal(retry.maxBackoffSeconds, 300);
+  const limits = e.taskQueueTrigger.rateLimits ?? {};
+  assert.equal(limits.maxConcurrentDispatches, 50);
+  assert.equal(limits.maxDispatchesPerSecond, 100);
+};
+
 const functionsDir = path.resolve(__dirname, '..', '..');
 
 function discover(): Promise<Manifest> {

@@ -203,10 +203,12 @@ describe('security rules of the scan ledger (client apps)', function () {
     it("the items' lastSeen and lastAudited fields are server-owned", async () => {
       const item = client('owner').doc(`organizations/${orgId}/equipment/CAM-1`);
       const at = firebase.firestore.FieldValue.serverTimestamp();
+      // A client's update stamps itself (docs/events.md#actors).
+      const stamp = { updatedBy: uid('owner'), updatedVia: 'client' };
       for (const field of ['lastSeenAt', 'lastSeenLocationId', 'lastSeenBy', 'lastAuditedAt']) {
-        await assertFails(item.update({ [field]: null, updatedAt: at }));
+        await assertFails(item.update({ [field]: null, updatedAt: at, ...stamp }));
       }
-      await assertSucceeds(item.update({ notes: 'fine', updatedAt: at }));
+      await assertSucceeds(item.update({ notes: 'fine', updatedAt: at, ...stamp }));
     });
     it('a member reads their own events; editors and up read all; strangers none', async () => {
       await assertSucceeds(

@@ -23,6 +23,7 @@ const DEFAULTS: QuotaLimits = {
   labelsPerRequest: 10_000,
   scanEventsPerDay: 100_000,
   openAudits: 20,
+  deliveriesPerDay: 50_000,
 };
 
 describe('quotas (domain)', () => {

@@ -114,6 +114,19 @@ describe('security rules of the project (client apps)', function () {
     });
     for (const doc of manufacturingDocs)
       batch.set(db().doc(`organizations/${orgId}/${doc}`), { seq: 1 });
+    // Events (docs/events.md): a members' event, an admins' event, a webhook and its parts.
+    batch.set(db().doc(`organizations/${orgId}/activity/e_members`), {
+      type: 'equipment.created',
+      audience: 'members',
+    });
+    batch.set(db().doc(`organizations/${orgId}/activity/e_admins`), {
+      type: 'member.added',
+      audience: 'admins',
+    });
+    for (const doc of ['webhooks/w1', 'webhooks/w1/deliveries/d1', 'webhooks/w1/outbox/e1'])
+      batch.set(db().doc(`organizations/${orgId}/${doc}`), { url: 'https://example.com' });
+    batch.set(db().doc(`webhookSecrets/${orgId}~w1`), { current: 'whsec_x' });
+    batch.set(db().doc(`organizations/${orgId}/deletionNotes/equipment~x`), { by: 'u' });
     batch.set(db().doc(`organizations/${orgId}/equipment/CAM_1/scanDays/2026-12-01~0`), {
       date: '2026-12-01',
       scans: 1,
@@ -153,6 +166,8 @@ describe('security rules of the project (client apps)', function () {
   }
 
   const now = () => firebase.firestore.FieldValue.serverTimestamp();
+  /** What a client app stamps on an update, for its event (docs/events.md#actors). */
+  const stamp = (actor: Actor) => ({ updatedBy: uid(actor), updatedVia: 'client' });
   const newItem = (actor: Actor, extra: Record<string, unknown> = {}) => ({
     name: 'Tripod',
     category: 'TRIPOD',
@@ -310,7 +325,52 @@ describe('security rules of the project (client apps)', function () {
         delete: atLeast('editor'),
       },
       create: (actor) => newItem(actor),
-      update: () => ({ notes: 'checked', updatedAt: now() }),
+      update: (actor) => ({ notes: 'checked', updatedAt: now(), ...stamp(actor) }),
+    },
+    // Events: members read the log (member and key events: admins); nobody writes it, and no
+    // client reaches webhooks, their deliveries, outboxes or secrets.
+    {
+      name: 'activity: a members’ event',
+      doc: `organizations/${orgId}/activity/e_members`,
+      list: `organizations/${orgId}/activity`,
+      // An unfiltered list could hold admins' events: only admins may run it.
+      allowed: { get: atLeast('viewer'), list: atLeast('admin') },
+    },
+    {
+      name: 'activity: an admins’ event (members, keys)',
+      doc: `organizations/${orgId}/activity/e_admins`,
+      list: `organizations/${orgId}/activity`,
+      allowed: { get: atLeast('admin'), list: atLeast('admin') },
+    },
+    {
+      name: 'webhooks',
+      doc: `organizations/${orgId}/webhooks/w1`,
+      list: `organizations/${orgId}/webhooks`,
+      allowed: {},
+    },
+    {
+      name: 'webhook deliveries',
+      doc: `organizations/${orgId}/webhooks/w1/deliveries/d1`,
+      list: `organizations/${orgId}/webhooks/w1/deliveries`,
+      allowed: {},
+    },
+    {
+      name: 'webhook outbox',
+      doc: `organizations/${orgId}/webhooks/w1/outbox/e1`,
+      list: `organizations/${orgId}/webhooks/w1/outbox`,
+      allowed: {},
+    },
+    {
+      name: 'webhook secrets',
+      doc: `webhookSecrets/${orgId}~w1`,
+      list: 'webhookSecrets',
+      allowed: {},
+    },
+    {
+      name: 'deletion notes',
+      doc: `organizations/${orgId}/deletionNotes/equipment~x`,
+      list: `organizations/${orgId}/deletionNotes`,
+      allowed: {},
     },
     {
       name: 'checkouts',
@@ -496,25 +556,63 @@ describe('security rules of the project (client apps)', function () {
 
     it('updates only the client fields, with updatedAt the request time; server fields stay', async () => {
       const doc = `organizations/${orgId}/equipment/CAM_1`;
-      await assertSucceeds(editor().doc(doc).update({ name: 'Camera A', updatedAt: now() }));
-      await assertFails(editor().doc(doc).update({ name: 'Camera B' }));
-      await assertFails(
-        editor().doc(doc).update({ qrCodeUrl: 'https://evil.example', updatedAt: now() }),
+      const st = stamp('editor');
+      await assertSucceeds(
+        editor()
+          .doc(doc)
+          .update({ name: 'Camera A', updatedAt: now(), ...st }),
       );
       await assertFails(
         editor()
           .doc(doc)
-          .update({ createdBy: uid('editor'), updatedAt: now() }),
+          .update({ name: 'Camera B', ...st }),
       );
       await assertFails(editor().doc(doc).update({ source: 'client', updatedAt: now() }));
       await assertFails(editor().doc(doc).update({ photos: [], updatedAt: now() }));
+      // The stamp is the caller's own uid and says client, or the update is refused: an item
+      // last written by the API must be stamped anew.
+      await db().doc(doc).update({ updatedBy: 'apiKey:k1', updatedVia: 'api' });
+      await assertFails(editor().doc(doc).update({ name: 'Camera C', updatedAt: now() }));
       await assertFails(
         editor()
           .doc(doc)
-          .update({ name: 'x'.repeat(201), updatedAt: now() }),
+          .update({ name: 'Camera D', updatedAt: now(), ...st, updatedBy: uid('owner') }),
       );
-      await assertFails(editor().doc(doc).update({ locationId: 'theirs', updatedAt: now() }));
-      await assertFails(editor().doc(doc).update({ locationId: 'closed', updatedAt: now() }));
+      await assertFails(
+        editor()
+          .doc(doc)
+          .update({ name: 'Camera E', updatedAt: now(), ...st, updatedVia: 'api' }),
+      );
+      await assertFails(
+        editor()
+          .doc(doc)
+          .update({ qrCodeUrl: 'https://evil.example', updatedAt: now(), ...st }),
+      );
+      await assertFails(
+        editor()
+          .doc(doc)
+          .update({ createdBy: uid('editor'), updatedAt: now(), ...st }),
+      );
+      await assertFails(
+        editor()
+          .doc(doc)
+          .update({ source: 'client', updatedAt: now(), ...st }),
+      );
+      await assertFails(
+        editor()
+          .doc(doc)
+          .update({ name: 'x'.repeat(201), updatedAt: now(), ...st }),
+      );
+      await assertFails(
+        editor()
+          .doc(doc)
+          .update({ locationId: 'theirs', updatedAt: now(), ...st }),
+      );
+      await assertFails(
+        editor()
+          .doc(doc)
+          .update({ locationId: 'closed', updatedAt: now(), ...st }),
+      );
     });
 
     it('custody and status are server-owned: a client neither sets nor changes them', async () => {
@@ -542,8 +640,17 @@ describe('security rules of the project (client apps)', function () {
       await db()
         .doc(doc)
         .set({ name: 'Old', category: 'OTHER', locationId: 'closed', createdBy: uid('editor') });
-      await assertSucceeds(editor().doc(doc).update({ name: 'Old, renamed', updatedAt: now() }));
-      await assertSucceeds(editor().doc(doc).update({ locationId: 'shelf', updatedAt: now() }));
+      const st = stamp('editor');
+      await assertSucceeds(
+        editor()
+          .doc(doc)
+          .update({ name: 'Old, renamed', updatedAt: now(), ...st }),
+      );
+      await assertSucceeds(
+        editor()
+          .doc(doc)
+          .update({ locationId: 'shelf', updatedAt: now(), ...st }),
+      );
     });
 
     it('a list query for another organisation’s items is refused', async () => {

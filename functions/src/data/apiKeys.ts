@@ -6,7 +6,9 @@ import { generateApiKey, type NewApiKey } from '../domain/apiKeys';
 import { isRole, outlivesMaker, type Role } from '../domain/roles';
 import { cacheKey, TimedCache } from '../domain/timedCache';
 import { apiKeyRevoked } from '../logs';
-import { apiKeysRef } from './paths';
+import { apiKeysRef, deletionNoteRef } from './paths';
+import { deletionNote } from './activityStamps';
+import { db } from './firebase';
 import { iso } from './timestamps';
 
 export interface ApiKeyInfo {
@@ -70,7 +72,11 @@ export async function revokeApiKey(orgId: string, keyId: string, by: string): Pr
   const ref = apiKeysRef(orgId).doc(keyId);
   const snap = await ref.get();
   if (!snap.exists) throw new AppError('not_found', `API key ${keyId} not found`);
-  await ref.delete();
+  const batch = db().batch();
+  // Who revoked it, for the api_key.revoked event (docs/events.md#actors).
+  batch.set(deletionNoteRef(orgId, 'apiKeys', keyId), deletionNote(by));
+  batch.delete(ref);
+  await batch.commit();
   forgetApiKey(orgId, keyId);
   apiKeyRevoked({ orgId, keyId, reason: 'deleted', by });
 }

@@ -238,6 +238,9 @@ export async function checkOut(input: CheckOutInput): Promise<CheckOutResult> {
         status: 'checked_out',
         custody,
         updatedAt: at,
+        // The change's stamp, for its event (docs/events.md#actors).
+        updatedBy: input.by,
+        updatedVia: 'api',
       });
     }
     tx.create(checkoutRef, {
@@ -367,6 +370,8 @@ export async function checkIn(input: CheckInInput): Promise<CheckInResult> {
         custody: FieldValue.delete(),
         ...(input.locationId ? { locationId: input.locationId } : {}),
         updatedAt: at,
+        updatedBy: input.by,
+        updatedVia: 'api',
       });
     }
     const checkouts: CheckInResult['checkouts'] = [];
@@ -392,6 +397,8 @@ export async function checkIn(input: CheckInInput): Promise<CheckInResult> {
         returns: FieldValue.arrayUnion(...entries),
         ...(outstanding.length === 0 ? { returnedAt: at, returnedBy: input.by } : {}),
         updatedAt: at,
+        updatedBy: input.by,
+        updatedVia: 'api',
       });
       checkouts.push({ checkoutId: snap.id, status });
       const bookingId = typeof c.bookingId === 'string' ? c.bookingId : undefined;

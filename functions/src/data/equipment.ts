@@ -19,7 +19,8 @@ import {
 import type { Custodian, ItemStatus } from '../domain/custody';
 import { itemStateOf } from './custody';
 import { db } from './firebase';
-import { equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
+import { deletionNoteRef, equipmentRef, equipmentStoragePrefix, scanTokenRef } from './paths';
+import { deletionNote } from './activityStamps';
 import { toEquipmentPhotos, type EquipmentPhoto } from './photos';
 import { type StoredReply } from './idempotency';
 import { locationIdFor } from './locationLookup';
@@ -269,6 +270,7 @@ export async function updateEquipment(
   orgId: string,
   assetId: string,
   patch: EquipmentPatch,
+  updatedBy?: string,
 ): Promise<Equipment> {
   const locationId = await locationIdFor(orgId, patch);
   const fields = { ...plainFields(patch), ...(locationId !== undefined ? { locationId } : {}) };
@@ -285,7 +287,12 @@ export async function updateEquipment(
         checkoutId: (current.custody as { checkoutId?: unknown }).checkoutId,
       });
     }
-    tx.update(ref, { ...equipmentUpdate(fields), updatedAt: Timestamp.now() });
+    tx.update(ref, {
+      ...equipmentUpdate(fields),
+      updatedAt: Timestamp.now(),
+      // Who and through what, for the change's event (docs/events.md#actors).
+      ...(updatedBy ? { updatedBy, updatedVia: 'api' } : {}),
+    });
   });
   return getEquipment(orgId, assetId);
 }
@@ -400,11 +407,17 @@ export async function removeEquipmentArtifacts(
 }
 
 /** Deletes an item, its Storage objects and its scan token; 404 when there is no such item. */
-export async function deleteEquipment(orgId: string, assetId: string): Promise<void> {
+export async function deleteEquipment(
+  orgId: string,
+  assetId: string,
+  deletedBy?: string,
+): Promise<void> {
   const ref = equipmentRef(orgId).doc(assetId);
   const snap = await db().runTransaction(async (tx) => {
     const found = await tx.get(ref);
     if (!found.exists) throw new AppError('not_found', `Equipment ${assetId} not found`);
+    // The delete's event names who asked (docs/events.md#actors): a note beside it.
+    if (deletedBy) tx.set(deletionNoteRef(orgId, 'equipment', assetId), deletionNote(deletedBy));
     tx.delete(ref);
     return found;
   });

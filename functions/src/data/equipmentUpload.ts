@@ -99,7 +99,12 @@ class Batch {
       this.result.updated += 1;
       return;
     }
-    const update = { ...equipmentUpdate(fields), updatedAt: Timestamp.now() };
+    const update = {
+      ...equipmentUpdate(fields),
+      updatedAt: Timestamp.now(),
+      updatedBy: this.createdBy,
+      updatedVia: 'csv',
+    };
     this.pending.push(
       this.writer.update(equipmentRef(this.orgId).doc(assetId), update).then(
         () => {

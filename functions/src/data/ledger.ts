@@ -242,7 +242,10 @@ async function sightingInTx(
       tx.update(itemRef, {
         ...change,
         ...moved,
-        ...(event.type === 'move' ? { updatedAt: Timestamp.fromDate(now) } : {}),
+        // A move is a change of the item: stamped for its event (docs/events.md#actors).
+        ...(event.type === 'move'
+          ? { updatedAt: Timestamp.fromDate(now), updatedBy: event.by, updatedVia: 'scan' }
+          : {}),
       }),
   };
 }

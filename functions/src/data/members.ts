@@ -11,7 +11,8 @@ import { isRole, roleChangeProblem, type Role } from '../domain/roles';
 import { apiKeyRevoked, invitationRevoked } from '../logs';
 import { forgetApiKey, keysOutlivingMaker } from './apiKeys';
 import { invitationsOutlivingInviter, revokeInTransaction } from './invitations';
-import { memberRef, membersRef } from './paths';
+import { deletionNoteRef, memberRef, membersRef } from './paths';
+import { deletionNote } from './activityStamps';
 import { cachedRole, forgetRole, rememberRole } from './roleCache';
 import { db } from './firebase';
 import { iso } from './timestamps';
@@ -122,8 +123,19 @@ export async function changeMember(
     const invitations = await invitationsOutlivingInviter(tx, orgId, uid, to);
     for (const key of keys) tx.delete(key);
     revokeInTransaction(tx, invitations, actor.id);
-    if (to === null) tx.delete(ref);
-    else tx.update(ref, { role: to });
+    // Stamped for the change's event (docs/events.md#actors): the note of a removal, or the
+    // role change's updatedBy; the keys taken with the member are the system's doing.
+    if (to === null) {
+      tx.set(deletionNoteRef(orgId, 'members', uid), deletionNote(actor.id));
+      tx.delete(ref);
+    } else {
+      tx.update(ref, {
+        role: to,
+        updatedAt: Timestamp.now(),
+        updatedBy: actor.id,
+        updatedVia: 'api',
+      });
+    }
     return {
       member: to === null ? null : toMember(uid, { ...data, role: to }),
       keys: keys.map((k) => k.id),

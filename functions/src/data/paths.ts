@@ -157,3 +157,21 @@ export const redemptionSecretRef = (orgId: string, orderId: string): DocumentRef
   db().collection('redemptionSecrets').doc(`${orgId}~${orderId}`);
 export const orderRefOf = (orgId: string, orderId: string): DocumentReference =>
   ordersRef(orgId).doc(orderId);
+// Events (docs/events.md): the activity log, webhooks with their outbox and deliveries.
+/** The organisation's activity log, one document per event, id = the event id. */
+export const activityRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('activity');
+export const webhooksRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('webhooks');
+/** Events waiting to be sent to one webhook, id = the event id (a retried trigger adds it once). */
+export const webhookOutboxRef = (orgId: string, webhookId: string): CollectionReference =>
+  webhooksRef(orgId).doc(webhookId).collection('outbox');
+/** Each delivery (one request's message, with its attempts). */
+export const webhookDeliveriesRef = (orgId: string, webhookId: string): CollectionReference =>
+  webhooksRef(orgId).doc(webhookId).collection('deliveries');
+/** A webhook's signing secrets, top-level so that no client rule can ever open them. */
+export const webhookSecretRef = (orgId: string, webhookId: string): DocumentReference =>
+  db().collection('webhookSecrets').doc(`${orgId}~${webhookId}`);
+/** Who deleted a document through the API, for the delete's event (data/activityStamps.ts). */
+export const deletionNoteRef = (orgId: string, collection: string, id: string): DocumentReference =>
+  orgRef(orgId).collection('deletionNotes').doc(`${collection}~${id}`);

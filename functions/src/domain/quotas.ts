@@ -11,6 +11,7 @@ export const DAILY_QUOTAS = [
   'custodyItemsPerDay',
   'photosPerDay',
   'scanEventsPerDay',
+  'deliveriesPerDay',
 ] as const;
 export type DailyQuota = (typeof DAILY_QUOTAS)[number];
 
@@ -83,6 +84,7 @@ const WHAT: Record<QuotaName, string> = {
   scanEventsPerDay: 'scan events applied today',
   openAudits: 'audits open',
   organizationsPerUser: 'organisations created by you',
+  deliveriesPerDay: 'webhook delivery attempts today',
 };
 
 /**

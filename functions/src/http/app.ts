@@ -27,6 +27,8 @@ import { bookingsRouter } from './bookings';
 import { scanRecordsRouter } from './scanRecords';
 import { productCodesRouter } from './productCodes';
 import { businessQrRouter } from './businessQr';
+import { activityRouter } from './activity';
+import { webhooksRouter } from './webhooks';
 import { rejectEmptyPathSegments } from './routes';
 import { limitJsonBody } from './sizeLimits';
 import { requestLog } from './requestLog';
@@ -58,6 +60,8 @@ export const routers: Router[] = [
   scanRecordsRouter,
   productCodesRouter,
   businessQrRouter,
+  activityRouter,
+  webhooksRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {

@@ -134,8 +134,8 @@ orgEndpoint(
     body: { schema: equipmentPatchBody, validate: (body) => validateEquipment(body, 'update') },
     replies: { 200: json('The item as it now is', equipmentSchema) },
   },
-  async (_req, res, { orgId, params, body }) => {
-    res.json(await updateEquipment(orgId, params.assetId, body));
+  async (_req, res, { orgId, params, body, caller }) => {
+    res.json(await updateEquipment(orgId, params.assetId, body, callerId(caller)));
   },
 );
 
@@ -150,8 +150,8 @@ orgEndpoint(
     // 204 like every other delete of the API (it answered 200 {assetId, deleted: true} before).
     replies: { 204: empty('Deleted') },
   },
-  async (_req, res, { orgId, params }) => {
-    await deleteEquipment(orgId, params.assetId);
+  async (_req, res, { orgId, params, caller }) => {
+    await deleteEquipment(orgId, params.assetId, callerId(caller));
     res.status(204).end();
   },
 );

@@ -38,6 +38,13 @@ export interface FetchOptions {
   resolve?: Resolver;
   /** CA certificates to trust instead of Node's built-in ones (tests with their own CA). */
   ca?: string | Buffer;
+  /** A request other than the image GET (a webhook's POST): its method, headers and body. */
+  send?: { method: 'POST'; headers: Record<string, string>; body: Buffer };
+  /**
+   * Resolve with whatever status answers (the first hop: no redirect is followed) instead of
+   * rejecting a non-2xx, without reading the body. For webhook deliveries.
+   */
+  anyStatus?: boolean;
 }
 
 export interface Fetched {
@@ -48,6 +55,8 @@ export interface Fetched {
   contentType?: string;
   body: Buffer;
   redirects: number;
+  /** The response headers (a webhook reads Retry-After). */
+  headers: http.IncomingHttpHeaders;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -69,14 +78,21 @@ function requestHop(
     family: target.family,
     port: portOf(url),
     path: `${url.pathname}${url.search}`,
-    method: 'GET',
+    method: options.send?.method ?? 'GET',
     agent: false,
-    headers: {
-      host: url.host,
-      'user-agent': USER_AGENT,
-      accept: 'image/png,image/jpeg,image/webp,image/gif;q=0.9,*/*;q=0.1',
-      'accept-encoding': 'identity',
-    },
+    headers: options.send
+      ? {
+          ...options.send.headers,
+          host: url.host,
+          'content-length': String(options.send.body.length),
+          'accept-encoding': 'identity',
+        }
+      : {
+          host: url.host,
+          'user-agent': USER_AGENT,
+          accept: 'image/png,image/jpeg,image/webp,image/gif;q=0.9,*/*;q=0.1',
+          'accept-encoding': 'identity',
+        },
   };
   if (isHttps) {
     // SNI and the certificate check are for the name in the URL, not the address. SNI may not
@@ -110,7 +126,7 @@ function requestHop(
       clearTimeout(connectTimer);
       reject(err instanceof FetchError ? err : networkError(err, host));
     });
-    req.end();
+    req.end(options.send?.body);
   });
 }
 
@@ -194,6 +210,17 @@ export async function safeFetch(
         current = req;
       });
       const status = response.statusCode ?? 0;
+      if (options.anyStatus) {
+        // The status is the answer; the body is not read (a large one must not fail a delivery).
+        response.resume();
+        return {
+          url: url.href,
+          status,
+          body: Buffer.alloc(0),
+          redirects,
+          headers: response.headers,
+        };
+      }
       if (REDIRECTS.has(status)) {
         const location = response.headers.location;
         response.resume();
@@ -223,7 +250,7 @@ export async function safeFetch(
       }
       const body = await readBody(response, limits.maxBytes);
       const contentType = response.headers['content-type'];
-      return { url: url.href, status, contentType, body, redirects };
+      return { url: url.href, status, contentType, body, redirects, headers: response.headers };
     }
   };
 
