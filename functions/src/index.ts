@@ -18,3 +18,6 @@ export { cleanupExpiredQrCodes } from './scheduled/cleanupExpiredQrCodes';
 export { batchCreated } from './triggers/batchCreated';
 export { prepJobQueued } from './triggers/prepJobQueued';
 export { sweepPrepJobs } from './scheduled/sweepPrepJobs';
+export { stockMovementCreated } from './triggers/stockMovementCreated';
+export { reorderReceived } from './triggers/reorderReceived';
+export { leadTimeSchedule } from './scheduled/leadTimeSchedule';

@@ -70,6 +70,9 @@ export const LOG_EVENTS = [
   'link.from_queue',
   'quota.exceeded',
   'equipment.qr.refused',
+  'stock.low_stock',
+  'stock.lead_time',
+  'stock.lead_time_run',
 ] as const;
 
 export type LogEvent = (typeof LOG_EVENTS)[number];
@@ -323,3 +326,37 @@ export const quotaExceeded = (f: {
 /** An item a client app wrote past the organisation's item quota: marked, no QR code made. */
 export const equipmentQrRefused = (f: ItemEvent & { items: number; limit: number }) =>
   emit('WARNING', 'equipment.qr.refused', f);
+
+// Stock and restocking ---------------------------------------------------------------------
+
+/** The low-stock trigger looked at a movement: a draft made, one open already, or none needed. */
+export const stockLowStock = (f: {
+  orgId: string;
+  sku: string;
+  movementId: string;
+  eventId: string;
+  outcome: string;
+  reorderId?: string;
+  rule?: string;
+}) => emit('INFO', 'stock.low_stock', f);
+
+/** A receipt's trigger recomputed one item-supplier's lead time. */
+export const stockLeadTime = (f: {
+  orgId: string;
+  sku: string;
+  supplierId: string;
+  reorderId: string;
+  eventId: string;
+  samples: number;
+  averageDays: number | null;
+}) => emit('INFO', 'stock.lead_time', f);
+
+/** The lead-time schedule ran: item-suppliers visited and updated, pages, its mark. */
+export const stockLeadTimeRun = (f: {
+  visited: number;
+  updated: number;
+  pages: number;
+  since: string;
+  mark: string | null;
+  durationMs: number;
+}) => emit('INFO', 'stock.lead_time_run', f);

@@ -19,6 +19,8 @@ const DEFAULTS: QuotaLimits = {
   outstandingTagPools: 10,
   items: 100_000,
   labelsPerRequest: 10_000,
+  movementsPerDay: 50_000,
+  stockItems: 20_000,
 };
 
 describe('quotas (domain)', () => {

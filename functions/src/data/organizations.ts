@@ -22,6 +22,7 @@ export interface Organization {
   redirectAllowedHosts: string[] | null;
   createdAt: string | null;
   createdBy: string | null;
+  selfServiceStock: boolean;
 }
 
 function redirectHostsOf(data: FirebaseFirestore.DocumentData): string[] | null {
@@ -38,6 +39,7 @@ function toOrganization(orgId: string, data: FirebaseFirestore.DocumentData): Or
     redirectAllowedHosts: redirectHostsOf(data),
     createdAt: iso(data.createdAt),
     createdBy: typeof data.createdBy === 'string' ? data.createdBy : null,
+    selfServiceStock: data.selfServiceStock === true,
   };
 }
 

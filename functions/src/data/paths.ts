@@ -97,3 +97,22 @@ export const quotaOverrideRef = (orgId: string): DocumentReference =>
 /** What one user has created: `organizationsCreated`. */
 export const userUsageRef = (uid: string): DocumentReference =>
   db().collection('userUsage').doc(uid);
+
+// Stock and restocking (docs/data-model.md#stock-and-restocking).
+export const stockItemsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('stockItems');
+/** A stock item's movements, immutable: every change of its quantityOnHand, one each. */
+export const stockMovementsRef = (orgId: string, sku: string): CollectionReference =>
+  stockItemsRef(orgId).doc(sku).collection('movements');
+export const suppliersRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('suppliers');
+/** Who supplies one item, on what terms, and how fast (id = supplierId). */
+export const itemSuppliersRef = (orgId: string, sku: string): CollectionReference =>
+  stockItemsRef(orgId).doc(sku).collection('suppliers');
+/** The collection group of item-suppliers (org suppliers share the name; filter on a field). */
+export const ITEM_SUPPLIERS = 'suppliers';
+export const reordersRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('reorders');
+/** Where the lead-time schedule keeps the time of its last run (no client access). */
+export const leadTimeRunRef = (): DocumentReference =>
+  db().collection('scheduleState').doc('leadTimes');

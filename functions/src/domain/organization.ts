@@ -28,6 +28,8 @@ export interface OrganizationChanges {
   assetUrlTemplate?: string | null;
   /** Hosts tracked codes may redirect to without the interstitial (domain/redirectHosts.ts). */
   redirectAllowedHosts?: string[];
+  /** Any member (not only editors) may record `used` stock movements. */
+  selfServiceStock?: boolean;
 }
 
 /**
@@ -90,6 +92,7 @@ export function validateOrganizationChanges(body: Body): Validated<OrganizationC
     'timeZone',
     'assetUrlTemplate',
     'redirectAllowedHosts',
+    'selfServiceStock',
   ]);
   const changes: OrganizationChanges = {};
   if (body.name !== undefined) {
@@ -115,10 +118,16 @@ export function validateOrganizationChanges(body: Body): Validated<OrganizationC
     const hosts = readRedirectHosts(body.redirectAllowedHosts, errors);
     if (hosts) changes.redirectAllowedHosts = hosts;
   }
+  if (body.selfServiceStock !== undefined) {
+    if (typeof body.selfServiceStock === 'boolean')
+      changes.selfServiceStock = body.selfServiceStock;
+    else errors.push({ field: 'selfServiceStock', message: 'must be true or false' });
+  }
   if (errors.length === 0 && Object.keys(changes).length === 0) {
     errors.push({
       field: '',
-      message: 'nothing to change: give name, timeZone, assetUrlTemplate or redirectAllowedHosts',
+      message:
+        'nothing to change: give name, timeZone, assetUrlTemplate, redirectAllowedHosts or selfServiceStock',
     });
   }
   return result(changes, errors);

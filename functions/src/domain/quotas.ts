@@ -4,7 +4,7 @@
 import { AppError } from './errors';
 
 /** Quotas counted per UTC day, in the organisation's usage document of that day. */
-export const DAILY_QUOTAS = ['unitsPerDay', 'tagsPerDay', 'rowsPerDay'] as const;
+export const DAILY_QUOTAS = ['unitsPerDay', 'tagsPerDay', 'rowsPerDay', 'movementsPerDay'] as const;
 export type DailyQuota = (typeof DAILY_QUOTAS)[number];
 
 /** Every per-organisation quota; an operator's override document uses these field names. */
@@ -14,6 +14,7 @@ export const ORG_QUOTAS = [
   'outstandingTagPools',
   'items',
   'labelsPerRequest',
+  'stockItems',
 ] as const;
 export type OrgQuota = (typeof ORG_QUOTAS)[number];
 
@@ -71,6 +72,8 @@ const WHAT: Record<QuotaName, string> = {
   items: 'equipment items',
   labelsPerRequest: 'labels in one request',
   organizationsPerUser: 'organisations created by you',
+  movementsPerDay: 'stock movements recorded today',
+  stockItems: 'stock items',
 };
 
 /**

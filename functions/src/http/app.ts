@@ -20,6 +20,9 @@ import { tagsRouter } from './tags';
 import { ordersRouter } from './manufacturing/orders';
 import { mastersRouter } from './manufacturing/masters';
 import { prepJobsRouter } from './manufacturing/prepJobs';
+import { stockRouter } from './stock';
+import { suppliersRouter } from './suppliers';
+import { reordersRouter } from './reorders';
 import { rejectEmptyPathSegments } from './routes';
 import { limitJsonBody } from './sizeLimits';
 import { requestLog } from './requestLog';
@@ -44,6 +47,9 @@ export const routers: Router[] = [
   ordersRouter,
   mastersRouter,
   prepJobsRouter,
+  stockRouter,
+  suppliersRouter,
+  reordersRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {

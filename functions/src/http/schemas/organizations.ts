@@ -32,6 +32,9 @@ export const organizationChangesBody = z.strictObject({
     description:
       'Hosts tracked codes redirect to at once ("example.com", "*.example.com"); others get the interstitial page first',
   }),
+  selfServiceStock: z.boolean().optional().meta({
+    description: 'true: any member may record `used` stock movements (default: editors and up)',
+  }),
 });
 
 export const organizationSchema = z.object({
@@ -45,6 +48,7 @@ export const organizationSchema = z.object({
   }),
   createdAt: isoTime.nullable(),
   createdBy: z.string().nullable(),
+  selfServiceStock: z.boolean(),
 });
 
 /** An organisation with the caller's role in it. */
