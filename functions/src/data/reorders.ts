@@ -24,7 +24,7 @@ import {
 } from '../domain/stock';
 import { db } from './firebase';
 import { itemSuppliersRef, reordersRef, stockItemsRef, suppliersRef } from './paths';
-import { writeMovement } from './stockMovements';
+import { CONTENDED, writeMovement } from './stockMovements';
 import { spendMovementsIn, type MovementBudget } from './stockQuota';
 import { iso } from './timestamps';
 
@@ -225,7 +225,7 @@ export async function draftIfLow(
     );
     tx.update(itemRef, { openReorderId: ref.id });
     return { outcome: 'created', reorderId: ref.id, reason };
-  });
+  }, CONTENDED);
 }
 
 export async function getReorder(orgId: string, reorderId: string): Promise<Reorder> {
@@ -355,7 +355,7 @@ export async function receiveReorder(
       { orgId, sku, supplierId, receiptMarkedAt: stamp },
       { merge: true },
     );
-  });
+  }, CONTENDED);
   return getReorder(orgId, reorderId);
 }
 

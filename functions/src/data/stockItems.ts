@@ -261,6 +261,20 @@ export async function listStockItems(
   if (filter.low !== undefined) query = query.where('lowStock', '==', filter.low);
   if (filter.supplierId) query = query.where('preferredSupplierId', '==', filter.supplierId);
   const prefix = filter.q ? nameKey(filter.q) : undefined;
+  const others = [filter.locationId, filter.low, filter.supplierId].filter((f) => f !== undefined);
+  if (prefix && others.length > 1) {
+    // Each (filter, name) pair has its index; every combination of them would need its own.
+    throw new AppError(
+      'invalid_argument',
+      'q combines with one of locationId, low and supplierId at a time',
+      {
+        field: 'q',
+        errors: [
+          { field: 'q', message: 'combines with one of locationId, low and supplierId at a time' },
+        ],
+      },
+    );
+  }
   if (prefix) {
     query = query
       .where('nameKey', '>=', prefix)

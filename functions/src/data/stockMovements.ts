@@ -12,6 +12,12 @@ import { stockItemsRef, stockMovementsRef } from './paths';
 import { iso } from './timestamps';
 import { spendMovementsIn, type MovementBudget } from './stockQuota';
 
+/**
+ * Movements of one item queue on its document; under a burst (50 at once) the SDK's default of
+ * 5 attempts can run out, and a request would fail that only had to wait its turn.
+ */
+export const CONTENDED = { maxAttempts: 30 };
+
 export interface Movement {
   movementId: string;
   sku: string;
@@ -192,7 +198,7 @@ export async function recordMovement(
     const movement = writeMovement(tx, orgId, sku, item, request, by, now, keyed);
     spendMovementsIn(tx, orgId, budget);
     return { movement, replayed: false };
-  });
+  }, CONTENDED);
 }
 
 export interface MovementPage {
