@@ -312,7 +312,7 @@ export function reorderAdvice(input: {
   };
 }
 
-/** Use per UTC day over the `windowDays` ending at `now` (oldest first), from `used` movements. */
+/** Use per day (24-hour spans back from `now`) over `windowDays`, oldest first, from `used` movements. */
 export function usageByDay(
   uses: readonly { at: Date; amount: number }[],
   windowDays: number,
