@@ -8,12 +8,7 @@ import { allows } from '../domain/roles';
 import { check } from '../domain/schemas/kit';
 import { reorderAdvice, usageByDay, validateMovement } from '../domain/stock';
 import { orgRef } from '../data/paths';
-import {
-  createStockItem,
-  getStockItem,
-  listStockItems,
-  updateStockItem,
-} from '../data/stockItems';
+import { createStockItem, getStockItem, listStockItems, updateStockItem } from '../data/stockItems';
 import { listMovements, recordMovement, usedSince } from '../data/stockMovements';
 import { checkMovements } from '../data/stockQuota';
 import {
