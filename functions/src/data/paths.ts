@@ -30,12 +30,18 @@ export const tagsRef = (orgId: string): CollectionReference => orgRef(orgId).col
 export const tagPoolsRef = (orgId: string): CollectionReference =>
   orgRef(orgId).collection('tagPools');
 /** The document a scan token points at: a standalone code, an equipment item or a tag. */
-export const scanTargetRef = (orgId: string, kind: 'qrCode' | 'equipment' | 'tag', id: string) =>
+export const scanTargetRef = (
+  orgId: string,
+  kind: 'qrCode' | 'equipment' | 'tag' | 'stockItem',
+  id: string,
+) =>
   (kind === 'qrCode'
     ? qrCodesRef(orgId)
     : kind === 'tag'
       ? tagsRef(orgId)
-      : equipmentRef(orgId)
+      : kind === 'stockItem'
+        ? orgRef(orgId).collection('stockItems')
+        : equipmentRef(orgId)
   ).doc(id);
 
 /** Storage folder of a standalone code's objects. */

@@ -10,6 +10,7 @@ import { isScanToken, type ScanTarget } from '../domain/scanTokens';
 import { unassignedTagUrl } from '../domain/tags';
 import { dayKey } from '../domain/timeline';
 import { recordScan } from './scans';
+import { stockLanding } from './stockScans';
 import { loadScanTarget, resolveScanToken } from './scanTokens';
 
 type Doc = FirebaseFirestore.DocumentData;
@@ -52,6 +53,9 @@ export async function landScan(token: string, now: Date): Promise<Landing> {
     const expiresAt = item.expiresAt?.toDate?.() as Date | undefined;
     if (isExpired(expiresAt ?? null, now)) return { kind: 'expired' };
   }
+  // A bin label: the organisation's page for the item ({sku} in its template) or a minimal page.
+  // Not counted: stock items have no scan counters (yet).
+  if (target.kind === 'stockItem') return stockLanding(target, item, org);
   const timeZone = typeof org.timeZone === 'string' ? org.timeZone : 'UTC';
   await recordScan(target, dayKey(now, timeZone));
   const policy = redirectPolicyOf(org);
@@ -59,7 +63,8 @@ export async function landScan(token: string, now: Date): Promise<Landing> {
     return { kind: 'redirect', url: item.url, source: 'trackedCode', target, policy };
   }
   const template = templateOf(org);
-  if (target.kind === 'equipment' && template) {
+  // A template made for stock only ({sku} without {assetId}) does not apply to equipment.
+  if (target.kind === 'equipment' && template?.includes('{assetId}')) {
     const url = template.replaceAll('{assetId}', encodeURIComponent(target.id));
     return { kind: 'redirect', url, source: 'assetUrlTemplate', target, policy };
   }

@@ -59,10 +59,12 @@ function readTimeZone(body: Body, errors: FieldError[]): string | undefined {
  * placeholder is replaced by the item's id.
  */
 export function assetUrlTemplateProblem(value: string): string | undefined {
-  if (!value.includes('{assetId}')) return 'must contain the placeholder {assetId}';
+  if (!value.includes('{assetId}') && !value.includes('{sku}')) {
+    return 'must contain the placeholder {assetId} (equipment) or {sku} (stock items), or both';
+  }
   let url: URL;
   try {
-    url = new URL(value.replaceAll('{assetId}', 'x'));
+    url = new URL(value.replaceAll('{assetId}', 'x').replaceAll('{sku}', 'x'));
   } catch {
     return 'is not a valid URL';
   }

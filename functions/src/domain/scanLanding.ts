@@ -5,6 +5,7 @@ import { AppError } from './errors';
 import { redirectDecision, type RedirectDecision, type RedirectPolicy } from './redirectHosts';
 import type { ScanTarget } from './scanTokens';
 import { interstitialPage, itemPage, messagePage, unassignedTagPage } from './scanPages';
+import { stockItemPage } from './stockScanPage';
 
 export type Landing =
   | { kind: 'unknown' }
@@ -21,7 +22,8 @@ export type Landing =
       policy: RedirectPolicy;
     }
   | { kind: 'itemPage'; name: string; id: string }
-  | { kind: 'tagPage'; code: string };
+  | { kind: 'tagPage'; code: string }
+  | { kind: 'stockPage'; name: string; sku: string; unit: string; onHand: number };
 
 /** A browser (it prefers HTML) gets pages; anything else gets JSON. */
 export type ReplyFormat = 'html' | 'json';
@@ -66,6 +68,8 @@ export function scanReply(landing: Landing, format: ReplyFormat): ScanReply {
       return { kind: 'html', status: 200, html: itemPage(landing.name, landing.id), headers: {} };
     case 'tagPage':
       return { kind: 'html', status: 200, html: unassignedTagPage(landing.code), headers: {} };
+    case 'stockPage':
+      return { kind: 'html', status: 200, html: stockItemPage(landing), headers: {} };
     case 'redirect': {
       const decision = landingDecision(landing);
       if (decision.allowed) return { kind: 'redirect', location: landing.url };

@@ -18,4 +18,8 @@ export function scanUrl(publicBaseUrl: string, token: string): string {
 }
 
 /** Where a scan token points. A tag's scans are counted for the item it is assigned to. */
-export type ScanTarget = { orgId: string; kind: 'qrCode' | 'equipment' | 'tag'; id: string };
+export type ScanTarget = {
+  orgId: string;
+  kind: 'qrCode' | 'equipment' | 'tag' | 'stockItem';
+  id: string;
+};
