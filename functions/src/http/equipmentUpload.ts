@@ -34,7 +34,7 @@ const EXPECTED =
  * `handle`. Other parts are skipped. Rejects with 400 when the body is not valid multipart or has
  * no `file` part.
  */
-function withUploadedFile<T>(
+export function withUploadedFile<T>(
   req: Request,
   rawBody: Buffer | undefined,
   handle: (file: Readable) => Promise<T>,
@@ -78,9 +78,9 @@ function withUploadedFile<T>(
 }
 
 /** The reader's whole-file failures as API errors: 400 naming the columns, 413 with the limit. */
-function uploadError(err: unknown): unknown {
+export function uploadError(err: unknown, columnsOf: () => string = describeColumns): unknown {
   if (err instanceof CsvFileError) {
-    const columns = describeColumns();
+    const columns = columnsOf();
     const message = err.message.includes(columns) ? err.message : `${err.message}; ${columns}`;
     return new AppError('invalid_argument', message, { problem: err.problem, ...err.details });
   }

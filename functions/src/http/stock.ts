@@ -19,6 +19,7 @@ import {
   type ItemSupplierFields,
 } from '../data/suppliers';
 import { callerId } from './auth';
+import { stockCsvRouter } from './stockCsv';
 import { orgEndpoint } from './declare';
 import { empty, json } from './schemas/replies';
 import {
@@ -38,6 +39,7 @@ import {
 } from './schemas/stock';
 
 export const stockRouter = Router();
+stockRouter.use(stockCsvRouter);
 
 const tags = ['stock'];
 
