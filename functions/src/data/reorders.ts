@@ -252,6 +252,16 @@ function wrongStatus(
 
 const DAY_MS = 86_400_000;
 
+/** The reorder read in `tx`; 404 when there is none. */
+async function readReorder(
+  tx: Transaction,
+  ref: FirebaseFirestore.DocumentReference,
+): Promise<DocumentData> {
+  const d = (await tx.get(ref)).data();
+  if (!d) throw new AppError('not_found', `Reorder ${ref.id} not found`);
+  return d;
+}
+
 /** draft → ordered; `at` when it really was (may be before the draft, never in the future). */
 export async function orderReorder(
   orgId: string,
@@ -261,9 +271,7 @@ export async function orderReorder(
 ): Promise<Reorder> {
   const ref = reordersRef(orgId).doc(reorderId);
   await db().runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    const d = snap.data();
-    if (!d) throw new AppError('not_found', `Reorder ${reorderId} not found`);
+    const d = await readReorder(tx, ref);
     if (d.status !== 'draft')
       throw wrongStatus(reorderId, d.status as ReorderStatus, 'ordered', 'draft');
     const now = new Date();
@@ -301,9 +309,7 @@ export async function receiveReorder(
 ): Promise<Reorder> {
   const ref = reordersRef(orgId).doc(reorderId);
   await db().runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    const d = snap.data();
-    if (!d) throw new AppError('not_found', `Reorder ${reorderId} not found`);
+    const d = await readReorder(tx, ref);
     const status = d.status as ReorderStatus;
     if (status !== 'ordered' && status !== 'partially_received') {
       throw wrongStatus(reorderId, status, 'received against', 'ordered or partially received');
@@ -368,8 +374,7 @@ export async function endReorder(
 ): Promise<Reorder> {
   const ref = reordersRef(orgId).doc(reorderId);
   await db().runTransaction(async (tx) => {
-    const d = (await tx.get(ref)).data();
-    if (!d) throw new AppError('not_found', `Reorder ${reorderId} not found`);
+    const d = await readReorder(tx, ref);
     const status = d.status as ReorderStatus;
     const itemRef = stockItemsRef(orgId).doc(String(d.sku));
     const item = (await tx.get(itemRef)).data();

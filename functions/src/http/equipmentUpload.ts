@@ -29,6 +29,16 @@ const EXPECTED =
   'send multipart/form-data with the CSV file in the field "file" ' +
   '(curl -F "file=@equipment.csv")';
 
+/** 415 unless the request is multipart/form-data (a CSV upload, `curl -F`). */
+export function requireMultipart(req: Request, expected = EXPECTED): void {
+  if (!req.is('multipart/form-data')) {
+    throw new AppError(
+      'unsupported_media_type',
+      `Content-Type is ${req.get('content-type') ?? 'missing'}; ${expected}`,
+    );
+  }
+}
+
 /**
  * Feeds the request's multipart body to busboy and hands the `file` part, as a stream, to
  * `handle`. Other parts are skipped. Rejects with 400 when the body is not valid multipart or has
@@ -106,12 +116,7 @@ orgEndpoint(
     replies: { 200: json('What was saved, and the rows that were not', uploadResultSchema) },
   },
   async (req, res, access) => {
-    if (!req.is('multipart/form-data')) {
-      throw new AppError(
-        'unsupported_media_type',
-        `Content-Type is ${req.get('content-type') ?? 'missing'}; ${EXPECTED}`,
-      );
-    }
+    requireMultipart(req);
     const limits = equipmentUploadLimits();
     const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
     let result: UploadResult;

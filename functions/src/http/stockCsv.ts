@@ -6,7 +6,6 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { equipmentUploadLimits } from '../config';
 import { csvHeader, csvRow, describeColumns, readCsvRecords } from '../domain/csv';
-import { AppError } from '../domain/errors';
 import { STOCK_COLUMNS, STOCK_EXPORT_COLUMNS, stockExportRow } from '../domain/stockCsv';
 import { locationNamesById } from '../data/locationLookup';
 import { listStockItems, type StockItem } from '../data/stockItems';
@@ -14,7 +13,7 @@ import { importStockCsv } from '../data/stockUpload';
 import { callerId } from './auth';
 import { sendCsv } from './csvReply';
 import { orgEndpoint } from './declare';
-import { uploadError, withUploadedFile } from './equipmentUpload';
+import { requireMultipart, uploadError, withUploadedFile } from './equipmentUpload';
 import { uploadResultSchema } from './schemas/equipment';
 import { json, media } from './schemas/replies';
 
@@ -38,12 +37,10 @@ orgEndpoint(
     replies: { 200: json('What was saved, and the rows that were not', uploadResultSchema) },
   },
   async (req, res, access) => {
-    if (!req.is('multipart/form-data')) {
-      throw new AppError(
-        'unsupported_media_type',
-        `Content-Type is ${req.get('content-type') ?? 'missing'}; send multipart/form-data with the CSV in the field "file"`,
-      );
-    }
+    requireMultipart(
+      req,
+      'send multipart/form-data with the CSV in the field "file" (curl -F "file=@stock.csv")',
+    );
     const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
     try {
       const result = await withUploadedFile(req, rawBody, (file) =>
