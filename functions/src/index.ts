@@ -21,3 +21,4 @@ export { sweepPrepJobs } from './scheduled/sweepPrepJobs';
 export { stockMovementCreated } from './triggers/stockMovementCreated';
 export { reorderReceived } from './triggers/reorderReceived';
 export { leadTimeSchedule } from './scheduled/leadTimeSchedule';
+export { stockItemImageSync } from './triggers/stockItemImageSync';

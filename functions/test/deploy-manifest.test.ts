@@ -137,6 +137,15 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
     });
     assert.equal(e.eventTrigger?.retry, true);
   },
+  stockItemImageSync: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.written');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/stockItems/{sku}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+    assert.equal(e.timeoutSeconds, 120);
+    assert.equal(e.concurrency, '{{ params.IMAGE_IMPORT_CONCURRENCY }}');
+  },
   leadTimeSchedule: (e) => {
     assert.equal(e.scheduleTrigger?.schedule, 'every day 03:00');
     assert.equal(e.timeoutSeconds, 540);
@@ -204,6 +213,7 @@ describe('deploy manifest (firebase-functions discovery)', function () {
   const MAX_INSTANCES: Record<string, string> = {
     api: 'API_MAX_INSTANCES',
     equipmentImageSync: 'IMAGE_IMPORT_MAX_INSTANCES',
+    stockItemImageSync: 'IMAGE_IMPORT_MAX_INSTANCES',
   };
   for (const name of Object.keys(EXPECTED)) {
     const param = MAX_INSTANCES[name] ?? 'TRIGGER_MAX_INSTANCES';

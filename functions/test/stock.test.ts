@@ -103,6 +103,20 @@ describe('stock items and movements', function () {
     assert.equal(again.body.error.details?.reason, 'sku_taken');
   });
 
+  it('imports imageUrl in the background as equipment does: a refused address fails onto the item', async () => {
+    // 127.0.0.1:9 is not an allowed host: refused before any connection (no port is used).
+    const { sku } = await newItem({ imageUrl: 'http://127.0.0.1:9/bin.png' });
+    const image = await waitFor(async () => {
+      const got = await call<Item & { image: { status: string; error: string | null } | null }>(
+        'GET',
+        path(`/stock-items/${sku}`),
+        as(viewer),
+      );
+      return got.body.image?.status === 'failed' ? got.body.image : undefined;
+    });
+    assert.ok(image.error && image.error.length > 0);
+  });
+
   it('refuses bad input with a clear 400 and a patch of quantityOnHand', async () => {
     const bad = await call<ErrorReply>(
       'POST',

@@ -77,6 +77,13 @@ export const prepJobLogsRef = (orgId: string, jobId: string): CollectionReferenc
 export const preparedCodesRef = (orgId: string): CollectionReference =>
   orgRef(orgId).collection('preparedCodes');
 
+/** Storage folder of one import of a stock item's (or any item's) image, beside its document. */
+export const imageFolder = (
+  orgId: string,
+  collection: string,
+  id: string,
+  importId: string,
+): string => `organizations/${orgId}/${collection}/${id}/image/${importId}/`;
 /** Storage folder of one import of an equipment item's image (image.webp and thumb.webp). */
 export const equipmentImageFolder = (orgId: string, assetId: string, importId: string): string =>
   `organizations/${orgId}/equipment/${assetId}/image/${importId}/`;

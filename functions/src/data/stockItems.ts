@@ -9,6 +9,7 @@ import { locationIdFor } from './locationLookup';
 import { stockItemsRef, stockMovementsRef, suppliersRef } from './paths';
 import { movementDocument, movementId } from './stockMovements';
 import { iso } from './timestamps';
+import { toEquipmentImage, type EquipmentImage } from './equipmentImages';
 import { checkStockItems } from './stockQuota';
 
 export interface StockItem {
@@ -29,6 +30,8 @@ export interface StockItem {
   createdAt: string | null;
   updatedAt: string | null;
   createdBy: string | null;
+  /** The imported image of imageUrl (triggers/stockItemImageSync.ts), as for equipment. */
+  image: EquipmentImage | null;
 }
 
 export interface StockItemCreate {
@@ -78,6 +81,7 @@ export function toStockItem(sku: string, d: DocumentData): StockItem {
     createdAt: iso(d.createdAt),
     updatedAt: iso(d.updatedAt),
     createdBy: text(d.createdBy),
+    image: toEquipmentImage(d),
   };
 }
 

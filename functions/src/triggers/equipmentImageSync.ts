@@ -21,6 +21,7 @@ import {
   recordFailure,
   wantedRequestId,
   wantedUrl,
+  type ImageOwner,
   type WantedImage,
 } from '../data/equipmentImages';
 import { equipmentImageCleared, equipmentImageItemDeleted } from '../logs';
@@ -34,61 +35,76 @@ const TIMEOUT_SECONDS = 120;
  */
 const LEASE_MS = TIMEOUT_SECONDS * 1000;
 
-export const equipmentImageSync = onDocumentWritten(
-  {
-    document: 'organizations/{orgId}/equipment/{assetId}',
-    retry: true,
-    timeoutSeconds: TIMEOUT_SECONDS,
-    // A 50-megapixel image decodes to 200 MB (4 bytes a pixel) and resizing needs a second
-    // buffer; 1 GiB holds a few of those at once. Cloud Run needs a whole vCPU for concurrency
-    // above 1.
-    memory: '1GiB',
-    cpu: 1,
-    // Together these bound the downloads in flight: 10 × 4 = 40 by default, whatever the size
-    // of a CSV upload; further events wait in the queue and are retried by the platform.
-    concurrency: IMAGE_IMPORT_CONCURRENCY,
-    maxInstances: IMAGE_IMPORT_MAX_INSTANCES,
-  },
-  giveUpWhenStale(
-    'equipmentImageSync',
-    async (event) => {
-      const { orgId, assetId } = event.params;
-      const { before, after, want, changed } = wanted(event);
-      if (!after) {
-        const deleted = await deleteImageFolder(before);
-        if (deleted) equipmentImageItemDeleted({ orgId, assetId, deleted });
-        return;
-      }
-      if (!changed) return;
-      if (!want) {
-        const cleared = await clearImage(orgId, assetId);
-        equipmentImageCleared({ orgId, assetId, cleared });
-        return;
-      }
-      const importId = importIdOf(event.id);
-      const log = { orgId, assetId, eventId: event.id, importId, sourceUrl: want.sourceUrl };
-      await importEquipmentImage(orgId, assetId, want, importId, LEASE_MS, log);
-    },
+/**
+ * The image trigger of one collection: `document` with its item id in the path parameter
+ * `idParam`, the images kept on `owner`'s documents. Equipment and stock items share it.
+ */
+export function imageSync(name: string, document: string, idParam: string, owner: ImageOwner) {
+  return onDocumentWritten(
     {
-      // Only an import is given up; deletions, clearing and ignored writes are cheap.
-      exempt: (event) => {
-        const { after, want, changed } = wanted(event);
-        return !after || !changed || !want;
-      },
-      onGiveUp: async (event) => {
-        const want = wanted(event).want;
-        if (!want) return;
-        await recordFailure(
-          event.params.orgId,
-          event.params.assetId,
-          want,
-          importIdOf(event.id),
-          'The import kept failing for an hour and was given up.',
-          true,
-        );
-      },
+      document,
+      retry: true,
+      timeoutSeconds: TIMEOUT_SECONDS,
+      // A 50-megapixel image decodes to 200 MB (4 bytes a pixel) and resizing needs a second
+      // buffer; 1 GiB holds a few of those at once. Cloud Run needs a whole vCPU for concurrency
+      // above 1.
+      memory: '1GiB',
+      cpu: 1,
+      // Together these bound the downloads in flight: 10 × 4 = 40 by default, whatever the size
+      // of a CSV upload; further events wait in the queue and are retried by the platform.
+      concurrency: IMAGE_IMPORT_CONCURRENCY,
+      maxInstances: IMAGE_IMPORT_MAX_INSTANCES,
     },
-  ),
+    giveUpWhenStale(
+      name,
+      async (event) => {
+        const orgId = event.params.orgId;
+        const assetId = event.params[idParam];
+        const { before, after, want, changed } = wanted(event);
+        if (!after) {
+          const deleted = await deleteImageFolder(before);
+          if (deleted) equipmentImageItemDeleted({ orgId, assetId, deleted });
+          return;
+        }
+        if (!changed) return;
+        if (!want) {
+          const cleared = await clearImage(orgId, assetId, owner);
+          equipmentImageCleared({ orgId, assetId, cleared });
+          return;
+        }
+        const importId = importIdOf(event.id);
+        const log = { orgId, assetId, eventId: event.id, importId, sourceUrl: want.sourceUrl };
+        await importEquipmentImage(orgId, assetId, want, importId, LEASE_MS, log, owner);
+      },
+      {
+        // Only an import is given up; deletions, clearing and ignored writes are cheap.
+        exempt: (event) => {
+          const { after, want, changed } = wanted(event);
+          return !after || !changed || !want;
+        },
+        onGiveUp: async (event) => {
+          const want = wanted(event).want;
+          if (!want) return;
+          await recordFailure(
+            event.params.orgId,
+            event.params[idParam],
+            want,
+            importIdOf(event.id),
+            'The import kept failing for an hour and was given up.',
+            true,
+            owner,
+          );
+        },
+      },
+    ),
+  );
+}
+
+export const equipmentImageSync = imageSync(
+  'equipmentImageSync',
+  'organizations/{orgId}/equipment/{assetId}',
+  'assetId',
+  'equipment',
 );
 
 type Snapshot = { data(): FirebaseFirestore.DocumentData | undefined } | undefined;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { MOVEMENT_REASONS, REORDER_STATUSES, STOCK_LIMITS, STOCK_UNITS } from '../../domain/stock';
 import { check, idSchema, queryEnum, queryInt, queryText } from '../../domain/schemas/kit';
+import { equipmentImageSchema } from './equipment';
 import { isoTime } from './replies';
 
 /** A body declaration whose schema is also its validator: the handler gets the schema's output. */
@@ -72,6 +73,9 @@ export const stockItemSchema = z.object({
   createdAt: isoTime.nullable(),
   updatedAt: isoTime.nullable(),
   createdBy: z.string().nullable(),
+  image: equipmentImageSchema
+    .nullable()
+    .meta({ description: 'The image imported from imageUrl in the background (as for equipment)' }),
 });
 
 const boolWord = z
