@@ -40,7 +40,8 @@ export const movementId = (seq: number): string => `m${String(seq).padStart(10, 
 export const keyedMovementId = (key: string): string =>
   `k${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
 
-export function movementDocument(m: {
+/** What a movement document is made of, before its optional fields default to null. */
+export interface MovementFields {
   sku: string;
   seq: number;
   reason: MovementReason;
@@ -54,7 +55,9 @@ export function movementDocument(m: {
   at: Timestamp;
   /** The item's reorder point when it moved: what the low-stock trigger compares with. */
   reorderPoint?: number | null;
-}): Record<string, unknown> {
+}
+
+export function movementDocument(m: MovementFields): Record<string, unknown> {
   return {
     sku: m.sku,
     seq: m.seq,

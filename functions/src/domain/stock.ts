@@ -1,8 +1,8 @@
 // Stock of consumables, pure: SKUs, the sign rules of movements, what a movement does to the
 // quantity on hand, why a low-stock draft was made, lead times from receipts and reorder advice.
 // data/stock*.ts, data/reorders.ts and data/leadTimes.ts apply these in Firestore.
-import { randomBytes } from 'node:crypto';
 import { AppError, conflict } from './errors';
+import { randomBase36, type RandomSource } from './equipment';
 import type { FieldError, Validated } from './validation';
 
 export const STOCK_UNITS = [
@@ -34,18 +34,9 @@ export const STOCK_LIMITS = {
   idempotencyKey: 200,
 } as const;
 
-const BASE36 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-
 /** A made-up SKU, `STK-` and 8 base-36 characters (41 bits: drawn again on the rare collision). */
-export function newSku(random: (n: number) => Buffer = randomBytes): string {
-  let part = '';
-  while (part.length < 8) {
-    for (const byte of random(16)) {
-      if (byte >= 252 || part.length === 8) continue;
-      part += BASE36[byte % 36];
-    }
-  }
-  return `STK-${part}`;
+export function newSku(random?: RandomSource): string {
+  return `STK-${randomBase36(8, random).toUpperCase()}`;
 }
 
 /** The lower-cased name a text-prefix filter compares with. */
