@@ -23,3 +23,7 @@ export { scanEventCreated } from './triggers/scanEventsCreated';
 export { custodySweep } from './scheduled/custodySweep';
 export { equipmentImageImport } from './tasks/imageImportTask';
 export { equipmentPhotoFinalized, equipmentPhotoDeleted } from './triggers/photosStorage';
+export { stockMovementCreated } from './triggers/stockMovementCreated';
+export { reorderReceived } from './triggers/reorderReceived';
+export { leadTimeSchedule } from './scheduled/leadTimeSchedule';
+export { stockItemImageSync } from './triggers/stockItemImageSync';

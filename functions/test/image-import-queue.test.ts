@@ -269,6 +269,7 @@ describe('equipmentImageImport, the task function, in isolation', function () {
       task: {
         orgId,
         assetId,
+        owner: 'equipment',
         sourceUrl: imageUrl,
         requestId: null,
         importId: hexId(),

@@ -23,6 +23,8 @@ const DEFAULTS: QuotaLimits = {
   labelsPerRequest: 10_000,
   scanEventsPerDay: 100_000,
   openAudits: 20,
+  movementsPerDay: 50_000,
+  stockItems: 20_000,
 };
 
 describe('quotas (domain)', () => {

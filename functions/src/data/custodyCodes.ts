@@ -18,8 +18,21 @@ export interface ResolvedCodes {
 function scanTokenOf(code: string): string | undefined {
   const text = code.trim();
   if (isScanToken(text)) return text;
-  const match = /^https?:\/\/.*\/s\/([A-Za-z0-9_-]{22})\/?(?:[?#].*)?$/i.exec(text);
-  return match?.[1];
+  // Parsed, not matched with one pattern: `.*` before `/s/` made that pattern polynomial on long
+  // input (regex-safety.test), and the URL parser already knows where the path ends.
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+  const parts = path.split('/');
+  const token = parts[parts.length - 1];
+  return parts.length >= 3 && parts[parts.length - 2].toLowerCase() === 's' && isScanToken(token)
+    ? token
+    : undefined;
 }
 
 export async function resolveItemCodes(orgId: string, codes: string[]): Promise<ResolvedCodes> {

@@ -11,6 +11,7 @@ export const DAILY_QUOTAS = [
   'custodyItemsPerDay',
   'photosPerDay',
   'scanEventsPerDay',
+  'movementsPerDay',
 ] as const;
 export type DailyQuota = (typeof DAILY_QUOTAS)[number];
 
@@ -22,6 +23,7 @@ export const ORG_QUOTAS = [
   'items',
   'labelsPerRequest',
   'openAudits',
+  'stockItems',
 ] as const;
 export type OrgQuota = (typeof ORG_QUOTAS)[number];
 
@@ -83,6 +85,8 @@ const WHAT: Record<QuotaName, string> = {
   scanEventsPerDay: 'scan events applied today',
   openAudits: 'audits open',
   organizationsPerUser: 'organisations created by you',
+  movementsPerDay: 'stock movements recorded today',
+  stockItems: 'stock items',
 };
 
 /**

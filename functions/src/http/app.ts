@@ -27,6 +27,9 @@ import { bookingsRouter } from './bookings';
 import { scanRecordsRouter } from './scanRecords';
 import { productCodesRouter } from './productCodes';
 import { businessQrRouter } from './businessQr';
+import { stockRouter } from './stock';
+import { suppliersRouter } from './suppliers';
+import { reordersRouter } from './reorders';
 import { rejectEmptyPathSegments } from './routes';
 import { limitJsonBody } from './sizeLimits';
 import { requestLog } from './requestLog';
@@ -58,6 +61,9 @@ export const routers: Router[] = [
   scanRecordsRouter,
   productCodesRouter,
   businessQrRouter,
+  stockRouter,
+  suppliersRouter,
+  reordersRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {
