@@ -79,7 +79,7 @@ describe('stock CSV upload and export', function () {
     const reply = await upload(orgId, owner.idToken, csv);
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     assert.equal(reply.body.total, 7);
-    assert.equal(reply.body.created, 3);
+    assert.equal(reply.body.created, 3, JSON.stringify(reply.body));
     assert.deepEqual(
       reply.body.failed.map((f) => f.line),
       [4, 5, 6, 7],

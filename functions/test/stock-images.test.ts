@@ -1,13 +1,17 @@
-// A stock item's imageUrl is imported by the equipment importer (triggers/stockItemImageSync.ts):
-// the stack's trigger refuses a loopback address onto the item; in isolation
-// (firebase-functions-test), with this process's own image server allowed, the same event
-// stores the WebP and thumbnail under the stock item's path and marks the item's image ready.
+// A stock item's imageUrl is imported by the equipment importer: triggers/stockItemImageSync.ts
+// queues it on the image-import task queue with `owner: stockItems`. The stack's trigger and
+// task refuse a loopback address onto the item; in isolation (firebase-functions-test), with
+// this process's own image server allowed, the same import task stores the WebP and thumbnail
+// under the stock item's path and marks the item's image ready.
 import { strict as assert } from 'node:assert';
 import type { SignedIn } from 'emulator';
+import { randomUUID } from 'node:crypto';
 import functionsTest from 'firebase-functions-test';
+import type { Request } from 'firebase-functions/v2/tasks';
+import type { ImageImportTask } from '../src/domain/imageImportTask';
 import { db } from '../src/data/firebase';
 import { bucket } from '../src/data/storage';
-import { stockItemImageSync } from '../src/triggers/stockItemImageSync';
+import { equipmentImageImport } from '../src/tasks/imageImportTask';
 import { call, createOrg, newUser, unique } from './support/api';
 import { sendBytes, startImageServer, type ImageServer } from './support/imageServer';
 import { png } from './support/testImages';
@@ -20,7 +24,19 @@ describe('stock item images', function () {
   const fft = functionsTest(
     JSON.parse(process.env.FIREBASE_CONFIG ?? '{}') as { projectId: string },
   );
-  const wrapped = fft.wrap(stockItemImageSync);
+  /** The import task as Cloud Tasks would dispatch it (its handler, via `run`). */
+  const dispatch = (data: ImageImportTask): Promise<void> =>
+    Promise.resolve(
+      equipmentImageImport.run({
+        data,
+        queueName: 'equipmentImageImport',
+        id: unique('task'),
+        retryCount: 0,
+        executionCount: 0,
+        scheduledTime: String(Date.now() / 1000),
+        headers: {},
+      } as unknown as Request<ImageImportTask>),
+    ) as Promise<void>;
   let owner: SignedIn;
   let orgId: string;
   let local: ImageServer;
@@ -44,7 +60,7 @@ describe('stock item images', function () {
     (await db().doc(`organizations/${orgId}/stockItems/${sku}`).get()).get('image') as
       Image | undefined;
 
-  it('the stack refuses a loopback URL onto the item; the same event in isolation imports it once', async () => {
+  it('the stack refuses a loopback URL onto the item; the same task in isolation imports it once', async () => {
     local.route('/bin.png', sendBytes(await png(320, 200), 'image/png'));
     const imageUrl = `${local.origin}/bin.png`;
     const created = await call<{ sku: string }>('POST', `/v1/orgs/${orgId}/stock-items`, {
@@ -60,17 +76,18 @@ describe('stock item images', function () {
     assert.match(String(refused.error), /loopback/);
 
     const path = `organizations/${orgId}/stockItems/${sku}`;
-    const event = {
-      data: fft.makeChange(
-        fft.firestore.makeDocumentSnapshot({ name: 'Rags' }, path),
-        fft.firestore.makeDocumentSnapshot({ name: 'Rags', imageUrl }, path),
-      ),
-      params: { orgId, sku },
-      id: unique('evt'),
-      time: new Date().toISOString(),
+    const task: ImageImportTask = {
+      orgId,
+      assetId: sku,
+      owner: 'stockItems',
+      sourceUrl: imageUrl,
+      requestId: null,
+      importId: randomUUID().replace(/-/g, '').slice(0, 20),
+      eventId: unique('evt'),
+      eventTime: new Date().toISOString(),
     };
-    await wrapped(event);
-    await wrapped(event);
+    await dispatch(task);
+    await dispatch(task); // a second dispatch of the same task finds the import done
     const image = await imageOf(sku);
     assert.equal(image?.status, 'ready', JSON.stringify(image));
     assert.equal(local.requests.get('/bin.png'), 1, 'downloaded once');

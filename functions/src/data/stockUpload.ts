@@ -5,7 +5,7 @@
 // what is on hand, since only movements change stock. Rows are saved 20 at a time; every valid
 // row is saved, each invalid one reported with its line.
 import { decodeRecord, mapHeaderTo, type CsvRecordEvent } from '../domain/csv';
-import { AppError } from '../domain/errors';
+import { AppError, conflict } from '../domain/errors';
 import { parseStockRow, STOCK_COLUMNS, type StockCsvRow } from '../domain/stockCsv';
 import type { StockUnit } from '../domain/stock';
 import { inactiveLocationMessage, loadLocationLookup, type LocationLookup } from './locationLookup';
@@ -31,7 +31,11 @@ function locationOf(lookup: LocationLookup, row: StockCsvRow): string | null | u
       'invalid_argument',
       `location: no location named "${row.location}" (or with that id)`,
     );
-  if (!found.active) throw new AppError('conflict', `location: ${inactiveLocationMessage(found)}`);
+  if (!found.active) {
+    throw conflict('location_inactive', `location: ${inactiveLocationMessage(found)}`, {
+      locationId: found.id,
+    });
+  }
   return found.id;
 }
 
