@@ -320,6 +320,18 @@ export const QUOTA_LABELS_PER_REQUEST = defineInt('QUOTA_LABELS_PER_REQUEST', {
   description: 'Labels one POST /v1/orgs/{orgId}/labels request may print.',
 });
 
+/** Stock movements (and receipts) an organisation may record per UTC day. */
+export const QUOTA_MOVEMENTS_PER_DAY = defineInt('QUOTA_MOVEMENTS_PER_DAY', {
+  default: 50_000,
+  description: 'Stock movements (uses, receipts, counts) one organisation may record per UTC day.',
+});
+
+/** Stock items an organisation may hold in all. */
+export const QUOTA_STOCK_ITEMS = defineInt('QUOTA_STOCK_ITEMS', {
+  default: 20_000,
+  description: 'Stock items one organisation may hold in total.',
+});
+
 /** Organisations one person may create. */
 export const ORGS_PER_USER = defineInt('ORGS_PER_USER', {
   default: 10,
@@ -360,6 +372,8 @@ export const quotaDefaults = (): QuotaLimits => ({
   scanEventsPerDay: read(QUOTA_SCAN_EVENTS_PER_DAY),
   openAudits: read(QUOTA_OPEN_AUDITS),
   deliveriesPerDay: read(QUOTA_DELIVERIES_PER_DAY),
+  movementsPerDay: read(QUOTA_MOVEMENTS_PER_DAY),
+  stockItems: read(QUOTA_STOCK_ITEMS),
 });
 export const orgCreationLimits = () => ({
   perUser: read(ORGS_PER_USER),
@@ -518,3 +532,19 @@ export const webhookSettings = () => ({
 });
 /** The region functions are deployed to (task queues are addressed by it). */
 export const region = (): string => read(REGION);
+// Stock and restocking (docs/operations.md#stock-and-restocking).
+
+/** How many of an item-supplier's newest receipts its lead time is computed from. */
+export const LEAD_TIME_RECEIPTS = defineInt('LEAD_TIME_RECEIPTS', {
+  default: 10,
+  description: 'Newest received reorders an item-supplier lead time is computed from.',
+});
+
+/** Days of `used` movements that reorder advice looks back over. */
+export const REORDER_ADVICE_DAYS = defineInt('REORDER_ADVICE_DAYS', {
+  default: 90,
+  description: 'Days of use that GET .../reorder-advice looks back over.',
+});
+
+export const leadTimeReceipts = (): number => Math.max(1, read(LEAD_TIME_RECEIPTS));
+export const reorderAdviceDays = (): number => Math.max(1, read(REORDER_ADVICE_DAYS));

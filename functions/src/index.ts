@@ -44,3 +44,7 @@ export { eventsSuppliers } from './triggers/events';
 export { eventsAudits } from './triggers/events';
 export { eventsScanEvents } from './triggers/events';
 export { eventsWebhooks } from './triggers/events';
+export { stockMovementCreated } from './triggers/stockMovementCreated';
+export { reorderReceived } from './triggers/reorderReceived';
+export { leadTimeSchedule } from './scheduled/leadTimeSchedule';
+export { stockItemImageSync } from './triggers/stockItemImageSync';

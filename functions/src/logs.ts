@@ -85,6 +85,9 @@ export const LOG_EVENTS = [
   'webhook.attempt',
   'webhook.disabled',
   'webhook.outbox_swept',
+  'stock.low_stock',
+  'stock.lead_time',
+  'stock.lead_time_run',
 ] as const;
 
 export type LogEvent = (typeof LOG_EVENTS)[number];
@@ -446,3 +449,36 @@ export const webhookDisabled = (f: { orgId: string; webhookId: string; reason: s
 /** A run of the outbox sweep: webhooks with events waiting too long, and tasks it queued. */
 export const webhookOutboxSwept = (f: { webhooks: number; queued: number }) =>
   emit('INFO', 'webhook.outbox_swept', f);
+// Stock and restocking ---------------------------------------------------------------------
+
+/** The low-stock trigger looked at a movement: a draft made, one open already, or none needed. */
+export const stockLowStock = (f: {
+  orgId: string;
+  sku: string;
+  movementId: string;
+  eventId: string;
+  outcome: string;
+  reorderId?: string;
+  rule?: string;
+}) => emit('INFO', 'stock.low_stock', f);
+
+/** A receipt's trigger recomputed one item-supplier's lead time. */
+export const stockLeadTime = (f: {
+  orgId: string;
+  sku: string;
+  supplierId: string;
+  reorderId: string;
+  eventId: string;
+  samples: number;
+  averageDays: number | null;
+}) => emit('INFO', 'stock.lead_time', f);
+
+/** The lead-time schedule ran: item-suppliers visited and updated, pages, its mark. */
+export const stockLeadTimeRun = (f: {
+  visited: number;
+  updated: number;
+  pages: number;
+  since: string;
+  mark: string | null;
+  durationMs: number;
+}) => emit('INFO', 'stock.lead_time_run', f);

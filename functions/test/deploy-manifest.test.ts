@@ -165,6 +165,31 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
     });
     assert.equal(e.eventTrigger?.retry, true);
   },
+  stockMovementCreated: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.created');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/stockItems/{sku}/movements/{movementId}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+  },
+  reorderReceived: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.updated');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/reorders/{reorderId}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+  },
+  stockItemImageSync: (e) => {
+    assert.equal(e.eventTrigger?.eventType, 'google.cloud.firestore.document.v1.written');
+    assert.deepEqual(e.eventTrigger?.eventFilterPathPatterns, {
+      document: 'organizations/{orgId}/stockItems/{sku}',
+    });
+    assert.equal(e.eventTrigger?.retry, true);
+  },
+  leadTimeSchedule: (e) => {
+    assert.equal(e.scheduleTrigger?.schedule, 'every day 03:00');
+    assert.equal(e.timeoutSeconds, 540);
+  },
 };
 
 // Events (docs/events.md): one written-trigger per catalogue entry, and the delivery queue.

@@ -193,6 +193,7 @@ describe('equipmentImageSync enqueues (firebase-functions-test, a Cloud Tasks em
       {
         orgId,
         assetId,
+        owner: 'equipment',
         sourceUrl: imageUrl,
         requestId: null,
         importId: 'x',
@@ -269,6 +270,7 @@ describe('equipmentImageImport, the task function, in isolation', function () {
       task: {
         orgId,
         assetId,
+        owner: 'equipment',
         sourceUrl: imageUrl,
         requestId: null,
         importId: hexId(),

@@ -24,6 +24,8 @@ const DEFAULTS: QuotaLimits = {
   scanEventsPerDay: 100_000,
   openAudits: 20,
   deliveriesPerDay: 50_000,
+  movementsPerDay: 50_000,
+  stockItems: 20_000,
 };
 
 describe('quotas (domain)', () => {

@@ -37,6 +37,14 @@ const manufacturingDocs = [
   'preparedCodes/o1~b1~C0DE1',
 ];
 
+const stockDocs = [
+  'stockItems/SKU1',
+  'stockItems/SKU1/movements/m1',
+  'stockItems/SKU1/suppliers/sup1',
+  'suppliers/sup1',
+  'reorders/r1',
+];
+
 const root = path.resolve(__dirname, '..', '..', '..');
 const hostOf = (name: string) => {
   const v = process.env[name] ?? '';
@@ -152,6 +160,7 @@ describe('security rules of the project (client apps)', function () {
     batch.set(db().doc(`organizations/${orgId}/qrCodes/q1/scanTotals/humans`), { count: 1 });
     batch.set(db().doc(`productCodes/rules-${orgId}`), { orgId, kind: 'unit' });
     batch.set(db().doc(`redemptionSecrets/${orgId}~o1`), { key: 'k' });
+    for (const doc of stockDocs) batch.set(db().doc(`organizations/${orgId}/${doc}`), { seq: 1 });
     await batch.commit();
   });
 
@@ -200,8 +209,18 @@ describe('security rules of the project (client apps)', function () {
     allowed: { get: atLeast('viewer'), list: atLeast('viewer') },
   });
 
+  // Stock (issue 21): members read; no client writes any of it (a quantity and its movements,
+  // a receipt and its stock, are changed together by the API only).
+  const stockCase = (doc: string): Case => ({
+    ...readOnly(doc),
+    name: `stock: ${doc.split('/').slice(-2, -1)[0]}`,
+    create: () => ({ seq: 2 }),
+    update: () => ({ seq: 3 }),
+  });
+
   const cases: Case[] = [
     ...manufacturingDocs.map(readOnly),
+    ...stockDocs.map(stockCase),
     {
       name: 'organisation',
       doc: `organizations/${orgId}`,

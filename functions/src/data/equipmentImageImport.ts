@@ -25,6 +25,7 @@ import {
   recordFailure,
   startImport,
   storeImageFiles,
+  type ImageOwner,
   type WantedImage,
 } from './equipmentImages';
 
@@ -59,11 +60,12 @@ export async function importEquipmentImage(
   importId: string,
   leaseMs: number,
   log: ImageImportEvent,
+  owner: ImageOwner = 'equipment',
 ): Promise<void> {
   const limits = imageImportLimits();
   const allowed = parseHostPortList(limits.allowedHosts);
   if (allowed.invalid.length > 0) equipmentImageBadAllowedHosts({ invalid: allowed.invalid });
-  const start = await startImport(orgId, assetId, want, importId, leaseMs);
+  const start = await startImport(orgId, assetId, want, importId, leaseMs, owner);
   if (start.outcome === 'busy') {
     equipmentImageBusy(log);
     throw new ImportBusyError();
@@ -93,8 +95,9 @@ export async function importEquipmentImage(
       image.full,
       image.thumb,
       image.sourceMimeType,
+      owner,
     );
-    const written = await finishImport(orgId, assetId, want, importId, stored);
+    const written = await finishImport(orgId, assetId, want, importId, stored, owner);
     equipmentImageReady(written, {
       ...log,
       attempts,
@@ -108,7 +111,7 @@ export async function importEquipmentImage(
   } catch (err) {
     const failure = classify(err);
     const outcome = importFailureOutcome(failure, attempts, limits.maxAttempts);
-    await recordFailure(orgId, assetId, want, importId, outcome.message, outcome.final);
+    await recordFailure(orgId, assetId, want, importId, outcome.message, outcome.final, owner);
     equipmentImageFailed(outcome.final, { ...log, attempts, kind: failure.kind, error: err });
     if (!outcome.final) throw err;
   }

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { FieldValue, Timestamp, type DocumentData } from 'firebase-admin/firestore';
 import { AppError, conflict } from '../domain/errors';
 import { db } from './firebase';
-import { equipmentImageFolder, equipmentRef } from './paths';
+import { equipmentImageFolder, equipmentRef, imageFolder, orgRef } from './paths';
 import { deletePrefix, saveObject, type StoredObject } from './storage';
 import { iso } from './timestamps';
 
@@ -46,7 +46,16 @@ export interface EquipmentImage {
   requestedAt: string | null;
 }
 
-const itemRef = (orgId: string, assetId: string) => equipmentRef(orgId).doc(assetId);
+/**
+ * Which documents have imported images: equipment items and stock items (same `imageUrl` and
+ * `image` fields, Storage folders under each document's own path).
+ */
+export type ImageOwner = 'equipment' | 'stockItems';
+
+const itemRef = (orgId: string, assetId: string, owner: ImageOwner) =>
+  owner === 'equipment'
+    ? equipmentRef(orgId).doc(assetId)
+    : orgRef(orgId).collection('stockItems').doc(assetId);
 
 function imageOf(data: DocumentData | undefined): DocumentData | undefined {
   const image: unknown = data?.image;
@@ -130,8 +139,9 @@ export async function startImport(
   want: WantedImage,
   importId: string,
   leaseMs: number,
+  owner: ImageOwner = 'equipment',
 ): Promise<StartOutcome> {
-  const ref = itemRef(orgId, assetId);
+  const ref = itemRef(orgId, assetId, owner);
   let obsolete: string | null = null;
   const result = await db().runTransaction(async (tx): Promise<StartOutcome> => {
     obsolete = null;
@@ -187,8 +197,12 @@ export async function storeImageFiles(
   full: { bytes: Buffer; width: number; height: number },
   thumb: { bytes: Buffer; width: number; height: number },
   sourceContentType: string,
+  owner: ImageOwner = 'equipment',
 ): Promise<ImportResult> {
-  const folder = equipmentImageFolder(orgId, assetId, importId);
+  const folder =
+    owner === 'equipment'
+      ? equipmentImageFolder(orgId, assetId, importId)
+      : imageFolder(orgId, owner, assetId, importId);
   const options = {
     contentType: 'image/webp',
     cacheControl: IMAGE_CACHE_CONTROL,
@@ -216,8 +230,9 @@ export async function finishImport(
   want: WantedImage,
   importId: string,
   result: ImportResult,
+  owner: ImageOwner = 'equipment',
 ): Promise<boolean> {
-  const ref = itemRef(orgId, assetId);
+  const ref = itemRef(orgId, assetId, owner);
   const written = await db().runTransaction(async (tx) => {
     const data = (await tx.get(ref)).data();
     const image = imageOf(data);
@@ -266,8 +281,9 @@ export async function recordFailure(
   importId: string,
   error: string,
   final: boolean,
+  owner: ImageOwner = 'equipment',
 ): Promise<void> {
-  const ref = itemRef(orgId, assetId);
+  const ref = itemRef(orgId, assetId, owner);
   await db().runTransaction(async (tx) => {
     const data = (await tx.get(ref)).data();
     const image = imageOf(data);
@@ -285,8 +301,12 @@ export async function recordFailure(
  * The document no longer has an imageUrl: removes the `image` field and the stored files.
  * Does nothing when a URL came back meanwhile (that write has its own event).
  */
-export async function clearImage(orgId: string, assetId: string): Promise<boolean> {
-  const ref = itemRef(orgId, assetId);
+export async function clearImage(
+  orgId: string,
+  assetId: string,
+  owner: ImageOwner = 'equipment',
+): Promise<boolean> {
+  const ref = itemRef(orgId, assetId, owner);
   let folder: string | null = null;
   const cleared = await db().runTransaction(async (tx) => {
     folder = null;
@@ -317,7 +337,7 @@ export async function requestImageImport(
   assetId: string,
   requestedBy: string,
 ): Promise<EquipmentImage> {
-  const ref = itemRef(orgId, assetId);
+  const ref = itemRef(orgId, assetId, 'equipment');
   let folder: string | null = null;
   const image = await db().runTransaction(async (tx) => {
     folder = null;

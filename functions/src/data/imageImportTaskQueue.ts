@@ -2,7 +2,7 @@
 // getFunctions().taskQueue(), which the local stack's Cloud Tasks emulator also serves).
 import { getFunctions } from 'firebase-admin/functions';
 import { functionsRegion } from '../config';
-import { imageImportTaskId, type ImageImportTask } from '../domain/imageImportTask';
+import { imageImportTaskId, type ImageImportTaskInput } from '../domain/imageImportTask';
 import { adminApp } from './firebase';
 
 /** The task queue function's name: its queue has the same name. */
@@ -18,7 +18,9 @@ function hasCode(err: unknown): err is { code: string } {
  * Queues one import. Resolves with `queued`, or `duplicate` when a task for this import already
  * exists (a second delivery of the same trigger event): the queue keeps the first.
  */
-export async function enqueueImageImport(task: ImageImportTask): Promise<'queued' | 'duplicate'> {
+export async function enqueueImageImport(
+  task: ImageImportTaskInput,
+): Promise<'queued' | 'duplicate'> {
   try {
     await getFunctions(adminApp())
       .taskQueue(`locations/${functionsRegion()}/functions/${IMAGE_IMPORT_QUEUE}`)

@@ -12,6 +12,7 @@ import { equipmentRef, locationsRef } from './paths';
 import { ensureEquipmentScanTokens } from './scanTokens';
 import { poolTagsInOrder, tagPoolState } from './tags';
 import { enforceLabelsPerRequest, quotaLimits } from './quotas';
+import { stockLabels } from './stockLabels';
 
 /** The asset ids a filter selects, in id order; 400 beyond MAX_ASSET_IDS, 429 beyond the quota. */
 async function filteredAssetIds(
@@ -55,7 +56,7 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : ''
  */
 export async function itemLabels(
   orgId: string,
-  source: Exclude<LabelSource, { kind: 'tagPool' }>,
+  source: Extract<LabelSource, { kind: 'assetIds' | 'filter' }>,
   fields: LabelField[],
 ): Promise<LabelContent[]> {
   // Checked before the scan tokens that the items may still need are written.
@@ -150,7 +151,10 @@ export async function prepareLabels(orgId: string, request: LabelRequest): Promi
     const pool = await poolLabels(orgId, request.source.tagPoolId);
     return { labels: pool.labels, count: pool.count, fit };
   }
-  const items = await itemLabels(orgId, request.source, request.fields);
+  const items =
+    request.source.kind === 'stockItemIds'
+      ? await stockLabels(orgId, request.source.stockItemIds)
+      : await itemLabels(orgId, request.source, request.fields);
   const longest = items.reduce((a, b) => (b.qrText.length > a.length ? b.qrText : a), '');
   return {
     labels: items,

@@ -25,6 +25,7 @@ export interface Organization {
   createdBy: string | null;
   /** Members below editor may check items out (and book them) for themselves (issue 20). */
   selfServiceCheckout: boolean;
+  selfServiceStock: boolean;
 }
 
 function redirectHostsOf(data: FirebaseFirestore.DocumentData): string[] | null {
@@ -43,6 +44,7 @@ function toOrganization(orgId: string, data: FirebaseFirestore.DocumentData): Or
     createdAt: iso(data.createdAt),
     createdBy: typeof data.createdBy === 'string' ? data.createdBy : null,
     selfServiceCheckout: data.selfServiceCheckout === true,
+    selfServiceStock: data.selfServiceStock === true,
   };
 }
 

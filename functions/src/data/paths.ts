@@ -32,7 +32,7 @@ export const tagPoolsRef = (orgId: string): CollectionReference =>
 /** The document a scan token points at: a standalone code, an equipment item or a tag. */
 export const scanTargetRef = (
   orgId: string,
-  kind: 'qrCode' | 'equipment' | 'tag' | 'organization',
+  kind: 'qrCode' | 'equipment' | 'tag' | 'organization' | 'stockItem',
   id: string,
 ): DocumentReference =>
   kind === 'organization'
@@ -41,7 +41,9 @@ export const scanTargetRef = (
         ? qrCodesRef(orgId)
         : kind === 'tag'
           ? tagsRef(orgId)
-          : equipmentRef(orgId)
+          : kind === 'stockItem'
+            ? orgRef(orgId).collection('stockItems')
+            : equipmentRef(orgId)
       ).doc(id);
 
 /** Storage folder of a standalone code's objects. */
@@ -77,6 +79,13 @@ export const prepJobLogsRef = (orgId: string, jobId: string): CollectionReferenc
 export const preparedCodesRef = (orgId: string): CollectionReference =>
   orgRef(orgId).collection('preparedCodes');
 
+/** Storage folder of one import of a stock item's (or any item's) image, beside its document. */
+export const imageFolder = (
+  orgId: string,
+  collection: string,
+  id: string,
+  importId: string,
+): string => `organizations/${orgId}/${collection}/${id}/image/${importId}/`;
 /** Storage folder of one import of an equipment item's image (image.webp and thumb.webp). */
 export const equipmentImageFolder = (orgId: string, assetId: string, importId: string): string =>
   `organizations/${orgId}/equipment/${assetId}/image/${importId}/`;
@@ -175,3 +184,21 @@ export const webhookSecretRef = (orgId: string, webhookId: string): DocumentRefe
 /** Who deleted a document through the API, for the delete's event (data/activityStamps.ts). */
 export const deletionNoteRef = (orgId: string, collection: string, id: string): DocumentReference =>
   orgRef(orgId).collection('deletionNotes').doc(`${collection}~${id}`);
+// Stock and restocking (docs/data-model.md#stock-and-restocking).
+export const stockItemsRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('stockItems');
+/** A stock item's movements, immutable: every change of its quantityOnHand, one each. */
+export const stockMovementsRef = (orgId: string, sku: string): CollectionReference =>
+  stockItemsRef(orgId).doc(sku).collection('movements');
+export const suppliersRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('suppliers');
+/** Who supplies one item, on what terms, and how fast (id = supplierId). */
+export const itemSuppliersRef = (orgId: string, sku: string): CollectionReference =>
+  stockItemsRef(orgId).doc(sku).collection('suppliers');
+/** The collection group of item-suppliers (org suppliers share the name; filter on a field). */
+export const ITEM_SUPPLIERS = 'suppliers';
+export const reordersRef = (orgId: string): CollectionReference =>
+  orgRef(orgId).collection('reorders');
+/** Where the lead-time schedule keeps the time of its last run (no client access). */
+export const leadTimeRunRef = (): DocumentReference =>
+  db().collection('scheduleState').doc('leadTimes');

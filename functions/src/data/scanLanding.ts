@@ -18,6 +18,7 @@ import { scanTargetRef } from './paths';
 import { scanRefused } from '../logs';
 import { takeHumanScan } from './scanLimits';
 import { noteScan } from './scanRecords';
+import { stockLanding } from './stockScans';
 import { loadScanTarget, resolveScanToken } from './scanTokens';
 
 type Doc = FirebaseFirestore.DocumentData;
@@ -56,7 +57,7 @@ function policyOf(org: Doc): RedirectPolicy {
   }
 }
 
-/** What a scan of the item (a tracked code, equipment, the business QR) opens, its rules aside. */
+/** What a scan of the item (a tracked code, equipment, a bin, the business QR) opens, its rules aside. */
 function itemLanding(target: ScanTarget, item: Doc, org: Doc): Landing {
   const policy = policyOf(org);
   if (target.kind === 'organization') {
@@ -68,8 +69,11 @@ function itemLanding(target: ScanTarget, item: Doc, org: Doc): Landing {
   if (target.kind === 'qrCode' && typeof item.url === 'string') {
     return { kind: 'redirect', url: item.url, source: 'trackedCode', target, policy };
   }
+  // A bin label: the organisation's page for the item ({sku} in its template) or a minimal page.
+  if (target.kind === 'stockItem') return stockLanding(target, item, org, policy);
   const template = templateOf(org);
-  if (target.kind === 'equipment' && template) {
+  // A template made for stock only ({sku} without {assetId}) does not apply to equipment.
+  if (target.kind === 'equipment' && template?.includes('{assetId}')) {
     const url = template.replaceAll('{assetId}', encodeURIComponent(target.id));
     return { kind: 'redirect', url, source: 'assetUrlTemplate', target, policy };
   }
@@ -111,6 +115,7 @@ const SUBJECT_KINDS = {
   equipment: 'item',
   tag: 'tag',
   organization: 'business',
+  stockItem: 'stockItem',
 } as const satisfies Record<ScanTarget['kind'], ScanSubject['kind']>;
 
 const subjectOf = (target: ScanTarget): ScanSubject => ({

@@ -5,7 +5,7 @@ import { AppError } from '../domain/errors';
 import { newScanToken, scanUrl, type ScanTarget } from '../domain/scanTokens';
 import { cacheKey, TimedCache } from '../domain/timedCache';
 import { db } from './firebase';
-import { equipmentRef, orgRef, scanTargetRef, scanTokenRef } from './paths';
+import { orgRef, scanTargetRef, scanTokenRef } from './paths';
 
 /** Adds a new token for `target` to a transaction; returns the token and its URL. */
 export function createScanToken(
@@ -23,7 +23,8 @@ export async function resolveScanToken(token: string): Promise<ScanTarget | unde
 
 function targetOf(data: FirebaseFirestore.DocumentData | undefined): ScanTarget | undefined {
   if (!data || typeof data.orgId !== 'string' || typeof data.id !== 'string') return undefined;
-  if (!['qrCode', 'equipment', 'tag', 'organization'].includes(data.kind)) return undefined;
+  if (!['qrCode', 'equipment', 'tag', 'organization', 'stockItem'].includes(data.kind))
+    return undefined;
   return { orgId: data.orgId, kind: data.kind as ScanTarget['kind'], id: data.id };
 }
 
@@ -101,17 +102,19 @@ export interface ItemWithScanUrl {
 }
 
 /**
- * ensureEquipmentScanToken for many items at once, 200 at a time. Items that do not exist are
+ * ensureEquipmentScanToken for many items at once, 200 at a time; `kind` stockItem does the same
+ * for stock items (bin labels), whose tokens are tracked alike. Items that do not exist are
  * returned in `missing`; the others in the order asked.
  */
 export async function ensureEquipmentScanTokens(
   orgId: string,
   assetIds: string[],
+  kind: 'equipment' | 'stockItem' = 'equipment',
 ): Promise<{ items: ItemWithScanUrl[]; missing: string[] }> {
   const items: ItemWithScanUrl[] = [];
   const missing: string[] = [];
   for (let i = 0; i < assetIds.length; i += TOKEN_BATCH) {
-    const chunk = await ensureTokensOf(orgId, assetIds.slice(i, i + TOKEN_BATCH));
+    const chunk = await ensureTokensOf(orgId, assetIds.slice(i, i + TOKEN_BATCH), kind);
     items.push(...chunk.found.map(({ assetId, scanUrl, data }) => ({ assetId, scanUrl, data })));
     missing.push(...chunk.absent);
   }
@@ -137,15 +140,16 @@ function tokenOf(
 async function ensureTokensOf(
   orgId: string,
   ids: string[],
+  kind: 'equipment' | 'stockItem' = 'equipment',
 ): Promise<{ found: WithToken[]; absent: string[] }> {
-  const refs = ids.map((id) => equipmentRef(orgId).doc(id));
+  const refs = ids.map((id) => scanTargetRef(orgId, kind, id));
   const read = await db().getAll(...refs);
   if (read.every((snap) => !snap.exists || tokenOf(snap.data() ?? {}))) {
     return collectTokens(ids, read, () => undefined);
   }
   return db().runTransaction(async (tx) =>
     collectTokens(ids, await tx.getAll(...refs), (k) => {
-      const created = createScanToken(tx, { orgId, kind: 'equipment', id: ids[k] });
+      const created = createScanToken(tx, { orgId, kind, id: ids[k] });
       tx.update(refs[k], { scanToken: created.token, scanUrl: created.scanUrl });
       return created;
     }),

@@ -323,12 +323,17 @@ export function newAssetId(category: Category, random: RandomSource = { randomBy
   if (!(CATEGORIES as readonly string[]).includes(category)) {
     throw new RangeError(`not an equipment category: ${String(category)}`);
   }
+  return `${category}_${randomBase36(RANDOM_PART_LENGTH, random)}`;
+}
+
+/** `length` random lowercase base-36 characters, each equally likely (bytes ≥ 252 dropped). */
+export function randomBase36(length: number, random: RandomSource = { randomBytes }): string {
   let part = '';
-  while (part.length < RANDOM_PART_LENGTH) {
-    for (const byte of random.randomBytes(RANDOM_PART_LENGTH * 2)) {
-      if (byte >= 252 || part.length === RANDOM_PART_LENGTH) continue;
+  while (part.length < length) {
+    for (const byte of random.randomBytes(length * 2)) {
+      if (byte >= 252 || part.length === length) continue;
       part += BASE36[byte % 36];
     }
   }
-  return `${category}_${part}`;
+  return part;
 }

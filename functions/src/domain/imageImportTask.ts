@@ -6,9 +6,15 @@ import { ID_PATTERN } from './ids';
 /** An import id is the first 20 hex digits of a hash of the trigger event's id. */
 const IMPORT_ID = /^[0-9a-f]{20}$/;
 
+/** The collections whose documents have imported images (equipment, stock items). */
+export const IMAGE_OWNERS = ['equipment', 'stockItems'] as const;
+
 export const imageImportTaskSchema = z.strictObject({
   orgId: z.string().regex(ID_PATTERN),
+  /** The item's id in its collection: an asset id, or a stock item's sku. */
   assetId: z.string().regex(ID_PATTERN),
+  /** Tasks queued before stock items had images carry none: they are equipment's. */
+  owner: z.enum(IMAGE_OWNERS).default('equipment'),
   sourceUrl: z.string().min(1).max(4096),
   requestId: z.string().max(128).nullable(),
   importId: z.string().regex(IMPORT_ID),
@@ -18,6 +24,8 @@ export const imageImportTaskSchema = z.strictObject({
 });
 
 export type ImageImportTask = z.infer<typeof imageImportTaskSchema>;
+/** What the trigger hands over (owner may be left out for equipment). */
+export type ImageImportTaskInput = z.input<typeof imageImportTaskSchema>;
 
 /** The task's data, or why it is not an import task (a hand-made or corrupted task). */
 export function parseImageImportTask(

@@ -33,6 +33,8 @@ export interface OrganizationChanges {
   selfServiceCheckout?: boolean;
   /** Where the organisation's business QR lands (https); null removes it. */
   businessUrl?: string | null;
+  /** Any member (not only editors) may record `used` stock movements. */
+  selfServiceStock?: boolean;
 }
 
 export const BUSINESS_URL_MAX = 2048;
@@ -77,10 +79,12 @@ function readTimeZone(body: Body, errors: FieldError[]): string | undefined {
  * placeholder is replaced by the item's id.
  */
 export function assetUrlTemplateProblem(value: string): string | undefined {
-  if (!value.includes('{assetId}')) return 'must contain the placeholder {assetId}';
+  if (!value.includes('{assetId}') && !value.includes('{sku}')) {
+    return 'must contain the placeholder {assetId} (equipment) or {sku} (stock items), or both';
+  }
   let url: URL;
   try {
-    url = new URL(value.replaceAll('{assetId}', 'x'));
+    url = new URL(value.replaceAll('{assetId}', 'x').replaceAll('{sku}', 'x'));
   } catch {
     return 'is not a valid URL';
   }
@@ -112,6 +116,7 @@ export function validateOrganizationChanges(body: Body): Validated<OrganizationC
     'redirectAllowedHosts',
     'selfServiceCheckout',
     'businessUrl',
+    'selfServiceStock',
   ]);
   const changes: OrganizationChanges = {};
   if (body.businessUrl === null || body.businessUrl === '') changes.businessUrl = null;
@@ -148,11 +153,16 @@ export function validateOrganizationChanges(body: Body): Validated<OrganizationC
     const on = readBoolean(body, 'selfServiceCheckout', errors);
     if (on !== undefined) changes.selfServiceCheckout = on;
   }
+  if (body.selfServiceStock !== undefined) {
+    if (typeof body.selfServiceStock === 'boolean')
+      changes.selfServiceStock = body.selfServiceStock;
+    else errors.push({ field: 'selfServiceStock', message: 'must be true or false' });
+  }
   if (errors.length === 0 && Object.keys(changes).length === 0) {
     errors.push({
       field: '',
       message:
-        'nothing to change: give name, timeZone, assetUrlTemplate, redirectAllowedHosts, selfServiceCheckout or businessUrl',
+        'nothing to change: give name, timeZone, assetUrlTemplate, redirectAllowedHosts, selfServiceCheckout, businessUrl or selfServiceStock',
     });
   }
   return result(changes, errors);

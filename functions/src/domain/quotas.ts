@@ -12,6 +12,7 @@ export const DAILY_QUOTAS = [
   'photosPerDay',
   'scanEventsPerDay',
   'deliveriesPerDay',
+  'movementsPerDay',
 ] as const;
 export type DailyQuota = (typeof DAILY_QUOTAS)[number];
 
@@ -23,6 +24,7 @@ export const ORG_QUOTAS = [
   'items',
   'labelsPerRequest',
   'openAudits',
+  'stockItems',
 ] as const;
 export type OrgQuota = (typeof ORG_QUOTAS)[number];
 
@@ -85,6 +87,8 @@ const WHAT: Record<QuotaName, string> = {
   openAudits: 'audits open',
   organizationsPerUser: 'organisations created by you',
   deliveriesPerDay: 'webhook delivery attempts today',
+  movementsPerDay: 'stock movements recorded today',
+  stockItems: 'stock items',
 };
 
 /**

@@ -12,6 +12,7 @@ import {
   unassignedTagPage,
 } from './scanPages';
 import { expiredMessage, limitReachedMessage, notYetValidMessage } from './scanWindows';
+import { stockItemPage } from './stockScanPage';
 
 export type Landing =
   | { kind: 'unknown' }
@@ -35,7 +36,8 @@ export type Landing =
   | { kind: 'itemPage'; name: string; id: string }
   | { kind: 'tagPage'; code: string }
   /** The organisation's business QR without a businessUrl: a page with its name. */
-  | { kind: 'businessPage'; name: string };
+  | { kind: 'businessPage'; name: string }
+  | { kind: 'stockPage'; name: string; sku: string; unit: string; onHand: number };
 
 /** A browser (it prefers HTML) gets pages; anything else gets JSON. */
 export type ReplyFormat = 'html' | 'json';
@@ -100,6 +102,8 @@ export function scanReply(landing: Landing, format: ReplyFormat): ScanReply {
       return { kind: 'html', status: 200, html: unassignedTagPage(landing.code), headers: {} };
     case 'businessPage':
       return { kind: 'html', status: 200, html: businessPage(landing.name), headers: {} };
+    case 'stockPage':
+      return { kind: 'html', status: 200, html: stockItemPage(landing), headers: {} };
     case 'redirect': {
       const decision = landingDecision(landing);
       if (decision.allowed) return { kind: 'redirect', location: landing.url };

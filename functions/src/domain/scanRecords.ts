@@ -10,7 +10,8 @@ import { createHmac } from 'node:crypto';
 import { UAParser } from 'ua-parser-js';
 import { classifyAgent, type BotKind } from './botDetect';
 
-export type ScanSubjectKind = 'code' | 'item' | 'tag' | 'unit' | 'master' | 'business';
+export type ScanSubjectKind =
+  'code' | 'item' | 'tag' | 'unit' | 'master' | 'business' | 'stockItem';
 
 export interface ScanSubject {
   kind: ScanSubjectKind;

@@ -20,7 +20,7 @@ export function scanUrl(publicBaseUrl: string, token: string): string {
 /** Where a scan token points. A tag's scans are counted for the item it is assigned to. */
 export type ScanTarget = {
   orgId: string;
-  /** 'organization': the organisation's business QR, id = orgId. */
-  kind: 'qrCode' | 'equipment' | 'tag' | 'organization';
+  /** 'organization': the organisation's business QR, id = orgId; 'stockItem': a bin label, id = sku. */
+  kind: 'qrCode' | 'equipment' | 'tag' | 'organization' | 'stockItem';
   id: string;
 };

@@ -29,6 +29,9 @@ import { productCodesRouter } from './productCodes';
 import { businessQrRouter } from './businessQr';
 import { activityRouter } from './activity';
 import { webhooksRouter } from './webhooks';
+import { stockRouter } from './stock';
+import { suppliersRouter } from './suppliers';
+import { reordersRouter } from './reorders';
 import { rejectEmptyPathSegments } from './routes';
 import { limitJsonBody } from './sizeLimits';
 import { requestLog } from './requestLog';
@@ -62,6 +65,9 @@ export const routers: Router[] = [
   businessQrRouter,
   activityRouter,
   webhooksRouter,
+  stockRouter,
+  suppliersRouter,
+  reordersRouter,
 ];
 
 export function createApp(routes: Router[] = routers): express.Express {

@@ -29,12 +29,22 @@ const EXPECTED =
   'send multipart/form-data with the CSV file in the field "file" ' +
   '(curl -F "file=@equipment.csv")';
 
+/** 415 unless the request is multipart/form-data (a CSV upload, `curl -F`). */
+export function requireMultipart(req: Request, expected = EXPECTED): void {
+  if (!req.is('multipart/form-data')) {
+    throw new AppError(
+      'unsupported_media_type',
+      `Content-Type is ${req.get('content-type') ?? 'missing'}; ${expected}`,
+    );
+  }
+}
+
 /**
  * Feeds the request's multipart body to busboy and hands the `file` part, as a stream, to
  * `handle`. Other parts are skipped. Rejects with 400 when the body is not valid multipart or has
  * no `file` part.
  */
-function withUploadedFile<T>(
+export function withUploadedFile<T>(
   req: Request,
   rawBody: Buffer | undefined,
   handle: (file: Readable) => Promise<T>,
@@ -78,9 +88,9 @@ function withUploadedFile<T>(
 }
 
 /** The reader's whole-file failures as API errors: 400 naming the columns, 413 with the limit. */
-function uploadError(err: unknown): unknown {
+export function uploadError(err: unknown, columnsOf: () => string = describeColumns): unknown {
   if (err instanceof CsvFileError) {
-    const columns = describeColumns();
+    const columns = columnsOf();
     const message = err.message.includes(columns) ? err.message : `${err.message}; ${columns}`;
     return new AppError('invalid_argument', message, { problem: err.problem, ...err.details });
   }
@@ -106,12 +116,7 @@ orgEndpoint(
     replies: { 200: json('What was saved, and the rows that were not', uploadResultSchema) },
   },
   async (req, res, access) => {
-    if (!req.is('multipart/form-data')) {
-      throw new AppError(
-        'unsupported_media_type',
-        `Content-Type is ${req.get('content-type') ?? 'missing'}; ${EXPECTED}`,
-      );
-    }
+    requireMultipart(req);
     const limits = equipmentUploadLimits();
     const rawBody = (req as Request & { rawBody?: Buffer }).rawBody;
     let result: UploadResult;

@@ -72,6 +72,7 @@ export const equipmentImageImport = onTaskDispatched(
         t.importId,
         'The import kept failing for an hour and was given up.',
         true,
+        t.owner,
       );
       return;
     }
@@ -82,6 +83,6 @@ export const equipmentImageImport = onTaskDispatched(
       importId: t.importId,
       sourceUrl: t.sourceUrl,
     };
-    await importEquipmentImage(t.orgId, t.assetId, want, t.importId, LEASE_MS, log);
+    await importEquipmentImage(t.orgId, t.assetId, want, t.importId, LEASE_MS, log, t.owner);
   },
 );

@@ -11,6 +11,9 @@
 // with backoff. A 200-row upload then means 200 queued tasks, not 200 downloads at once. The
 // task's id comes from the event, so a second delivery of the event is refused by the queue
 // and imports nothing twice. Deletions and clearing stay here: they are cheap.
+//
+// Equipment and stock items share it (imageSync): the same rules, queue and `image` field, each
+// collection's files under its own Storage path.
 import { createHash } from 'node:crypto';
 import { onDocumentWritten } from 'firebase-functions/v2/firestore';
 import { enqueueImageImport } from '../data/imageImportTaskQueue';
@@ -20,72 +23,89 @@ import {
   recordFailure,
   wantedRequestId,
   wantedUrl,
+  type ImageOwner,
   type WantedImage,
 } from '../data/equipmentImages';
 import { equipmentImageCleared, equipmentImageItemDeleted, equipmentImageQueued } from '../logs';
 import { giveUpWhenStale } from './retries';
 
-export const equipmentImageSync = onDocumentWritten(
-  {
-    document: 'organizations/{orgId}/equipment/{assetId}',
-    // Retried if the queue could not be reached; the task id makes a retry queue nothing twice.
-    retry: true,
-  },
-  giveUpWhenStale(
-    'equipmentImageSync',
-    async (event) => {
-      const { orgId, assetId } = event.params;
-      const { before, after, want, changed } = wanted(event);
-      if (!after) {
-        const deleted = await deleteImageFolder(before);
-        if (deleted) equipmentImageItemDeleted({ orgId, assetId, deleted });
-        return;
-      }
-      if (!changed) return;
-      if (!want) {
-        const cleared = await clearImage(orgId, assetId);
-        equipmentImageCleared({ orgId, assetId, cleared });
-        return;
-      }
-      const importId = importIdOf(event.id);
-      const outcome = await enqueueImageImport({
-        orgId,
-        assetId,
-        sourceUrl: want.sourceUrl,
-        requestId: want.requestId,
-        importId,
-        eventId: event.id,
-        eventTime: event.time,
-      });
-      equipmentImageQueued({
-        orgId,
-        assetId,
-        eventId: event.id,
-        importId,
-        sourceUrl: want.sourceUrl,
-        outcome,
-      });
-    },
+/**
+ * The image trigger of one collection: `document` with its item id in the path parameter
+ * `idParam`, the images kept on `owner`'s documents.
+ */
+export function imageSync(name: string, document: string, idParam: string, owner: ImageOwner) {
+  return onDocumentWritten(
     {
-      // Only an import is given up; deletions, clearing and ignored writes are cheap.
-      exempt: (event) => {
-        const { after, want, changed } = wanted(event);
-        return !after || !changed || !want;
-      },
-      onGiveUp: async (event) => {
-        const want = wanted(event).want;
-        if (!want) return;
-        await recordFailure(
-          event.params.orgId,
-          event.params.assetId,
-          want,
-          importIdOf(event.id),
-          'The import kept failing for an hour and was given up.',
-          true,
-        );
-      },
+      document,
+      // Retried if the queue could not be reached; the task id makes a retry queue nothing twice.
+      retry: true,
     },
-  ),
+    giveUpWhenStale(
+      name,
+      async (event) => {
+        const orgId = event.params.orgId;
+        const assetId = event.params[idParam];
+        const { before, after, want, changed } = wanted(event);
+        if (!after) {
+          const deleted = await deleteImageFolder(before);
+          if (deleted) equipmentImageItemDeleted({ orgId, assetId, deleted });
+          return;
+        }
+        if (!changed) return;
+        if (!want) {
+          const cleared = await clearImage(orgId, assetId, owner);
+          equipmentImageCleared({ orgId, assetId, cleared });
+          return;
+        }
+        const importId = importIdOf(event.id);
+        const outcome = await enqueueImageImport({
+          orgId,
+          assetId,
+          owner,
+          sourceUrl: want.sourceUrl,
+          requestId: want.requestId,
+          importId,
+          eventId: event.id,
+          eventTime: event.time,
+        });
+        equipmentImageQueued({
+          orgId,
+          assetId,
+          eventId: event.id,
+          importId,
+          sourceUrl: want.sourceUrl,
+          outcome,
+        });
+      },
+      {
+        // Only an import is given up; deletions, clearing and ignored writes are cheap.
+        exempt: (event) => {
+          const { after, want, changed } = wanted(event);
+          return !after || !changed || !want;
+        },
+        onGiveUp: async (event) => {
+          const want = wanted(event).want;
+          if (!want) return;
+          await recordFailure(
+            event.params.orgId,
+            event.params[idParam],
+            want,
+            importIdOf(event.id),
+            'The import kept failing for an hour and was given up.',
+            true,
+            owner,
+          );
+        },
+      },
+    ),
+  );
+}
+
+export const equipmentImageSync = imageSync(
+  'equipmentImageSync',
+  'organizations/{orgId}/equipment/{assetId}',
+  'assetId',
+  'equipment',
 );
 
 type Snapshot = { data(): FirebaseFirestore.DocumentData | undefined } | undefined;

@@ -32,36 +32,50 @@ export function normalizeHeaderName(header: string): string {
   return header.toLowerCase().replace(/[\s_-]+/g, '');
 }
 
-const BY_NORMALIZED = new Map<string, CsvColumn>(
-  EXPORT_COLUMNS.map((column) => [normalizeHeaderName(column), column]),
-);
+export type HeaderMap = ColumnMap<ImportColumn>;
 
-export interface HeaderMap {
-  /** For each cell position, the column it feeds, or null when that column is ignored. */
-  columns: (ImportColumn | null)[];
-  /** Header names (as written) of the columns that are not equipment fields, once each. */
-  ignoredColumns: string[];
+/** A CSV format's columns: what an upload reads, what it requires, what only the export has. */
+export interface ColumnSet<C extends string = string> {
+  required: readonly C[];
+  optional: readonly C[];
+  /** Derived by the export; an upload accepts and ignores them without reporting them. */
+  exportOnly: readonly string[];
 }
 
-export function describeColumns(): string {
+export const EQUIPMENT_COLUMNS: ColumnSet<ImportColumn> = {
+  required: REQUIRED_COLUMNS,
+  optional: OPTIONAL_COLUMNS,
+  exportOnly: EXPORT_ONLY_COLUMNS,
+};
+
+export function describeColumns(set: ColumnSet = EQUIPMENT_COLUMNS): string {
   return (
-    `required columns: ${REQUIRED_COLUMNS.join(', ')}; ` +
-    `optional columns: ${OPTIONAL_COLUMNS.join(', ')} ` +
+    `required columns: ${set.required.join(', ')}; ` +
+    `optional columns: ${set.optional.join(', ')} ` +
     '(header names match ignoring case, spaces, underscores and hyphens)'
   );
 }
 
+export interface ColumnMap<C extends string> {
+  /** For each cell position, the column it feeds, or null when that column is ignored. */
+  columns: (C | null)[];
+  /** Header names (as written) of the columns that are not fields, once each. */
+  ignoredColumns: string[];
+}
+
 /**
- * Maps header cells to columns. A blank header cell is reported as an ignored column named by
- * its position, since cells under it would otherwise vanish without a word.
+ * Maps header cells to the columns of `set`. A blank header cell is reported as an ignored column
+ * named by its position, since cells under it would otherwise vanish without a word.
  */
-export function mapHeader(headers: string[]): HeaderMap {
-  const columns: (ImportColumn | null)[] = [];
+export function mapHeaderTo<C extends string>(headers: string[], set: ColumnSet<C>): ColumnMap<C> {
+  const known = [...set.required, ...set.optional, ...set.exportOnly];
+  const byNormalized = new Map<string, string>(known.map((c) => [normalizeHeaderName(c), c]));
+  const columns: (C | null)[] = [];
   const ignoredColumns: string[] = [];
-  const seenAt = new Map<CsvColumn, string>();
+  const seenAt = new Map<string, string>();
   const duplicates: string[] = [];
   headers.forEach((header, index) => {
-    const column = BY_NORMALIZED.get(normalizeHeaderName(header));
+    const column = byNormalized.get(normalizeHeaderName(header));
     if (column === undefined) {
       columns.push(null);
       ignoredColumns.push(header.trim() === '' ? `(column ${index + 1}, no name)` : header);
@@ -70,28 +84,33 @@ export function mapHeader(headers: string[]): HeaderMap {
     const earlier = seenAt.get(column);
     if (earlier !== undefined) duplicates.push(`"${earlier}" and "${header}" are both ${column}`);
     seenAt.set(column, header);
-    columns.push(column === 'scanUrl' || column === 'qrCodeUrl' ? null : column);
+    columns.push(set.exportOnly.includes(column) ? null : (column as C));
   });
   if (duplicates.length > 0) {
     throw new CsvFileError(
       'duplicate_columns',
-      `the header names a column twice (${duplicates.join('; ')}); ${describeColumns()}`,
+      `the header names a column twice (${duplicates.join('; ')}); ${describeColumns(set)}`,
       { duplicates },
     );
   }
-  const missing = REQUIRED_COLUMNS.filter((column) => !seenAt.has(column));
+  const missing = set.required.filter((column) => !seenAt.has(column));
   if (missing.length > 0) {
     throw new CsvFileError(
       'missing_columns',
       `the header lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; ` +
-        describeColumns(),
+        describeColumns(set),
       {
         missing,
-        required: [...REQUIRED_COLUMNS],
-        optional: [...OPTIONAL_COLUMNS],
+        required: [...set.required],
+        optional: [...set.optional],
         found: headers,
       },
     );
   }
   return { columns, ignoredColumns };
+}
+
+/** The equipment columns of a header (see mapHeaderTo). */
+export function mapHeader(headers: string[]): HeaderMap {
+  return mapHeaderTo(headers, EQUIPMENT_COLUMNS);
 }

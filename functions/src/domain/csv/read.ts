@@ -242,6 +242,111 @@ function equipmentCsvParser(delimiter: CsvDelimiter) {
   return parser;
 }
 
+/** What the generic reader yields: the header's names, then each non-blank record. */
+export type CsvRecordEvent =
+  | { kind: 'header'; line: number; delimiter: CsvDelimiter; names: string[] }
+  | { kind: 'record'; line: number; cells: string[]; encoding: CsvEncoding }
+  /** A quoted cell that starts on `line` is never closed: nothing after it can be read. */
+  | { kind: 'unclosed'; line: number };
+
+/**
+ * Reads any CSV of this API (equipment, stock items) with the dialect, encoding, line and limit
+ * handling described at readEquipmentCsv; `describe` names the format's columns in errors.
+ */
+export async function* readCsvRecords(
+  source: AsyncIterable<Buffer | Uint8Array | string>,
+  limits: CsvLimits,
+  describe: string,
+): AsyncGenerator<CsvRecordEvent, void, undefined> {
+  const input = bytesOf(source, limits.maxBytes);
+  const start = await readFileStart(input);
+  const parser = equipmentCsvParser(start.delimiter);
+  pipeline(Readable.from(parserInput(start.head, input, start.decider)), parser, () => {
+    // Failures reach the consumer through the parser's iterator; nothing to do here.
+  });
+  const { decider, delimiter, separatorLine } = start;
+
+  let headerSeen = false;
+  let previousEnd = separatorLine?.line ?? 0;
+  let rows = 0;
+  try {
+    for await (const item of parser as AsyncIterable<ParsedRecord | SkippedRecord>) {
+      const line = previousEnd + 1 + countLeadingBlankLines(item.raw);
+      if (isSkipped(item) && !headerSeen) {
+        throw new CsvFileError(
+          'unreadable_header',
+          `the header line starts a quoted cell that is never closed; ${describe}`,
+        );
+      }
+      if (isSkipped(item)) {
+        yield { kind: 'unclosed', line };
+        return;
+      }
+      const cells = item.record;
+      previousEnd = line + cells.reduce((sum, cell) => sum + countLineBreaks(cell), 0);
+      const encoding = decider.encoding ?? 'utf-8';
+
+      if (!headerSeen) {
+        headerSeen = true;
+        const names = cells.map(
+          (cell) => decodeCell(cell, encoding) ?? Buffer.from(cell, 'latin1').toString('utf8'),
+        );
+        yield { kind: 'header', line, delimiter, names };
+        continue;
+      }
+      if (cells.every((cell) => cell.trim() === '')) continue;
+      rows++;
+      if (rows > limits.maxRows) throw new CsvLimitError('rows', limits.maxRows);
+      yield { kind: 'record', line, cells, encoding };
+    }
+  } finally {
+    parser.destroy();
+  }
+  if (!headerSeen) {
+    throw new CsvFileError('empty', 'the file is empty; it needs a header line and data rows');
+  }
+}
+
+/** The message of a row after which nothing could be read (an unclosed quote). */
+export function unclosedQuoteError(line: number): string {
+  return (
+    `a quoted cell that starts on this row is never closed, so the rest of the file ` +
+    `(from line ${line}) could not be read; check the quotes`
+  );
+}
+
+/**
+ * A record's cells by column, decoded and with the export's formula neutralisation undone;
+ * a surplus cell or a bad byte is an error of the row.
+ */
+export function decodeRecord(
+  cells: string[],
+  columns: (string | null)[],
+  encoding: CsvEncoding,
+): { input: Record<string, string>; errors: string[]; badEncoding: Set<string> } {
+  const errors: string[] = [];
+  const extra = cells.slice(columns.length).filter((cell) => cell.trim() !== '').length;
+  if (extra > 0) {
+    errors.push(`the row has ${cells.length} cells but the header has ${columns.length} columns`);
+  }
+  const input: Record<string, string> = {};
+  const badEncoding = new Set<string>();
+  columns.forEach((column, index) => {
+    if (column === null) return;
+    const decoded = decodeCell(cells[index] ?? '', encoding);
+    if (decoded === undefined) {
+      badEncoding.add(column);
+      errors.push(
+        `${column}: contains bytes that are not valid UTF-8 (the file was read as UTF-8 ` +
+          'because its first non-ASCII text is); save the file as UTF-8',
+      );
+      return;
+    }
+    input[column] = undoFormulaNeutralisation(decoded);
+  });
+  return { input, errors, badEncoding };
+}
+
 /**
  * Reads an equipment CSV and yields a header event, then one event per non-blank data row, in
  * file order. `line` is the physical line (1-based) where the row starts, so a row whose quoted
@@ -258,68 +363,26 @@ export async function* readEquipmentCsv(
   source: AsyncIterable<Buffer | Uint8Array | string>,
   limits: CsvLimits,
 ): AsyncGenerator<CsvEvent, void, undefined> {
-  const input = bytesOf(source, limits.maxBytes);
-  const start = await readFileStart(input);
-  const parser = equipmentCsvParser(start.delimiter);
-  pipeline(Readable.from(parserInput(start.head, input, start.decider)), parser, () => {
-    // Failures reach the consumer through the parser's iterator; nothing to do here.
-  });
-  const { decider, delimiter, separatorLine } = start;
-
-  let header: { columns: (ImportColumn | null)[] } | undefined;
-  let previousEnd = separatorLine?.line ?? 0;
-  let rows = 0;
-  try {
-    for await (const item of parser as AsyncIterable<ParsedRecord | SkippedRecord>) {
-      const line = previousEnd + 1 + countLeadingBlankLines(item.raw);
-      if (isSkipped(item) && header === undefined) {
-        throw new CsvFileError(
-          'unreadable_header',
-          `the header line starts a quoted cell that is never closed; ${describeColumns()}`,
-        );
-      }
-      if (isSkipped(item)) {
-        // Only an unclosed quote (at the end, or a runaway row) gets here: nothing after it can
-        // be read reliably, so the report says so and reading stops.
-        yield {
-          kind: 'invalid',
-          line,
-          errors: [
-            `a quoted cell that starts on this row is never closed, so the rest of the file ` +
-              `(from line ${line}) could not be read; check the quotes`,
-          ],
-        };
-        return;
-      }
-      const cells = item.record;
-      previousEnd = line + cells.reduce((sum, cell) => sum + countLineBreaks(cell), 0);
-      const encoding = decider.encoding ?? 'utf-8';
-
-      if (header === undefined) {
-        const names = cells.map(
-          (cell) => decodeCell(cell, encoding) ?? Buffer.from(cell, 'latin1').toString('utf8'),
-        );
-        const mapped = mapHeader(names);
-        header = mapped;
-        yield {
-          kind: 'header',
-          line,
-          delimiter,
-          columns: mapped.columns.filter((column): column is ImportColumn => column !== null),
-          ignoredColumns: mapped.ignoredColumns,
-        };
-        continue;
-      }
-      if (cells.every((cell) => cell.trim() === '')) continue;
-      rows++;
-      if (rows > limits.maxRows) throw new CsvLimitError('rows', limits.maxRows);
-      yield rowEvent(line, cells, header.columns, encoding);
+  let columns: (ImportColumn | null)[] = [];
+  for await (const event of readCsvRecords(source, limits, describeColumns())) {
+    if (event.kind === 'header') {
+      const mapped = mapHeader(event.names);
+      columns = mapped.columns;
+      yield {
+        kind: 'header',
+        line: event.line,
+        delimiter: event.delimiter,
+        columns: mapped.columns.filter((column): column is ImportColumn => column !== null),
+        ignoredColumns: mapped.ignoredColumns,
+      };
+    } else if (event.kind === 'unclosed') {
+      // Only an unclosed quote (at the end, or a runaway row) gets here: nothing after it can
+      // be read reliably, so the report says so and reading stops.
+      yield { kind: 'invalid', line: event.line, errors: [unclosedQuoteError(event.line)] };
+      return;
+    } else {
+      yield rowEvent(event.line, event.cells, columns, event.encoding);
     }
-  } finally {
-    parser.destroy();
-  }
-  if (header === undefined) {
-    throw new CsvFileError('empty', 'the file is empty; it needs a header line and data rows');
   }
 }
 
@@ -329,27 +392,7 @@ function rowEvent(
   columns: (ImportColumn | null)[],
   encoding: CsvEncoding,
 ): CsvEvent {
-  const errors: string[] = [];
-  const extra = cells.slice(columns.length).filter((cell) => cell.trim() !== '').length;
-  if (extra > 0) {
-    errors.push(`the row has ${cells.length} cells but the header has ${columns.length} columns`);
-  }
-
-  const input: Record<string, string> = {};
-  const badEncoding = new Set<string>();
-  columns.forEach((column, index) => {
-    if (column === null) return;
-    const decoded = decodeCell(cells[index] ?? '', encoding);
-    if (decoded === undefined) {
-      badEncoding.add(column);
-      errors.push(
-        `${column}: contains bytes that are not valid UTF-8 (the file was read as UTF-8 ` +
-          'because its first non-ASCII text is); save the file as UTF-8',
-      );
-      return;
-    }
-    input[column] = undoFormulaNeutralisation(decoded);
-  });
+  const { input, errors, badEncoding } = decodeRecord(cells, columns, encoding);
 
   const assetId = (input.assetId ?? '').trim();
   delete input.assetId;

@@ -19,14 +19,27 @@ export function csvCell(value: string | null | undefined): string {
   return /[",;\t\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** The first line of an export of `columns`, BOM included. */
+export function csvHeader(columns: readonly string[]): string {
+  return `\uFEFF${columns.join(',')}${LINE_END}`;
+}
+
+/** One record as a CSV line of `columns`, line end included. */
+export function csvRow(
+  columns: readonly string[],
+  item: Partial<Record<string, string | null | undefined>>,
+): string {
+  return columns.map((column) => csvCell(item[column])).join(',') + LINE_END;
+}
+
 /** The first line of an export, BOM included. */
 export function equipmentCsvHeader(): string {
-  return `\uFEFF${EXPORT_COLUMNS.join(',')}${LINE_END}`;
+  return csvHeader(EXPORT_COLUMNS);
 }
 
 /** One item as a CSV line, line end included. */
 export function equipmentCsvRow(item: EquipmentCsvItem): string {
-  return EXPORT_COLUMNS.map((column) => csvCell(item[column])).join(',') + LINE_END;
+  return csvRow(EXPORT_COLUMNS, item);
 }
 
 /**

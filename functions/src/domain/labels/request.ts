@@ -20,7 +20,9 @@ const MAX_OFFSET_MM = 20;
 export type LabelSource =
   | { kind: 'assetIds'; assetIds: string[] }
   | { kind: 'filter'; category?: string; locationId?: string }
-  | { kind: 'tagPool'; tagPoolId: string };
+  | { kind: 'tagPool'; tagPoolId: string }
+  /** Bin labels of stock items (their scan opens the item: data/stockScans.ts). */
+  | { kind: 'stockItemIds'; stockItemIds: string[] };
 
 export interface LabelRequest {
   source: LabelSource;
@@ -34,6 +36,7 @@ const ALLOWED = [
   'assetIds',
   'filter',
   'tagPoolId',
+  'stockItemIds',
   'template',
   'lengthMm',
   'fields',
@@ -81,13 +84,31 @@ export function validateLabelRequest(body: Body): Validated<LabelRequest> {
 }
 
 function readSource(body: Body, errors: FieldError[]): LabelSource | undefined {
-  const given = (['assetIds', 'filter', 'tagPoolId'] as const).filter((k) => body[k] !== undefined);
+  const given = (['assetIds', 'filter', 'tagPoolId', 'stockItemIds'] as const).filter(
+    (k) => body[k] !== undefined,
+  );
   if (given.length !== 1) {
     errors.push({
       field: given.length === 0 ? 'assetIds' : given.join(','),
-      message: 'give exactly one of assetIds, filter or tagPoolId',
+      message: 'give exactly one of assetIds, filter, tagPoolId or stockItemIds',
     });
     return undefined;
+  }
+  if (given[0] === 'stockItemIds') {
+    const ids = body.stockItemIds;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_ASSET_IDS) {
+      errors.push({
+        field: 'stockItemIds',
+        message: `must be a list of 1 to ${MAX_ASSET_IDS} skus`,
+      });
+      return undefined;
+    }
+    const bad = ids.findIndex((id) => !isValidId(id));
+    if (bad >= 0) {
+      errors.push({ field: `stockItemIds[${bad}]`, message: 'is not a valid sku' });
+      return undefined;
+    }
+    return { kind: 'stockItemIds', stockItemIds: ids as string[] };
   }
   if (given[0] === 'assetIds') {
     const ids = body.assetIds;

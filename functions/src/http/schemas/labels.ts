@@ -32,6 +32,12 @@ export const labelRequestBody = z
       .strictObject({ category: z.string().max(50).optional(), locationId: idSchema.optional() })
       .optional(),
     tagPoolId: idSchema.optional(),
+    stockItemIds: z
+      .array(idSchema)
+      .min(1)
+      .max(MAX_ASSET_IDS)
+      .optional()
+      .meta({ description: 'Bin labels of stock items (skus)' }),
     template: z
       .union([z.string().meta({ description: 'A built-in template id' }), customTemplateSchema])
       .meta({ description: 'A built-in template id (GET /v1/label-templates) or a custom grid' }),
@@ -43,7 +49,7 @@ export const labelRequestBody = z
       .partial()
       .optional(),
   })
-  .meta({ description: 'Exactly one of assetIds, filter or tagPoolId' });
+  .meta({ description: 'Exactly one of assetIds, filter, tagPoolId or stockItemIds' });
 
 export const labelTemplatesSchema = z.object({
   minModuleMm: z.number(),

@@ -39,6 +39,9 @@ export const organizationChangesBody = z.strictObject({
     description:
       'https URL the organisation’s business QR lands on (its host counts as allowed); null or "" removes it',
   }),
+  selfServiceStock: z.boolean().optional().meta({
+    description: 'true: any member may record `used` stock movements (default: editors and up)',
+  }),
 });
 
 export const organizationSchema = z.object({
@@ -54,6 +57,7 @@ export const organizationSchema = z.object({
   createdBy: z.string().nullable(),
   selfServiceCheckout: z.boolean(),
   businessUrl: z.string().nullable().optional(),
+  selfServiceStock: z.boolean(),
 });
 
 /** An organisation with the caller's role in it. */

@@ -4,7 +4,7 @@ import { queryInt, queryText } from '../../domain/schemas/kit';
 import { isoTime } from './replies';
 
 const subjectSchema = z.object({
-  kind: z.enum(['code', 'item', 'tag', 'unit', 'master', 'business']),
+  kind: z.enum(['code', 'item', 'tag', 'unit', 'master', 'business', 'stockItem']),
   id: z.string(),
 });
 
