@@ -3,7 +3,8 @@
 // formula-safe and uploads back unchanged.
 import { strict as assert } from 'node:assert';
 import type { SignedIn } from 'emulator';
-import { call, createOrg, newUser } from './support/api';
+import { call, newUser } from './support/api';
+import { orgWithLocations } from './support/equipment';
 import { functionUrl } from './support/stack';
 
 type Result = {
@@ -55,7 +56,8 @@ describe('stock CSV upload and export', function () {
 
   before(async () => {
     owner = await newUser('stock-csv');
-    orgId = await createOrg(owner, 'CSV');
+    // The rows name a default location (Wood Shop), which a trigger adds after the create.
+    orgId = await orgWithLocations(owner, 'CSV');
   });
 
   const items = async () =>

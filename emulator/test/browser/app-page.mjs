@@ -141,7 +141,13 @@ async function main() {
     const notes = await runTransaction(db, async (tx) => {
       const snap = await tx.get(doc(db, equipment, assetId));
       const next = `${snap.get('name')} checked in a transaction`;
-      tx.update(doc(db, equipment, assetId), { notes: next, updatedAt: serverTimestamp() });
+      // An update stamps who made it (firestore.rules; docs/events.md#actors).
+      tx.update(doc(db, equipment, assetId), {
+        notes: next,
+        updatedAt: serverTimestamp(),
+        updatedBy: uid,
+        updatedVia: 'client',
+      });
       return next;
     });
     return { notes };
@@ -184,6 +190,8 @@ async function main() {
     await lite.updateDoc(lite.doc(ldb, equipment, assetId), {
       notes: 'written by firebase/firestore/lite',
       updatedAt: lite.serverTimestamp(),
+      updatedBy: uid,
+      updatedVia: 'client',
     });
     const after = await lite.getDoc(lite.doc(ldb, equipment, assetId));
     const refused = await lite
