@@ -522,11 +522,13 @@ describe('GET equipment?notSeenSince with never-seen items', function () {
   /** A scan code for an API item, as an imported label would give it. */
   const label = async (assetId: string): Promise<string> => {
     const code = `LBL-${assetId}`;
-    await db().doc(`organizations/${orgId}/tags/${codeKey(code)}`).set({
-      code,
-      kind: 'imported',
-      assetId,
-    });
+    await db()
+      .doc(`organizations/${orgId}/tags/${codeKey(code)}`)
+      .set({
+        code,
+        kind: 'imported',
+        assetId,
+      });
     return code;
   };
   const list = async (query: string) => {
@@ -607,7 +609,12 @@ describe('GET equipment?notSeenSince with never-seen items', function () {
     await madeAgo(seenLongAgo, 60);
     const seenAt = ago(20);
     const results = await sendEvents(orgId, viewer.idToken, [
-      { scanId: randomUUID(), type: 'seen', code: await label(seenNow) },
+      {
+        scanId: randomUUID(),
+        type: 'seen',
+        code: await label(seenNow),
+        scannedAt: new Date().toISOString(),
+      },
       {
         scanId: randomUUID(),
         type: 'seen',
@@ -663,16 +670,23 @@ describe('GET equipment?notSeenSince with never-seen items', function () {
 
   it('items from before the sort field are given it by a one-off backfill on the first list', async () => {
     const org = await ledgerOrg();
-    await seedItems(org.orgId, [
-      { assetId: 'NEVER-OLD', locationId: 'store' },
-      { assetId: 'SEEN-OLD', locationId: 'store' },
-      { assetId: 'NEVER-NEW', locationId: 'store' },
-      { assetId: 'SEEN-NEW', locationId: 'store' },
-    ]);
+    const ids = ['NEVER-OLD', 'SEEN-OLD', 'NEVER-NEW', 'SEEN-NEW'];
     const ref = (id: string) => db().doc(`organizations/${org.orgId}/equipment/${id}`);
-    // Let the create trigger finish its write-back (these items are past the org's quota:
-    // `refused`), then take the field away again, as on items written before it existed.
-    for (const id of ['NEVER-OLD', 'SEEN-OLD', 'NEVER-NEW', 'SEEN-NEW']) {
+    // Written as a client app would (so the create trigger, past this org's item quota, marks
+    // them `refused` and renders nothing). Let that write-back finish, then take the field away
+    // again, as on items written before it existed.
+    for (const id of ids) {
+      await ref(id).set({
+        name: id,
+        category: 'CAMERA',
+        locationId: 'store',
+        createdBy: org.editor.uid,
+        createdAt: Timestamp.now(),
+        updatedAt: Timestamp.now(),
+        source: 'client',
+      });
+    }
+    for (const id of ids) {
       await waitFor(async () => (await ref(id).get()).get('qrStatus') === 'refused');
     }
     const del = FieldValue.delete();
@@ -684,7 +698,11 @@ describe('GET equipment?notSeenSince with never-seen items', function () {
       seenOrCreatedAt: del,
     });
     await ref('NEVER-NEW').update({ seenOrCreatedAt: del });
-    await ref('SEEN-NEW').update({ createdAt: old, lastSeenAt: Timestamp.now(), seenOrCreatedAt: del });
+    await ref('SEEN-NEW').update({
+      createdAt: old,
+      lastSeenAt: Timestamp.now(),
+      seenOrCreatedAt: del,
+    });
 
     const since = encodeURIComponent(ago(10).toISOString());
     const page = async () => {
@@ -697,7 +715,7 @@ describe('GET equipment?notSeenSince with never-seen items', function () {
       return reply.body.equipment.map((e) => e.assetId);
     };
     assert.deepEqual(await page(), ['NEVER-OLD', 'SEEN-OLD']);
-    for (const id of ['NEVER-OLD', 'SEEN-OLD', 'NEVER-NEW', 'SEEN-NEW']) {
+    for (const id of ids) {
       const d = (await ref(id).get()).data()!;
       const expected = (d.lastSeenAt ?? d.createdAt) as Timestamp;
       assert.equal((d.seenOrCreatedAt as Timestamp).toMillis(), expected.toMillis(), id);
