@@ -24,6 +24,7 @@ import {
   undeliveredEvent,
   type LedgerOrg,
 } from './support/ledger';
+import { backfillSeenOrCreated } from '../src/data/seenOrCreated';
 import { waitFor } from './support/wait';
 
 const item = (orgId: string, assetId: string) =>
@@ -727,6 +728,65 @@ describe('GET equipment?notSeenSince with never-seen items', function () {
     // Once done it does not run again: the same list, nothing more written.
     assert.deepEqual(await page(), ['NEVER-OLD', 'SEEN-OLD']);
     assert.equal((await marker.get()).get('written'), 4);
+  });
+  it('a cut-short backfill resumes after its cursor, a page at a time', async () => {
+    const org = await ledgerOrg();
+    const ids = ['B-1', 'B-2', 'B-3', 'B-4'];
+    const ref = (id: string) => db().doc(`organizations/${org.orgId}/equipment/${id}`);
+    const old = Timestamp.fromDate(ago(40));
+    for (const id of ids) {
+      await ref(id).set({ name: id, category: 'CAMERA', createdAt: old, source: 'client' });
+    }
+    for (const id of ids) {
+      await waitFor(async () => (await ref(id).get()).get('qrStatus') === 'refused');
+    }
+    for (const id of ids.slice(1)) await ref(id).update({ seenOrCreatedAt: FieldValue.delete() });
+    // As if a run had done B-1 and stopped.
+    const marker = db().doc(`organizations/${org.orgId}/migrations/seenOrCreatedAt`);
+    await marker.set({ done: false, after: 'B-1', written: 1 });
+    assert.equal(await backfillSeenOrCreated(org.orgId, 1), 3);
+    for (const id of ids) {
+      assert.equal(
+        ((await ref(id).get()).get('seenOrCreatedAt') as Timestamp).toMillis(),
+        old.toMillis(),
+        id,
+      );
+    }
+    assert.deepEqual(
+      { ...(await marker.get()).data(), updatedAt: undefined },
+      { done: true, after: 'B-4', written: 4, updatedAt: undefined },
+    );
+    assert.equal(await backfillSeenOrCreated(org.orgId, 1), 0);
+  });
+
+  it('the create trigger keeps a sighting applied before it, and dates an item without createdAt', async () => {
+    const org = await ledgerOrg();
+    const ref = (id: string) => db().doc(`organizations/${org.orgId}/equipment/${id}`);
+    const seen = Timestamp.fromDate(ago(2));
+    await ref('SEEN-FIRST').set({
+      name: 'Seen first',
+      category: 'CAMERA',
+      source: 'client',
+      createdAt: Timestamp.fromDate(ago(40)),
+      lastSeenAt: seen,
+      seenOrCreatedAt: seen,
+    });
+    // Written by a tool with firebase-admin: no createdAt; the trigger dates it by its create time.
+    await ref('NO-DATE').set({ name: 'No date', category: 'CAMERA', source: 'client' });
+    for (const id of ['SEEN-FIRST', 'NO-DATE']) {
+      await waitFor(async () => (await ref(id).get()).get('qrStatus') === 'refused');
+    }
+    const first = (await ref('SEEN-FIRST').get()).data()!;
+    assert.equal((first.seenOrCreatedAt as Timestamp).toMillis(), seen.toMillis());
+    const undated = await ref('NO-DATE').get();
+    assert.equal(
+      (undated.get('seenOrCreatedAt') as Timestamp).toMillis(),
+      (undated.get('createdAt') as Timestamp).toMillis(),
+    );
+    assert.equal(
+      (undated.get('createdAt') as Timestamp).toMillis(),
+      undated.createTime!.toMillis(),
+    );
   });
 });
 

@@ -39,14 +39,17 @@ const BACKFILL_PAGE = 300;
  * one transaction that also records the cursor in migrations/seenOrCreatedAt, so a cut-short run
  * resumes and a second or concurrent run writes nothing twice. Resolves with the items written.
  */
-export async function backfillSeenOrCreated(orgId: string): Promise<number> {
+export async function backfillSeenOrCreated(
+  orgId: string,
+  pageSize = BACKFILL_PAGE,
+): Promise<number> {
   const marker = migrationRef(orgId, SEEN_OR_CREATED);
   let written = 0;
   for (;;) {
     const step = await db().runTransaction(async (tx) => {
       const state = (await tx.get(marker)).data();
       if (state?.done === true) return { done: true, written: 0 };
-      let query = equipmentRef(orgId).orderBy(FieldPath.documentId()).limit(BACKFILL_PAGE);
+      let query = equipmentRef(orgId).orderBy(FieldPath.documentId()).limit(pageSize);
       if (typeof state?.after === 'string') query = query.startAfter(state.after);
       const docs = (await tx.get(query)).docs;
       let n = 0;
@@ -57,7 +60,7 @@ export async function backfillSeenOrCreated(orgId: string): Promise<number> {
         n += 1;
       }
       const last = docs[docs.length - 1];
-      const done = docs.length < BACKFILL_PAGE;
+      const done = docs.length < pageSize;
       tx.set(marker, {
         done,
         after: last ? last.id : (state?.after ?? null),
