@@ -65,6 +65,7 @@ describe('security rules of the scan ledger (client apps)', function () {
       name: 'Camera',
       category: 'CAMERA',
       lastSeenAt: Timestamp.now(),
+      seenOrCreatedAt: Timestamp.now(),
     });
     await batch.commit();
   });
@@ -208,6 +209,15 @@ describe('security rules of the scan ledger (client apps)', function () {
       for (const field of ['lastSeenAt', 'lastSeenLocationId', 'lastSeenBy', 'lastAuditedAt']) {
         await assertFails(item.update({ [field]: null, updatedAt: at, ...stamp }));
       }
+      // The notSeenSince sort field: neither moved to the future nor removed by a client.
+      await assertFails(item.update({ seenOrCreatedAt: at, updatedAt: at, ...stamp }));
+      await assertFails(
+        item.update({
+          seenOrCreatedAt: firebase.firestore.FieldValue.delete(),
+          updatedAt: at,
+          ...stamp,
+        }),
+      );
       await assertSucceeds(item.update({ notes: 'fine', updatedAt: at, ...stamp }));
     });
     it('a member reads their own events; editors and up read all; strangers none', async () => {

@@ -7,10 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { assertFails, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import firebase from 'firebase/compat/app';
 import functionsTest from 'firebase-functions-test';
-import { Timestamp } from 'firebase-admin/firestore';
+import { FieldValue, Timestamp } from 'firebase-admin/firestore';
+import type { SignedIn } from 'emulator';
 import { db } from '../src/data/firebase';
 import { scanEventCreated } from '../src/triggers/scanEventsCreated';
-import { call } from './support/api';
+import { codeKey } from '../src/domain/tagCodes';
+import { addMember, call, createOrg, newUser, unique } from './support/api';
+import { upload } from './support/equipment';
 import {
   clientEnvironment,
   codeOf,
@@ -21,6 +24,7 @@ import {
   undeliveredEvent,
   type LedgerOrg,
 } from './support/ledger';
+import { backfillSeenOrCreated } from '../src/data/seenOrCreated';
 import { waitFor } from './support/wait';
 
 const item = (orgId: string, assetId: string) =>
@@ -410,8 +414,13 @@ describe('scan ledger', function () {
     ]);
     // OFF-4 was seen just now by the offline test: an older scan changes nothing. OFF-5 below
     // is made old by hand, as if its last scan had been long ago.
-    await item(orgId, 'OFF-5').update({ lastSeenAt: Timestamp.fromDate(longer) });
-    await item(orgId, 'OLD-1').update({ lastSeenAt: Timestamp.fromDate(long) });
+    // (The list sorts by seenOrCreatedAt, which the ledger keeps equal to lastSeenAt.)
+    const seenAt = (at: Date) => ({
+      lastSeenAt: Timestamp.fromDate(at),
+      seenOrCreatedAt: Timestamp.fromDate(at),
+    });
+    await item(orgId, 'OFF-5').update(seenAt(longer));
+    await item(orgId, 'OLD-1').update(seenAt(long));
     const since = new Date(Date.now() - 10 * 86_400_000).toISOString();
     const page = await call<{
       equipment: Array<{ assetId: string; lastSeenAt: string }>;
@@ -452,6 +461,332 @@ describe('scan ledger', function () {
       token: org.viewer.idToken,
     });
     assert.equal(bad.status, 400);
+  });
+});
+
+// Issue 22's stocktake list also finds the items nobody ever scanned: created before the time,
+// whoever wrote them (API, CSV upload, client app), sorted with the seen ones by seenOrCreatedAt.
+describe('GET equipment?notSeenSince with never-seen items', function () {
+  this.timeout(120_000);
+  let env: RulesTestEnvironment;
+  let orgId: string;
+  let editor: SignedIn;
+  let viewer: SignedIn;
+  const day = 86_400_000;
+  const ago = (days: number) => new Date(Date.now() - days * day);
+
+  before(async () => {
+    env = await clientEnvironment();
+    const owner = await newUser('owner');
+    [editor, viewer] = await Promise.all([newUser('editor'), newUser('viewer')]);
+    orgId = await createOrg(owner, 'Stocktake org');
+    await addMember(orgId, owner, editor, 'editor');
+    await addMember(orgId, owner, viewer, 'viewer');
+    const batch = db().batch();
+    for (const id of ['store', 'room']) {
+      batch.set(db().doc(`organizations/${orgId}/locations/${id}`), {
+        name: id,
+        nameKey: id,
+        active: true,
+      });
+    }
+    await batch.commit();
+  });
+
+  after(async () => {
+    await env?.cleanup();
+  });
+
+  const sortField = async (assetId: string) =>
+    (await item(orgId, assetId).get()).get('seenOrCreatedAt') as Timestamp | undefined;
+
+  /** An item made through the API; its sort field is its createdAt from the start. */
+  const viaApi = async (category: string, locationId: string): Promise<string> => {
+    const made = await call<{ assetId: string }>('POST', `/v1/orgs/${orgId}/equipment`, {
+      token: editor.idToken,
+      body: { name: 'Thing', category, locationId },
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const data = (await item(orgId, made.body.assetId).get()).data()!;
+    assert.equal(
+      (data.seenOrCreatedAt as Timestamp).toMillis(),
+      (data.createdAt as Timestamp).toMillis(),
+    );
+    return made.body.assetId;
+  };
+  /** As if the item had been created `days` ago (and never seen since). */
+  const madeAgo = (assetId: string, days: number) =>
+    item(orgId, assetId).update({
+      createdAt: Timestamp.fromDate(ago(days)),
+      seenOrCreatedAt: Timestamp.fromDate(ago(days)),
+    });
+  /** A scan code for an API item, as an imported label would give it. */
+  const label = async (assetId: string): Promise<string> => {
+    const code = `LBL-${assetId}`;
+    await db()
+      .doc(`organizations/${orgId}/tags/${codeKey(code)}`)
+      .set({
+        code,
+        kind: 'imported',
+        assetId,
+      });
+    return code;
+  };
+  const list = async (query: string) => {
+    const reply = await call<{
+      equipment: Array<{ assetId: string; lastSeenAt: string | null }>;
+      nextPageToken: string | null;
+    }>('GET', `/v1/orgs/${orgId}/equipment?${query}`, { token: viewer.idToken });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    return reply.body;
+  };
+  /** Every page of a listing, `limit` items a page. */
+  const allPages = async (query: string, limit: number) => {
+    const items: Array<{ assetId: string; lastSeenAt: string | null }> = [];
+    let token: string | null = null;
+    let pages = 0;
+    do {
+      const page = await list(
+        `${query}&limit=${limit}${token ? `&pageToken=${encodeURIComponent(token)}` : ''}`,
+      );
+      assert.ok(page.equipment.length <= limit);
+      items.push(...page.equipment);
+      token = page.nextPageToken;
+      pages += 1;
+    } while (token && pages < 20);
+    return { items, pages };
+  };
+
+  it('lists never-seen items created before the time and items seen before it, oldest first, paged and filtered', async () => {
+    const apiOld = await viaApi('CAMERA', 'store');
+    await madeAgo(apiOld, 40);
+    const apiNew = await viaApi('CAMERA', 'store');
+
+    const csvId = unique('CSV');
+    const csv = await upload(
+      orgId,
+      editor.idToken,
+      `assetId,name,category,location\n${csvId},Mic,CAMERA,store\n`,
+    );
+    assert.equal(csv.status, 200, JSON.stringify(csv.body));
+    const csvData = (await item(orgId, csvId).get()).data()!;
+    assert.equal(
+      (csvData.seenOrCreatedAt as Timestamp).toMillis(),
+      (csvData.createdAt as Timestamp).toMillis(),
+    );
+    await madeAgo(csvId, 39);
+
+    // A client app writes the item itself (no sort field: the rules allow none); the create
+    // trigger gives it its createdAt.
+    const clientId = unique('APP');
+    await env
+      .authenticatedContext(editor.uid)
+      .firestore()
+      .doc(`organizations/${orgId}/equipment/${clientId}`)
+      .set({
+        name: 'Tripod',
+        category: 'CAMERA',
+        locationId: 'store',
+        createdBy: editor.uid,
+        createdAt: firebase.firestore.FieldValue.serverTimestamp(),
+        updatedAt: firebase.firestore.FieldValue.serverTimestamp(),
+        source: 'client',
+      });
+    const clientSort = await waitFor(() => sortField(clientId));
+    const clientCreated = (await item(orgId, clientId).get()).get('createdAt') as Timestamp;
+    assert.equal(clientSort.toMillis(), clientCreated.toMillis());
+    await madeAgo(clientId, 38);
+
+    const audioOld = await viaApi('AUDIO', 'store');
+    await madeAgo(audioOld, 37);
+    const roomOld = await viaApi('CAMERA', 'room');
+    await madeAgo(roomOld, 36);
+
+    // Created long ago and seen just now: the scan moves it out of the list.
+    const seenNow = await viaApi('CAMERA', 'store');
+    await madeAgo(seenNow, 50);
+    // Created long ago and last seen 20 days ago: in the list, by its sighting.
+    const seenLongAgo = await viaApi('CAMERA', 'store');
+    await madeAgo(seenLongAgo, 60);
+    const seenAt = ago(20);
+    const results = await sendEvents(orgId, viewer.idToken, [
+      {
+        scanId: randomUUID(),
+        type: 'seen',
+        code: await label(seenNow),
+        scannedAt: new Date().toISOString(),
+      },
+      {
+        scanId: randomUUID(),
+        type: 'seen',
+        code: await label(seenLongAgo),
+        scannedAt: seenAt.toISOString(),
+      },
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['applied', 'applied'],
+    );
+    assert.equal((await sortField(seenLongAgo))!.toMillis(), seenAt.getTime());
+    assert.ok((await sortField(seenNow))!.toMillis() > ago(1).getTime());
+
+    const since = `notSeenSince=${encodeURIComponent(ago(10).toISOString())}`;
+    const all = await allPages(since, 2);
+    assert.deepEqual(
+      all.items.map((e) => e.assetId),
+      [apiOld, csvId, clientId, audioOld, roomOld, seenLongAgo],
+    );
+    assert.equal(all.pages, 3);
+    assert.ok(!all.items.some((e) => e.assetId === apiNew || e.assetId === seenNow));
+    // Never seen: lastSeenAt null in the reply; seen: when.
+    assert.deepEqual(
+      all.items.map((e) => e.lastSeenAt),
+      [null, null, null, null, null, seenAt.toISOString()],
+    );
+
+    const cameraStore = await allPages(`${since}&category=camera&locationId=store`, 1);
+    assert.deepEqual(
+      cameraStore.items.map((e) => e.assetId),
+      [apiOld, csvId, clientId, seenLongAgo],
+    );
+    const cameras = await allPages(`${since}&category=camera`, 10);
+    assert.deepEqual(
+      cameras.items.map((e) => e.assetId),
+      [apiOld, csvId, clientId, roomOld, seenLongAgo],
+    );
+    const room = await list(`${since}&locationId=room`);
+    assert.deepEqual(
+      room.equipment.map((e) => e.assetId),
+      [roomOld],
+    );
+    // A page token of one filter is refused with another.
+    const first = await list(`${since}&category=camera&limit=1`);
+    const mixed = await call(
+      'GET',
+      `/v1/orgs/${orgId}/equipment?${since}&category=audio&pageToken=${encodeURIComponent(first.nextPageToken!)}`,
+      { token: viewer.idToken },
+    );
+    assert.equal(mixed.status, 400);
+  });
+
+  it('items from before the sort field are given it by a one-off backfill on the first list', async () => {
+    const org = await ledgerOrg();
+    const ids = ['NEVER-OLD', 'SEEN-OLD', 'NEVER-NEW', 'SEEN-NEW'];
+    const ref = (id: string) => db().doc(`organizations/${org.orgId}/equipment/${id}`);
+    // Written as a client app would (so the create trigger, past this org's item quota, marks
+    // them `refused` and renders nothing). Let that write-back finish, then take the field away
+    // again, as on items written before it existed.
+    for (const id of ids) {
+      await ref(id).set({
+        name: id,
+        category: 'CAMERA',
+        locationId: 'store',
+        createdBy: org.editor.uid,
+        createdAt: Timestamp.now(),
+        updatedAt: Timestamp.now(),
+        source: 'client',
+      });
+    }
+    for (const id of ids) {
+      await waitFor(async () => (await ref(id).get()).get('qrStatus') === 'refused');
+    }
+    const del = FieldValue.delete();
+    const old = Timestamp.fromDate(ago(40));
+    await ref('NEVER-OLD').update({ createdAt: old, seenOrCreatedAt: del });
+    await ref('SEEN-OLD').update({
+      createdAt: old,
+      lastSeenAt: Timestamp.fromDate(ago(20)),
+      seenOrCreatedAt: del,
+    });
+    await ref('NEVER-NEW').update({ seenOrCreatedAt: del });
+    await ref('SEEN-NEW').update({
+      createdAt: old,
+      lastSeenAt: Timestamp.now(),
+      seenOrCreatedAt: del,
+    });
+
+    const since = encodeURIComponent(ago(10).toISOString());
+    const page = async () => {
+      const reply = await call<{ equipment: Array<{ assetId: string }> }>(
+        'GET',
+        `/v1/orgs/${org.orgId}/equipment?notSeenSince=${since}`,
+        { token: org.viewer.idToken },
+      );
+      assert.equal(reply.status, 200);
+      return reply.body.equipment.map((e) => e.assetId);
+    };
+    assert.deepEqual(await page(), ['NEVER-OLD', 'SEEN-OLD']);
+    for (const id of ids) {
+      const d = (await ref(id).get()).data()!;
+      const expected = (d.lastSeenAt ?? d.createdAt) as Timestamp;
+      assert.equal((d.seenOrCreatedAt as Timestamp).toMillis(), expected.toMillis(), id);
+    }
+    const marker = db().doc(`organizations/${org.orgId}/migrations/seenOrCreatedAt`);
+    const done = (await marker.get()).data()!;
+    assert.equal(done.done, true);
+    assert.equal(done.written, 4);
+    // Once done it does not run again: the same list, nothing more written.
+    assert.deepEqual(await page(), ['NEVER-OLD', 'SEEN-OLD']);
+    assert.equal((await marker.get()).get('written'), 4);
+  });
+  it('a cut-short backfill resumes after its cursor, a page at a time', async () => {
+    const org = await ledgerOrg();
+    const ids = ['B-1', 'B-2', 'B-3', 'B-4'];
+    const ref = (id: string) => db().doc(`organizations/${org.orgId}/equipment/${id}`);
+    const old = Timestamp.fromDate(ago(40));
+    for (const id of ids) {
+      await ref(id).set({ name: id, category: 'CAMERA', createdAt: old, source: 'client' });
+    }
+    for (const id of ids) {
+      await waitFor(async () => (await ref(id).get()).get('qrStatus') === 'refused');
+    }
+    for (const id of ids.slice(1)) await ref(id).update({ seenOrCreatedAt: FieldValue.delete() });
+    // As if a run had done B-1 and stopped.
+    const marker = db().doc(`organizations/${org.orgId}/migrations/seenOrCreatedAt`);
+    await marker.set({ done: false, after: 'B-1', written: 1 });
+    assert.equal(await backfillSeenOrCreated(org.orgId, 1), 3);
+    for (const id of ids) {
+      assert.equal(
+        ((await ref(id).get()).get('seenOrCreatedAt') as Timestamp).toMillis(),
+        old.toMillis(),
+        id,
+      );
+    }
+    assert.deepEqual(
+      { ...(await marker.get()).data(), updatedAt: undefined },
+      { done: true, after: 'B-4', written: 4, updatedAt: undefined },
+    );
+    assert.equal(await backfillSeenOrCreated(org.orgId, 1), 0);
+  });
+
+  it('the create trigger keeps a sighting applied before it, and dates an item without createdAt', async () => {
+    const org = await ledgerOrg();
+    const ref = (id: string) => db().doc(`organizations/${org.orgId}/equipment/${id}`);
+    const seen = Timestamp.fromDate(ago(2));
+    await ref('SEEN-FIRST').set({
+      name: 'Seen first',
+      category: 'CAMERA',
+      source: 'client',
+      createdAt: Timestamp.fromDate(ago(40)),
+      lastSeenAt: seen,
+      seenOrCreatedAt: seen,
+    });
+    // Written by a tool with firebase-admin: no createdAt; the trigger dates it by its create time.
+    await ref('NO-DATE').set({ name: 'No date', category: 'CAMERA', source: 'client' });
+    for (const id of ['SEEN-FIRST', 'NO-DATE']) {
+      await waitFor(async () => (await ref(id).get()).get('qrStatus') === 'refused');
+    }
+    const first = (await ref('SEEN-FIRST').get()).data()!;
+    assert.equal((first.seenOrCreatedAt as Timestamp).toMillis(), seen.toMillis());
+    const undated = await ref('NO-DATE').get();
+    assert.equal(
+      (undated.get('seenOrCreatedAt') as Timestamp).toMillis(),
+      (undated.get('createdAt') as Timestamp).toMillis(),
+    );
+    assert.equal(
+      (undated.get('createdAt') as Timestamp).toMillis(),
+      undated.createTime!.toMillis(),
+    );
   });
 });
 

@@ -135,6 +135,7 @@ describe('security rules of the project (client apps)', function () {
       batch.set(db().doc(`organizations/${orgId}/${doc}`), { url: 'https://example.com' });
     batch.set(db().doc(`webhookSecrets/${orgId}~w1`), { current: 'whsec_x' });
     batch.set(db().doc(`organizations/${orgId}/deletionNotes/equipment~x`), { by: 'u' });
+    batch.set(db().doc(`organizations/${orgId}/migrations/seenOrCreatedAt`), { done: true });
     batch.set(db().doc(`organizations/${orgId}/equipment/CAM_1/scanDays/2026-12-01~0`), {
       date: '2026-12-01',
       scans: 1,
@@ -392,6 +393,12 @@ describe('security rules of the project (client apps)', function () {
       allowed: {},
     },
     {
+      name: 'data migrations (server only)',
+      doc: `organizations/${orgId}/migrations/seenOrCreatedAt`,
+      list: `organizations/${orgId}/migrations`,
+      allowed: {},
+    },
+    {
       name: 'checkouts',
       doc: `organizations/${orgId}/checkouts/co1`,
       list: `organizations/${orgId}/checkouts`,
@@ -548,6 +555,8 @@ describe('security rules of the project (client apps)', function () {
       ['a server field (qrStatus)', { qrStatus: 'ready' }],
       ['a server field (lastSeenAt)', { lastSeenAt: new Date() }],
       ['a server field (lastAuditedAt)', { lastAuditedAt: new Date() }],
+      // The notSeenSince sort field: an app could otherwise hide an item from a stocktake.
+      ['a server field (seenOrCreatedAt)', { seenOrCreatedAt: new Date() }],
       ['a server field (quotaExceeded)', { quotaExceeded: false }],
       // The photo trigger's list: an app uploads photos to Storage, it never writes the list.
       ['a server field (photos)', { photos: [] }],

@@ -151,6 +151,8 @@ export function newEquipmentDocument(
     ...doc,
     createdAt: now,
     updatedAt: now,
+    // Never seen yet: the notSeenSince list sorts it by its creation (data/seenOrCreated.ts).
+    seenOrCreatedAt: now,
     createdBy,
     source,
     qrStatus: 'pending',

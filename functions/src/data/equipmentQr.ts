@@ -11,6 +11,7 @@ import { storeQrPng } from './qrPng';
 import { equipmentQrAttemptFailed, equipmentQrRegenerateFailed } from '../logs';
 import { isNotFound } from './firestoreErrors';
 import { itemCount, quotaLimits } from './quotas';
+import { seenOrCreatedFill } from './seenOrCreated';
 
 export interface EquipmentQr {
   assetId: string;
@@ -75,6 +76,8 @@ async function storeQr(
       ...(snap.get('createdAt') === undefined && snap.createTime
         ? { createdAt: snap.createTime, updatedAt: snap.createTime }
         : {}),
+      // A client-written item gets the notSeenSince sort field the API would give it.
+      ...seenOrCreatedFill(snap),
     });
     return 'written' as const;
   });
@@ -112,6 +115,8 @@ async function refuseOverQuota(
       ...(snap.get('createdAt') === undefined && snap.createTime
         ? { createdAt: snap.createTime, updatedAt: snap.createTime }
         : {}),
+      // A client-written item gets the notSeenSince sort field the API would give it.
+      ...seenOrCreatedFill(snap),
     });
   });
   return { outcome: 'refused', items, limit: limits.items };
@@ -130,6 +135,7 @@ export async function recordFailure(orgId: string, assetId: string, err: unknown
       qrCodeError: messageOf(err).slice(0, 1000),
       qrCodeAttempts: attempts,
       qrCodeFailedAt: Timestamp.now(),
+      ...seenOrCreatedFill(snap),
     });
     return attempts;
   });

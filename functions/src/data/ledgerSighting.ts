@@ -19,6 +19,8 @@ export function sighting(item: Doc, event: ScanEvent, locationId: string | null)
   if (event.scannedAt.getTime() <= last) return undefined;
   return {
     lastSeenAt: Timestamp.fromDate(event.scannedAt),
+    // The notSeenSince sort field follows lastSeenAt once an item is seen (data/seenOrCreated.ts).
+    seenOrCreatedAt: Timestamp.fromDate(event.scannedAt),
     lastSeenLocationId: locationId,
     lastSeenBy: event.by,
   };

@@ -1,13 +1,16 @@
-// GET .../equipment?notSeenSince=...: the items whose last sighting by a scan (lastSeenAt, kept
-// by the ledger) is older than a time, oldest first. A range on lastSeenAt with the list's
-// equality filters needs the composite indexes (category, locationId, lastSeenAt) in
-// firestore.indexes.json. Items never scanned have no lastSeenAt, so Firestore cannot list them
-// by it: they are not in this list.
+// GET .../equipment?notSeenSince=...: the items nobody has seen since a time, oldest first: those
+// whose last sighting by a scan (lastSeenAt, kept by the ledger) is older, and those never
+// scanned that were created before it (their lastSeenAt null). Both are one range on
+// seenOrCreatedAt (data/seenOrCreated.ts: lastSeenAt, or createdAt while never seen); with the
+// list's equality filters it needs the composite indexes (category, locationId, seenOrCreatedAt)
+// in firestore.indexes.json. An organisation's items from before that field are given it by a
+// one-off backfill, run here the first time the organisation asks.
 import { FieldPath, Timestamp } from 'firebase-admin/firestore';
 import { AppError } from '../domain/errors';
 import { decodePageToken, encodePageToken } from '../domain/pageTokens';
 import { toEquipment, type EquipmentFilter, type EquipmentPage } from './equipment';
 import { equipmentRef } from './paths';
+import { backfillSeenOrCreated, SEEN_OR_CREATED, seenOrCreatedReady } from './seenOrCreated';
 
 const filterKey = (f: EquipmentFilter, since: Date): string =>
   JSON.stringify([f.category ?? null, f.locationId ?? null, since.getTime()]);
@@ -23,12 +26,13 @@ export async function listNotSeenSince(
       field: 'qr',
     });
   }
+  if (!(await seenOrCreatedReady(orgId))) await backfillSeenOrCreated(orgId);
   let query: FirebaseFirestore.Query = equipmentRef(orgId);
   if (filter.category) query = query.where('category', '==', filter.category);
   if (filter.locationId) query = query.where('locationId', '==', filter.locationId);
   query = query
-    .where('lastSeenAt', '<', Timestamp.fromDate(since))
-    .orderBy('lastSeenAt')
+    .where(SEEN_OR_CREATED, '<', Timestamp.fromDate(since))
+    .orderBy(SEEN_OR_CREATED)
     .orderBy(FieldPath.documentId())
     .limit(opts.limit + 1);
   if (opts.pageToken) {
@@ -46,7 +50,7 @@ export async function listNotSeenSince(
   const token =
     docs.length > opts.limit && last
       ? encodePageToken([
-          (last.get('lastSeenAt') as Timestamp).toMillis(),
+          (last.get(SEEN_OR_CREATED) as Timestamp).toMillis(),
           last.id,
           filterKey(filter, since),
         ])

@@ -202,3 +202,7 @@ export const reordersRef = (orgId: string): CollectionReference =>
 /** Where the lead-time schedule keeps the time of its last run (no client access). */
 export const leadTimeRunRef = (): DocumentReference =>
   db().collection('scheduleState').doc('leadTimes');
+
+/** One-off data migrations of an organisation (data/seenOrCreated.ts): server-only. */
+export const migrationRef = (orgId: string, name: string): DocumentReference =>
+  orgRef(orgId).collection('migrations').doc(name);

@@ -23,6 +23,7 @@ const EQUIPMENT_SYSTEM_FIELDS = [
   'lastSeenLocationId',
   'lastSeenBy',
   'lastAuditedAt',
+  'seenOrCreatedAt',
   // Written with status by a check-out or check-in, whose own events (custody.*) say so.
   'custody',
 ];

@@ -111,7 +111,7 @@ export const equipmentListQuery = {
     .optional()
     .meta({
       description:
-        'Items last seen by a scan before this time, oldest first (items never scanned have no sighting and are not listed)',
+        'Items nobody has seen since this time, oldest first: last seen by a scan before it, or never scanned and created before it (lastSeenAt null)',
     }),
   limit: queryInt(1, 500, 50),
   pageToken: queryText,
