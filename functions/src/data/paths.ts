@@ -202,3 +202,7 @@ export const reordersRef = (orgId: string): CollectionReference =>
 /** Where the lead-time schedule keeps the time of its last run (no client access). */
 export const leadTimeRunRef = (): DocumentReference =>
   db().collection('scheduleState').doc('leadTimes');
+
+/** Where the product-code lookup backfill (issue 24) keeps its cursor and counts. */
+export const productCodeBackfillRef = (): DocumentReference =>
+  db().collection('scheduleState').doc('productCodeBackfill');
