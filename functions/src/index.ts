@@ -48,3 +48,4 @@ export { stockMovementCreated } from './triggers/stockMovementCreated';
 export { reorderReceived } from './triggers/reorderReceived';
 export { leadTimeSchedule } from './scheduled/leadTimeSchedule';
 export { stockItemImageSync } from './triggers/stockItemImageSync';
+export { backfillProductCodes } from './scheduled/backfillProductCodes';

@@ -80,6 +80,7 @@ export const LOG_EVENTS = [
   'equipment.photo.refused',
   'scan.refused',
   'product_code.redeemed',
+  'product_code.backfill_run',
   'events.recorded',
   'webhook.enqueue_failed',
   'webhook.attempt',
@@ -196,6 +197,15 @@ export const scanRefused = (f: { orgId: string; id: string; outcome: string; bot
 /** A unit code was redeemed (its one time). */
 export const productCodeRedeemed = (f: { orgId: string; code: string; withSecret: boolean }) =>
   emit('INFO', 'product_code.redeemed', f);
+
+/** The product-code lookup backfill ran: where its walk is, pages, codes visited, lookups made. */
+export const productCodeBackfillRun = (f: {
+  phase: string;
+  pages: number;
+  visited: number;
+  written: number;
+  durationMs: number;
+}) => emit('INFO', 'product_code.backfill_run', f);
 
 // Equipment QR codes -------------------------------------------------------------------------
 

@@ -190,6 +190,10 @@ const EXPECTED: Record<string, (e: Endpoint) => void> = {
     assert.equal(e.scheduleTrigger?.schedule, 'every day 03:00');
     assert.equal(e.timeoutSeconds, 540);
   },
+  backfillProductCodes: (e) => {
+    assert.equal(e.scheduleTrigger?.schedule, 'every 60 minutes');
+    assert.equal(e.timeoutSeconds, 540);
+  },
 };
 
 // Events (docs/events.md): one written-trigger per catalogue entry, and the delivery queue.

@@ -12,7 +12,8 @@ import { call, createOrg, newUser } from './support/api';
 import { readyBatch, waitForJob } from './support/manufacturing';
 import { decodePng } from './support/qrDecode';
 import { checkReply } from './support/replyCheck';
-import { functionUrl } from './support/stack';
+import { runProductCodeBackfill } from '../src/data/productCodeBackfill';
+import { functionsOrigin, functionUrl } from './support/stack';
 import { AGENTS } from './support/scanAgents';
 
 type Json = Record<string, unknown>;
@@ -389,5 +390,97 @@ describe('product codes', function () {
     );
     assert.equal(qr.status, 200);
     assert.equal((await open(`/u/${b.code}`)).status, 200, 'after its QR');
+  });
+
+  it('units and masters made before the lookup resolve after the backfill, which writes each missing lookup once', async () => {
+    const o = await order({ name: 'Older run', productName: 'Jar' });
+    const orderId = String(o.orderId);
+    const batchId = await readyBatch(owner, orgId, orderId, 3);
+    const [a, b, c] = await csvRows(orderId, batchId);
+    const master = await call<Json>('POST', `${base()}/masters`, {
+      token: owner.idToken,
+      body: { orderId, expectedUnits: 3, batchId },
+    });
+    assert.equal(master.status, 201, JSON.stringify(master.body));
+    const masterCode = String(master.body.masterCode);
+    // As codes made before issue 24: no lookups. b's code is held by another organisation.
+    await Promise.all(
+      [a.code, c.code, masterCode].map((k) => db().doc(`productCodes/${k}`).delete()),
+    );
+    await db().doc(`productCodes/${b.code}`).set({ orgId: 'someone-else', kind: 'unit' });
+    assert.equal((await open(`/u/${a.code}`)).status, 404, 'no lookup, no query: a 404');
+    assert.equal((await open(`/u/${masterCode}`)).status, 404);
+    assert.equal((await open(`/u/${a.code}/redeem`, {}, 'POST', {})).status, 404);
+
+    // From the start, in small pages, through every organisation's codes and masters.
+    await db().doc('scheduleState/productCodeBackfill').delete();
+    const run = await runProductCodeBackfill({ pageSize: 4 });
+    assert.equal(run.phase, 'done');
+    assert.ok(run.pages > 2, `pages ${run.pages}`);
+    assert.ok(run.written >= 3, `written ${run.written}`);
+    const lookup = async (k: string) => (await db().doc(`productCodes/${k}`).get()).data();
+    assert.deepEqual(await lookup(a.code), { orgId, kind: 'unit' });
+    assert.deepEqual(await lookup(c.code), { orgId, kind: 'unit' });
+    assert.deepEqual(await lookup(masterCode), { orgId, kind: 'master' });
+    assert.deepEqual(await lookup(b.code), { orgId: 'someone-else', kind: 'unit' }, 'left');
+    const state = (await db().doc('scheduleState/productCodeBackfill').get()).data() ?? {};
+    assert.equal(state.phase, 'done');
+    assert.equal(state.written, run.written);
+
+    const unit = await open(`/u/${a.code}`);
+    assert.equal(unit.status, 200);
+    assert.equal(unit.body.genuine, true);
+    assert.equal(unit.body.kind, 'unit');
+    assert.equal((unit.body.product as Json).name, 'Jar');
+    const box = await open(`/u/${masterCode}`);
+    assert.equal(box.status, 200);
+    assert.equal(box.body.kind, 'master');
+    const redeemed = await open(`/u/${c.code}/redeem`, {}, 'POST', {});
+    assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
+
+    // Done: a run is one read and does nothing. Walked again from the start: nothing twice.
+    assert.deepEqual(await runProductCodeBackfill(), {
+      phase: 'done',
+      pages: 0,
+      visited: 0,
+      written: 0,
+    });
+    await db().doc('scheduleState/productCodeBackfill').delete();
+    const again = await runProductCodeBackfill({ pageSize: 4 });
+    assert.equal(again.written, 0);
+    assert.ok(again.visited >= run.visited);
+
+    // A walk that stops part-way resumes from its cursor, and the schedule runs on the host.
+    await db().doc(`productCodes/${a.code}`).delete();
+    await db().doc('scheduleState/productCodeBackfill').delete();
+    const part = await runProductCodeBackfill({ pageSize: 1, maxPages: 1 });
+    assert.equal(part.phase, 'codes');
+    assert.equal(part.pages, 1);
+    const cursor = (await db().doc('scheduleState/productCodeBackfill').get()).get('after');
+    assert.match(String(cursor), /^organizations\/[^/]+\/codes\/[^/]+$/);
+    const hosted = await fetch(`${functionsOrigin()}/_schedules/backfillProductCodes/run`, {
+      method: 'POST',
+    });
+    assert.equal(hosted.status, 200, await hosted.text());
+    assert.equal((await db().doc('scheduleState/productCodeBackfill').get()).get('phase'), 'done');
+    assert.deepEqual(await lookup(a.code), { orgId, kind: 'unit' });
+  });
+
+  it('an unknown code, scanned or redeemed, writes nothing', async () => {
+    const count = async () => ({
+      lookups: (await db().collection('productCodes').count().get()).data().count,
+      scans: (await db().collectionGroup('scans').count().get()).data().count,
+      totals: (await db().collectionGroup('scanTotals').count().get()).data().count,
+    });
+    const before = await count();
+    const codes = ['NOTACODE0000000000001', 'ZZZZZZZZZZZZZZZZZZZZ', 'M0000000000000000000A'];
+    for (const k of codes) {
+      assert.equal((await open(`/u/${k}`)).status, 404);
+      assert.equal((await open(`/u/${k}`, { accept: 'text/html' })).status, 404);
+      assert.equal((await open(`/u/${k}/redeem`, {}, 'POST', {})).status, 404);
+      assert.equal((await open(`/01/04006381333931/21/${k}`)).status, 404);
+      assert.equal((await db().doc(`productCodes/${k}`).get()).exists, false);
+    }
+    assert.deepEqual(await count(), before);
   });
 });

@@ -206,3 +206,6 @@ export const leadTimeRunRef = (): DocumentReference =>
 /** One-off data migrations of an organisation (data/seenOrCreated.ts): server-only. */
 export const migrationRef = (orgId: string, name: string): DocumentReference =>
   orgRef(orgId).collection('migrations').doc(name);
+/** Where the product-code lookup backfill (issue 24) keeps its cursor and counts. */
+export const productCodeBackfillRef = (): DocumentReference =>
+  db().collection('scheduleState').doc('productCodeBackfill');
