@@ -100,7 +100,8 @@ const locations: CatalogueEntry = {
   path: 'locations/{id}',
   subjectKind: 'location',
   audience: 'members',
-  derive: (c) => lifecycle('location', c, { data: ['name', 'active'] }),
+  // nameKey is the lower-cased name the API keeps for uniqueness: the name's change says it.
+  derive: (c) => lifecycle('location', c, { data: ['name', 'active'], ignore: ['nameKey'] }),
 };
 
 const qrCodes: CatalogueEntry = {
