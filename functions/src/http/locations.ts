@@ -97,11 +97,7 @@ orgEndpoint(
     },
   },
   async (_req, res, { orgId, caller, params }) => {
-    const { deleted, location } = await deleteLocation(
-      orgId,
-      params.locationId,
-      callerId(caller),
-    );
+    const { deleted, location } = await deleteLocation(orgId, params.locationId, callerId(caller));
     res.json({
       deleted,
       deactivated: !deleted,

@@ -113,9 +113,7 @@ orgEndpoint(
     replies: { 200: json('The item as it now is', stockItemSchema) },
   },
   async (_req, res, { orgId, caller, params, body }) => {
-    res.json(
-      await updateStockItem(orgId, params.sku, body, { by: callerId(caller), via: 'api' }),
-    );
+    res.json(await updateStockItem(orgId, params.sku, body, { by: callerId(caller), via: 'api' }));
   },
 );
 
