@@ -241,6 +241,56 @@ describe('events (domain): the catalogue, one entry per collection', () => {
     ]);
   });
 
+  it('stock and audit entries read the fields data/ writes: by, completedBy, system drafts', () => {
+    const [move] = buildEvents(
+      entryNamed('StockMovements'),
+      'o',
+      'p',
+      'v',
+      change(
+        null,
+        { reason: 'used', delta: -2, before: 5, after: 3, by: 'apiKey:k1' },
+        { sku: 'S' },
+      ),
+    );
+    assert.deepEqual([move.actor, move.via], [{ kind: 'apiKey', id: 'k1' }, 'api']);
+    assert.deepEqual([move.data.before, move.data.after], [5, 3]);
+    const [draft] = buildEvents(
+      entryNamed('Reorders'),
+      'o',
+      'p',
+      'v',
+      change(null, { status: 'draft', source: 'low_stock', by: 'system:low-stock' }),
+    );
+    assert.deepEqual([draft.actor, draft.via], [{ kind: 'system', id: 'low-stock' }, 'trigger']);
+    const [completed] = buildEvents(
+      entryNamed('Audits'),
+      'o',
+      'p',
+      'v',
+      change(
+        { status: 'completing', completion: { moved: 0 } },
+        { status: 'completed', completedBy: 'u1', completion: { moved: 2, lastAudited: 5 } },
+      ),
+    );
+    assert.deepEqual(
+      [completed.type, completed.actor],
+      ['audit.completed', { kind: 'user', id: 'u1' }],
+    );
+    assert.deepEqual([completed.data.moved, completed.data.lastAudited], [2, 5]);
+    // A movement's quantity write on its item is no stock.item.updated.
+    assert.deepEqual(
+      types(
+        'StockItems',
+        change(
+          { quantityOnHand: 9, movementCount: 1, lowStock: false, reorderPoint: 2 },
+          { quantityOnHand: 8, movementCount: 2, lowStock: false, reorderPoint: 2 },
+        ),
+      ),
+      [],
+    );
+  });
+
   it('scan events: a client app’s are the client’s, the bulk route’s are via api', () => {
     const entry = entryNamed('ScanEvents');
     const [fromApp] = buildEvents(

@@ -9,3 +9,6 @@ export function deletionNote(by: string, via: 'api' | 'csv' = 'api') {
   const at = Timestamp.now();
   return { by, via, at, expiresAt: Timestamp.fromMillis(at.toMillis() + NOTE_DAYS * 86_400_000) };
 }
+
+/** The stamp of a scheduled job's write: actor system (id `schedule`), via schedule. */
+export const SCHEDULE_STAMP = { updatedBy: 'system:schedule', updatedVia: 'schedule' } as const;

@@ -398,6 +398,9 @@ export async function completeAudit(
           locationId: first.locationId,
           lastAuditedAt: at,
           updatedAt: at,
+          // The completion's maker, for the item's event (docs/events.md#actors).
+          updatedBy: by,
+          updatedVia: 'api',
         }));
         counts.moved += items.length;
       },
@@ -415,7 +418,12 @@ export async function completeAudit(
           const s = snaps[k].get('status');
           return snaps[k].exists && !['checked_out', 'retired', 'missing'].includes(String(s));
         });
-        await updateAll(writer, orgId, marked, () => ({ status: 'missing', updatedAt: at }));
+        await updateAll(writer, orgId, marked, () => ({
+          status: 'missing',
+          updatedAt: at,
+          updatedBy: by,
+          updatedVia: 'api',
+        }));
         counts.markedMissing += marked.length;
       },
     });

@@ -18,6 +18,7 @@ import {
   type ItemState,
 } from '../domain/custody';
 import { AppError, conflict } from '../domain/errors';
+import { SCHEDULE_STAMP } from './activityStamps';
 import { custodianOf, holdsOf, itemStateOf, writeHolds } from './custody';
 import { db } from './firebase';
 import { bookingIndexRef, bookingsRef, checkoutsRef, equipmentRef } from './paths';
@@ -349,6 +350,8 @@ export async function endBooking(
   status: 'cancelled' | 'no_show',
   by: string,
   now = Date.now(),
+  /** The custody schedule's no-shows are the system's, via schedule (docs/events.md#actors). */
+  via: 'api' | 'schedule' = 'api',
 ): Promise<{ booking: Booking; changed: boolean }> {
   const ref = bookingsRef(orgId).doc(bookingId);
   return db().runTransaction(async (tx) => {
@@ -361,7 +364,14 @@ export async function endBooking(
     assetIds.forEach((assetId, k) =>
       writeHolds(tx, orgId, assetId, holdsOf(indexes[k].data()), now, { drop: bookingId }),
     );
-    const update = { status, endedAt: ts(now), endedBy: by, updatedAt: ts(now) };
+    const update = {
+      status,
+      endedAt: ts(now),
+      endedBy: by,
+      updatedAt: ts(now),
+      updatedBy: via === 'schedule' ? SCHEDULE_STAMP.updatedBy : by,
+      updatedVia: via,
+    };
     tx.update(ref, update);
     return { booking: toBooking(bookingId, { ...current, ...update }), changed: true };
   });

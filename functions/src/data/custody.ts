@@ -105,10 +105,15 @@ export interface CheckOutInput {
   partial?: boolean;
   /** Who asked (callerId, or the scan event's author). */
   by: string;
+  /** Through what, for the events: the API (default) or a scan event of the ledger. */
+  via?: CustodyVia;
   /** A chosen id (a scan event's): a second call with it returns the first outcome. */
   checkoutId?: string;
   now?: number;
 }
+
+/** What a custody change is stamped as coming through (docs/events.md#actors). */
+export type CustodyVia = 'api' | 'scan';
 
 export interface CheckOutResult {
   checkoutId: string;
@@ -240,7 +245,7 @@ export async function checkOut(input: CheckOutInput): Promise<CheckOutResult> {
         updatedAt: at,
         // The change's stamp, for its event (docs/events.md#actors).
         updatedBy: input.by,
-        updatedVia: 'api',
+        updatedVia: input.via ?? 'api',
       });
     }
     tx.create(checkoutRef, {
@@ -257,6 +262,7 @@ export async function checkOut(input: CheckOutInput): Promise<CheckOutResult> {
       note: input.note ?? null,
       at,
       by: input.by,
+      createdVia: input.via ?? 'api',
       createdAt: at,
       updatedAt: at,
     });
@@ -266,6 +272,8 @@ export async function checkOut(input: CheckOutInput): Promise<CheckOutResult> {
         checkoutIds: FieldValue.arrayUnion(checkoutRef.id),
         checkedOutAt: booking.checkedOutAt ?? at,
         updatedAt: at,
+        updatedBy: input.by,
+        updatedVia: input.via ?? 'api',
       });
     }
     return {
@@ -298,6 +306,8 @@ export interface CheckInInput {
   /** The location the items go back to; must exist and be active. */
   locationId?: string;
   by: string;
+  /** Through what, for the events: the API (default) or a scan event of the ledger. */
+  via?: CustodyVia;
   now?: number;
 }
 
@@ -371,7 +381,7 @@ export async function checkIn(input: CheckInInput): Promise<CheckInResult> {
         ...(input.locationId ? { locationId: input.locationId } : {}),
         updatedAt: at,
         updatedBy: input.by,
-        updatedVia: 'api',
+        updatedVia: input.via ?? 'api',
       });
     }
     const checkouts: CheckInResult['checkouts'] = [];
@@ -398,7 +408,7 @@ export async function checkIn(input: CheckInInput): Promise<CheckInResult> {
         ...(outstanding.length === 0 ? { returnedAt: at, returnedBy: input.by } : {}),
         updatedAt: at,
         updatedBy: input.by,
-        updatedVia: 'api',
+        updatedVia: input.via ?? 'api',
       });
       checkouts.push({ checkoutId: snap.id, status });
       const bookingId = typeof c.bookingId === 'string' ? c.bookingId : undefined;
@@ -411,6 +421,8 @@ export async function checkIn(input: CheckInInput): Promise<CheckInResult> {
       tx.update(bookingsRef(orgId).doc(bookingId), {
         status: bookingStatusAfterReturn(outstanding.length, total, ms(booking.to) ?? now, now),
         updatedAt: at,
+        updatedBy: input.by,
+        updatedVia: input.via ?? 'api',
       });
     });
     return { returned: returnedItems, notCheckedOut, checkouts };

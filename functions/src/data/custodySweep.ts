@@ -6,6 +6,7 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { bookingNoShowMs } from '../config';
 import { AppError } from '../domain/errors';
+import { SCHEDULE_STAMP } from './activityStamps';
 import { endBooking } from './bookings';
 import { db } from './firebase';
 
@@ -43,7 +44,12 @@ function markOverdue(field: string, from: string[], now: number) {
       const due = d?.[field];
       if (!d || !from.includes(String(d.status)) || !(due instanceof Timestamp)) return false;
       if (due.toMillis() > now) return false;
-      tx.update(doc.ref, { status: 'overdue', overdueAt: Timestamp.fromMillis(now) });
+      tx.update(doc.ref, {
+        status: 'overdue',
+        overdueAt: Timestamp.fromMillis(now),
+        updatedAt: Timestamp.fromMillis(now),
+        ...SCHEDULE_STAMP,
+      });
       return true;
     });
 }
@@ -73,7 +79,7 @@ export async function sweepCustody(now = Date.now()): Promise<SweepCounts> {
       const orgId = doc.ref.parent.parent?.id;
       if (!orgId) return false;
       try {
-        return (await endBooking(orgId, doc.id, 'no_show', 'schedule', now)).changed;
+        return (await endBooking(orgId, doc.id, 'no_show', 'schedule', now, 'schedule')).changed;
       } catch (err) {
         // Taken meanwhile (checked out, cancelled): a 409 booking_closed, not a no-show any more.
         if (err instanceof AppError && err.code === 'conflict') return false;

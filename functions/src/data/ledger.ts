@@ -305,6 +305,7 @@ async function applyCustody(
         codes: new Map([[assetId, event.code]]),
         custodian: event.custodian ?? { uid: event.by },
         by: event.by,
+        via: 'scan',
         checkoutId: scanId,
         now: now.getTime(),
       });
@@ -315,6 +316,7 @@ async function applyCustody(
         assetIds: [assetId],
         ...(event.locationId ? { locationId: event.locationId } : {}),
         by: event.by,
+        via: 'scan',
         now: now.getTime(),
       });
       result =

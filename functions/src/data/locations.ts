@@ -3,8 +3,9 @@
 import { Timestamp, type Transaction } from 'firebase-admin/firestore';
 import { AppError, conflict } from '../domain/errors';
 import { DEFAULT_LOCATIONS, locationNameKey, type LocationFields } from '../domain/locations';
+import { deletionNote } from './activityStamps';
 import { db } from './firebase';
-import { equipmentRef, locationsRef, orgRef } from './paths';
+import { deletionNoteRef, equipmentRef, locationsRef, orgRef } from './paths';
 import { iso } from './timestamps';
 
 export interface Location {
@@ -48,7 +49,12 @@ async function assertNameFree(
   }
 }
 
-export async function createLocation(orgId: string, fields: LocationFields): Promise<Location> {
+/** `by` is the caller (a uid or `apiKey:<id>`): the stamp the location's events name. */
+export async function createLocation(
+  orgId: string,
+  fields: LocationFields,
+  by: string,
+): Promise<Location> {
   const name = fields.name ?? '';
   const ref = locationsRef(orgId).doc();
   const now = Timestamp.now();
@@ -59,6 +65,7 @@ export async function createLocation(orgId: string, fields: LocationFields): Pro
     active: fields.active ?? true,
     createdAt: now,
     updatedAt: now,
+    createdBy: by,
   };
   await db().runTransaction(async (tx) => {
     await assertNameFree(tx, orgId, name);
@@ -71,6 +78,7 @@ export async function updateLocation(
   orgId: string,
   locationId: string,
   fields: LocationFields,
+  by: string,
 ): Promise<Location> {
   const ref = locationsRef(orgId).doc(locationId);
   return db().runTransaction(async (tx) => {
@@ -78,7 +86,12 @@ export async function updateLocation(
     const data = snap.data();
     if (!data) throw new AppError('not_found', `Location ${locationId} not found`);
     if (fields.name !== undefined) await assertNameFree(tx, orgId, fields.name, locationId);
-    const update: Record<string, unknown> = { ...fields, updatedAt: Timestamp.now() };
+    const update: Record<string, unknown> = {
+      ...fields,
+      updatedAt: Timestamp.now(),
+      updatedBy: by,
+      updatedVia: 'api',
+    };
     if (fields.name !== undefined) update.nameKey = locationNameKey(fields.name);
     tx.update(ref, update);
     return toLocation(locationId, { ...data, ...update });
@@ -92,6 +105,7 @@ export async function updateLocation(
 export async function deleteLocation(
   orgId: string,
   locationId: string,
+  by: string,
 ): Promise<{ deleted: boolean; location: Location }> {
   const ref = locationsRef(orgId).doc(locationId);
   return db().runTransaction(async (tx) => {
@@ -101,9 +115,15 @@ export async function deleteLocation(
     const inUse = await tx.get(equipmentRef(orgId).where('locationId', '==', locationId).limit(1));
     if (inUse.empty) {
       tx.delete(ref);
+      tx.set(deletionNoteRef(orgId, 'locations', locationId), deletionNote(by));
       return { deleted: true, location: toLocation(locationId, data) };
     }
-    const update = { active: false, updatedAt: Timestamp.now() };
+    const update = {
+      active: false,
+      updatedAt: Timestamp.now(),
+      updatedBy: by,
+      updatedVia: 'api',
+    };
     tx.update(ref, update);
     return { deleted: false, location: toLocation(locationId, { ...data, ...update }) };
   });

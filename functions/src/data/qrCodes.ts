@@ -5,8 +5,9 @@ import { roleCacheMs } from '../config';
 import { AppError } from '../domain/errors';
 import { isExpired, type NewQrCode, type QrCodePatch } from '../domain/qrCodes';
 import { cacheKey, TimedCache } from '../domain/timedCache';
+import { deletionNote } from './activityStamps';
 import { db } from './firebase';
-import { qrCodeStoragePrefix, qrCodesRef, scanTokenRef } from './paths';
+import { deletionNoteRef, qrCodeStoragePrefix, qrCodesRef, scanTokenRef } from './paths';
 import { createScanToken } from './scanTokens';
 import { bucket, deletePrefix } from './storage';
 import { storeQrPng } from './qrPng';
@@ -199,6 +200,8 @@ export async function patchQrCode(
   orgId: string,
   qrId: string,
   patch: QrCodePatch,
+  /** The caller (a uid or `apiKey:<id>`), stamped for the code's events. */
+  by: string,
 ): Promise<QrCode> {
   const ref = qrCodesRef(orgId).doc(qrId);
   const code = await db().runTransaction(async (tx) => {
@@ -218,7 +221,11 @@ export async function patchQrCode(
         },
       );
     }
-    const update: Record<string, unknown> = {};
+    const update: Record<string, unknown> = {
+      updatedAt: Timestamp.now(),
+      updatedBy: by,
+      updatedVia: 'api',
+    };
     if (patch.label !== undefined) update.label = patch.label;
     if (patch.maxScans !== undefined) update.maxScans = patch.maxScans;
     if (patch.validFrom !== undefined) update.validFrom = timestampOrNull(patch.validFrom);
@@ -238,11 +245,12 @@ export async function patchQrCode(
   return code;
 }
 
-export async function deleteQrCode(orgId: string, qrId: string): Promise<void> {
+/** An API delete: `by` (the caller) is left in a deletion note for the code's event. */
+export async function deleteQrCode(orgId: string, qrId: string, by: string): Promise<void> {
   const ref = qrCodesRef(orgId).doc(qrId);
   const snap = await ref.get();
   if (!snap.exists) throw new AppError('not_found', `QR code ${qrId} not found`);
-  await removeQrCode(orgId, snap);
+  await removeQrCode(orgId, snap, by);
 }
 
 /**
@@ -253,9 +261,16 @@ export async function deleteQrCode(orgId: string, qrId: string): Promise<void> {
 export async function removeQrCode(
   orgId: string,
   snap: FirebaseFirestore.DocumentSnapshot,
+  /** Who asked, for an API delete; the hourly clean-up leaves no note (its delete is expiry). */
+  deletedBy?: string,
 ): Promise<boolean> {
   try {
-    await snap.ref.delete({ lastUpdateTime: snap.updateTime });
+    const batch = db().batch();
+    batch.delete(snap.ref, { lastUpdateTime: snap.updateTime });
+    if (deletedBy) {
+      batch.set(deletionNoteRef(orgId, 'qrCodes', snap.id), deletionNote(deletedBy));
+    }
+    await batch.commit();
   } catch (err) {
     // Someone else removed or changed it first.
     if (isFailedPrecondition(err) || isNotFound(err)) return false;

@@ -285,6 +285,8 @@ export async function orderReorder(
       status: 'ordered',
       orderedAt: Timestamp.fromDate(orderedAt),
       orderedBy: by,
+      updatedBy: by,
+      updatedVia: 'api',
       expectedAt:
         typeof average === 'number'
           ? Timestamp.fromMillis(orderedAt.getTime() + average * DAY_MS)
@@ -351,6 +353,8 @@ export async function receiveReorder(
       overDelivery: Math.max(0, total - Number(d.quantity)),
       firstReceivedAt: Timestamp.fromDate(first && first < receivedAt ? first : receivedAt),
       updatedAt: stamp,
+      updatedBy: by,
+      updatedVia: 'api',
     });
     if (next === 'received' && item.openReorderId === reorderId) {
       tx.update(itemRef, { openReorderId: null });
@@ -388,12 +392,26 @@ export async function endReorder(
           'draft or ordered (one with receipts is closed instead)',
         );
       }
-      tx.update(ref, { status: 'cancelled', cancelledAt: now, cancelledBy: by, updatedAt: now });
+      tx.update(ref, {
+        status: 'cancelled',
+        cancelledAt: now,
+        cancelledBy: by,
+        updatedAt: now,
+        updatedBy: by,
+        updatedVia: 'api',
+      });
     } else {
       if (status !== 'partially_received' && status !== 'received') {
         throw wrongStatus(reorderId, status, 'closed', 'received or partially received');
       }
-      tx.update(ref, { status: 'closed', closedAt: now, closedBy: by, updatedAt: now });
+      tx.update(ref, {
+        status: 'closed',
+        closedAt: now,
+        closedBy: by,
+        updatedAt: now,
+        updatedBy: by,
+        updatedVia: 'api',
+      });
     }
     if (item && item.openReorderId === reorderId) tx.update(itemRef, { openReorderId: null });
   });

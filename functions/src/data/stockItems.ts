@@ -184,6 +184,8 @@ export async function updateStockItem(
   orgId: string,
   sku: string,
   patch: StockItemPatch,
+  /** Who asked and through what: the stamp the item's events name (docs/events.md#actors). */
+  stamp: { by: string; via: 'api' | 'csv' },
 ): Promise<StockItem> {
   const locationId = await locationIdFor(orgId, { locationId: patch.locationId });
   await checkSupplier(orgId, patch.preferredSupplierId);
@@ -191,7 +193,11 @@ export async function updateStockItem(
   await db().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     if (!snap.exists) throw new AppError('not_found', `Stock item ${sku} not found`);
-    const update: Record<string, unknown> = { updatedAt: Timestamp.now() };
+    const update: Record<string, unknown> = {
+      updatedAt: Timestamp.now(),
+      updatedBy: stamp.by,
+      updatedVia: stamp.via,
+    };
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined || key === 'locationId') continue;
       update[key] =

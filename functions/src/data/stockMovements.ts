@@ -115,6 +115,9 @@ export function writeMovement(
     movementCount: seq,
     lowStock: isLow(after, reorderPoint),
     updatedAt: now,
+    // The movement's maker, so that a stock.low this write causes names them.
+    updatedBy: by,
+    updatedVia: 'api',
   });
   const movementRef = stockMovementsRef(orgId, sku).doc(id ?? movementId(seq));
   const doc = movementDocument({

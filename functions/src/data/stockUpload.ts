@@ -59,18 +59,23 @@ async function saveRow(
         `quantityOnHand: ${row.sku} has ${onHand} on hand; a file does not change stock (record a counted movement)`,
       );
     }
-    await updateStockItem(orgId, existing.id, {
-      name: row.name,
-      ...(row.description !== undefined ? { description: row.description } : {}),
-      ...(row.unit !== undefined ? { unit: row.unit as StockUnit } : {}),
-      ...(locationId !== undefined ? { locationId } : {}),
-      ...(row.reorderPoint !== undefined ? { reorderPoint: row.reorderPoint } : {}),
-      ...(row.reorderQuantity !== undefined ? { reorderQuantity: row.reorderQuantity } : {}),
-      ...(row.preferredSupplierId !== undefined
-        ? { preferredSupplierId: row.preferredSupplierId }
-        : {}),
-      ...(row.imageUrl !== undefined ? { imageUrl: row.imageUrl } : {}),
-    });
+    await updateStockItem(
+      orgId,
+      existing.id,
+      {
+        name: row.name,
+        ...(row.description !== undefined ? { description: row.description } : {}),
+        ...(row.unit !== undefined ? { unit: row.unit as StockUnit } : {}),
+        ...(locationId !== undefined ? { locationId } : {}),
+        ...(row.reorderPoint !== undefined ? { reorderPoint: row.reorderPoint } : {}),
+        ...(row.reorderQuantity !== undefined ? { reorderQuantity: row.reorderQuantity } : {}),
+        ...(row.preferredSupplierId !== undefined
+          ? { preferredSupplierId: row.preferredSupplierId }
+          : {}),
+        ...(row.imageUrl !== undefined ? { imageUrl: row.imageUrl } : {}),
+      },
+      { by, via: 'csv' },
+    );
     return 'updated';
   }
   const present = <T>(v: T | null | undefined): v is T => v !== undefined && v !== null;

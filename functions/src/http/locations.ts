@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { LOCATION_DESCRIPTION_MAX, LOCATION_NAME_MAX, validateLocation } from '../domain/locations';
 import { createLocation, deleteLocation, listLocations, updateLocation } from '../data/locations';
+import { callerId } from './auth';
 import { orgEndpoint } from './declare';
 import { isoTime, json } from './schemas/replies';
 
@@ -54,8 +55,8 @@ orgEndpoint(
     body: { schema: locationBody(true), validate: (body) => validateLocation(body, 'create') },
     replies: { 201: json('The new location', locationSchema) },
   },
-  async (_req, res, { orgId, body }) => {
-    res.status(201).json(await createLocation(orgId, body));
+  async (_req, res, { orgId, caller, body }) => {
+    res.status(201).json(await createLocation(orgId, body, callerId(caller)));
   },
 );
 
@@ -70,8 +71,8 @@ orgEndpoint(
     body: { schema: locationBody(false), validate: (body) => validateLocation(body, 'update') },
     replies: { 200: json('The location as it now is', locationSchema) },
   },
-  async (_req, res, { orgId, params, body }) => {
-    res.json(await updateLocation(orgId, params.locationId, body));
+  async (_req, res, { orgId, caller, params, body }) => {
+    res.json(await updateLocation(orgId, params.locationId, body, callerId(caller)));
   },
 );
 
@@ -95,8 +96,8 @@ orgEndpoint(
       ),
     },
   },
-  async (_req, res, { orgId, params }) => {
-    const { deleted, location } = await deleteLocation(orgId, params.locationId);
+  async (_req, res, { orgId, caller, params }) => {
+    const { deleted, location } = await deleteLocation(orgId, params.locationId, callerId(caller));
     res.json({
       deleted,
       deactivated: !deleted,

@@ -133,8 +133,8 @@ orgEndpoint(
     body: { schema: qrCodePatchBody, validate: validateQrCodePatch },
     replies: { 200: json('The code as it now is', qrCodeSchema) },
   },
-  async (_req, res, { orgId, params, body }) => {
-    const code = await patchQrCode(orgId, params.qrId, body);
+  async (_req, res, { orgId, caller, params, body }) => {
+    const code = await patchQrCode(orgId, params.qrId, body, callerId(caller));
     res.json({ ...code, imageUrl: imagePath(orgId, code.qrId) });
   },
 );
@@ -149,8 +149,8 @@ orgEndpoint(
     tags,
     replies: { 204: empty('Deleted') },
   },
-  async (_req, res, { orgId, params }) => {
-    await deleteQrCode(orgId, params.qrId);
+  async (_req, res, { orgId, caller, params }) => {
+    await deleteQrCode(orgId, params.qrId, callerId(caller));
     res.status(204).end();
   },
 );

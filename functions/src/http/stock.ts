@@ -112,8 +112,8 @@ orgEndpoint(
     body: checked(stockItemPatchBody),
     replies: { 200: json('The item as it now is', stockItemSchema) },
   },
-  async (_req, res, { orgId, params, body }) => {
-    res.json(await updateStockItem(orgId, params.sku, body));
+  async (_req, res, { orgId, caller, params, body }) => {
+    res.json(await updateStockItem(orgId, params.sku, body, { by: callerId(caller), via: 'api' }));
   },
 );
 
@@ -127,8 +127,15 @@ orgEndpoint(
     tags,
     replies: { 200: json('The item as it now is', stockItemSchema) },
   },
-  async (_req, res, { orgId, params }) => {
-    res.json(await updateStockItem(orgId, params.sku, { active: false }));
+  async (_req, res, { orgId, caller, params }) => {
+    res.json(
+      await updateStockItem(
+        orgId,
+        params.sku,
+        { active: false },
+        { by: callerId(caller), via: 'api' },
+      ),
+    );
   },
 );
 

@@ -54,7 +54,9 @@ export function resolveActor(
   }
   if (!before) {
     const by = createdByFields.map((f) => after[f]).find((v) => typeof v === 'string');
-    const via = viaOf(after.createdVia ?? after.source, by === undefined ? 'trigger' : createVia);
+    // A create stamped `system:<name>` (the low-stock trigger's draft) is a trigger's.
+    const system = by === undefined || String(by).startsWith('system:');
+    const via = viaOf(after.createdVia ?? after.source, system ? 'trigger' : createVia);
     return by === undefined ? SYSTEM : { actor: actorFromStamp(by, via), via };
   }
   // An update: the stamp counts when this write set it. Every stamping writer (the API, a

@@ -1,6 +1,7 @@
 // The catalogue: one entry per collection whose changes are events (docs/events.md lists every
 // type with when it fires and its data). Entries for custody (issue 20), stock (21) and audits
-// and scans (22) follow the field names of those issues.
+// and scans (22) read the fields their data/ modules write (checked end to end in
+// test/events-stock.test.ts).
 import { became, lifecycle, num, pick, str, type CatalogueEntry, type DocChange } from './entry';
 import type { EventDraft } from './model';
 
@@ -100,7 +101,8 @@ const locations: CatalogueEntry = {
   path: 'locations/{id}',
   subjectKind: 'location',
   audience: 'members',
-  derive: (c) => lifecycle('location', c, { data: ['name', 'active'] }),
+  // nameKey is the lower-cased name the API keeps for uniqueness: the name's change says it.
+  derive: (c) => lifecycle('location', c, { data: ['name', 'active'], ignore: ['nameKey'] }),
 };
 
 const qrCodes: CatalogueEntry = {
@@ -118,13 +120,14 @@ const qrCodes: CatalogueEntry = {
       ignore: [
         'pngPath',
         'pngUrl',
+        'pngGeneratedAt',
         'imageUrl',
         'scanCount',
         'lastScannedAt',
         'scanToken',
         'qrStatus',
       ],
-      data: ['name', 'kind', 'expiresAt'],
+      data: ['label', 'url', 'tracked', 'expiresAt'],
       updated: true,
     });
   },
@@ -253,15 +256,25 @@ const bookings: CatalogueEntry = {
 };
 
 // Stock (issue 21): stockItems/{sku}, stockItems/{sku}/movements/{id}, reorders/{id}, suppliers.
+const STOCK_ITEM_SYSTEM_FIELDS = [
+  'quantityOnHand',
+  'movementCount',
+  'lowStock',
+  'openReorderId',
+  'nameKey',
+  'image',
+  'source',
+];
 const stockItems: CatalogueEntry = {
   name: 'StockItems',
   path: 'stockItems/{id}',
   subjectKind: 'stock_item',
   audience: 'members',
   derive: (c) => {
-    // quantityOnHand moves with every movement, which is its own event.
+    // quantityOnHand (with movementCount and lowStock) moves with every movement, which is its
+    // own event; openReorderId is the reorder's lock, image the import's write-back.
     const events = lifecycle('stock.item', c, {
-      ignore: ['quantityOnHand'],
+      ignore: [...STOCK_ITEM_SYSTEM_FIELDS],
       data: ['name', 'unit'],
     });
     const point = num(c.after, 'reorderPoint');
@@ -288,6 +301,8 @@ const movements: CatalogueEntry = {
   path: 'stockItems/{sku}/movements/{id}',
   subjectKind: 'stock_item',
   audience: 'members',
+  // data/stockMovements.ts: `by` is the caller (or the receipt's), before/after the quantities.
+  createdByFields: ['by'],
   derive: (c) =>
     !c.before && c.after
       ? [
@@ -296,19 +311,21 @@ const movements: CatalogueEntry = {
             subject: { kind: 'stock_item', id: c.params.sku },
             data: {
               movementId: c.id,
-              ...pick(c.after, ['delta', 'reason', 'note', 'reorderId', 'quantityAfter']),
+              ...pick(c.after, ['delta', 'reason', 'note', 'reorderId', 'before', 'after']),
             },
           },
         ]
       : [],
 };
 
-const REORDER_DATA = ['sku', 'supplierId', 'quantity', 'status', 'receivedQuantity'];
+const REORDER_DATA = ['sku', 'supplierId', 'quantity', 'status', 'receivedQuantity', 'source'];
 const reorders: CatalogueEntry = {
   name: 'Reorders',
   path: 'reorders/{id}',
   subjectKind: 'reorder',
   audience: 'members',
+  // `by` is the caller, or `system:low-stock` for the trigger's drafts (data/reorders.ts).
+  createdByFields: ['by'],
   derive: (c) => {
     const data = pick(c.after ?? c.before, REORDER_DATA);
     if (!c.before && c.after) return [{ type: 'reorder.created', data }];
@@ -341,10 +358,22 @@ const audits: CatalogueEntry = {
   path: 'audits/{id}',
   subjectKind: 'audit',
   audience: 'members',
+  // Completion (data/audits.ts) writes completedBy without updatedAt: that names the maker.
+  changedByFields: ['completedBy'],
   derive: (c) => {
-    const data = pick(c.after ?? c.before, ['name', 'locationId', 'status', 'expected', 'counts']);
+    // The counts live in counter shards, not on the audit; completion's outcome does.
+    const data = pick(c.after ?? c.before, ['name', 'locationId', 'status', 'expected', 'dueAt']);
     if (!c.before && c.after) return [{ type: 'audit.created', data }];
-    if (became(c, 'status', ['completed'])) return [{ type: 'audit.completed', data }];
+    if (became(c, 'status', ['completed'])) {
+      const completion = (c.after?.completion ?? {}) as Record<string, unknown>;
+      return [
+        {
+          type: 'audit.completed',
+          data: { ...data, ...pick(completion, ['lastAudited', 'moved', 'markedMissing']) },
+          changes: { status: [c.before?.status ?? null, 'completed'] },
+        },
+      ];
+    }
     return [];
   },
 };
