@@ -8,11 +8,11 @@ import { initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/
 import firebase from 'firebase/compat/app';
 import functionsTest from 'firebase-functions-test';
 import type { SignedIn } from 'emulator';
-import { db } from '../src/data/firebase';
 import type { ActivityEvent } from '../src/domain/events/model';
 import { eventsEquipment } from '../src/triggers/events';
 import { addMember, call, createOrg, newUser, unique } from './support/api';
 import { upload } from './support/equipment';
+import { eventOf, eventsOf } from './support/events';
 import { functionUrl, projectId } from './support/stack';
 import { waitFor } from './support/wait';
 
@@ -24,23 +24,6 @@ const hostOf = (name: string) => {
   const i = v.lastIndexOf(':');
   return { host: v.slice(0, i), port: Number(v.slice(i + 1)) };
 };
-
-/** The stored events of one subject, oldest first. */
-async function eventsOf(orgId: string, subjectId: string): Promise<ActivityEvent[]> {
-  const snap = await db()
-    .collection(`organizations/${orgId}/activity`)
-    .where('subject.id', '==', subjectId)
-    .get();
-  return snap.docs
-    .map((d) => ({ ...(d.data() as ActivityEvent), at: d.get('at').toDate().toISOString() }))
-    .sort((a, b) => a.at.localeCompare(b.at));
-}
-
-function eventOf(orgId: string, subjectId: string, type: string): Promise<ActivityEvent> {
-  return waitFor(async () => (await eventsOf(orgId, subjectId)).find((e) => e.type === type), {
-    timeoutMs: 30_000,
-  });
-}
 
 describe('events and the activity log (local stack)', function () {
   this.timeout(120_000);
