@@ -3,19 +3,21 @@
 import { strict as assert } from 'node:assert';
 import type { SignedIn } from 'emulator';
 import { db } from '../../src/data/firebase';
-import { call } from './api';
+import { callPatiently } from './api';
 import { waitFor } from './wait';
 
 export type Json = Record<string, unknown>;
 
+// Arrange steps: a 429 rate_limited (the per-caller burst, which these helpers' many requests
+// can outrun) is waited out; rate limits are tested elsewhere with `call`.
 export async function post<T = Json>(token: string, path: string, body: unknown, status = 200) {
-  const reply = await call<T>('POST', path, { token, body });
+  const reply = await callPatiently<T>('POST', path, { token, body });
   assert.equal(reply.status, status, `${path}: ${JSON.stringify(reply.body)}`);
   return reply.body;
 }
 
 export async function get<T = Json>(token: string, path: string) {
-  const reply = await call<T>('GET', path, { token });
+  const reply = await callPatiently<T>('GET', path, { token });
   assert.equal(reply.status, 200, `${path}: ${JSON.stringify(reply.body)}`);
   return reply.body;
 }
