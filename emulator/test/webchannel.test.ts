@@ -322,25 +322,61 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
     await closeDb(db);
   });
 
+  /**
+   * Listens on the page to `{col}/x` of its Firestore `db`: `seen` reads the values so far, `off`
+   * stops the listener (a key per listener, so two never share their list).
+   */
+  async function watchX(db: string, col: string) {
+    const key = `watch-${db}`;
+    await page.evaluate(
+      (db, col, key) => {
+        const g = globalThis as unknown as WebChannelPage;
+        const fs = g.fb.firestore;
+        const d = g.t[db] as ReturnType<typeof fs.getFirestore>;
+        const seen: unknown[] = [];
+        g.t[`${key}:seen`] = seen;
+        g.t[`${key}:off`] = fs.onSnapshot(fs.doc(d, col, 'x'), (s) =>
+          seen.push(s.get('v') ?? null),
+        );
+      },
+      db,
+      col,
+      key,
+    );
+    return {
+      seen: (): Promise<unknown[]> =>
+        page.evaluate(
+          (key) => (globalThis as unknown as WebChannelPage).t[`${key}:seen`] as unknown[],
+          key,
+        ),
+      off: (): Promise<void> =>
+        page.evaluate(
+          (key) => ((globalThis as unknown as WebChannelPage).t[`${key}:off`] as () => void)(),
+          key,
+        ),
+    };
+  }
+
+  /** Writes `{col}/y` from the page's Firestore `db`. */
+  async function writeY(db: string, col: string): Promise<void> {
+    await page.evaluate(
+      async (db, col) => {
+        const g = globalThis as unknown as WebChannelPage;
+        const fs = g.fb.firestore;
+        const d = g.t[db] as ReturnType<typeof fs.getFirestore>;
+        await fs.setDoc(fs.doc(d, col, 'y'), { ok: true });
+      },
+      db,
+      col,
+    );
+  }
+
   for (const mode of ['streaming', 'long-polling'] as const) {
     it(`reconnects after the server drops the back channel (${mode})`, async () => {
       const db = `db-drop-${mode}`;
       const col = `wc-drop-${mode}-${RUN}`;
       await openDb(db, mode);
-      await page.evaluate(
-        (db, col) => {
-          const g = globalThis as unknown as WebChannelPage;
-          const fs = g.fb.firestore;
-          const d = g.t[db] as ReturnType<typeof fs.getFirestore>;
-          const seen: unknown[] = [];
-          g.t.dropSeen = seen;
-          g.t.dropOff = fs.onSnapshot(fs.doc(d, col, 'x'), (s) => seen.push(s.get('v') ?? null));
-        },
-        db,
-        col,
-      );
-      const seen = (): Promise<unknown[]> =>
-        page.evaluate(() => (globalThis as unknown as WebChannelPage).t.dropSeen as unknown[]);
+      const { seen, off } = await watchX(db, col);
       await until('the first snapshot', async () => (await seen()).length >= 1);
       // Long polls come and go: wait for one to be open, then cut it.
       const before = server.webChannel.stats();
@@ -354,25 +390,14 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
       await admin.doc(`${col}/x`).set({ v: 2 });
       await until('the second change', async () => (await seen()).includes(2));
       // Writes still go through on the same page.
-      await page.evaluate(
-        async (db, col) => {
-          const g = globalThis as unknown as WebChannelPage;
-          const fs = g.fb.firestore;
-          const d = g.t[db] as ReturnType<typeof fs.getFirestore>;
-          await fs.setDoc(fs.doc(d, col, 'y'), { ok: true });
-        },
-        db,
-        col,
-      );
+      await writeY(db, col);
       assert.equal((await admin.doc(`${col}/y`).get()).get('ok'), true);
       // The same Listen session went on: new back channels, no new Listen channel.
       const after = server.webChannel.stats();
       assert.equal(after.sessions.Listen, before.sessions.Listen, 'no new Listen session');
       const backs = (s: typeof after): number => s.streamingBackChannels + s.longPollBackChannels;
       assert.ok(backs(after) >= backs(before) + 2, 'the client opened new back channels');
-      await page.evaluate(() =>
-        ((globalThis as unknown as WebChannelPage).t.dropOff as () => void)(),
-      );
+      await off();
       await closeDb(db);
     });
   }
@@ -381,20 +406,7 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
     const db = 'db-forgotten';
     const col = `wc-forgotten-${RUN}`;
     await openDb(db, 'streaming');
-    await page.evaluate(
-      (db, col) => {
-        const g = globalThis as unknown as WebChannelPage;
-        const fs = g.fb.firestore;
-        const d = g.t[db] as ReturnType<typeof fs.getFirestore>;
-        const seen: unknown[] = [];
-        g.t.forgotSeen = seen;
-        g.t.forgotOff = fs.onSnapshot(fs.doc(d, col, 'x'), (s) => seen.push(s.get('v') ?? null));
-      },
-      db,
-      col,
-    );
-    const seen = (): Promise<unknown[]> =>
-      page.evaluate(() => (globalThis as unknown as WebChannelPage).t.forgotSeen as unknown[]);
+    const { seen, off } = await watchX(db, col);
     await until('the first snapshot', async () => (await seen()).length >= 1);
     const before = server.webChannel.stats();
     assert.ok(server.webChannel.endSessions() >= 1);
@@ -404,20 +416,9 @@ describe('firestore WebChannel (the JS SDK in a real browser)', function () {
     );
     const after = server.webChannel.stats();
     assert.ok((after.sessions.Listen ?? 0) > (before.sessions.Listen ?? 0), 'a new Listen session');
-    await page.evaluate(
-      async (db, col) => {
-        const g = globalThis as unknown as WebChannelPage;
-        const fs = g.fb.firestore;
-        const d = g.t[db] as ReturnType<typeof fs.getFirestore>;
-        await fs.setDoc(fs.doc(d, col, 'y'), { ok: true });
-      },
-      db,
-      col,
-    );
+    await writeY(db, col);
     assert.equal((await admin.doc(`${col}/y`).get()).get('ok'), true);
-    await page.evaluate(() =>
-      ((globalThis as unknown as WebChannelPage).t.forgotOff as () => void)(),
-    );
+    await off();
     await closeDb(db);
   });
 
