@@ -10,7 +10,7 @@ import {
   type QueryDocumentSnapshot,
 } from 'firebase-admin/firestore';
 import { activityRetentionDays } from '../config';
-import { AppError } from '../domain/errors';
+import { decodePageToken, encodePageToken, isTimeAndId } from '../domain/pageTokens';
 import type { ActivityFilter } from '../domain/events/filter';
 import type { ActivityEvent, Audience, Doc } from '../domain/events/model';
 
@@ -90,22 +90,12 @@ export function activityQuery(orgId: string, f: ActivityFilter): Query {
   return q.orderBy('at', 'desc').orderBy(FieldPath.documentId(), 'desc');
 }
 
-function encodeCursor(event: ActivityEvent): string {
-  return Buffer.from(JSON.stringify([event.at, event.id])).toString('base64url');
-}
+/** An event's cursor in the log's order: its time and id. */
+const encodeCursor = (event: ActivityEvent): string => encodePageToken([event.at, event.id]);
 
 function decodeCursor(token: string): [Timestamp, string] {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) {
-      return [Timestamp.fromDate(new Date(at)), id];
-    }
-  } catch {
-    // falls through to the 400
-  }
-  throw new AppError('invalid_argument', 'pageToken is not one this API gave out', {
-    field: 'pageToken',
-  });
+  const [at, id] = decodePageToken(token, isTimeAndId);
+  return [Timestamp.fromDate(new Date(at)), id];
 }
 
 export async function listActivity(

@@ -3,6 +3,7 @@
 // `webhook-id`: the same on every retry, so a receiver can drop what it has already seen.
 import { FieldPath, Timestamp, type DocumentData } from 'firebase-admin/firestore';
 import { AppError } from '../domain/errors';
+import { decodePageToken, encodePageToken, isTimeAndId } from '../domain/pageTokens';
 import type { ActivityEvent } from '../domain/events/model';
 import { MAX_BATCH } from '../domain/webhooks/policy';
 import { db } from './firebase';
@@ -228,21 +229,12 @@ export async function listDeliveries(
     deliveries,
     nextPageToken:
       snap.docs.length > opts.limit && last
-        ? Buffer.from(JSON.stringify([iso(last.get('createdAt')), last.id])).toString('base64url')
+        ? encodePageToken([iso(last.get('createdAt')), last.id])
         : null,
   };
 }
 
 function decode(token: string): [Timestamp, string] {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) {
-      return [Timestamp.fromDate(new Date(at)), id];
-    }
-  } catch {
-    // the 400 below
-  }
-  throw new AppError('invalid_argument', 'pageToken is not one this API gave out', {
-    field: 'pageToken',
-  });
+  const [at, id] = decodePageToken(token, isTimeAndId);
+  return [Timestamp.fromDate(new Date(at)), id];
 }

@@ -1,4 +1,4 @@
-// Page tokens of the audit lists and of `notSeenSince`: a JSON array (the cursor's values and
+// Page tokens of the audit lists, `notSeenSince`, the activity log and webhook deliveries: a JSON array (the cursor's values and
 // the list it belongs to) as base64url. Opaque to callers; a token of another list, or one
 // this API never gave out, is a 400 rather than a wrong page.
 import { AppError } from './errors';
@@ -26,4 +26,15 @@ export function decodePageToken<T extends unknown[]>(
     );
   }
   return parsed;
+}
+
+/** A `[time, id]` cursor: an ISO 8601 time and a document id (newest-first lists). */
+export function isTimeAndId(values: unknown[]): values is [string, string] {
+  const [at, id] = values;
+  return (
+    values.length === 2 &&
+    typeof at === 'string' &&
+    typeof id === 'string' &&
+    !Number.isNaN(Date.parse(at))
+  );
 }
