@@ -428,6 +428,8 @@ describe('equipment image import (end to end through the local stack)', function
 
       await db().doc(itemPath(assetId)).update({ imageUrl: FieldValue.delete() });
       await waitFor(async () => (await imageOf(assetId)) === undefined);
+      // The field goes first (in its transaction), the files right after it (clearImage).
+      await waitFor(async () => (await storedFiles(assetId)).length === 0);
       assert.deepEqual(await storedFiles(assetId), []);
       assert.equal((await db().doc(itemPath(assetId)).get()).get('name'), 'Test camera');
     });
